@@ -1,0 +1,327 @@
+//! Authentication: password hashing, access tokens (JWT), API tokens, and the [`Auth`]
+//! extractor that turns an `Authorization: Bearer …` header into an [`Actor`].
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Utc;
+use futures_util::future::LocalBoxFuture;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use oneonone_domain::{Actor, Scope};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+pub const ISSUER: &str = "oneonone";
+pub const AUDIENCE: &str = "oneonone-api";
+/// API tokens start with this, so they are easy to spot in logs and secret scanners.
+pub const API_TOKEN_PREFIX: &str = "oo_";
+
+/// Claims of an access token.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: Uuid,
+    pub iss: String,
+    pub aud: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: Uuid,
+}
+
+/// Keys and rules for access tokens (HS256).
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    pub ttl: Duration,
+}
+
+impl JwtKeys {
+    pub fn new(secret: &[u8], ttl: Duration) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 5;
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            ttl,
+        }
+    }
+
+    /// Issue an access token for a person; returns the token and its expiry (Unix seconds).
+    pub fn issue(&self, person: Uuid) -> Result<(String, i64), ApiError> {
+        let now = Utc::now().timestamp();
+        let exp = now + i64::try_from(self.ttl.as_secs()).unwrap_or(3600);
+        let claims = Claims {
+            sub: person,
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            iat: now,
+            exp,
+            jti: Uuid::now_v7(),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(ApiError::internal)?;
+        Ok((token, exp))
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind;
+                let why = match e.kind() {
+                    ErrorKind::ExpiredSignature => "the access token has expired",
+                    ErrorKind::InvalidSignature => "the access token's signature is invalid",
+                    ErrorKind::InvalidAudience | ErrorKind::InvalidIssuer => {
+                        "the access token was not issued for this API"
+                    }
+                    ErrorKind::InvalidAlgorithm => "the access token's algorithm is not accepted",
+                    _ => "the access token is malformed",
+                };
+                ApiError::Unauthorized(why.into())
+            })
+    }
+}
+
+/// A fresh random secret, URL-safe.
+pub fn random_secret(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// SHA-256 in hex: how API tokens are stored and looked up. (Tokens carry 256 bits of
+/// randomness, so a fast hash is enough; passwords get argon2.)
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+/// Hash a password with argon2id (off the async workers: it is deliberately slow).
+pub async fn hash_password(password: String) -> Result<String, ApiError> {
+    web::block(move || {
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| ApiError::internal(anyhow::anyhow!("hashing failed: {e}")))
+}
+
+/// A hash of a password nobody has, verified against when the account does not exist so that a
+/// login takes as long for an unknown email as for a wrong password.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Hj8Yfvz8G1f7a9Qm4oR1mE3iQ0f8y9x5jJYV0vJc8mA";
+
+/// Check a password against a stored hash (or the dummy one when there is none).
+pub async fn verify_password(password: String, hash: Option<String>) -> Result<bool, ApiError> {
+    let exists = hash.is_some();
+    let ok = web::block(move || {
+        let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
+        match PasswordHash::new(&hash) {
+            Ok(parsed) => Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok(),
+            Err(_) => false,
+        }
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    Ok(ok && exists)
+}
+
+/// Login attempts per account and per client address.
+pub struct LoginLimiter {
+    by_account: DefaultKeyedRateLimiter<String>,
+    by_address: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl LoginLimiter {
+    pub fn new(per_minute: u32) -> Self {
+        let n = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::per_minute(n);
+        // A client address may stand for many people (an office NAT): give it more room.
+        let address_quota =
+            Quota::per_minute(n.saturating_mul(NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN)));
+        Self {
+            by_account: RateLimiter::keyed(quota),
+            by_address: RateLimiter::keyed(address_quota),
+        }
+    }
+
+    /// Count one attempt; `Err(seconds)` when over the limit.
+    pub fn check(&self, account: &str, address: Option<IpAddr>) -> Result<(), u64> {
+        let clock = DefaultClock::default();
+        let wait = |not_until: governor::NotUntil<_>| {
+            not_until.wait_time_from(clock.now()).as_secs().max(1)
+        };
+        if let Some(ip) = address {
+            self.by_address.check_key(&ip).map_err(wait)?;
+        }
+        self.by_account
+            .check_key(&account.to_owned())
+            .map_err(wait)?;
+        Ok(())
+    }
+
+    /// Drop idle keys so memory stays bounded.
+    pub fn retain_recent(&self) {
+        self.by_account.retain_recent();
+        self.by_address.retain_recent();
+    }
+}
+
+/// The client's address: the peer, or the first `X-Forwarded-For` hop behind a trusted proxy.
+pub fn client_address(req: &HttpRequest, trust_proxy: bool) -> Option<IpAddr> {
+    if trust_proxy {
+        let forwarded = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    req.peer_addr().map(|a| a.ip())
+}
+
+/// The authenticated principal of a request. Extracting it fails with 401 when the request has
+/// no valid credentials, and with 503 when the database cannot be asked.
+#[derive(Debug, Clone)]
+pub struct Auth(pub Actor);
+
+impl FromRequest for Auth {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let header = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .map(|v| v.to_str().map(str::to_owned));
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no state")))?;
+            let value = match header {
+                None => {
+                    return Err(ApiError::Unauthorized(
+                        "send an Authorization: Bearer <token> header".into(),
+                    ));
+                }
+                Some(Err(_)) => {
+                    return Err(ApiError::Unauthorized(
+                        "the Authorization header is malformed".into(),
+                    ));
+                }
+                Some(Ok(v)) => v,
+            };
+            let token = value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| {
+                    ApiError::Unauthorized("the Authorization scheme must be Bearer".into())
+                })?;
+            authenticate(&state, token).await.map(Auth)
+        })
+    }
+}
+
+async fn authenticate(state: &AppState, token: &str) -> Result<Actor, ApiError> {
+    if let Some(secret) = token.strip_prefix(API_TOKEN_PREFIX) {
+        let hash = sha256_hex(secret.as_bytes());
+        let record = state
+            .db
+            .token_for_auth(&hash)
+            .await?
+            .ok_or_else(|| ApiError::Unauthorized("unknown API token".into()))?;
+        if record.revoked_at.is_some() {
+            return Err(ApiError::Unauthorized("this API token was revoked".into()));
+        }
+        if !record.creator_active || !record.creator_hr_admin {
+            return Err(ApiError::Unauthorized(
+                "this API token's owner is no longer an active HR admin".into(),
+            ));
+        }
+        let stale = record
+            .last_used_at
+            .is_none_or(|t| Utc::now() - t > chrono::Duration::seconds(60));
+        if stale && let Err(e) = state.db.touch_api_token(record.id).await {
+            tracing::warn!(error = %e, "could not record API token use");
+        }
+        let scopes = record
+            .scopes
+            .split_whitespace()
+            .filter_map(|s| s.parse::<Scope>().ok())
+            .collect();
+        return Ok(Actor::Integration {
+            token_id: record.id,
+            scopes,
+        });
+    }
+    let claims = state.jwt.verify(token)?;
+    let principal = state
+        .db
+        .principal(claims.sub)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))?;
+    if !principal.active {
+        return Err(ApiError::Unauthorized("the account is deactivated".into()));
+    }
+    Ok(Actor::Person {
+        id: claims.sub,
+        hr_admin: principal.hr_admin,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jwt_round_trip_and_rejections() {
+        let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60));
+        let id = Uuid::now_v7();
+        let (token, _) = keys.issue(id).expect("issue");
+        assert_eq!(keys.verify(&token).expect("valid").sub, id);
+        let other = JwtKeys::new(b"another-secret-another-secret-xx", Duration::from_secs(60));
+        assert!(other.verify(&token).is_err());
+        assert!(keys.verify("not.a.jwt").is_err());
+    }
+
+    #[test]
+    fn limiter_refuses_after_quota() {
+        let limiter = LoginLimiter::new(2);
+        assert!(limiter.check("a", None).is_ok());
+        assert!(limiter.check("a", None).is_ok());
+        let wait = limiter.check("a", None).expect_err("limited");
+        assert!(wait >= 1);
+        assert!(limiter.check("b", None).is_ok());
+    }
+
+    #[test]
+    fn dummy_hash_parses() {
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+}

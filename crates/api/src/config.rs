@@ -1,0 +1,166 @@
+//! Configuration from the environment, with defaults that work out of the box.
+
+use std::fmt;
+use std::time::Duration;
+
+/// A secret that never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Everything the server needs to start. [`Settings::from_env`] reads `ONEONONE_*` variables.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `ONEONONE_DATABASE_URL`: a SQLite file (default `oneonone.db`) or `postgres://…`.
+    pub database_url: String,
+    /// `ONEONONE_BIND`: address to listen on (default `127.0.0.1:8080`; port 0 picks one).
+    pub bind: String,
+    /// `ONEONONE_JWT_SECRET`: HMAC key for access tokens. Without it a random key is generated on
+    /// first start and kept in the database.
+    pub jwt_secret: Option<Secret>,
+    /// `ONEONONE_JWT_TTL_MINUTES`: lifetime of access tokens (default 60).
+    pub jwt_ttl: Duration,
+    /// `ONEONONE_BOOTSTRAP_ADMIN_EMAIL` / `_PASSWORD`: create this HR admin when none exists.
+    pub bootstrap_admin: Option<(String, Secret)>,
+    /// `ONEONONE_CORS_ORIGINS`: comma-separated origins allowed to call the API from a browser
+    /// (`*` for any). Empty: no cross-origin access.
+    pub cors_origins: Vec<String>,
+    /// `ONEONONE_DB_MAX_CONNECTIONS`: pool size (default 16 on SQLite, 32 on PostgreSQL).
+    pub db_max_connections: Option<u32>,
+    /// `ONEONONE_WORKERS`: HTTP worker threads (default: number of cores).
+    pub workers: Option<usize>,
+    /// `ONEONONE_LOGIN_ATTEMPTS_PER_MINUTE`: per account and per client address (default 10).
+    pub login_attempts_per_minute: u32,
+    /// `ONEONONE_TRUST_PROXY`: take the client address from `X-Forwarded-For` (default false).
+    pub trust_proxy: bool,
+    /// Install SIGINT/SIGTERM handlers (off in tests that run many servers in one process).
+    pub handle_signals: bool,
+    /// `ONEONONE_LOG` (`info`, `debug`, … or a tracing filter) and `ONEONONE_LOG_FORMAT`
+    /// (`text` or `json`).
+    pub log_filter: String,
+    pub log_json: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "oneonone.db".into(),
+            bind: "127.0.0.1:8080".into(),
+            jwt_secret: None,
+            jwt_ttl: Duration::from_secs(3600),
+            bootstrap_admin: None,
+            cors_origins: Vec::new(),
+            db_max_connections: None,
+            workers: None,
+            login_attempts_per_minute: 10,
+            trust_proxy: false,
+            handle_signals: true,
+            log_filter: "info".into(),
+            log_json: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name}: {message}")]
+    Invalid { name: &'static str, message: String },
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse<T: std::str::FromStr>(name: &'static str) -> Result<Option<T>, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    var(name)
+        .map(|v| {
+            v.trim().parse::<T>().map_err(|e| ConfigError::Invalid {
+                name,
+                message: e.to_string(),
+            })
+        })
+        .transpose()
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let mut s = Settings::default();
+        if let Some(url) = var("ONEONONE_DATABASE_URL") {
+            s.database_url = url;
+        }
+        if let Some(bind) = var("ONEONONE_BIND") {
+            s.bind = bind;
+        }
+        if let Some(secret) = var("ONEONONE_JWT_SECRET") {
+            if secret.len() < 32 {
+                return Err(ConfigError::Invalid {
+                    name: "ONEONONE_JWT_SECRET",
+                    message: "must be at least 32 characters".into(),
+                });
+            }
+            s.jwt_secret = Some(Secret::new(secret));
+        }
+        if let Some(m) = parse::<u64>("ONEONONE_JWT_TTL_MINUTES")? {
+            s.jwt_ttl = Duration::from_secs(m.clamp(1, 60 * 24 * 30) * 60);
+        }
+        if let (Some(email), Some(password)) = (
+            var("ONEONONE_BOOTSTRAP_ADMIN_EMAIL"),
+            var("ONEONONE_BOOTSTRAP_ADMIN_PASSWORD"),
+        ) {
+            s.bootstrap_admin = Some((email, Secret::new(password)));
+        }
+        if let Some(origins) = var("ONEONONE_CORS_ORIGINS") {
+            s.cors_origins = origins
+                .split(',')
+                .map(|o| o.trim().to_owned())
+                .filter(|o| !o.is_empty())
+                .collect();
+        }
+        s.db_max_connections = parse("ONEONONE_DB_MAX_CONNECTIONS")?;
+        s.workers = parse("ONEONONE_WORKERS")?;
+        if let Some(n) = parse("ONEONONE_LOGIN_ATTEMPTS_PER_MINUTE")? {
+            s.login_attempts_per_minute = n;
+        }
+        if let Some(t) = parse("ONEONONE_TRUST_PROXY")? {
+            s.trust_proxy = t;
+        }
+        if let Some(l) = var("ONEONONE_LOG") {
+            s.log_filter = l;
+        }
+        s.log_json = var("ONEONONE_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json"));
+        Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s:?}"), "Secret(***)");
+        let settings = Settings {
+            jwt_secret: Some(Secret::new("x".repeat(40))),
+            ..Settings::default()
+        };
+        assert!(!format!("{settings:?}").contains("xxxx"));
+    }
+}

@@ -1,0 +1,318 @@
+//! Request extractors every endpoint shares: JSON bodies that fail as problems, query and path
+//! errors, `If-Match`.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use oneonone_domain::ValidationErrors;
+use serde::de::DeserializeOwned;
+use validator::{Validate, ValidationErrorsKind};
+
+use crate::problem::ApiError;
+
+/// Default largest JSON body: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// A JSON request body, parsed and validated, with its raw bytes kept (idempotency hashes them).
+///
+/// - a content type other than `application/json` (or `application/*+json`): 415;
+/// - larger than `LIMIT` bytes: 413;
+/// - not JSON: 400 `malformed_json`;
+/// - JSON of the wrong shape, a NUL character in any string, or a failed `validator` rule: 422
+///   `validation_failed` naming each field.
+pub struct JsonBody<T, const LIMIT: usize = DEFAULT_BODY_LIMIT> {
+    pub value: T,
+    pub raw: web::Bytes,
+}
+
+impl<T, const LIMIT: usize> JsonBody<T, LIMIT> {
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+}
+
+fn is_json_content_type(req: &HttpRequest) -> bool {
+    let Some(ct) = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+impl<T: DeserializeOwned + Validate + 'static, const LIMIT: usize> FromRequest
+    for JsonBody<T, LIMIT>
+{
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json_content_type(req);
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::UnsupportedMediaType(
+                    "send the body as application/json".into(),
+                ));
+            }
+            if declared.is_some_and(|n| n > LIMIT) {
+                return Err(ApiError::PayloadTooLarge { limit: LIMIT });
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| ApiError::bad_request(e.to_string()))?;
+                if body.len() + chunk.len() > LIMIT {
+                    return Err(ApiError::PayloadTooLarge { limit: LIMIT });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            let raw = body.freeze();
+            let value = parse_json::<T>(&raw)?;
+            Ok(JsonBody { value, raw })
+        })
+    }
+}
+
+/// Parse and validate a JSON document into `T`.
+pub fn parse_json<T: DeserializeOwned + Validate>(raw: &[u8]) -> Result<T, ApiError> {
+    let doc: serde_json::Value = serde_json::from_slice(raw).map_err(|e| ApiError::BadRequest {
+        code: "malformed_json",
+        detail: format!("the body is not valid JSON: {e}"),
+    })?;
+    reject_nul(&doc, "")?;
+    let value: T = serde_path_to_error::deserialize(doc).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { String::new() } else { path };
+        ApiError::Validation(ValidationErrors::single(field, clean_serde(e.inner())))
+    })?;
+    value.validate().map_err(from_validator)?;
+    Ok(value)
+}
+
+/// serde's messages mention Rust types; keep them but drop the position suffix.
+fn clean_serde(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.find(" at line ") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}
+
+/// PostgreSQL cannot store NUL characters and SQLite can: refuse them everywhere, the same way.
+fn reject_nul(v: &serde_json::Value, path: &str) -> Result<(), ApiError> {
+    match v {
+        serde_json::Value::String(s) if s.contains('\0') => Err(ApiError::validation(
+            if path.is_empty() { "body" } else { path },
+            "must not contain the NUL character",
+        )),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| reject_nul(item, &format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().try_for_each(|(k, item)| {
+            if k.contains('\0') {
+                return Err(ApiError::validation(
+                    "body",
+                    "must not contain the NUL character",
+                ));
+            }
+            let p = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            reject_nul(item, &p)
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Turn `validator`'s nested errors into field paths.
+pub fn from_validator(errors: validator::ValidationErrors) -> ApiError {
+    fn walk(prefix: &str, errors: &validator::ValidationErrors, out: &mut ValidationErrors) {
+        for (field, kind) in errors.errors() {
+            let path = if prefix.is_empty() {
+                field.to_string()
+            } else {
+                format!("{prefix}.{field}")
+            };
+            match kind {
+                ValidationErrorsKind::Field(list) => {
+                    for e in list {
+                        let message = e
+                            .message
+                            .as_ref()
+                            .map(|m| m.to_string())
+                            .unwrap_or_else(|| describe(e));
+                        out.push(path.clone(), message);
+                    }
+                }
+                ValidationErrorsKind::Struct(inner) => walk(&path, inner, out),
+                ValidationErrorsKind::List(items) => {
+                    for (i, inner) in items {
+                        walk(&format!("{path}[{i}]"), inner, out);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = ValidationErrors::default();
+    walk("", &errors, &mut out);
+    out.0.sort_by(|a, b| a.field.cmp(&b.field));
+    ApiError::Validation(out)
+}
+
+fn describe(e: &validator::ValidationError) -> String {
+    let param = |name: &str| e.params.get(name).map(|v| v.to_string());
+    match e.code.as_ref() {
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("length must be between {min} and {max}"),
+            (Some(min), None) => format!("length must be at least {min}"),
+            (None, Some(max)) => format!("length must be at most {max}"),
+            _ => "invalid length".into(),
+        },
+        "range" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            _ => "out of range".into(),
+        },
+        "email" => "must be a valid email address".into(),
+        other => format!("invalid ({other})"),
+    }
+}
+
+/// Query strings that do not parse are a 400 problem naming the parameter.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _| {
+        ApiError::BadRequest {
+            code: "invalid_query",
+            detail: format!("invalid query parameters: {err}"),
+        }
+        .into()
+    })
+}
+
+/// A path segment that does not parse (an id that is not a UUID) names nothing: 404.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into())
+}
+
+/// The `If-Match` precondition of a request, if it sent one.
+#[derive(Debug, Clone)]
+pub struct IfMatch(pub Option<String>);
+
+impl IfMatch {
+    /// `Ok` when there is no precondition or it matches `etag`; 412 otherwise.
+    pub fn check(&self, etag: &str) -> Result<(), ApiError> {
+        match &self.0 {
+            None => Ok(()),
+            Some(v) if v.trim() == "*" => Ok(()),
+            Some(v) => {
+                if v.split(',').any(|candidate| candidate.trim() == etag) {
+                    Ok(())
+                } else {
+                    Err(ApiError::PreconditionFailed)
+                }
+            }
+        }
+    }
+
+    /// The version an `If-Match` names, when it names exactly one of ours.
+    pub fn version(&self) -> Option<i64> {
+        let v = self.0.as_deref()?.trim();
+        v.strip_prefix("\"v")?.strip_suffix('"')?.parse().ok()
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let value = req
+            .headers()
+            .get(header::IF_MATCH)
+            .map(|v| v.to_str().map(str::to_owned));
+        std::future::ready(match value {
+            None => Ok(IfMatch(None)),
+            Some(Ok(v)) => Ok(IfMatch(Some(v))),
+            Some(Err(_)) => Err(ApiError::bad_request("the If-Match header is malformed")),
+        })
+    }
+}
+
+/// The strong ETag of a versioned resource.
+pub fn etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, Validate)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        #[validate(length(min = 1, max = 3))]
+        name: String,
+    }
+
+    #[test]
+    fn json_errors_are_specific() {
+        assert!(matches!(
+            parse_json::<Body>(b"{"),
+            Err(ApiError::BadRequest {
+                code: "malformed_json",
+                ..
+            })
+        ));
+        match parse_json::<Body>(br#"{"name": 5}"#) {
+            Err(ApiError::Validation(v)) => assert_eq!(v.0[0].field, "name"),
+            other => panic!("unexpected {other:?}"),
+        }
+        match parse_json::<Body>(br#"{"name": "toolong"}"#) {
+            Err(ApiError::Validation(v)) => assert_eq!(v.0[0].field, "name"),
+            other => panic!("unexpected {other:?}"),
+        }
+        match parse_json::<Body>(br#"{"name": "a\u0000"}"#) {
+            Err(ApiError::Validation(v)) => assert_eq!(v.0[0].field, "name"),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(parse_json::<Body>(br#"{"name": "ok", "x": 1}"#).is_err());
+        assert_eq!(
+            parse_json::<Body>(br#"{"name": "ok"}"#)
+                .map(|b| b.name)
+                .ok(),
+            Some("ok".into())
+        );
+    }
+
+    #[test]
+    fn if_match() {
+        assert!(IfMatch(None).check("\"v1\"").is_ok());
+        assert!(IfMatch(Some("*".into())).check("\"v1\"").is_ok());
+        assert!(
+            IfMatch(Some("\"v2\", \"v1\"".into()))
+                .check("\"v1\"")
+                .is_ok()
+        );
+        assert!(IfMatch(Some("\"v2\"".into())).check("\"v1\"").is_err());
+        assert_eq!(IfMatch(Some("\"v7\"".into())).version(), Some(7));
+    }
+}

@@ -1,0 +1,326 @@
+//! The contract: generated from the handlers, completed with the responses every endpoint
+//! shares, committed at `openapi/openapi.json`.
+
+use std::sync::OnceLock;
+
+use actix_web::App;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::security::{HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, HeaderBuilder, OpenApi as Spec, Ref, RefOr};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+use crate::problem::{FieldProblem, Problem};
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "oneonone",
+        description = "The system of record for a company's 1:1 program: people and the org \
+chart, manager–employee 1:1s, and the performance practices around them.\n\n\
+**Conventions.** Everything is under `/api/v1`, JSON with `snake_case` fields. Errors are RFC 9457 \
+problems (`application/problem+json`) with a stable `code`. Lists return `{\"data\": [...], \
+\"next_cursor\": ...}`; pass `next_cursor` back as `cursor`. Creates accept `Idempotency-Key`; \
+single resources carry an `ETag` to send back as `If-Match`. Authenticate with \
+`Authorization: Bearer <token>`: an access token from `POST /api/v1/auth/login`, or an API token \
+an HR admin created.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+        version = "1.0.0"
+    ),
+    servers((url = "/", description = "This server")),
+    tags(
+        (name = "auth", description = "Signing in and the signed-in person."),
+        (name = "people", description = "The directory and the org chart."),
+        (name = "api-tokens", description = "Credentials for integrations."),
+        (name = "health", description = "Probes.")
+    ),
+    components(schemas(Problem, FieldProblem)),
+    modifiers(&Security),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut Spec) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                utoipa::openapi::security::HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT or oo_ API token")
+                    .description(Some(
+                        "An access token from POST /api/v1/auth/login, or an API token.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The shared error responses, by name, with their status codes and descriptions.
+const SHARED: [(&str, &str, &str, &str); 11] = [
+    (
+        "400",
+        "BadRequest",
+        "Malformed request: bad JSON, query parameter, cursor or header.",
+        "malformed_json",
+    ),
+    (
+        "401",
+        "Unauthorized",
+        "Missing or invalid credentials.",
+        "unauthorized",
+    ),
+    (
+        "403",
+        "Forbidden",
+        "Authenticated, but not allowed to do this.",
+        "forbidden",
+    ),
+    (
+        "404",
+        "NotFound",
+        "No such resource, or it is not yours to know about.",
+        "not_found",
+    ),
+    (
+        "409",
+        "Conflict",
+        "Conflicts with the current state (a taken email, a request still running with the same Idempotency-Key).",
+        "conflict",
+    ),
+    (
+        "412",
+        "PreconditionFailed",
+        "The resource changed since you read it (stale If-Match).",
+        "precondition_failed",
+    ),
+    (
+        "413",
+        "PayloadTooLarge",
+        "The body is too large.",
+        "payload_too_large",
+    ),
+    (
+        "415",
+        "UnsupportedMediaType",
+        "The body is not application/json.",
+        "unsupported_media_type",
+    ),
+    (
+        "422",
+        "UnprocessableContent",
+        "Well-formed but invalid: the fields are listed in `errors`; or an Idempotency-Key reused with another body.",
+        "validation_failed",
+    ),
+    (
+        "429",
+        "TooManyRequests",
+        "Too many attempts; retry after `Retry-After` seconds.",
+        "rate_limited",
+    ),
+    (
+        "503",
+        "ServiceUnavailable",
+        "The database is unavailable; retry after `Retry-After` seconds.",
+        "service_unavailable",
+    ),
+];
+
+fn shared_response(status: &str, description: &str, code: &str) -> Response {
+    let title = actix_web::http::StatusCode::from_bytes(status.as_bytes())
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    let example = serde_json::json!({
+        "type": format!("urn:oneonone:problem:{code}"),
+        "title": title,
+        "status": status.parse::<u16>().unwrap_or(400),
+        "detail": description,
+        "code": code,
+    });
+    let mut builder = ResponseBuilder::new().description(description).content(
+        crate::problem::PROBLEM_JSON,
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .example(Some(example))
+            .build(),
+    );
+    let string_header = |d: &str| {
+        HeaderBuilder::new()
+            .schema(
+                utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String),
+            )
+            .description(Some(d))
+            .build()
+    };
+    match status {
+        "401" => builder = builder.header("WWW-Authenticate", string_header("`Bearer`")),
+        "429" | "503" => builder = builder.header("Retry-After", string_header("Seconds to wait.")),
+        _ => {}
+    }
+    builder.build()
+}
+
+fn operations(item: &mut PathItem) -> Vec<(&'static str, &mut Operation)> {
+    let mut ops = Vec::new();
+    if let Some(op) = item.get.as_mut() {
+        ops.push(("GET", op));
+    }
+    if let Some(op) = item.post.as_mut() {
+        ops.push(("POST", op));
+    }
+    if let Some(op) = item.put.as_mut() {
+        ops.push(("PUT", op));
+    }
+    if let Some(op) = item.patch.as_mut() {
+        ops.push(("PATCH", op));
+    }
+    if let Some(op) = item.delete.as_mut() {
+        ops.push(("DELETE", op));
+    }
+    ops
+}
+
+/// Add the error responses every operation can give, by what it is: authenticated or not, with
+/// an id in its path, with a body, a create, a conditional update.
+fn add_shared_responses(spec: &mut Spec) {
+    let components = spec.components.get_or_insert_with(Default::default);
+    for (status, name, description, code) in SHARED {
+        components.responses.insert(
+            name.to_owned(),
+            RefOr::T(shared_response(status, description, code)),
+        );
+    }
+    for (path, item) in spec.paths.paths.iter_mut() {
+        let in_api = path.starts_with("/api/v1");
+        let has_id = path.contains('{');
+        for (method, op) in operations(item) {
+            let public = op
+                .security
+                .as_ref()
+                .is_some_and(|s| s.iter().all(|r| r == &Default::default()));
+            let has_body = op.request_body.is_some();
+            let idempotent_create = op
+                .parameters
+                .as_ref()
+                .is_some_and(|ps| ps.iter().any(|p| p.name == crate::idempotency::HEADER));
+            let mut wanted: Vec<&str> = Vec::new();
+            if in_api {
+                wanted.extend(["400", "503"]);
+            }
+            if in_api && !public {
+                wanted.extend(["401", "403"]);
+            }
+            if has_id {
+                wanted.push("404");
+            }
+            if has_body {
+                wanted.extend(["413", "415", "422"]);
+            }
+            if idempotent_create {
+                wanted.extend(["409", "422"]);
+            }
+            if matches!(method, "PATCH" | "DELETE") && has_id {
+                wanted.push("412");
+            }
+            if path.ends_with("/auth/login") {
+                wanted.push("429");
+            }
+            for status in wanted {
+                if op.responses.responses.contains_key(status) {
+                    continue;
+                }
+                if let Some((_, name, _, _)) = SHARED.iter().find(|(s, ..)| *s == status) {
+                    op.responses.responses.insert(
+                        status.to_owned(),
+                        RefOr::Ref(Ref::new(format!("#/components/responses/{name}"))),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The full contract, built once.
+pub fn spec() -> &'static Spec {
+    static SPEC: OnceLock<Spec> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let (_, mut spec) = App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .service(routes::health::healthz)
+            .service(routes::health::readyz)
+            .service(routes::api_v1())
+            .split_for_parts();
+        add_shared_responses(&mut spec);
+        spec
+    })
+}
+
+/// The contract as the committed file holds it: pretty JSON with a final newline.
+pub fn spec_json() -> &'static str {
+    static JSON: OnceLock<String> = OnceLock::new();
+    JSON.get_or_init(|| {
+        let mut s = serde_json::to_string_pretty(spec()).unwrap_or_default();
+        s.push('\n');
+        s
+    })
+}
+
+/// Methods served by each path template, for 405 answers with `Allow`.
+pub fn route_table() -> &'static [(Vec<String>, String)] {
+    static TABLE: OnceLock<Vec<(Vec<String>, String)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut spec = spec().clone();
+        spec.paths
+            .paths
+            .iter_mut()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let methods: Vec<&str> = operations(item).into_iter().map(|(m, _)| m).collect();
+                (segments, methods.join(", "))
+            })
+            .collect()
+    })
+}
+
+/// The `Allow` value for a path that exists with other methods, if it does.
+pub fn allowed_methods(path: &str) -> Option<&'static str> {
+    let segments: Vec<&str> = path.split('/').collect();
+    route_table().iter().find_map(|(template, allow)| {
+        let matches = template.len() == segments.len()
+            && template
+                .iter()
+                .zip(&segments)
+                .all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s);
+        matches.then_some(allow.as_str())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_lists_methods_of_known_paths() {
+        assert_eq!(allowed_methods("/api/v1/auth/login"), Some("POST"));
+        assert!(allowed_methods("/api/v1/people/abc").is_some_and(|a| a.contains("PATCH")));
+        assert_eq!(allowed_methods("/api/v1/nothing"), None);
+    }
+
+    #[test]
+    fn every_operation_documents_its_errors() {
+        let spec = spec();
+        let people = spec.paths.paths.get("/api/v1/people/{id}").expect("path");
+        let patch = people.patch.as_ref().expect("patch");
+        for status in ["401", "403", "404", "412", "422"] {
+            assert!(patch.responses.responses.contains_key(status), "{status}");
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! `/api-tokens`: long-lived credentials for integrations, created by HR admins.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use oneonone_domain::{Scope, Text, policy};
+use oneonone_persistence::tokens::ApiTokenRecord;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::people::PageQuery;
+use crate::auth::{API_TOKEN_PREFIX, Auth, random_secret, sha256_hex};
+use crate::extract::JsonBody;
+use crate::idempotency::{Created, create_once};
+use crate::pagination;
+use crate::problem::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// A permission of an API token. A `:write` scope includes the matching `:read`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum TokenScope {
+    #[serde(rename = "people:read")]
+    PeopleRead,
+    #[serde(rename = "people:write")]
+    PeopleWrite,
+    #[serde(rename = "meetings:read")]
+    MeetingsRead,
+    #[serde(rename = "meetings:write")]
+    MeetingsWrite,
+    #[serde(rename = "reports:read")]
+    ReportsRead,
+}
+
+impl From<TokenScope> for Scope {
+    fn from(s: TokenScope) -> Self {
+        match s {
+            TokenScope::PeopleRead => Scope::PeopleRead,
+            TokenScope::PeopleWrite => Scope::PeopleWrite,
+            TokenScope::MeetingsRead => Scope::MeetingsRead,
+            TokenScope::MeetingsWrite => Scope::MeetingsWrite,
+            TokenScope::ReportsRead => Scope::ReportsRead,
+        }
+    }
+}
+
+impl From<Scope> for TokenScope {
+    fn from(s: Scope) -> Self {
+        match s {
+            Scope::PeopleRead => TokenScope::PeopleRead,
+            Scope::PeopleWrite => TokenScope::PeopleWrite,
+            Scope::MeetingsRead => TokenScope::MeetingsRead,
+            Scope::MeetingsWrite => TokenScope::MeetingsWrite,
+            Scope::ReportsRead => TokenScope::ReportsRead,
+        }
+    }
+}
+
+/// A new API token.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Nightly HR sync", "scopes": ["people:write"]}))]
+pub struct ApiTokenIn {
+    /// What the token is for.
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+    /// At least one.
+    #[validate(length(min = 1, max = 10))]
+    #[schema(min_items = 1, max_items = 10)]
+    pub scopes: Vec<TokenScope>,
+}
+
+/// An API token (without its secret).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019a6a5e-8f5e-7cc0-9a53-2a3f4c1b2d3e",
+    "name": "Nightly HR sync",
+    "prefix": "oo_Zk3q",
+    "scopes": ["people:write"],
+    "created_by": "019a6a5e-8f5e-7cc0-9a53-000000000001",
+    "created_at": "2026-11-01T08:00:00Z",
+    "last_used_at": null,
+    "revoked_at": null
+}))]
+pub struct ApiTokenOut {
+    pub id: Uuid,
+    pub name: String,
+    /// The first characters of the token, to recognise it.
+    pub prefix: String,
+    pub scopes: Vec<TokenScope>,
+    /// The HR admin who created it; the token stops working when they are deactivated.
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    /// Updated at most once a minute.
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<ApiTokenRecord> for ApiTokenOut {
+    fn from(r: ApiTokenRecord) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            prefix: r.prefix,
+            scopes: r
+                .scopes
+                .split_whitespace()
+                .filter_map(|s| s.parse::<Scope>().ok())
+                .map(TokenScope::from)
+                .collect(),
+            created_by: r.created_by,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            revoked_at: r.revoked_at,
+        }
+    }
+}
+
+/// A new API token with its secret, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiTokenCreated {
+    #[serde(flatten)]
+    pub token: ApiTokenOut,
+    /// Use as `Authorization: Bearer <token>`. Stored only as a hash: it cannot be shown again.
+    #[schema(example = "oo_Zk3qv8sJ2m0bX1yT7uWcQeR4nH6gA9dLpF5oI3kE2s")]
+    pub secret: String,
+}
+
+/// A page of API tokens.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiTokenPage {
+    pub data: Vec<ApiTokenOut>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Create an API token (HR admins). The secret is in this response only.
+#[utoipa::path(tag = super::TAG_TOKENS, request_body = ApiTokenIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response.")),
+    responses((status = 201, description = "Created.", body = ApiTokenCreated,
+        headers(("Location" = String, description = "The token's URL.")))))]
+#[post("/api-tokens")]
+pub async fn create(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    req: HttpRequest,
+    body: JsonBody<ApiTokenIn>,
+) -> ApiResult<HttpResponse> {
+    policy::manage_tokens(&actor)?;
+    let creator = actor
+        .person_id()
+        .ok_or_else(|| ApiError::Forbidden("only HR admins manage API tokens".into()))?;
+    let name = Text::parse_line(&body.value.name, 100)
+        .map_err(|e| ApiError::validation("name", e.to_string()))?;
+    let mut scopes: Vec<Scope> = body.value.scopes.iter().copied().map(Scope::from).collect();
+    scopes.sort();
+    scopes.dedup();
+    let scope_text = scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    create_once(&state, &actor, &req, &body.raw, || async {
+        let secret = format!("{API_TOKEN_PREFIX}{}", random_secret(32));
+        let hash = sha256_hex(secret[API_TOKEN_PREFIX.len()..].as_bytes());
+        let prefix: String = secret.chars().take(API_TOKEN_PREFIX.len() + 4).collect();
+        let record = state
+            .db
+            .create_api_token(name.as_str(), &hash, &prefix, &scope_text, creator)
+            .await?;
+        let id = record.id;
+        let out = ApiTokenCreated {
+            token: record.into(),
+            secret,
+        };
+        let body = serde_json::to_value(out).map_err(ApiError::internal)?;
+        Ok(Created::new(body, format!("/api/v1/api-tokens/{id}"), None))
+    })
+    .await
+}
+
+/// List API tokens (HR admins), revoked ones included.
+#[utoipa::path(tag = super::TAG_TOKENS, params(PageQuery), responses(
+    (status = 200, description = "A page of tokens.", body = ApiTokenPage)))]
+#[get("/api-tokens")]
+pub async fn list(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    query: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    policy::manage_tokens(&actor)?;
+    let q = query.into_inner();
+    let limit = pagination::limit(q.limit)?;
+    let after = q
+        .cursor
+        .as_deref()
+        .map(pagination::decode::<Uuid>)
+        .transpose()?;
+    let rows = state.db.list_api_tokens(after, limit + 1).await?;
+    let (rows, more) = pagination::split_page(rows, limit);
+    let next_cursor = rows
+        .last()
+        .filter(|_| more)
+        .map(|last| pagination::encode(&last.id));
+    Ok(HttpResponse::Ok().json(ApiTokenPage {
+        data: rows.into_iter().map(ApiTokenOut::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// Read an API token (HR admins).
+#[utoipa::path(tag = super::TAG_TOKENS, params(("id" = Uuid, Path)), responses(
+    (status = 200, description = "The token.", body = ApiTokenOut)))]
+#[get("/api-tokens/{id}")]
+pub async fn read(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    policy::manage_tokens(&actor)?;
+    let record = state.db.get_api_token(id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(ApiTokenOut::from(record)))
+}
+
+/// Revoke an API token (HR admins). It stops working at once; revoking again changes nothing.
+#[utoipa::path(tag = super::TAG_TOKENS, params(("id" = Uuid, Path)), responses(
+    (status = 204, description = "Revoked.")))]
+#[delete("/api-tokens/{id}")]
+pub async fn revoke(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    policy::manage_tokens(&actor)?;
+    state.db.revoke_api_token(id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,47 @@
+//! One file per resource, handlers named by verb.
+
+pub mod api_tokens;
+pub mod auth;
+pub mod health;
+pub mod me;
+pub mod people;
+
+use utoipa_actix_web::scope::Scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Tags of the contract, in the order Swagger UI shows them.
+pub const TAG_AUTH: &str = "auth";
+pub const TAG_PEOPLE: &str = "people";
+pub const TAG_TOKENS: &str = "api-tokens";
+pub const TAG_HEALTH: &str = "health";
+
+/// Everything under `/api/v1`.
+pub fn api_v1() -> Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    utoipa_actix_web::scope("/api/v1").configure(configure)
+}
+
+fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(auth::login)
+        .service(me::read)
+        .service(me::change_password)
+        .service(people::import)
+        .service(people::list)
+        .service(people::create)
+        .service(people::read)
+        .service(people::update)
+        .service(people::deactivate)
+        .service(people::direct_reports)
+        .service(people::set_password)
+        .service(api_tokens::list)
+        .service(api_tokens::create)
+        .service(api_tokens::read)
+        .service(api_tokens::revoke);
+}

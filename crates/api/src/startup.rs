@@ -1,0 +1,306 @@
+//! Building and running the server: one [`Application::build`] for `serve` and for tests.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, get, web};
+use anyhow::Context;
+use oneonone_domain::person::{PersonDraft, PersonFields};
+use oneonone_persistence::{Backend, ConnectOptions, Database, StoreError, backend_of};
+use tracing::Instrument;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+use uuid::Uuid;
+
+use crate::auth::{JwtKeys, LoginLimiter, hash_password, random_secret};
+use crate::config::Settings;
+use crate::extract::{path_config, query_config};
+use crate::openapi;
+use crate::problem::ApiError;
+use crate::routes;
+use crate::state::AppState;
+
+const JWT_SETTING: &str = "jwt_secret";
+
+/// A running server: its port, its state (tests use the database directly), and a handle.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+/// Open the database and bring its schema up to date, waiting up to `patience` for a database
+/// that is still starting.
+pub async fn open_database(settings: &Settings, patience: Duration) -> anyhow::Result<Database> {
+    let mut opts = ConnectOptions::new(settings.database_url.clone());
+    opts.max_connections =
+        settings
+            .db_max_connections
+            .unwrap_or(match backend_of(&settings.database_url) {
+                Backend::Sqlite => 16,
+                Backend::Postgres => 32,
+            });
+    let db = Database::connect(&opts)
+        .await
+        .context("opening the database")?;
+    let deadline = Instant::now() + patience;
+    loop {
+        match db.migrate().await {
+            Ok(()) => return Ok(db),
+            Err(StoreError::Unavailable(e)) if Instant::now() < deadline => {
+                tracing::warn!(error = %e, "database not reachable yet; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => return Err(e).context("running migrations"),
+        }
+    }
+}
+
+/// The access-token key: from the settings, or generated once and kept in the database so that
+/// tokens survive restarts and every replica agrees.
+async fn jwt_secret(settings: &Settings, db: &Database) -> anyhow::Result<Vec<u8>> {
+    if let Some(secret) = &settings.jwt_secret {
+        return Ok(secret.expose().as_bytes().to_vec());
+    }
+    let generated = random_secret(48);
+    let stored = db
+        .setting_or_insert(JWT_SETTING, &generated)
+        .await
+        .context("storing the generated JWT key")?;
+    Ok(stored.into_bytes())
+}
+
+/// Create the bootstrap HR admin when the database has no active one.
+async fn bootstrap_admin(settings: &Settings, db: &Database) -> anyhow::Result<()> {
+    let Some((email, password)) = &settings.bootstrap_admin else {
+        return Ok(());
+    };
+    if db.count_active_hr_admins().await? > 0 {
+        return Ok(());
+    }
+    oneonone_domain::person::validate_password(
+        "ONEONONE_BOOTSTRAP_ADMIN_PASSWORD",
+        password.expose(),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let fields = PersonFields {
+        email: email.clone(),
+        display_name: "HR admin".into(),
+        hr_admin: true,
+        active: true,
+        ..PersonFields::default()
+    };
+    let draft = PersonDraft::parse(&fields, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = hash_password(password.expose().to_owned())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    match db.person_id_by_email(draft.email.normalized()).await? {
+        Some(id) => {
+            let mut person = db.get_person(id).await?.fields();
+            person.hr_admin = true;
+            person.active = true;
+            let draft =
+                PersonDraft::parse(&person, Some(id)).map_err(|e| anyhow::anyhow!("{e}"))?;
+            db.update_person(id, None, &draft).await?;
+            db.set_password_hash(id, &hash).await?;
+        }
+        None => {
+            db.create_person(&draft, Some(&hash)).await?;
+        }
+    }
+    tracing::info!(email = %email, "created the bootstrap HR admin");
+    Ok(())
+}
+
+/// Request ids (`X-Request-Id`, taken from the client when sane), a span per request and one
+/// log line per response.
+async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| Uuid::now_v7().to_string());
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let started = Instant::now();
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    let status = res.status().as_u16();
+    let elapsed_us = started.elapsed().as_micros();
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::error!(status, elapsed_us, "response");
+        } else {
+            tracing::info!(status, elapsed_us, "response");
+        }
+    });
+    Ok(res)
+}
+
+/// The id of the current request.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Anything no route matched: 405 with `Allow` for a known path, else 404.
+async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(match openapi::allowed_methods(req.path()) {
+        Some(allow) => ApiError::MethodNotAllowed {
+            allow: allow.to_owned(),
+        },
+        None => ApiError::NotFound,
+    })
+}
+
+/// The contract, the same bytes as `openapi/openapi.json`.
+#[get("/openapi.json")]
+async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(openapi::spec_json())
+}
+
+#[get("/docs")]
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/docs/"))
+        .finish()
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            HeaderName::from_static("x-request-id"),
+            HeaderName::from_static("idempotent-replayed"),
+        ])
+        .max_age(3600);
+    if origins.iter().any(|o| o == "*") {
+        cors = cors.allow_any_origin();
+    } else {
+        for origin in origins {
+            cors = cors.allowed_origin(origin);
+        }
+    }
+    cors
+}
+
+impl Application {
+    /// Open the database, migrate, prepare keys and bind the listener (port 0 picks a free
+    /// port). The server runs once [`Application::run_until_stopped`] is awaited.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = open_database(&settings, Duration::from_secs(30)).await?;
+        Self::build_with_database(settings, db).await
+    }
+
+    pub async fn build_with_database(settings: Settings, db: Database) -> anyhow::Result<Self> {
+        let secret = jwt_secret(&settings, &db).await?;
+        bootstrap_admin(&settings, &db).await?;
+        // Build the contract before serving, so a broken spec fails at start, not mid-request.
+        let _ = openapi::spec_json();
+        let state = AppState {
+            db,
+            jwt: Arc::new(JwtKeys::new(&secret, settings.jwt_ttl)),
+            limiter: Arc::new(LoginLimiter::new(settings.login_attempts_per_minute)),
+            settings: Arc::new(settings.clone()),
+        };
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("binding {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let data = web::Data::new(state.clone());
+        let origins = settings.cors_origins.clone();
+        let mut server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .app_data(data.clone())
+                .app_data(query_config())
+                .app_data(path_config())
+                .wrap(cors(&origins))
+                .wrap(from_fn(request_context))
+                .into_utoipa_app()
+                .service(routes::health::healthz)
+                .service(routes::health::readyz)
+                .service(routes::api_v1())
+                .split_for_parts();
+            app.service(openapi_json)
+                .service(docs_redirect)
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}").config(
+                        Config::new(["/openapi.json"])
+                            .persist_authorization(true)
+                            .try_it_out_enabled(true),
+                    ),
+                )
+                .default_service(web::to(fallback))
+        })
+        .listen(listener)?
+        .shutdown_timeout(30);
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers.max(1));
+        }
+        if !settings.handle_signals {
+            server = server.disable_signals();
+        }
+        let server = server.run();
+        spawn_housekeeping(state.clone());
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.state.db
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serve until stopped (SIGINT/SIGTERM or the handle); in-flight requests finish first.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Periodic clean-up: expired idempotency keys, idle rate-limit entries.
+fn spawn_housekeeping(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            state.limiter.retain_recent();
+            let cutoff = chrono::Utc::now() - oneonone_persistence::idempotency::retention();
+            if let Err(e) = state.db.purge_idempotency(cutoff).await {
+                tracing::warn!(error = %e, "could not purge idempotency keys");
+            }
+        }
+    });
+}

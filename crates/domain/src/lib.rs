@@ -1,0 +1,19 @@
+//! The words and rules of oneonone.
+//!
+//! Everything here is plain data and plain functions: no database, no HTTP. A request becomes a
+//! domain value through a constructor that can fail (`Email::parse`, `Text::parse`); afterwards
+//! the type is the proof that the value is valid. The rules of who may do what live in
+//! [`policy`] and are unit-tested here, so handlers only ask.
+
+pub mod error;
+pub mod org;
+pub mod person;
+pub mod policy;
+pub mod scope;
+pub mod text;
+
+pub use error::{FieldError, ValidationErrors};
+pub use person::{Person, PersonId};
+pub use policy::Actor;
+pub use scope::Scope;
+pub use text::{Email, Text};

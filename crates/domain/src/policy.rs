@@ -1,0 +1,196 @@
+//! Who may do what. Plain functions over the acting principal; handlers ask, never decide.
+//!
+//! | action | employee | HR admin | API token |
+//! |---|---|---|---|
+//! | read the directory (safe fields) | yes | yes | `people:read` |
+//! | see HR fields (`external_id`) | no | yes | `people:read` |
+//! | create, change, deactivate, import people | no | yes | `people:write` |
+//! | edit own display name and title | yes (self) | yes | — |
+//! | set someone's initial password | no | yes | no |
+//! | change own password | yes | yes | — |
+//! | manage API tokens | no | yes | no |
+
+use crate::person::PersonId;
+use crate::scope::Scope;
+
+/// The principal behind a request, as authentication established it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A person signed in with a password (a JWT).
+    Person { id: PersonId, hr_admin: bool },
+    /// An integration using an API token created by an HR admin.
+    Integration {
+        token_id: uuid::Uuid,
+        scopes: Vec<Scope>,
+    },
+}
+
+/// The decision on one request: allowed, or refused with a reason a client may read.
+pub type Decision = Result<(), Denied>;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Denied(pub &'static str);
+
+impl Actor {
+    pub fn person_id(&self) -> Option<PersonId> {
+        match self {
+            Actor::Person { id, .. } => Some(*id),
+            Actor::Integration { .. } => None,
+        }
+    }
+
+    pub fn is_hr_admin(&self) -> bool {
+        matches!(self, Actor::Person { hr_admin: true, .. })
+    }
+
+    fn has_scope(&self, wanted: Scope) -> bool {
+        match self {
+            Actor::Integration { scopes, .. } => scopes.iter().any(|s| s.grants(wanted)),
+            Actor::Person { .. } => false,
+        }
+    }
+
+    /// A key that identifies the principal, for idempotency records and rate limits.
+    pub fn key(&self) -> String {
+        match self {
+            Actor::Person { id, .. } => format!("person:{id}"),
+            Actor::Integration { token_id, .. } => format!("token:{token_id}"),
+        }
+    }
+}
+
+/// Reading the directory: everyone signed in, and tokens with `people:read`.
+pub fn read_directory(actor: &Actor) -> Decision {
+    match actor {
+        Actor::Person { .. } => Ok(()),
+        _ if actor.has_scope(Scope::PeopleRead) => Ok(()),
+        _ => Err(Denied("this token lacks the people:read scope")),
+    }
+}
+
+/// HR-only fields of a person (the HR system's `external_id`).
+pub fn see_hr_fields(actor: &Actor) -> bool {
+    actor.is_hr_admin() || actor.has_scope(Scope::PeopleRead)
+}
+
+/// Creating, changing any field of, deactivating and importing people.
+pub fn manage_people(actor: &Actor) -> Decision {
+    if actor.is_hr_admin() || actor.has_scope(Scope::PeopleWrite) {
+        Ok(())
+    } else {
+        Err(Denied(
+            "only HR admins and tokens with people:write manage people",
+        ))
+    }
+}
+
+/// The fields a person may change on their own record.
+pub const SELF_EDITABLE_FIELDS: [&str; 2] = ["display_name", "title"];
+
+/// Changing `target`'s record touching `fields`.
+pub fn edit_person(actor: &Actor, target: PersonId, fields: &[&str]) -> Decision {
+    if manage_people(actor).is_ok() {
+        return Ok(());
+    }
+    if actor.person_id() == Some(target) {
+        if fields.iter().all(|f| SELF_EDITABLE_FIELDS.contains(f)) {
+            return Ok(());
+        }
+        return Err(Denied(
+            "you may change only your display_name and title; ask an HR admin for the rest",
+        ));
+    }
+    Err(Denied("only HR admins change other people's records"))
+}
+
+/// Setting the password of `target` without knowing the current one.
+pub fn set_password(actor: &Actor, target: PersonId) -> Decision {
+    match actor {
+        Actor::Person { hr_admin: true, .. } => Ok(()),
+        Actor::Person { id, .. } if *id == target => Err(Denied(
+            "change your own password with PUT /api/v1/me/password and your current password",
+        )),
+        _ => Err(Denied("only HR admins set passwords")),
+    }
+}
+
+/// Creating, listing and revoking API tokens: HR admins, signed in as themselves.
+pub fn manage_tokens(actor: &Actor) -> Decision {
+    if actor.is_hr_admin() {
+        Ok(())
+    } else {
+        Err(Denied("only HR admins manage API tokens"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn employee() -> Actor {
+        Actor::Person {
+            id: Uuid::now_v7(),
+            hr_admin: false,
+        }
+    }
+    fn hr() -> Actor {
+        Actor::Person {
+            id: Uuid::now_v7(),
+            hr_admin: true,
+        }
+    }
+    fn token(scopes: &[Scope]) -> Actor {
+        Actor::Integration {
+            token_id: Uuid::now_v7(),
+            scopes: scopes.to_vec(),
+        }
+    }
+
+    #[test]
+    fn directory_is_open_to_people_and_scoped_tokens() {
+        assert!(read_directory(&employee()).is_ok());
+        assert!(read_directory(&token(&[Scope::PeopleRead])).is_ok());
+        assert!(read_directory(&token(&[Scope::PeopleWrite])).is_ok());
+        assert!(read_directory(&token(&[Scope::MeetingsRead])).is_err());
+    }
+
+    #[test]
+    fn only_hr_and_write_tokens_manage_people() {
+        assert!(manage_people(&hr()).is_ok());
+        assert!(manage_people(&token(&[Scope::PeopleWrite])).is_ok());
+        assert!(manage_people(&employee()).is_err());
+        assert!(manage_people(&token(&[Scope::PeopleRead])).is_err());
+    }
+
+    #[test]
+    fn a_person_edits_a_few_own_fields_only() {
+        let me = employee();
+        let id = me.person_id().expect("person");
+        assert!(edit_person(&me, id, &["display_name", "title"]).is_ok());
+        assert!(edit_person(&me, id, &["manager_id"]).is_err());
+        assert!(edit_person(&me, id, &["hr_admin"]).is_err());
+        assert!(edit_person(&me, Uuid::now_v7(), &["title"]).is_err());
+        assert!(edit_person(&hr(), id, &["manager_id"]).is_ok());
+    }
+
+    #[test]
+    fn hr_fields_and_tokens() {
+        assert!(!see_hr_fields(&employee()));
+        assert!(see_hr_fields(&hr()));
+        assert!(see_hr_fields(&token(&[Scope::PeopleRead])));
+        assert!(manage_tokens(&hr()).is_ok());
+        assert!(manage_tokens(&employee()).is_err());
+        assert!(manage_tokens(&token(&Scope::ALL)).is_err());
+    }
+
+    #[test]
+    fn passwords() {
+        let me = employee();
+        let id = me.person_id().expect("person");
+        assert!(set_password(&hr(), id).is_ok());
+        assert!(set_password(&me, id).is_err());
+        assert!(set_password(&token(&Scope::ALL), id).is_err());
+    }
+}

@@ -1,0 +1,298 @@
+//! Storage for oneonone: SQL in, domain types out.
+//!
+//! One [`Database`] value wraps either a SQLite or a PostgreSQL pool. Each query is written once:
+//! sqlx's SQLite driver accepts `$1` placeholders, and the [`with_pool!`] macro expands the same
+//! body for each pool type. Dialect-specific SQL stays in the few places that need it.
+
+pub mod idempotency;
+pub mod people;
+pub mod settings;
+pub mod tokens;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Timelike, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use people::{ImportOutcome, ImportRow, ImportRowResult, PeopleFilter, PeoplePageAfter};
+
+/// Expand one body for whichever pool a [`Database`] holds.
+#[macro_export]
+macro_rules! with_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::Database::Sqlite($pool) => $body,
+            $crate::Database::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Run one body inside a write transaction on whichever pool a [`Database`] holds. On SQLite
+/// the transaction takes the write lock at once (`BEGIN IMMEDIATE`), so a transaction that reads
+/// before it writes waits for other writers instead of failing when it upgrades its lock.
+/// The body gets `$tx` (a `&mut Transaction`) and must return a `StoreResult`; the transaction
+/// commits when the body succeeds and rolls back otherwise.
+#[macro_export]
+macro_rules! with_write_tx {
+    ($db:expr, $tx:ident => $body:expr) => {
+        match $db {
+            $crate::Database::Sqlite(pool) => {
+                let mut guard = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let $tx = &mut guard;
+                let out = $body;
+                if out.is_ok() {
+                    guard.commit().await?;
+                }
+                out
+            }
+            $crate::Database::Postgres(pool) => {
+                let mut guard = pool.begin().await?;
+                let $tx = &mut guard;
+                let out = $body;
+                if out.is_ok() {
+                    guard.commit().await?;
+                }
+                out
+            }
+        }
+    };
+}
+
+/// What can go wrong in storage, in terms the API maps to status codes.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// The row changed since the caller read it (optimistic concurrency).
+    #[error("the record was changed by someone else")]
+    Stale,
+    /// A uniqueness rule was broken; the name says which (`email`, `external_id`, …).
+    #[error("conflict on {0}")]
+    Conflict(&'static str),
+    /// A domain rule checked inside the transaction failed (a reporting cycle, say).
+    #[error("{0}")]
+    Rule(oneonone_domain::ValidationErrors),
+    /// A referenced row does not exist.
+    #[error("a referenced record does not exist")]
+    MissingReference,
+    /// The database cannot be reached or is overloaded; retrying later may work.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("database error: {0}")]
+    Other(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e),
+            sqlx::Error::Database(db) => {
+                if db.is_unique_violation() {
+                    let msg = db.message().to_owned() + db.constraint().unwrap_or_default();
+                    if msg.contains("email") {
+                        StoreError::Conflict("email")
+                    } else if msg.contains("external_id") {
+                        StoreError::Conflict("external_id")
+                    } else {
+                        StoreError::Conflict("key")
+                    }
+                } else if db.is_foreign_key_violation() {
+                    StoreError::MissingReference
+                } else if is_transient(db.code().as_deref()) {
+                    StoreError::Unavailable(e)
+                } else {
+                    StoreError::Other(e)
+                }
+            }
+            _ => StoreError::Other(e),
+        }
+    }
+}
+
+/// SQLite busy/locked, PostgreSQL connection and shutdown classes, serialization failures.
+fn is_transient(code: Option<&str>) -> bool {
+    match code {
+        Some(c) => {
+            c == "5"
+                || c == "6"
+                || c == "517"
+                || c.starts_with("08")
+                || c.starts_with("57P")
+                || c == "53300"
+                || c == "40001"
+        }
+        None => false,
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which database is behind a [`Database`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection pool to SQLite or PostgreSQL. Cheap to clone.
+#[derive(Debug, Clone)]
+pub enum Database {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// How to open the database.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// `sqlite://path.db`, `sqlite::memory:`, a bare file path, or `postgres://…`.
+    pub url: String,
+    /// Largest pool size. SQLite has one writer at a time, so its pool stays small.
+    pub max_connections: u32,
+    /// How long a request waits for a connection before the database counts as unavailable.
+    pub acquire_timeout: Duration,
+}
+
+impl ConnectOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The backend a URL selects: `postgres://` and `postgresql://` select PostgreSQL, anything
+/// else is SQLite.
+pub fn backend_of(url: &str) -> Backend {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
+impl Database {
+    /// Open a pool. The pool connects lazily, so a server can start while PostgreSQL is still
+    /// coming up and recover by itself when it returns.
+    pub async fn connect(opts: &ConnectOptions) -> StoreResult<Self> {
+        match backend_of(&opts.url) {
+            Backend::Postgres => {
+                let options = PgConnectOptions::from_str(&opts.url).map_err(StoreError::Other)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(opts.max_connections)
+                    .acquire_timeout(opts.acquire_timeout)
+                    .connect_lazy_with(options);
+                Ok(Database::Postgres(pool))
+            }
+            Backend::Sqlite => {
+                let url = if opts.url.starts_with("sqlite:") {
+                    opts.url.clone()
+                } else {
+                    format!("sqlite://{}", opts.url)
+                };
+                let options = SqliteConnectOptions::from_str(&url)
+                    .map_err(StoreError::Other)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true)
+                    .pragma("temp_store", "memory")
+                    .pragma("cache_size", "-16000");
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(opts.max_connections)
+                    .min_connections(1)
+                    .acquire_timeout(opts.acquire_timeout)
+                    .connect_with(options)
+                    .await?;
+                Ok(Database::Sqlite(pool))
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Database::Sqlite(_) => Backend::Sqlite,
+            Database::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Apply the migrations embedded in the binary for this backend.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        let result = match self {
+            Database::Sqlite(pool) => sqlx::migrate!("../../migrations/sqlite").run(pool).await,
+            Database::Postgres(pool) => sqlx::migrate!("../../migrations/postgres").run(pool).await,
+        };
+        result.map_err(|e| match e {
+            sqlx::migrate::MigrateError::Execute(inner) => StoreError::from(inner),
+            other => StoreError::Other(sqlx::Error::Migrate(Box::new(other))),
+        })
+    }
+
+    /// Version numbers of the embedded migrations of each backend, for the parity test.
+    pub fn migration_versions() -> (Vec<i64>, Vec<i64>) {
+        let sqlite = sqlx::migrate!("../../migrations/sqlite")
+            .iter()
+            .map(|m| m.version)
+            .collect();
+        let postgres = sqlx::migrate!("../../migrations/postgres")
+            .iter()
+            .map(|m| m.version)
+            .collect();
+        (sqlite, postgres)
+    }
+
+    /// A cheap round trip, for readiness probes.
+    pub async fn ping(&self) -> StoreResult<()> {
+        with_pool!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// The current instant at the precision both databases keep (microseconds), so that a value
+/// read back equals the value written on either backend.
+pub fn now() -> DateTime<Utc> {
+    let t = Utc::now();
+    let micros = t.nanosecond() / 1_000 * 1_000;
+    t.with_nanosecond(micros).unwrap_or(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_have_the_same_versions_on_both_backends() {
+        let (sqlite, postgres) = Database::migration_versions();
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, postgres);
+    }
+
+    #[test]
+    fn url_selects_backend() {
+        assert_eq!(backend_of("postgres://x/y"), Backend::Postgres);
+        assert_eq!(backend_of("postgresql://x/y"), Backend::Postgres);
+        assert_eq!(backend_of("oneonone.db"), Backend::Sqlite);
+        assert_eq!(backend_of("sqlite::memory:"), Backend::Sqlite);
+    }
+
+    #[test]
+    fn now_is_microsecond_precise() {
+        assert_eq!(now().nanosecond() % 1_000, 0);
+    }
+}

@@ -1,0 +1,749 @@
+//! People and the org chart.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use oneonone_domain::person::{Person, PersonDraft, PersonId};
+use oneonone_domain::{ValidationErrors, org};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use crate::{Database, StoreError, StoreResult, now, with_pool, with_write_tx};
+
+const PERSON_COLUMNS: &str = "id, email, display_name, title, department, manager_id, \
+     external_id, hr_admin, active, version, created_at, updated_at, deactivated_at";
+
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    id: Uuid,
+    email: String,
+    display_name: String,
+    title: Option<String>,
+    department: Option<String>,
+    manager_id: Option<Uuid>,
+    external_id: Option<String>,
+    hr_admin: bool,
+    active: bool,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    deactivated_at: Option<DateTime<Utc>>,
+}
+
+impl PersonRow {
+    fn into_person(self, secondary_manager_ids: Vec<Uuid>) -> Person {
+        Person {
+            id: self.id,
+            email: self.email,
+            display_name: self.display_name,
+            title: self.title,
+            department: self.department,
+            manager_id: self.manager_id,
+            secondary_manager_ids,
+            external_id: self.external_id,
+            hr_admin: self.hr_admin,
+            active: self.active,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            deactivated_at: self.deactivated_at,
+        }
+    }
+}
+
+/// Where a page of people starts: after this key of the previous page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeoplePageAfter {
+    /// Default order: by id (UUID v7, so creation order).
+    Id(Uuid),
+    /// Sync order (with `updated_since`): by last change, then id.
+    Updated(DateTime<Utc>, Uuid),
+}
+
+/// Filters of the people list. All optional; they combine with AND.
+#[derive(Debug, Clone, Default)]
+pub struct PeopleFilter {
+    pub manager_id: Option<Uuid>,
+    pub department: Option<String>,
+    pub active: Option<bool>,
+    /// Sync mode: only people changed at or after this instant, ordered by change.
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Free text matched against name and email, case-insensitively.
+    pub q: Option<String>,
+    pub after: Option<PeoplePageAfter>,
+    pub limit: i64,
+}
+
+/// The text the free-text search looks in. Lower-cased here, not in SQL, so both databases fold
+/// case the same way.
+fn search_text(display_name: &str, email: &str) -> String {
+    format!("{}\n{}", display_name.to_lowercase(), email.to_lowercase())
+}
+
+/// A LIKE pattern matching `q` anywhere, with LIKE's wildcards escaped.
+fn like_pattern(q: &str) -> String {
+    let mut out = String::with_capacity(q.len() + 2);
+    out.push('%');
+    for c in q.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// What login needs to know about an account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LoginRecord {
+    pub id: Uuid,
+    pub password_hash: Option<String>,
+    pub active: bool,
+}
+
+/// The state of a person that authentication checks on every request.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct PrincipalRecord {
+    pub active: bool,
+    pub hr_admin: bool,
+}
+
+/// One row of a bulk import, validated field by field already.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    pub draft: PersonDraft,
+    /// The manager, by the HR system's key.
+    pub manager_external_id: Option<String>,
+}
+
+/// What happened to one import row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportRowResult {
+    Created(Uuid),
+    Updated(Uuid),
+    Unchanged(Uuid),
+    Failed(ValidationErrors),
+}
+
+/// The result of an import: one entry a row, in input order. `applied` is false when any row
+/// failed, in which case nothing was written.
+#[derive(Debug, Clone)]
+pub struct ImportOutcome {
+    pub applied: bool,
+    pub rows: Vec<ImportRowResult>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ExistingPerson {
+    id: Uuid,
+    email_normalized: String,
+    external_id: Option<String>,
+    manager_id: Option<Uuid>,
+    email: String,
+    display_name: String,
+    title: Option<String>,
+    department: Option<String>,
+    active: bool,
+}
+
+macro_rules! load_secondary {
+    ($conn:expr, $ids:expr) => {{
+        let ids: &[Uuid] = $ids;
+        let mut map: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        if !ids.is_empty() {
+            let mut qb = QueryBuilder::new(
+                "SELECT person_id, manager_id FROM person_secondary_managers WHERE person_id IN (",
+            );
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            qb.push(") ORDER BY person_id, manager_id");
+            let rows: Vec<(Uuid, Uuid)> = qb.build_query_as().fetch_all($conn).await?;
+            for (person, manager) in rows {
+                map.entry(person).or_default().push(manager);
+            }
+        }
+        map
+    }};
+}
+
+macro_rules! fetch_person {
+    ($conn:expr, $id:expr) => {{
+        let id: Uuid = $id;
+        let row: Option<PersonRow> =
+            sqlx::query_as(&format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&mut *$conn)
+                .await?;
+        match row {
+            None => None,
+            Some(row) => {
+                let secondary: Vec<Uuid> = sqlx::query_scalar(
+                    "SELECT manager_id FROM person_secondary_managers WHERE person_id = $1 ORDER BY manager_id",
+                )
+                .bind(id)
+                .fetch_all(&mut *$conn)
+                .await?;
+                Some(row.into_person(secondary))
+            }
+        }
+    }};
+}
+
+/// The reporting chain above `start`, starting with `start` itself (bounded, in case of bad data).
+macro_rules! manager_chain {
+    ($conn:expr, $start:expr) => {{
+        let chain: Vec<Uuid> = sqlx::query_scalar(
+            "WITH RECURSIVE chain (id, manager_id, depth) AS ( \
+                 SELECT id, manager_id, 0 FROM people WHERE id = $1 \
+                 UNION ALL \
+                 SELECT p.id, p.manager_id, c.depth + 1 FROM people p \
+                 JOIN chain c ON p.id = c.manager_id WHERE c.depth < 1000 \
+             ) SELECT id FROM chain ORDER BY depth",
+        )
+        .bind($start)
+        .fetch_all(&mut *$conn)
+        .await?;
+        chain
+    }};
+}
+
+macro_rules! write_secondary {
+    ($conn:expr, $id:expr, $managers:expr) => {{
+        sqlx::query("DELETE FROM person_secondary_managers WHERE person_id = $1")
+            .bind($id)
+            .execute(&mut *$conn)
+            .await?;
+        for m in $managers {
+            sqlx::query(
+                "INSERT INTO person_secondary_managers (person_id, manager_id) VALUES ($1, $2)",
+            )
+            .bind($id)
+            .bind(*m)
+            .execute(&mut *$conn)
+            .await?;
+        }
+    }};
+}
+
+fn opt_text(t: &Option<oneonone_domain::Text>) -> Option<&str> {
+    t.as_ref().map(|t| t.as_str())
+}
+
+impl Database {
+    /// Create a person. The manager and secondary managers must exist.
+    pub async fn create_person(
+        &self,
+        draft: &PersonDraft,
+        password_hash: Option<&str>,
+    ) -> StoreResult<Person> {
+        let id = Uuid::now_v7();
+        let ts = now();
+        with_write_tx!(self, tx => {
+            let deactivated_at = (!draft.active).then_some(ts);
+            sqlx::query(
+                "INSERT INTO people (id, email, email_normalized, search_text, display_name, title, \
+                 department, manager_id, external_id, hr_admin, active, password_hash, version, \
+                 created_at, updated_at, deactivated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14)",
+            )
+            .bind(id)
+            .bind(draft.email.as_str())
+            .bind(draft.email.normalized())
+            .bind(search_text(draft.display_name.as_str(), draft.email.as_str()))
+            .bind(draft.display_name.as_str())
+            .bind(opt_text(&draft.title))
+            .bind(opt_text(&draft.department))
+            .bind(draft.manager_id)
+            .bind(opt_text(&draft.external_id))
+            .bind(draft.hr_admin)
+            .bind(draft.active)
+            .bind(password_hash)
+            .bind(ts)
+            .bind(deactivated_at)
+            .execute(&mut **tx)
+            .await?;
+            write_secondary!(&mut **tx, id, &draft.secondary_manager_ids);
+            fetch_person!(&mut **tx, id).ok_or(StoreError::NotFound)
+        })
+    }
+
+    pub async fn get_person(&self, id: PersonId) -> StoreResult<Person> {
+        with_pool!(self, pool => {
+            let mut conn = pool.acquire().await?;
+            fetch_person!(&mut *conn, id).ok_or(StoreError::NotFound)
+        })
+    }
+
+    /// One page of people, at most `filter.limit` rows.
+    pub async fn list_people(&self, filter: &PeopleFilter) -> StoreResult<Vec<Person>> {
+        with_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(format!("SELECT {PERSON_COLUMNS} FROM people WHERE 1 = 1"));
+            if let Some(m) = filter.manager_id {
+                qb.push(" AND manager_id = ").push_bind(m);
+            }
+            if let Some(d) = &filter.department {
+                qb.push(" AND department = ").push_bind(d.clone());
+            }
+            if let Some(a) = filter.active {
+                qb.push(" AND active = ").push_bind(a);
+            }
+            if let Some(q) = &filter.q {
+                qb.push(" AND search_text LIKE ")
+                    .push_bind(like_pattern(q))
+                    .push(" ESCAPE '\\'");
+            }
+            if let Some(since) = filter.updated_since {
+                qb.push(" AND updated_at >= ").push_bind(since);
+            }
+            match &filter.after {
+                Some(PeoplePageAfter::Id(id)) => {
+                    qb.push(" AND id > ").push_bind(*id);
+                }
+                Some(PeoplePageAfter::Updated(at, id)) => {
+                    qb.push(" AND (updated_at > ")
+                        .push_bind(*at)
+                        .push(" OR (updated_at = ")
+                        .push_bind(*at)
+                        .push(" AND id > ")
+                        .push_bind(*id)
+                        .push("))");
+                }
+                None => {}
+            }
+            if filter.updated_since.is_some() {
+                qb.push(" ORDER BY updated_at, id");
+            } else {
+                qb.push(" ORDER BY id");
+            }
+            qb.push(" LIMIT ").push_bind(filter.limit);
+            let rows: Vec<PersonRow> = qb.build_query_as().fetch_all(pool).await?;
+            let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+            let mut secondary = load_secondary!(pool, &ids);
+            Ok(rows
+                .into_iter()
+                .map(|r| {
+                    let s = secondary.remove(&r.id).unwrap_or_default();
+                    r.into_person(s)
+                })
+                .collect())
+        })
+    }
+
+    /// Replace the editable fields of a person. With `expected_version`, fail with
+    /// [`StoreError::Stale`] when the record changed since. A new manager that would close a
+    /// reporting cycle fails with [`StoreError::Rule`].
+    pub async fn update_person(
+        &self,
+        id: PersonId,
+        expected_version: Option<i64>,
+        draft: &PersonDraft,
+    ) -> StoreResult<Person> {
+        let ts = now();
+        with_write_tx!(self, tx => {
+            let current = fetch_person!(&mut **tx, id).ok_or(StoreError::NotFound)?;
+            if expected_version.is_some_and(|v| v != current.version) {
+                return Err(StoreError::Stale);
+            }
+            if let Some(manager) = draft.manager_id
+                && draft.manager_id != current.manager_id
+            {
+                let chain = manager_chain!(&mut **tx, manager);
+                if chain.is_empty() {
+                    return Err(StoreError::MissingReference);
+                }
+                if org::closes_cycle(id, &chain) {
+                    return Err(StoreError::Rule(ValidationErrors::single(
+                        "manager_id",
+                        "this reporting line would form a cycle",
+                    )));
+                }
+            }
+            let deactivated_at = match (current.active, draft.active) {
+                (true, false) => Some(ts),
+                (false, false) => current.deactivated_at,
+                _ => None,
+            };
+            sqlx::query(
+                "UPDATE people SET email = $1, email_normalized = $2, search_text = $3, \
+                 display_name = $4, title = $5, department = $6, manager_id = $7, external_id = $8, \
+                 hr_admin = $9, active = $10, deactivated_at = $11, updated_at = $12, \
+                 version = version + 1 WHERE id = $13",
+            )
+            .bind(draft.email.as_str())
+            .bind(draft.email.normalized())
+            .bind(search_text(draft.display_name.as_str(), draft.email.as_str()))
+            .bind(draft.display_name.as_str())
+            .bind(opt_text(&draft.title))
+            .bind(opt_text(&draft.department))
+            .bind(draft.manager_id)
+            .bind(opt_text(&draft.external_id))
+            .bind(draft.hr_admin)
+            .bind(draft.active)
+            .bind(deactivated_at)
+            .bind(ts)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+            if draft.secondary_manager_ids != current.secondary_manager_ids {
+                write_secondary!(&mut **tx, id, &draft.secondary_manager_ids);
+            }
+            fetch_person!(&mut **tx, id).ok_or(StoreError::NotFound)
+        })
+    }
+
+    pub async fn set_password_hash(&self, id: PersonId, hash: &str) -> StoreResult<()> {
+        let ts = now();
+        with_pool!(self, pool => {
+            let done = sqlx::query("UPDATE people SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                .bind(hash)
+                .bind(ts)
+                .bind(id)
+                .execute(pool)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+    }
+
+    pub async fn login_record(&self, email_normalized: &str) -> StoreResult<Option<LoginRecord>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as("SELECT id, password_hash, active FROM people WHERE email_normalized = $1")
+                .bind(email_normalized)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    pub async fn password_hash(&self, id: PersonId) -> StoreResult<Option<String>> {
+        with_pool!(self, pool => {
+            let hash: Option<Option<String>> = sqlx::query_scalar("SELECT password_hash FROM people WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            hash.ok_or(StoreError::NotFound)
+        })
+    }
+
+    pub async fn principal(&self, id: PersonId) -> StoreResult<Option<PrincipalRecord>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as("SELECT active, hr_admin FROM people WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    pub async fn count_active_hr_admins(&self) -> StoreResult<i64> {
+        with_pool!(self, pool => {
+            let active = true;
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE hr_admin = $1 AND active = $1")
+                .bind(active)
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+
+    pub async fn person_id_by_email(&self, email_normalized: &str) -> StoreResult<Option<Uuid>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar("SELECT id FROM people WHERE email_normalized = $1")
+                .bind(email_normalized)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    /// Check that every id names an existing person; return the ones that do not.
+    pub async fn missing_people(&self, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        with_pool!(self, pool => {
+            let mut qb = QueryBuilder::new("SELECT id FROM people WHERE id IN (");
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            qb.push(")");
+            let found: HashSet<Uuid> = qb.build_query_scalar().fetch_all(pool).await?.into_iter().collect();
+            Ok(ids.iter().copied().filter(|id| !found.contains(id)).collect())
+        })
+    }
+
+    /// Upsert many people in one transaction, all or nothing. Rows match existing people by
+    /// `external_id`, else by email; managers are referenced by external id, in the batch or
+    /// already stored. When any row is invalid nothing is written and every row's result says
+    /// what it would have been or why it failed.
+    pub async fn import_people(&self, rows: &[ImportRow]) -> StoreResult<ImportOutcome> {
+        let ts = now();
+        with_write_tx!(self, tx => {
+            let existing: Vec<ExistingPerson> = sqlx::query_as(
+                "SELECT id, email_normalized, external_id, manager_id, email, display_name, title, \
+                 department, active FROM people",
+            )
+            .fetch_all(&mut **tx)
+            .await?;
+            let plan = plan_import(&existing, rows);
+            if !plan.applied {
+                return Ok(plan.outcome());
+            }
+            for step in &plan.steps {
+                let draft = &rows[step.row].draft;
+                match step.action {
+                    Action::Create => {
+                        sqlx::query(
+                            "INSERT INTO people (id, email, email_normalized, search_text, display_name, \
+                             title, department, manager_id, external_id, hr_admin, active, version, \
+                             created_at, updated_at, deactivated_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $13)",
+                        )
+                        .bind(step.id)
+                        .bind(draft.email.as_str())
+                        .bind(draft.email.normalized())
+                        .bind(search_text(draft.display_name.as_str(), draft.email.as_str()))
+                        .bind(draft.display_name.as_str())
+                        .bind(opt_text(&draft.title))
+                        .bind(opt_text(&draft.department))
+                        .bind(step.manager_id)
+                        .bind(opt_text(&draft.external_id))
+                        .bind(false)
+                        .bind(draft.active)
+                        .bind(ts)
+                        .bind((!draft.active).then_some(ts))
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Action::Update { was_active } => {
+                        let deactivated_at = if draft.active { None } else if was_active { Some(ts) } else { None };
+                        sqlx::query(
+                            "UPDATE people SET email = $1, email_normalized = $2, search_text = $3, \
+                             display_name = $4, title = $5, department = $6, manager_id = $7, \
+                             external_id = $8, active = $9, \
+                             deactivated_at = CASE WHEN $9 THEN NULL ELSE COALESCE(deactivated_at, $10) END, \
+                             updated_at = $11, version = version + 1 WHERE id = $12",
+                        )
+                        .bind(draft.email.as_str())
+                        .bind(draft.email.normalized())
+                        .bind(search_text(draft.display_name.as_str(), draft.email.as_str()))
+                        .bind(draft.display_name.as_str())
+                        .bind(opt_text(&draft.title))
+                        .bind(opt_text(&draft.department))
+                        .bind(step.manager_id)
+                        .bind(opt_text(&draft.external_id))
+                        .bind(draft.active)
+                        .bind(deactivated_at)
+                        .bind(ts)
+                        .bind(step.id)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    Action::Unchanged => {}
+                }
+            }
+            Ok(plan.outcome())
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    Create,
+    Update { was_active: bool },
+    Unchanged,
+}
+
+#[derive(Debug)]
+struct Step {
+    row: usize,
+    id: Uuid,
+    manager_id: Option<Uuid>,
+    action: Action,
+}
+
+struct ImportPlan {
+    applied: bool,
+    /// In an order where every manager is written before their reports.
+    steps: Vec<Step>,
+    results: Vec<ImportRowResult>,
+}
+
+impl ImportPlan {
+    fn outcome(&self) -> ImportOutcome {
+        ImportOutcome {
+            applied: self.applied,
+            rows: self.results.clone(),
+        }
+    }
+}
+
+/// Decide, without writing, what an import does to each row.
+fn plan_import(existing: &[ExistingPerson], rows: &[ImportRow]) -> ImportPlan {
+    let by_external: HashMap<&str, &ExistingPerson> = existing
+        .iter()
+        .filter_map(|p| p.external_id.as_deref().map(|e| (e, p)))
+        .collect();
+    let by_email: HashMap<&str, &ExistingPerson> = existing
+        .iter()
+        .map(|p| (p.email_normalized.as_str(), p))
+        .collect();
+    let mut errors: Vec<ValidationErrors> = vec![ValidationErrors::default(); rows.len()];
+    let mut ids: Vec<Uuid> = Vec::with_capacity(rows.len());
+    let mut matched: Vec<Option<&ExistingPerson>> = Vec::with_capacity(rows.len());
+    let mut seen_external: HashMap<&str, usize> = HashMap::new();
+    let mut seen_email: HashMap<&str, usize> = HashMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        let ext = row.draft.external_id.as_ref().map(|t| t.as_str());
+        let email = row.draft.email.normalized();
+        if let Some(e) = ext
+            && let Some(first) = seen_external.insert(e, i)
+        {
+            errors[i].push("external_id", format!("repeats row {first}"));
+        }
+        if let Some(first) = seen_email.insert(email, i) {
+            errors[i].push("email", format!("repeats row {first}"));
+        }
+        let hit = ext
+            .and_then(|e| by_external.get(e).copied())
+            .or_else(|| by_email.get(email).copied());
+        // An external id that is new cannot take over a stored person with another external id.
+        let hit = match (hit, ext) {
+            (Some(p), Some(e)) if p.external_id.as_deref().is_some_and(|pe| pe != e) => {
+                errors[i].push("email", "belongs to a person with a different external_id");
+                None
+            }
+            (hit, _) => hit,
+        };
+        if let Some(owner) = by_email.get(email)
+            && hit.is_some_and(|h| h.id != owner.id)
+        {
+            errors[i].push("email", "is already used by another person");
+        }
+        ids.push(hit.map(|p| p.id).unwrap_or_else(Uuid::now_v7));
+        matched.push(hit);
+    }
+    let batch_external: HashMap<&str, usize> = seen_external;
+    let mut manager_of: HashMap<Uuid, Uuid> = existing
+        .iter()
+        .filter_map(|p| p.manager_id.map(|m| (p.id, m)))
+        .collect();
+    let mut managers: Vec<Option<Uuid>> = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let manager = match row.manager_external_id.as_deref() {
+            None => None,
+            Some(m) => match batch_external.get(m) {
+                Some(&j) => Some(ids[j]),
+                None => match by_external.get(m) {
+                    Some(p) => Some(p.id),
+                    None => {
+                        errors[i].push(
+                            "manager_external_id",
+                            format!("no person has external_id `{m}`"),
+                        );
+                        None
+                    }
+                },
+            },
+        };
+        if manager == Some(ids[i]) {
+            errors[i].push(
+                "manager_external_id",
+                "a person cannot be their own manager",
+            );
+        }
+        match manager {
+            Some(m) => manager_of.insert(ids[i], m),
+            None => manager_of.remove(&ids[i]),
+        };
+        managers.push(manager);
+    }
+    if errors.iter().all(|e| e.is_empty())
+        && let Some(on_cycle) = org::find_cycle(&manager_of)
+    {
+        let row = ids.iter().position(|id| *id == on_cycle).unwrap_or(0);
+        errors[row].push(
+            "manager_external_id",
+            "these reporting lines would form a cycle",
+        );
+    }
+    let applied = errors.iter().all(|e| e.is_empty());
+    let mut results = Vec::with_capacity(rows.len());
+    let mut steps = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        if !errors[i].is_empty() {
+            results.push(ImportRowResult::Failed(std::mem::take(&mut errors[i])));
+            continue;
+        }
+        let d = &row.draft;
+        let action = match matched[i] {
+            None => Action::Create,
+            Some(p) => {
+                let same = p.email == d.email.as_str()
+                    && p.display_name == d.display_name.as_str()
+                    && p.title.as_deref() == opt_text(&d.title)
+                    && p.department.as_deref() == opt_text(&d.department)
+                    && p.external_id.as_deref() == opt_text(&d.external_id)
+                    && p.manager_id == managers[i]
+                    && p.active == d.active;
+                if same {
+                    Action::Unchanged
+                } else {
+                    Action::Update {
+                        was_active: p.active,
+                    }
+                }
+            }
+        };
+        results.push(match action {
+            Action::Create => ImportRowResult::Created(ids[i]),
+            Action::Update { .. } => ImportRowResult::Updated(ids[i]),
+            Action::Unchanged => ImportRowResult::Unchanged(ids[i]),
+        });
+        steps.push(Step {
+            row: i,
+            id: ids[i],
+            manager_id: managers[i],
+            action,
+        });
+    }
+    if applied {
+        order_managers_first(&mut steps);
+    }
+    ImportPlan {
+        applied,
+        steps,
+        results,
+    }
+}
+
+/// Sort steps so that a row's manager, when in the batch, is written before it (the chart has
+/// no cycle at this point, so depth is finite).
+fn order_managers_first(steps: &mut [Step]) {
+    let manager: HashMap<Uuid, Option<Uuid>> = steps.iter().map(|s| (s.id, s.manager_id)).collect();
+    let depth = |mut id: Uuid| {
+        let mut d = 0usize;
+        while let Some(Some(m)) = manager.get(&id) {
+            d += 1;
+            id = *m;
+            if d > manager.len() {
+                break;
+            }
+        }
+        d
+    };
+    let depths: HashMap<Uuid, usize> = steps.iter().map(|s| (s.id, depth(s.id))).collect();
+    steps.sort_by_key(|s| (depths.get(&s.id).copied().unwrap_or(0), s.row));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern("Ad_a%"), "%ad\\_a\\%%");
+    }
+}

@@ -1,0 +1,30 @@
+//! Small key-value settings the server keeps for itself (the generated JWT signing key).
+
+use crate::{Database, StoreResult, with_pool};
+
+impl Database {
+    pub async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(key)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    /// Store `value` under `key` unless a value is there already; return the stored value.
+    /// Two replicas starting at once agree on one value.
+    pub async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
+        with_pool!(self, pool => {
+            sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                .bind(key)
+                .bind(value)
+                .execute(pool)
+                .await?;
+            Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(key)
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+}

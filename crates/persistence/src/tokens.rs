@@ -1,0 +1,137 @@
+//! API tokens for integrations. Only a SHA-256 of the secret is stored.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::{Database, StoreError, StoreResult, now, with_pool};
+
+/// A stored API token (never the secret).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApiTokenRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub prefix: String,
+    /// Space-separated scope names.
+    pub scopes: String,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// What authentication needs about a presented token.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenAuthRecord {
+    pub id: Uuid,
+    pub scopes: String,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Whether the HR admin who created it is still active (and still an HR admin).
+    pub creator_active: bool,
+    pub creator_hr_admin: bool,
+}
+
+const TOKEN_COLUMNS: &str =
+    "id, name, prefix, scopes, created_by, created_at, last_used_at, revoked_at";
+
+impl Database {
+    pub async fn create_api_token(
+        &self,
+        name: &str,
+        token_hash: &str,
+        prefix: &str,
+        scopes: &str,
+        created_by: Uuid,
+    ) -> StoreResult<ApiTokenRecord> {
+        let id = Uuid::now_v7();
+        let ts = now();
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO api_tokens (id, name, token_hash, prefix, scopes, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(name)
+            .bind(token_hash)
+            .bind(prefix)
+            .bind(scopes)
+            .bind(created_by)
+            .bind(ts)
+            .execute(pool)
+            .await?;
+        });
+        self.get_api_token(id).await
+    }
+
+    pub async fn get_api_token(&self, id: Uuid) -> StoreResult<ApiTokenRecord> {
+        with_pool!(self, pool => {
+            sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or(StoreError::NotFound)
+        })
+    }
+
+    /// A page of tokens in creation order, after `after`.
+    pub async fn list_api_tokens(
+        &self,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> StoreResult<Vec<ApiTokenRecord>> {
+        let after = after.unwrap_or(Uuid::nil());
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as(&format!(
+                "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id > $1 ORDER BY id LIMIT $2"
+            ))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Revoke a token; revoking twice keeps the first time.
+    pub async fn revoke_api_token(&self, id: Uuid) -> StoreResult<()> {
+        let ts = now();
+        with_pool!(self, pool => {
+            let done = sqlx::query(
+                "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2",
+            )
+            .bind(ts)
+            .bind(id)
+            .execute(pool)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+    }
+
+    pub async fn token_for_auth(&self, token_hash: &str) -> StoreResult<Option<TokenAuthRecord>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT t.id, t.scopes, t.last_used_at, t.revoked_at, p.active AS creator_active, \
+                 p.hr_admin AS creator_hr_admin \
+                 FROM api_tokens t JOIN people p ON p.id = t.created_by WHERE t.token_hash = $1",
+            )
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    /// Record use of a token. Callers throttle this (once a minute) to keep reads read-only.
+    pub async fn touch_api_token(&self, id: Uuid) -> StoreResult<()> {
+        let ts = now();
+        with_pool!(self, pool => {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(ts)
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+}
