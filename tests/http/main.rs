@@ -1,1 +1,12 @@
+//! The end-to-end HTTP suite: every test starts the real server on port 0 with a fresh database
+//! (SQLite, or PostgreSQL when `ONEONONE_TEST_POSTGRES_URL` is set) and talks HTTP to it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod contract;
+mod errors;
+mod import;
+mod people;
+mod resilience;
+mod tokens;

@@ -1,1 +1,365 @@
+//! Test support: spawn the real server on port 0 with a fresh database, and a small typed
+//! client so each test reads like a user story.
+//!
+//! The backend is SQLite unless `ONEONONE_TEST_POSTGRES_URL` names a PostgreSQL server; then
+//! every test gets a database of its own there, dropped when the test ends.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use actix_web::dev::ServerHandle;
+use oneonone_api::config::Secret;
+use oneonone_api::{Application, Settings};
+use oneonone_persistence::Database;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub use reqwest;
+pub use serde_json;
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "admin password for tests";
+pub const PASSWORD: &str = "a long enough password";
+/// The access-token key the test servers use, so tests can forge tokens.
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+/// Where the test database lives.
+enum Store {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+/// A running server with a fresh database.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: Database,
+    pub admin_token: String,
+    pub admin_id: Uuid,
+    handle: ServerHandle,
+    store: Store,
+}
+
+/// A response, read fully.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Assert the status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Self {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        self
+    }
+
+    /// Assert an RFC 9457 problem with this status and code.
+    #[track_caller]
+    pub fn expect_problem(self, status: u16, code: &str) -> Self {
+        let reply = self.expect(status);
+        assert_eq!(
+            reply.header("content-type"),
+            Some("application/problem+json"),
+            "not a problem: {}",
+            reply.text
+        );
+        assert_eq!(reply.body["status"], status, "{}", reply.text);
+        assert_eq!(reply.body["code"], code, "{}", reply.text);
+        assert!(reply.body["type"].is_string() && reply.body["title"].is_string());
+        assert!(reply.body["detail"].is_string());
+        reply
+    }
+
+    pub fn id(&self) -> Uuid {
+        self.body["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no id in {}", self.text))
+    }
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("ONEONONE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    // postgres://user@host:port/db?params -> same with another db
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..path_start], name);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+async fn fresh_store() -> (Store, String) {
+    match postgres_url() {
+        Some(admin_url) => {
+            let name = format!("oneonone_test_{}", Uuid::now_v7().simple());
+            let pool = sqlx::PgPool::connect(&admin_url)
+                .await
+                .expect("ONEONONE_TEST_POSTGRES_URL is set but PostgreSQL cannot be reached");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&pool)
+                .await
+                .expect("create test database");
+            pool.close().await;
+            let url = with_database(&admin_url, &name);
+            (Store::Postgres { admin_url, name }, url)
+        }
+        None => {
+            let dir = std::env::temp_dir().join("oneonone-tests");
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            let path = dir.join(format!("{}.db", Uuid::now_v7()));
+            let url = format!("sqlite://{}", path.display());
+            (Store::Sqlite(path), url)
+        }
+    }
+}
+
+/// Settings for a test server.
+pub fn test_settings(database_url: String) -> Settings {
+    Settings {
+        database_url,
+        bind: "127.0.0.1:0".into(),
+        jwt_secret: Some(Secret::new(JWT_SECRET)),
+        bootstrap_admin: Some((ADMIN_EMAIL.into(), Secret::new(ADMIN_PASSWORD))),
+        handle_signals: false,
+        login_attempts_per_minute: 1000,
+        workers: Some(2),
+        log_filter: std::env::var("ONEONONE_TEST_LOG").unwrap_or_else(|_| "off".into()),
+        ..Settings::default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Spawn a server whose settings `tweak` may change.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let (store, url) = fresh_store().await;
+    let mut settings = test_settings(url);
+    tweak(&mut settings);
+    oneonone_api::telemetry::init(&settings);
+    let app = Application::build(settings).await.expect("build app");
+    let port = app.port();
+    let db = app.database().clone();
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let mut test = TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        client,
+        db,
+        admin_token: String::new(),
+        admin_id: Uuid::nil(),
+        handle,
+        store,
+    };
+    let login = test.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect(200);
+    test.admin_token = login.body["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    test.admin_id = login.body["person_id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("person id");
+    test
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stopping sends the command at once; the returned future only waits for completion,
+        // which cannot happen while this runtime is busy dropping us.
+        drop(self.handle.stop(false));
+        let store = std::mem::replace(&mut self.store, Store::Sqlite(PathBuf::new()));
+        match store {
+            Store::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            Store::Postgres { admin_url, name } => {
+                // Drop cannot await: remove the database from a thread with a runtime of its own.
+                let cleanup = std::thread::spawn(move || {
+                    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    else {
+                        return;
+                    };
+                    rt.block_on(async move {
+                        if let Ok(pool) = sqlx::PgPool::connect(&admin_url).await {
+                            let _ = sqlx::query(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .execute(&pool)
+                            .await;
+                            pool.close().await;
+                        }
+                    });
+                });
+                let _ = cleanup.join();
+            }
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Send a request and read the whole reply.
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        let res = req.send().await.expect("request failed");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.send(self.request(Method::GET, path, Some(token)))
+            .await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Reply {
+        self.send(self.request(Method::POST, path, Some(token)).json(body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Reply {
+        self.send(
+            self.request(Method::PATCH, path, Some(token))
+                .header("content-type", "application/merge-patch+json")
+                .body(body.to_string()),
+        )
+        .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        self.send(self.request(Method::DELETE, path, Some(token)))
+            .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.send(
+            self.request(Method::POST, "/api/v1/auth/login", None)
+                .json(&json!({"email": email, "password": password})),
+        )
+        .await
+    }
+
+    /// Create a person as the HR admin; returns their id.
+    pub async fn create_person(&self, email: &str, name: &str, manager: Option<Uuid>) -> Uuid {
+        self.post(
+            "/api/v1/people",
+            &self.admin_token,
+            &json!({"email": email, "display_name": name, "manager_id": manager}),
+        )
+        .await
+        .expect(201)
+        .id()
+    }
+
+    /// Create a person who can sign in; returns (id, access token).
+    pub async fn person_with_login(
+        &self,
+        email: &str,
+        name: &str,
+        manager: Option<Uuid>,
+    ) -> (Uuid, String) {
+        let id = self.create_person(email, name, manager).await;
+        self.send(
+            self.request(
+                Method::PUT,
+                &format!("/api/v1/people/{id}/password"),
+                Some(&self.admin_token),
+            )
+            .json(&json!({"password": PASSWORD})),
+        )
+        .await
+        .expect(204);
+        let token = self.login(email, PASSWORD).await.expect(200).body["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned();
+        (id, token)
+    }
+
+    /// Create an API token with these scopes; returns (id, secret).
+    pub async fn api_token(&self, scopes: &[&str]) -> (Uuid, String) {
+        let reply = self
+            .post(
+                "/api/v1/api-tokens",
+                &self.admin_token,
+                &json!({"name": "test integration", "scopes": scopes}),
+            )
+            .await
+            .expect(201);
+        let secret = reply.body["secret"].as_str().expect("secret").to_owned();
+        (reply.id(), secret)
+    }
+
+    /// Count people as stored, straight from the database (to prove nothing was written).
+    pub async fn count_people(&self) -> usize {
+        let filter = oneonone_persistence::PeopleFilter {
+            limit: 100_000,
+            ..Default::default()
+        };
+        self.db.list_people(&filter).await.expect("list").len()
+    }
+}

@@ -207,9 +207,11 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
-/// A path segment that does not parse (an id that is not a UUID) names nothing: 404.
+/// A path segment that does not parse (an id that is not a UUID) names nothing: 404 — or 405
+/// when the path is a literal route with other methods (`PATCH /people/import`).
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into())
+    web::PathConfig::default()
+        .error_handler(|_, req| crate::openapi::unrouted(req.method().as_str(), req.path()).into())
 }
 
 /// The `If-Match` precondition of a request, if it sent one.
@@ -254,6 +256,35 @@ impl FromRequest for IfMatch {
             Some(Err(_)) => Err(ApiError::bad_request("the If-Match header is malformed")),
         })
     }
+}
+
+/// The `If-Match` header as the contract documents it.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IfMatchHeader {
+    /// The `ETag` you read. When the resource changed since, the answer is 412 and nothing
+    /// changes.
+    #[serde(rename = "If-Match")]
+    #[param(rename = "If-Match", example = "\"v3\"", max_length = 1024)]
+    pub if_match: Option<String>,
+}
+
+/// The `Idempotency-Key` header as the contract documents it.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyKeyHeader {
+    /// A key of your choice (a UUID works well), 1 to 255 visible ASCII characters. The same key
+    /// with the same body within 24 hours returns the first response (with
+    /// `Idempotent-Replayed: true`) instead of creating again; with another body it is a 422.
+    #[serde(rename = "Idempotency-Key")]
+    #[param(
+        rename = "Idempotency-Key",
+        pattern = "^[!-~]{1,255}$",
+        min_length = 1,
+        max_length = 255,
+        example = "6f1f3b1e-8a39-4a51-9f7e-4d6c1e2b9a10"
+    )]
+    pub idempotency_key: Option<String>,
 }
 
 /// The strong ETag of a versioned resource.

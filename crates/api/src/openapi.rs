@@ -290,17 +290,36 @@ pub fn route_table() -> &'static [(Vec<String>, String)] {
     })
 }
 
-/// The `Allow` value for a path that exists with other methods, if it does.
+/// The `Allow` value of the path template that best matches `path` (most literal segments,
+/// so `/people/import` beats `/people/{id}`), if any does.
 pub fn allowed_methods(path: &str) -> Option<&'static str> {
     let segments: Vec<&str> = path.split('/').collect();
-    route_table().iter().find_map(|(template, allow)| {
-        let matches = template.len() == segments.len()
-            && template
-                .iter()
-                .zip(&segments)
-                .all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s);
-        matches.then_some(allow.as_str())
-    })
+    route_table()
+        .iter()
+        .filter_map(|(template, allow)| {
+            let matches = template.len() == segments.len()
+                && template
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s);
+            let literal = template.iter().filter(|t| !t.starts_with('{')).count();
+            matches.then_some((literal, allow.as_str()))
+        })
+        .max_by_key(|(literal, _)| *literal)
+        .map(|(_, allow)| allow)
+}
+
+/// The answer for a request no handler took: 405 with `Allow` when the path exists with other
+/// methods, else 404.
+pub fn unrouted(method: &str, path: &str) -> crate::problem::ApiError {
+    match allowed_methods(path) {
+        Some(allow) if !allow.split(", ").any(|m| m == method) => {
+            crate::problem::ApiError::MethodNotAllowed {
+                allow: allow.to_owned(),
+            }
+        }
+        _ => crate::problem::ApiError::NotFound,
+    }
 }
 
 #[cfg(test)]
@@ -312,6 +331,8 @@ mod tests {
         assert_eq!(allowed_methods("/api/v1/auth/login"), Some("POST"));
         assert!(allowed_methods("/api/v1/people/abc").is_some_and(|a| a.contains("PATCH")));
         assert_eq!(allowed_methods("/api/v1/nothing"), None);
+        assert_eq!(allowed_methods("/api/v1/people/import"), Some("POST"));
+        assert_eq!(allowed_methods("/api/v1/people/import"), Some("POST"));
     }
 
     #[test]

@@ -157,12 +157,7 @@ pub struct RequestId(pub String);
 
 /// Anything no route matched: 405 with `Allow` for a known path, else 404.
 async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(match openapi::allowed_methods(req.path()) {
-        Some(allow) => ApiError::MethodNotAllowed {
-            allow: allow.to_owned(),
-        },
-        None => ApiError::NotFound,
-    })
+    Err(openapi::unrouted(req.method().as_str(), req.path()))
 }
 
 /// The contract, the same bytes as `openapi/openapi.json`.

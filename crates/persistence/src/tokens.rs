@@ -65,7 +65,7 @@ impl Database {
 
     pub async fn get_api_token(&self, id: Uuid) -> StoreResult<ApiTokenRecord> {
         with_pool!(self, pool => {
-            sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"))
+            sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1 AND revoked_at IS NULL"))
                 .bind(id)
                 .fetch_optional(pool)
                 .await?
@@ -73,7 +73,7 @@ impl Database {
         })
     }
 
-    /// A page of tokens in creation order, after `after`.
+    /// A page of live tokens in creation order, after `after`.
     pub async fn list_api_tokens(
         &self,
         after: Option<Uuid>,
@@ -82,7 +82,7 @@ impl Database {
         let after = after.unwrap_or(Uuid::nil());
         with_pool!(self, pool => {
             Ok(sqlx::query_as(&format!(
-                "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id > $1 ORDER BY id LIMIT $2"
+                "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id > $1 AND revoked_at IS NULL ORDER BY id LIMIT $2"
             ))
             .bind(after)
             .bind(limit)
@@ -91,12 +91,12 @@ impl Database {
         })
     }
 
-    /// Revoke a token; revoking twice keeps the first time.
+    /// Revoke a live token; a revoked one is [`StoreError::NotFound`].
     pub async fn revoke_api_token(&self, id: Uuid) -> StoreResult<()> {
         let ts = now();
         with_pool!(self, pool => {
             let done = sqlx::query(
-                "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2",
+                "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
             )
             .bind(ts)
             .bind(id)

@@ -79,8 +79,7 @@ pub struct ApiTokenIn {
     "scopes": ["people:write"],
     "created_by": "019a6a5e-8f5e-7cc0-9a53-000000000001",
     "created_at": "2026-11-01T08:00:00Z",
-    "last_used_at": null,
-    "revoked_at": null
+    "last_used_at": null
 }))]
 pub struct ApiTokenOut {
     pub id: Uuid,
@@ -93,7 +92,6 @@ pub struct ApiTokenOut {
     pub created_at: DateTime<Utc>,
     /// Updated at most once a minute.
     pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 impl From<ApiTokenRecord> for ApiTokenOut {
@@ -111,7 +109,6 @@ impl From<ApiTokenRecord> for ApiTokenOut {
             created_by: r.created_by,
             created_at: r.created_at,
             last_used_at: r.last_used_at,
-            revoked_at: r.revoked_at,
         }
     }
 }
@@ -135,8 +132,8 @@ pub struct ApiTokenPage {
 }
 
 /// Create an API token (HR admins). The secret is in this response only.
-#[utoipa::path(tag = super::TAG_TOKENS, request_body = ApiTokenIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response.")),
+#[utoipa::path(operation_id = "create_api_token", tag = super::TAG_TOKENS, request_body = ApiTokenIn,
+    params(crate::extract::IdempotencyKeyHeader),
     responses((status = 201, description = "Created.", body = ApiTokenCreated,
         headers(("Location" = String, description = "The token's URL.")))))]
 #[post("/api-tokens")]
@@ -179,8 +176,8 @@ pub async fn create(
     .await
 }
 
-/// List API tokens (HR admins), revoked ones included.
-#[utoipa::path(tag = super::TAG_TOKENS, params(PageQuery), responses(
+/// List the live API tokens (HR admins).
+#[utoipa::path(operation_id = "list_api_tokens", tag = super::TAG_TOKENS, params(PageQuery), responses(
     (status = 200, description = "A page of tokens.", body = ApiTokenPage)))]
 #[get("/api-tokens")]
 pub async fn list(
@@ -209,7 +206,7 @@ pub async fn list(
 }
 
 /// Read an API token (HR admins).
-#[utoipa::path(tag = super::TAG_TOKENS, params(("id" = Uuid, Path)), responses(
+#[utoipa::path(operation_id = "read_api_token", tag = super::TAG_TOKENS, params(("id" = Uuid, Path)), responses(
     (status = 200, description = "The token.", body = ApiTokenOut)))]
 #[get("/api-tokens/{id}")]
 pub async fn read(
@@ -222,8 +219,9 @@ pub async fn read(
     Ok(HttpResponse::Ok().json(ApiTokenOut::from(record)))
 }
 
-/// Revoke an API token (HR admins). It stops working at once; revoking again changes nothing.
-#[utoipa::path(tag = super::TAG_TOKENS, params(("id" = Uuid, Path)), responses(
+/// Revoke an API token (HR admins). It stops working at once and is gone from the API; the
+/// record stays in the database for audit.
+#[utoipa::path(operation_id = "revoke_api_token", tag = super::TAG_TOKENS, params(("id" = Uuid, Path)), responses(
     (status = 204, description = "Revoked.")))]
 #[delete("/api-tokens/{id}")]
 pub async fn revoke(

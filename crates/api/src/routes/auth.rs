@@ -46,7 +46,7 @@ pub struct LoginResponse {
 ///
 /// Attempts are limited per account and per client address; past the limit the answer is 429
 /// with `Retry-After`. A wrong email and a wrong password get the same answer.
-#[utoipa::path(tag = super::TAG_AUTH, security(()), request_body = LoginRequest, responses(
+#[utoipa::path(operation_id = "login", tag = super::TAG_AUTH, security(()), request_body = LoginRequest, responses(
     (status = 200, description = "Signed in.", body = LoginResponse),
     (status = 401, description = "Wrong email or password, or the account is deactivated.", body = crate::problem::Problem, content_type = "application/problem+json"),
 ))]

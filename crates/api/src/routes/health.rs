@@ -15,7 +15,7 @@ pub struct Health {
 }
 
 /// The process is up. Never touches the database.
-#[utoipa::path(tag = super::TAG_HEALTH, security(()), responses(
+#[utoipa::path(operation_id = "healthz", tag = super::TAG_HEALTH, security(()), responses(
     (status = 200, description = "The process is up.", body = Health, example = json!({"status": "ok"}))
 ))]
 #[get("/healthz")]
@@ -25,7 +25,7 @@ pub async fn healthz() -> HttpResponse {
 
 /// The database answers. Fails with 503 while it does not; the server recovers by itself when
 /// it returns.
-#[utoipa::path(tag = super::TAG_HEALTH, security(()), responses(
+#[utoipa::path(operation_id = "readyz", tag = super::TAG_HEALTH, security(()), responses(
     (status = 200, description = "Ready to serve.", body = Health, example = json!({"status": "ready"}))
 ))]
 #[get("/readyz")]

@@ -21,7 +21,7 @@ fn person_only(actor: &oneonone_domain::Actor) -> ApiResult<uuid::Uuid> {
 
 /// The signed-in person's own record. To change your display name or title, `PATCH
 /// /api/v1/people/{your id}`.
-#[utoipa::path(tag = super::TAG_AUTH, responses(
+#[utoipa::path(operation_id = "read_me", tag = super::TAG_AUTH, responses(
     (status = 200, description = "You.", body = PersonOut, headers(("ETag" = String)))
 ))]
 #[get("/me")]
@@ -45,7 +45,7 @@ pub struct ChangePassword {
 }
 
 /// Change your own password. Needs the current one.
-#[utoipa::path(tag = super::TAG_AUTH, request_body = ChangePassword, responses(
+#[utoipa::path(operation_id = "change_my_password", tag = super::TAG_AUTH, request_body = ChangePassword, responses(
     (status = 204, description = "Changed.")
 ))]
 #[put("/me/password")]

@@ -38,6 +38,7 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(people::read)
         .service(people::update)
         .service(people::deactivate)
+        .service(people::reactivate)
         .service(people::direct_reports)
         .service(people::set_password)
         .service(api_tokens::list)

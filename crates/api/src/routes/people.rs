@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use oneonone_domain::person::{Person, PersonDraft, PersonFields, limits, validate_password};
 use oneonone_domain::{Actor, ValidationErrors, policy};
@@ -238,11 +238,12 @@ fn no_nul(field: &str, value: Option<&str>) -> ApiResult<()> {
     Ok(())
 }
 
+/// Where the next page starts. (Untagged: the richer variant must come first.)
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 enum PeopleCursor {
-    Id { id: Uuid },
     Updated { at: DateTime<Utc>, id: Uuid },
+    Id { id: Uuid },
 }
 
 fn person_response(status: actix_web::http::StatusCode, p: Person, actor: &Actor) -> HttpResponse {
@@ -292,7 +293,7 @@ async fn page_of_people(
 ///
 /// Everyone signed in can read the directory; tokens need `people:read`. Ordered by creation
 /// (`id`), or by change with `updated_since`, so pages never skip or repeat a row.
-#[utoipa::path(tag = super::TAG_PEOPLE, params(PeopleQuery), responses(
+#[utoipa::path(operation_id = "list_people", tag = super::TAG_PEOPLE, params(PeopleQuery), responses(
     (status = 200, description = "A page of people.", body = PersonPage)
 ))]
 #[get("/people")]
@@ -350,8 +351,8 @@ fn location(id: Uuid) -> String {
 /// Create a person.
 ///
 /// HR admins and `people:write` tokens. Send an `Idempotency-Key` to retry safely.
-#[utoipa::path(tag = super::TAG_PEOPLE, request_body = PersonIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried create return the first response.")),
+#[utoipa::path(operation_id = "create_person", tag = super::TAG_PEOPLE, request_body = PersonIn,
+    params(crate::extract::IdempotencyKeyHeader),
     responses(
         (status = 201, description = "Created.", body = PersonOut,
             headers(("Location" = String, description = "The new person's URL."), ("ETag" = String))),
@@ -379,7 +380,7 @@ pub async fn create(
 }
 
 /// Read a person.
-#[utoipa::path(tag = super::TAG_PEOPLE, params(("id" = Uuid, Path)), responses(
+#[utoipa::path(operation_id = "read_person", tag = super::TAG_PEOPLE, params(("id" = Uuid, Path)), responses(
     (status = 200, description = "The person.", body = PersonOut, headers(("ETag" = String, description = "Send as If-Match to update safely.")))
 ))]
 #[get("/people/{id}")]
@@ -429,8 +430,8 @@ async fn keep_an_hr_admin(
 ///
 /// Send `If-Match` with the ETag you read to avoid overwriting someone else's change (412 when
 /// stale). A manager change that would form a reporting cycle is refused (422).
-#[utoipa::path(tag = super::TAG_PEOPLE,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when the person changed since.")),
+#[utoipa::path(operation_id = "update_person", tag = super::TAG_PEOPLE,
+    params(("id" = Uuid, Path), crate::extract::IfMatchHeader),
     request_body(content = PersonPatch, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "Updated.", body = PersonOut, headers(("ETag" = String))),
@@ -492,43 +493,81 @@ pub async fn update(
     ))
 }
 
-/// Deactivate a person.
+/// Set a person's `active` flag, honouring `If-Match`.
+async fn set_active(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    if_match: &IfMatch,
+    active: bool,
+) -> ApiResult<HttpResponse> {
+    policy::read_directory(actor)?;
+    let current = state.db.get_person(id).await?;
+    policy::manage_people(actor)?;
+    if_match.check(&etag(current.version))?;
+    if current.active == active {
+        return Ok(person_response(
+            actix_web::http::StatusCode::OK,
+            current,
+            actor,
+        ));
+    }
+    let mut fields = current.fields();
+    fields.active = active;
+    let draft = PersonDraft::parse(&fields, Some(id))?;
+    keep_an_hr_admin(state, &current, &draft).await?;
+    let person = state
+        .db
+        .update_person(id, Some(current.version), &draft)
+        .await?;
+    Ok(person_response(
+        actix_web::http::StatusCode::OK,
+        person,
+        actor,
+    ))
+}
+
+/// Deactivate a person (a leaver).
 ///
-/// People are never deleted: their 1:1 history stays. A deactivated person cannot sign in and
-/// the API tokens they created stop working at once. Reactivate with `PATCH {"active": true}`.
-#[utoipa::path(tag = super::TAG_PEOPLE,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when the person changed since.")),
+/// People are never deleted: their 1:1 history stays, and they still show in the directory
+/// with `active: false`. A deactivated person cannot sign in, and their access tokens and the
+/// API tokens they created stop working at once. Deactivating twice changes nothing.
+#[utoipa::path(tag = super::TAG_PEOPLE, operation_id = "deactivate_person",
+    params(("id" = Uuid, Path), crate::extract::IfMatchHeader),
     responses(
-        (status = 204, description = "Deactivated (or already inactive)."),
+        (status = 200, description = "Deactivated (or already inactive).", body = PersonOut, headers(("ETag" = String))),
         (status = 409, description = "The last active HR admin cannot be deactivated.", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The person changed since you read them.", body = crate::problem::Problem, content_type = "application/problem+json"),
 ))]
-#[delete("/people/{id}")]
+#[post("/people/{id}/deactivate")]
 pub async fn deactivate(
     state: web::Data<AppState>,
     Auth(actor): Auth,
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    policy::read_directory(&actor)?;
-    let current = state.db.get_person(id).await?;
-    policy::manage_people(&actor)?;
-    if_match.check(&etag(current.version))?;
-    if current.active {
-        let mut fields = current.fields();
-        fields.active = false;
-        let draft = PersonDraft::parse(&fields, Some(id))?;
-        keep_an_hr_admin(&state, &current, &draft).await?;
-        state
-            .db
-            .update_person(id, Some(current.version), &draft)
-            .await?;
-    }
-    Ok(HttpResponse::NoContent().finish())
+    set_active(&state, &actor, id.into_inner(), &if_match, false).await
+}
+
+/// Reactivate a person (a returner). Reactivating an active person changes nothing.
+#[utoipa::path(tag = super::TAG_PEOPLE, operation_id = "reactivate_person",
+    params(("id" = Uuid, Path), crate::extract::IfMatchHeader),
+    responses(
+        (status = 200, description = "Active.", body = PersonOut, headers(("ETag" = String))),
+        (status = 412, description = "The person changed since you read them.", body = crate::problem::Problem, content_type = "application/problem+json"),
+))]
+#[post("/people/{id}/reactivate")]
+pub async fn reactivate(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    set_active(&state, &actor, id.into_inner(), &if_match, true).await
 }
 
 /// List a person's direct reports.
-#[utoipa::path(tag = super::TAG_PEOPLE, params(("id" = Uuid, Path), PageQuery), responses(
+#[utoipa::path(operation_id = "list_direct_reports", tag = super::TAG_PEOPLE, params(("id" = Uuid, Path), PageQuery), responses(
     (status = 200, description = "A page of direct reports, active and deactivated.", body = PersonPage)
 ))]
 #[get("/people/{id}/direct-reports")]
@@ -561,7 +600,7 @@ pub struct SetPassword {
 }
 
 /// Set a person's password (HR admins), e.g. an initial one.
-#[utoipa::path(tag = super::TAG_PEOPLE, params(("id" = Uuid, Path)), request_body = SetPassword,
+#[utoipa::path(operation_id = "set_person_password", tag = super::TAG_PEOPLE, params(("id" = Uuid, Path)), request_body = SetPassword,
     responses((status = 204, description = "Set.")))]
 #[put("/people/{id}/password")]
 pub async fn set_password(
@@ -656,8 +695,8 @@ pub struct ImportResult {
 /// lists every bad row's fields as `rows[i].field`. Rows match stored people by `external_id`,
 /// else by email; managers are referenced by `external_id`. Running the same import twice
 /// changes nothing the second time.
-#[utoipa::path(tag = super::TAG_PEOPLE, request_body = ImportRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried import return the first response.")),
+#[utoipa::path(operation_id = "import_people", tag = super::TAG_PEOPLE, request_body = ImportRequest,
+    params(crate::extract::IdempotencyKeyHeader),
     responses((status = 200, description = "Applied.", body = ImportResult)))]
 #[post("/people/import")]
 pub async fn import(

@@ -1,0 +1,236 @@
+//! Authentication failures of every kind, and the ways to sign in.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{EncodingKey, Header};
+use oneonone_tests::*;
+use reqwest::Method;
+use serde_json::json;
+
+fn forge(claims: serde_json::Value, secret: &str) -> String {
+    jsonwebtoken::encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+fn claims(sub: uuid::Uuid, exp_offset: i64, aud: &str) -> serde_json::Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({"sub": sub, "iss": "oneonone", "aud": aud, "iat": now, "exp": now + exp_offset, "jti": uuid::Uuid::now_v7()})
+}
+
+#[tokio::test]
+async fn login_returns_a_working_token_and_me() {
+    let app = spawn_app().await;
+    let reply = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.expect(200);
+    assert_eq!(reply.body["token_type"], "Bearer");
+    let token = reply.body["access_token"].as_str().unwrap();
+    let me = app.get("/api/v1/me", token).await.expect(200);
+    assert_eq!(me.body["email"], ADMIN_EMAIL);
+    assert_eq!(me.body["hr_admin"], true);
+    assert!(me.header("etag").is_some());
+    // Email is case-insensitive.
+    app.login("ADMIN@Example.com", ADMIN_PASSWORD)
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn wrong_credentials_get_the_same_401() {
+    let app = spawn_app().await;
+    let a = app
+        .login(ADMIN_EMAIL, "wrong password!!")
+        .await
+        .expect_problem(401, "unauthorized");
+    let b = app
+        .login("nobody@example.com", "wrong password!!")
+        .await
+        .expect_problem(401, "unauthorized");
+    assert_eq!(a.body["detail"], b.body["detail"]);
+    app.send(
+        app.request(Method::POST, "/api/v1/auth/login", None)
+            .json(&json!({"email": ADMIN_EMAIL})),
+    )
+    .await
+    .expect_problem(422, "validation_failed");
+}
+
+#[tokio::test]
+async fn bad_credentials_are_401_with_www_authenticate() {
+    let app = spawn_app().await;
+    let sub = app.admin_id;
+    let cases: Vec<(&str, Option<String>)> = vec![
+        ("missing", None),
+        ("wrong scheme", Some("Basic YWRtaW46YWRtaW4=".into())),
+        ("garbage", Some("Bearer not-a-token".into())),
+        (
+            "expired",
+            Some(format!(
+                "Bearer {}",
+                forge(claims(sub, -3600, "oneonone-api"), JWT_SECRET)
+            )),
+        ),
+        (
+            "wrong signature",
+            Some(format!(
+                "Bearer {}",
+                forge(
+                    claims(sub, 3600, "oneonone-api"),
+                    "another-secret-another-secret-xx"
+                )
+            )),
+        ),
+        (
+            "wrong audience",
+            Some(format!(
+                "Bearer {}",
+                forge(claims(sub, 3600, "someone-else"), JWT_SECRET)
+            )),
+        ),
+        ("unknown api token", Some("Bearer oo_doesnotexist".into())),
+        (
+            "alg none",
+            Some({
+                let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+                let payload = URL_SAFE_NO_PAD.encode(claims(sub, 3600, "oneonone-api").to_string());
+                format!("Bearer {header}.{payload}.")
+            }),
+        ),
+    ];
+    for (what, header) in cases {
+        let mut req = app.client.get(app.url("/api/v1/me"));
+        if let Some(h) = header {
+            req = req.header("authorization", h);
+        }
+        let reply = app.send(req).await;
+        assert_eq!(reply.status, 401, "{what}: {}", reply.text);
+        assert_eq!(reply.body["code"], "unauthorized", "{what}");
+        assert!(
+            reply
+                .header("www-authenticate")
+                .is_some_and(|v| v.starts_with("Bearer")),
+            "{what}"
+        );
+    }
+    // A well-forged token (right key) for the admin works: the checks above are the reason.
+    let good = forge(claims(sub, 3600, "oneonone-api"), JWT_SECRET);
+    app.get("/api/v1/me", &good).await.expect(200);
+}
+
+#[tokio::test]
+async fn deactivated_people_cannot_sign_in_and_their_tokens_stop_at_once() {
+    let app = spawn_app().await;
+    let (id, token) = app
+        .person_with_login("leaver@example.com", "Leaver", None)
+        .await;
+    app.get("/api/v1/me", &token).await.expect(200);
+    app.post(
+        &format!("/api/v1/people/{id}/deactivate"),
+        &app.admin_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    app.get("/api/v1/me", &token)
+        .await
+        .expect_problem(401, "unauthorized");
+    app.login("leaver@example.com", PASSWORD)
+        .await
+        .expect_problem(401, "unauthorized");
+    // Reactivation restores access.
+    app.patch(
+        &format!("/api/v1/people/{id}"),
+        &app.admin_token,
+        &json!({"active": true}),
+    )
+    .await
+    .expect(200);
+    app.get("/api/v1/me", &token).await.expect(200);
+}
+
+#[tokio::test]
+async fn login_is_rate_limited_per_account() {
+    let app = spawn_app_with(|s| s.login_attempts_per_minute = 3).await;
+    // spawn_app used one attempt for the admin already.
+    let mut limited = None;
+    for _ in 0..5 {
+        let reply = app.login(ADMIN_EMAIL, "wrong password!!").await;
+        if reply.status == 429 {
+            limited = Some(reply);
+            break;
+        }
+        assert_eq!(reply.status, 401);
+    }
+    let reply = limited
+        .expect("never limited")
+        .expect_problem(429, "rate_limited");
+    let retry: u64 = reply.header("retry-after").unwrap().parse().unwrap();
+    assert!(retry >= 1);
+    // Even the right password is refused while limited.
+    app.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await
+        .expect_problem(429, "rate_limited");
+}
+
+#[tokio::test]
+async fn people_change_their_own_password_with_the_current_one() {
+    let app = spawn_app().await;
+    let (_, token) = app.person_with_login("pw@example.com", "Pw", None).await;
+    let put = |body: serde_json::Value| {
+        app.request(Method::PUT, "/api/v1/me/password", Some(&token))
+            .json(&body)
+    };
+    app.send(put(
+        json!({"current_password": "wrong one", "new_password": "a brand new passphrase"}),
+    ))
+    .await
+    .expect_problem(422, "validation_failed");
+    app.send(put(
+        json!({"current_password": PASSWORD, "new_password": "short"}),
+    ))
+    .await
+    .expect_problem(422, "validation_failed");
+    app.send(put(
+        json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"}),
+    ))
+    .await
+    .expect(204);
+    app.login("pw@example.com", PASSWORD)
+        .await
+        .expect_problem(401, "unauthorized");
+    app.login("pw@example.com", "a brand new passphrase")
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn only_hr_admins_set_other_peoples_passwords() {
+    let app = spawn_app().await;
+    let (id, token) = app.person_with_login("emp@example.com", "Emp", None).await;
+    let other = app.create_person("other@example.com", "Other", None).await;
+    app.send(
+        app.request(
+            Method::PUT,
+            &format!("/api/v1/people/{other}/password"),
+            Some(&token),
+        )
+        .json(&json!({"password": "some long password"})),
+    )
+    .await
+    .expect_problem(403, "forbidden");
+    app.send(
+        app.request(
+            Method::PUT,
+            &format!("/api/v1/people/{id}/password"),
+            Some(&token),
+        )
+        .json(&json!({"password": "some long password"})),
+    )
+    .await
+    .expect_problem(403, "forbidden");
+    app.login("other@example.com", "some long password")
+        .await
+        .expect_problem(401, "unauthorized");
+}
