@@ -252,8 +252,10 @@ impl FromRequest for IfMatch {
             .map(|v| v.to_str().map(str::to_owned));
         std::future::ready(match value {
             None => Ok(IfMatch(None)),
-            Some(Ok(v)) => Ok(IfMatch(Some(v))),
-            Some(Err(_)) => Err(ApiError::bad_request("the If-Match header is malformed")),
+            Some(Ok(v)) if v.len() <= 1024 => Ok(IfMatch(Some(v))),
+            _ => Err(ApiError::bad_request(
+                "the If-Match header must be an ETag list of at most 1024 characters",
+            )),
         })
     }
 }

@@ -158,8 +158,9 @@ pub async fn create(
         .collect::<Vec<_>>()
         .join(" ");
     create_once(&state, &actor, &req, &body.raw, || async {
-        let secret = format!("{API_TOKEN_PREFIX}{}", random_secret(32));
-        let hash = sha256_hex(secret[API_TOKEN_PREFIX.len()..].as_bytes());
+        let random = random_secret(32);
+        let hash = sha256_hex(random.as_bytes());
+        let secret = format!("{API_TOKEN_PREFIX}{random}");
         let prefix: String = secret.chars().take(API_TOKEN_PREFIX.len() + 4).collect();
         let record = state
             .db
