@@ -1,0 +1,205 @@
+//! `oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS]`: load a running server from
+//! this second process and print requests/s, p50 and p99 per endpoint, each endpoint's
+//! throughput also as a ratio to `/healthz` measured in the same run.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+
+struct Outcome {
+    name: String,
+    requests: usize,
+    errors: usize,
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Get,
+    CreatePerson,
+}
+
+async fn run(
+    client: &reqwest::Client,
+    name: &str,
+    url: &str,
+    token: Option<&str>,
+    kind: Kind,
+    seconds: u64,
+    connections: usize,
+) -> anyhow::Result<Outcome> {
+    let counter = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let run_id = uuid::Uuid::now_v7().simple().to_string();
+    let tasks = (0..connections).map(|_| {
+        let client = client.clone();
+        let url = url.to_owned();
+        let token = token.map(str::to_owned);
+        let counter = counter.clone();
+        let run_id = run_id.clone();
+        tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(100_000);
+            let mut errors = 0usize;
+            while Instant::now() < deadline {
+                let mut req = match kind {
+                    Kind::Get => client.get(&url),
+                    Kind::CreatePerson => {
+                        let n = counter.fetch_add(1, Ordering::Relaxed);
+                        client.post(&url).json(&json!({
+                            "email": format!("bench-{run_id}-{n}@example.com"),
+                            "display_name": format!("Bench Person {n}"),
+                            "department": "Benchmarks"
+                        }))
+                    }
+                };
+                if let Some(t) = &token {
+                    req = req.bearer_auth(t);
+                }
+                let started = Instant::now();
+                match req.send().await {
+                    Ok(res) => {
+                        let ok = res.status().is_success();
+                        let _ = res.bytes().await;
+                        if !ok {
+                            errors += 1;
+                        }
+                    }
+                    Err(_) => errors += 1,
+                }
+                latencies.push(started.elapsed().as_micros() as u64);
+            }
+            (latencies, errors)
+        })
+    });
+    let started = Instant::now();
+    let results = futures_util::future::join_all(tasks).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for r in results {
+        let (lat, err) = r.context("load task")?;
+        all.extend(lat);
+        errors += err;
+    }
+    all.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if all.is_empty() {
+            return 0.0;
+        }
+        let i = ((all.len() as f64 - 1.0) * p).round() as usize;
+        all[i] as f64 / 1000.0
+    };
+    Ok(Outcome {
+        name: name.to_owned(),
+        requests: all.len(),
+        errors,
+        rps: all.len() as f64 / elapsed,
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+    })
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 4 {
+        bail!("usage: oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS]");
+    }
+    let base = args[1].trim_end_matches('/').to_owned();
+    let seconds: u64 = args.get(4).map(|s| s.parse()).transpose()?.unwrap_or(10);
+    let connections: usize = args.get(5).map(|s| s.parse()).transpose()?.unwrap_or(32);
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .build()?;
+    let login: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": args[2], "password": args[3]}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let token = login["access_token"]
+        .as_str()
+        .context("no access_token")?
+        .to_owned();
+
+    // An organisation to read from: 1,000 people in a 10-wide tree, by the import endpoint.
+    let rows: Vec<Value> = (0..1000)
+        .map(|i| {
+            let manager = if i == 0 {
+                Value::Null
+            } else {
+                json!(format!("B{}", (i - 1) / 10))
+            };
+            json!({"external_id": format!("B{i}"), "email": format!("b{i}@example.com"),
+                   "display_name": format!("Person {i}"), "title": "Engineer",
+                   "department": "Engineering", "manager_external_id": manager})
+        })
+        .collect();
+    let imported: Value = client
+        .post(format!("{base}/api/v1/people/import"))
+        .bearer_auth(&token)
+        .json(&json!({ "rows": rows }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let one = imported["rows"][500]["id"]
+        .as_str()
+        .context("import gave no ids")?
+        .to_owned();
+
+    let plan: Vec<(&str, String, Option<&str>, Kind)> = vec![
+        ("GET /healthz", format!("{base}/healthz"), None, Kind::Get),
+        (
+            "GET /people/{id}",
+            format!("{base}/api/v1/people/{one}"),
+            Some(&token),
+            Kind::Get,
+        ),
+        (
+            "GET /people?limit=50",
+            format!("{base}/api/v1/people?limit=50"),
+            Some(&token),
+            Kind::Get,
+        ),
+        (
+            "POST /people",
+            format!("{base}/api/v1/people"),
+            Some(&token),
+            Kind::CreatePerson,
+        ),
+    ];
+    let mut outcomes = Vec::new();
+    for (name, url, token, kind) in plan {
+        outcomes.push(run(&client, name, &url, token, kind, seconds, connections).await?);
+    }
+    let health = outcomes.first().map(|o| o.rps).unwrap_or(1.0);
+    println!(
+        "{:<22} {:>9} {:>7} {:>10} {:>9} {:>9} {:>10}",
+        "endpoint", "requests", "errors", "req/s", "p50 ms", "p99 ms", "vs healthz"
+    );
+    for o in &outcomes {
+        println!(
+            "{:<22} {:>9} {:>7} {:>10.0} {:>9.2} {:>9.2} {:>9.1}%",
+            o.name,
+            o.requests,
+            o.errors,
+            o.rps,
+            o.p50_ms,
+            o.p99_ms,
+            100.0 * o.rps / health
+        );
+    }
+    if outcomes.iter().any(|o| o.errors > 0) {
+        bail!("some requests failed");
+    }
+    Ok(())
+}
