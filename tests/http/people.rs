@@ -535,3 +535,115 @@ async fn concurrent_retries_create_once() {
     assert!(replies.iter().any(|r| r.status == 201));
     assert_eq!(app.count_people().await, before + 1);
 }
+
+#[tokio::test]
+async fn secondary_managers_for_matrix_organisations() {
+    let app = spawn_app().await;
+    let line = app
+        .create_person("line@example.com", "Line Manager", None)
+        .await;
+    let project = app
+        .create_person("project@example.com", "Project Lead", None)
+        .await;
+    let id = app
+        .post(
+            "/api/v1/people",
+            &app.admin_token,
+            &json!({"email": "m@example.com", "display_name": "Matrixed", "manager_id": line,
+                    "secondary_manager_ids": [project, project]}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(id.body["secondary_manager_ids"], json!([project]));
+    let id = id.id();
+    app.patch(
+        &format!("/api/v1/people/{id}"),
+        &app.admin_token,
+        &json!({"secondary_manager_ids": [line]}),
+    )
+    .await
+    .expect_problem(422, "validation_failed");
+    app.patch(
+        &format!("/api/v1/people/{id}"),
+        &app.admin_token,
+        &json!({"secondary_manager_ids": [uuid::Uuid::now_v7()]}),
+    )
+    .await
+    .expect_problem(422, "validation_failed");
+    let cleared = app
+        .patch(
+            &format!("/api/v1/people/{id}"),
+            &app.admin_token,
+            &json!({"secondary_manager_ids": null}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(cleared.body["secondary_manager_ids"], json!([]));
+}
+
+#[tokio::test]
+async fn erasure_removes_personal_data_and_leaves_a_tombstone_for_sync() {
+    let app = spawn_app().await;
+    let boss = app.create_person("boss@example.com", "Boss", None).await;
+    let (id, token) = app
+        .person_with_login("gone@example.com", "Gone Person", Some(boss))
+        .await;
+    let mark = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let (_, employee) = app.person_with_login("emp@example.com", "Emp", None).await;
+    app.delete(&format!("/api/v1/people/{id}"), &employee)
+        .await
+        .expect_problem(403, "forbidden");
+    app.delete(&format!("/api/v1/people/{boss}"), &app.admin_token)
+        .await
+        .expect_problem(409, "has_direct_reports");
+
+    app.delete(&format!("/api/v1/people/{id}"), &app.admin_token)
+        .await
+        .expect(204);
+    app.get(&format!("/api/v1/people/{id}"), &app.admin_token)
+        .await
+        .expect_problem(404, "not_found");
+    app.delete(&format!("/api/v1/people/{id}"), &app.admin_token)
+        .await
+        .expect_problem(404, "not_found");
+    app.get("/api/v1/me", &token)
+        .await
+        .expect_problem(401, "unauthorized");
+    let listed = app
+        .get("/api/v1/people?limit=200", &app.admin_token)
+        .await
+        .expect(200);
+    assert!(!listed.text.contains(&id.to_string()));
+    assert!(!listed.text.contains("gone@example.com"));
+    let reports = app
+        .get(
+            &format!("/api/v1/people/{boss}/direct-reports"),
+            &app.admin_token,
+        )
+        .await
+        .expect(200);
+    assert!(reports.body["data"].as_array().unwrap().is_empty());
+
+    let sync = app
+        .get(
+            &format!("/api/v1/people?updated_since={mark}&limit=200"),
+            &app.admin_token,
+        )
+        .await
+        .expect(200);
+    let tombstone = sync.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == id.to_string())
+        .expect("a tombstone");
+    assert!(tombstone["deleted_at"].is_string());
+    assert!(!sync.text.contains("Gone Person") && !sync.text.contains("gone@example.com"));
+    // The email is free again.
+    app.create_person("gone@example.com", "Someone New", None)
+        .await;
+    // Now the boss has no reports and can be erased.
+    app.delete(&format!("/api/v1/people/{boss}"), &app.admin_token)
+        .await
+        .expect(204);
+}

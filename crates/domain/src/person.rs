@@ -37,6 +37,8 @@ pub struct Person {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deactivated_at: Option<DateTime<Utc>>,
+    /// Set when the person was erased: the record is a tombstone with no personal data left.
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 /// The editable fields of a person, unvalidated: what a request carries.

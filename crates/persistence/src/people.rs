@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::{Database, StoreError, StoreResult, now, with_pool, with_write_tx};
 
 const PERSON_COLUMNS: &str = "id, email, display_name, title, department, manager_id, \
-     external_id, hr_admin, active, version, created_at, updated_at, deactivated_at";
+     external_id, hr_admin, active, version, created_at, updated_at, deactivated_at, deleted_at";
 
 #[derive(sqlx::FromRow)]
 struct PersonRow {
@@ -28,6 +28,7 @@ struct PersonRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     deactivated_at: Option<DateTime<Utc>>,
+    deleted_at: Option<DateTime<Utc>>,
 }
 
 impl PersonRow {
@@ -47,6 +48,7 @@ impl PersonRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             deactivated_at: self.deactivated_at,
+            deleted_at: self.deleted_at,
         }
     }
 }
@@ -173,7 +175,9 @@ macro_rules! fetch_person {
     ($conn:expr, $id:expr) => {{
         let id: Uuid = $id;
         let row: Option<PersonRow> =
-            sqlx::query_as(&format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = $1"))
+            sqlx::query_as(&format!(
+                "SELECT {PERSON_COLUMNS} FROM people WHERE id = $1 AND deleted_at IS NULL"
+            ))
                 .bind(id)
                 .fetch_optional(&mut *$conn)
                 .await?;
@@ -295,8 +299,14 @@ impl Database {
                     .push_bind(like_pattern(q))
                     .push(" ESCAPE '\\'");
             }
-            if let Some(since) = filter.updated_since {
-                qb.push(" AND updated_at >= ").push_bind(since);
+            match filter.updated_since {
+                // Sync mode shows erased people as tombstones; everything else hides them.
+                Some(since) => {
+                    qb.push(" AND updated_at >= ").push_bind(since);
+                }
+                None => {
+                    qb.push(" AND deleted_at IS NULL");
+                }
             }
             match &filter.after {
                 Some(PeoplePageAfter::Id(id)) => {
@@ -394,6 +404,59 @@ impl Database {
         })
     }
 
+    /// Erase a person: remove every personal field for good and keep the row as a tombstone
+    /// (`deleted_at`), so history that points at it stays whole and syncing clients see the
+    /// deletion. Their secondary-manager links go too.
+    pub async fn erase_person(
+        &self,
+        id: PersonId,
+        expected_version: Option<i64>,
+    ) -> StoreResult<()> {
+        let ts = now();
+        with_write_tx!(self, tx => {
+            let current = fetch_person!(&mut **tx, id).ok_or(StoreError::NotFound)?;
+            if expected_version.is_some_and(|v| v != current.version) {
+                return Err(StoreError::Stale);
+            }
+            let placeholder = format!("erased-{}@erased.invalid", id.simple());
+            let no_text: Option<&str> = None;
+            let no_id: Option<Uuid> = None;
+            sqlx::query(
+                "UPDATE people SET email = $1, email_normalized = $1, search_text = '', \
+                 display_name = 'Erased person', title = $2, department = $2, manager_id = $3, \
+                 external_id = $2, hr_admin = $4, active = $4, password_hash = $2, \
+                 deactivated_at = COALESCE(deactivated_at, $5), deleted_at = $5, updated_at = $5, \
+                 version = version + 1 WHERE id = $6",
+            )
+            .bind(&placeholder)
+            .bind(no_text)
+            .bind(no_id)
+            .bind(false)
+            .bind(ts)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query("DELETE FROM person_secondary_managers WHERE person_id = $1 OR manager_id = $1")
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// Whether anyone (not erased) reports to `id`.
+    pub async fn has_direct_reports(&self, id: PersonId) -> StoreResult<bool> {
+        with_pool!(self, pool => {
+            let found: Option<Uuid> = sqlx::query_scalar(
+                "SELECT id FROM people WHERE manager_id = $1 AND deleted_at IS NULL LIMIT 1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            Ok(found.is_some())
+        })
+    }
+
     pub async fn set_password_hash(&self, id: PersonId, hash: &str) -> StoreResult<()> {
         let ts = now();
         with_pool!(self, pool => {
@@ -463,7 +526,7 @@ impl Database {
             return Ok(Vec::new());
         }
         with_pool!(self, pool => {
-            let mut qb = QueryBuilder::new("SELECT id FROM people WHERE id IN (");
+            let mut qb = QueryBuilder::new("SELECT id FROM people WHERE deleted_at IS NULL AND id IN (");
             let mut sep = qb.separated(", ");
             for id in ids {
                 sep.push_bind(*id);
@@ -483,7 +546,7 @@ impl Database {
         with_write_tx!(self, tx => {
             let existing: Vec<ExistingPerson> = sqlx::query_as(
                 "SELECT id, email_normalized, external_id, manager_id, email, display_name, title, \
-                 department, active FROM people",
+                 department, active FROM people WHERE deleted_at IS NULL",
             )
             .fetch_all(&mut **tx)
             .await?;

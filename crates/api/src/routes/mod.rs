@@ -39,6 +39,7 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(people::update)
         .service(people::deactivate)
         .service(people::reactivate)
+        .service(people::erase)
         .service(people::direct_reports)
         .service(people::set_password)
         .service(api_tokens::list)

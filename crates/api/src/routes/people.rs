@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use oneonone_domain::person::{Person, PersonDraft, PersonFields, limits, validate_password};
 use oneonone_domain::{Actor, ValidationErrors, policy};
@@ -36,7 +36,8 @@ use crate::state::AppState;
     "active": true,
     "created_at": "2026-01-05T09:00:00Z",
     "updated_at": "2026-03-01T12:30:00Z",
-    "deactivated_at": null
+    "deactivated_at": null,
+    "deleted_at": null
 }))]
 pub struct PersonOut {
     pub id: Uuid,
@@ -56,6 +57,9 @@ pub struct PersonOut {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deactivated_at: Option<DateTime<Utc>>,
+    /// Set only on tombstones of erased people, which appear in `updated_since` listings with
+    /// every personal field removed.
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 impl PersonOut {
@@ -75,6 +79,7 @@ impl PersonOut {
             created_at: p.created_at,
             updated_at: p.updated_at,
             deactivated_at: p.deactivated_at,
+            deleted_at: p.deleted_at,
         }
     }
 }
@@ -564,6 +569,46 @@ pub async fn reactivate(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     set_active(&state, &actor, id.into_inner(), &if_match, true).await
+}
+
+/// Erase a person (the right to erasure).
+///
+/// Removes every personal field for good; this cannot be undone. For a leaver, deactivate
+/// instead. The record stays as a tombstone: reading it gives 404, lists leave it out, and
+/// `updated_since` listings return it with `deleted_at` set so syncing systems delete their copy.
+/// A person who still has direct reports cannot be erased (reassign them first), nor can the last
+/// active HR admin.
+#[utoipa::path(tag = super::TAG_PEOPLE, operation_id = "erase_person",
+    params(("id" = Uuid, Path), crate::extract::IfMatchHeader),
+    responses(
+        (status = 204, description = "Erased."),
+        (status = 409, description = "The person still has direct reports, or is the last active HR admin.", body = crate::problem::Problem, content_type = "application/problem+json"),
+))]
+#[delete("/people/{id}")]
+pub async fn erase(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    policy::read_directory(&actor)?;
+    let current = state.db.get_person(id).await?;
+    policy::manage_people(&actor)?;
+    if_match.check(&etag(current.version))?;
+    if state.db.has_direct_reports(id).await? {
+        return Err(ApiError::Conflict {
+            code: "has_direct_reports",
+            detail: "this person still has direct reports; give them another manager first".into(),
+        });
+    }
+    let mut fields = current.fields();
+    fields.active = false;
+    fields.hr_admin = false;
+    let draft = PersonDraft::parse(&fields, Some(id))?;
+    keep_an_hr_admin(&state, &current, &draft).await?;
+    state.db.erase_person(id, Some(current.version)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// List a person's direct reports.
