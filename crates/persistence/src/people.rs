@@ -147,6 +147,8 @@ struct ExistingPerson {
     title: Option<String>,
     department: Option<String>,
     active: bool,
+    hr_admin: bool,
+    deactivated_at: Option<DateTime<Utc>>,
 }
 
 macro_rules! load_secondary {
@@ -232,6 +234,84 @@ macro_rules! write_secondary {
     }};
 }
 
+/// Insert a person row from a draft (one statement for every path that creates people).
+macro_rules! insert_person_row {
+    ($conn:expr, $id:expr, $draft:expr, $manager:expr, $password_hash:expr, $ts:expr) => {{
+        let draft: &PersonDraft = $draft;
+        let ts: DateTime<Utc> = $ts;
+        sqlx::query(
+            "INSERT INTO people (id, email, email_normalized, search_text, display_name, title, \
+             department, manager_id, external_id, hr_admin, active, password_hash, version, \
+             created_at, updated_at, deactivated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14)",
+        )
+        .bind($id)
+        .bind(draft.email.as_str())
+        .bind(draft.email.normalized())
+        .bind(search_text(
+            draft.display_name.as_str(),
+            draft.email.as_str(),
+        ))
+        .bind(draft.display_name.as_str())
+        .bind(opt_text(&draft.title))
+        .bind(opt_text(&draft.department))
+        .bind($manager)
+        .bind(opt_text(&draft.external_id))
+        .bind(draft.hr_admin)
+        .bind(draft.active)
+        .bind($password_hash)
+        .bind(ts)
+        .bind((!draft.active).then_some(ts))
+        .execute(&mut *$conn)
+        .await?;
+    }};
+}
+
+/// Overwrite a person row's editable fields from a draft, bumping its version.
+macro_rules! update_person_row {
+    ($conn:expr, $id:expr, $draft:expr, $manager:expr, $deactivated_at:expr, $ts:expr) => {{
+        let draft: &PersonDraft = $draft;
+        sqlx::query(
+            "UPDATE people SET email = $1, email_normalized = $2, search_text = $3, \
+             display_name = $4, title = $5, department = $6, manager_id = $7, external_id = $8, \
+             hr_admin = $9, active = $10, deactivated_at = $11, updated_at = $12, \
+             version = version + 1 WHERE id = $13",
+        )
+        .bind(draft.email.as_str())
+        .bind(draft.email.normalized())
+        .bind(search_text(
+            draft.display_name.as_str(),
+            draft.email.as_str(),
+        ))
+        .bind(draft.display_name.as_str())
+        .bind(opt_text(&draft.title))
+        .bind(opt_text(&draft.department))
+        .bind($manager)
+        .bind(opt_text(&draft.external_id))
+        .bind(draft.hr_admin)
+        .bind(draft.active)
+        .bind($deactivated_at)
+        .bind($ts)
+        .bind($id)
+        .execute(&mut *$conn)
+        .await?;
+    }};
+}
+
+/// When a person stops or starts being active, the deactivation date follows.
+fn deactivated_at(
+    was_active: bool,
+    previous: Option<DateTime<Utc>>,
+    active: bool,
+    ts: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    match (was_active, active) {
+        (_, true) => None,
+        (true, false) => Some(ts),
+        (false, false) => previous.or(Some(ts)),
+    }
+}
+
 fn opt_text(t: &Option<oneonone_domain::Text>) -> Option<&str> {
     t.as_ref().map(|t| t.as_str())
 }
@@ -246,29 +326,7 @@ impl Database {
         let id = Uuid::now_v7();
         let ts = now();
         with_write_tx!(self, tx => {
-            let deactivated_at = (!draft.active).then_some(ts);
-            sqlx::query(
-                "INSERT INTO people (id, email, email_normalized, search_text, display_name, title, \
-                 department, manager_id, external_id, hr_admin, active, password_hash, version, \
-                 created_at, updated_at, deactivated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14)",
-            )
-            .bind(id)
-            .bind(draft.email.as_str())
-            .bind(draft.email.normalized())
-            .bind(search_text(draft.display_name.as_str(), draft.email.as_str()))
-            .bind(draft.display_name.as_str())
-            .bind(opt_text(&draft.title))
-            .bind(opt_text(&draft.department))
-            .bind(draft.manager_id)
-            .bind(opt_text(&draft.external_id))
-            .bind(draft.hr_admin)
-            .bind(draft.active)
-            .bind(password_hash)
-            .bind(ts)
-            .bind(deactivated_at)
-            .execute(&mut **tx)
-            .await?;
+            insert_person_row!(&mut **tx, id, draft, draft.manager_id, password_hash, ts);
             write_secondary!(&mut **tx, id, &draft.secondary_manager_ids);
             fetch_person!(&mut **tx, id).ok_or(StoreError::NotFound)
         })
@@ -371,32 +429,8 @@ impl Database {
                     )));
                 }
             }
-            let deactivated_at = match (current.active, draft.active) {
-                (true, false) => Some(ts),
-                (false, false) => current.deactivated_at,
-                _ => None,
-            };
-            sqlx::query(
-                "UPDATE people SET email = $1, email_normalized = $2, search_text = $3, \
-                 display_name = $4, title = $5, department = $6, manager_id = $7, external_id = $8, \
-                 hr_admin = $9, active = $10, deactivated_at = $11, updated_at = $12, \
-                 version = version + 1 WHERE id = $13",
-            )
-            .bind(draft.email.as_str())
-            .bind(draft.email.normalized())
-            .bind(search_text(draft.display_name.as_str(), draft.email.as_str()))
-            .bind(draft.display_name.as_str())
-            .bind(opt_text(&draft.title))
-            .bind(opt_text(&draft.department))
-            .bind(draft.manager_id)
-            .bind(opt_text(&draft.external_id))
-            .bind(draft.hr_admin)
-            .bind(draft.active)
-            .bind(deactivated_at)
-            .bind(ts)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
+            let deactivated = deactivated_at(current.active, current.deactivated_at, draft.active, ts);
+            update_person_row!(&mut **tx, id, draft, draft.manager_id, deactivated, ts);
             if draft.secondary_manager_ids != current.secondary_manager_ids {
                 write_secondary!(&mut **tx, id, &draft.secondary_manager_ids);
             }
@@ -546,7 +580,7 @@ impl Database {
         with_write_tx!(self, tx => {
             let existing: Vec<ExistingPerson> = sqlx::query_as(
                 "SELECT id, email_normalized, external_id, manager_id, email, display_name, title, \
-                 department, active FROM people WHERE deleted_at IS NULL",
+                 department, active, hr_admin, deactivated_at FROM people WHERE deleted_at IS NULL",
             )
             .fetch_all(&mut **tx)
             .await?;
@@ -558,51 +592,15 @@ impl Database {
                 let draft = &rows[step.row].draft;
                 match step.action {
                     Action::Create => {
-                        sqlx::query(
-                            "INSERT INTO people (id, email, email_normalized, search_text, display_name, \
-                             title, department, manager_id, external_id, hr_admin, active, version, \
-                             created_at, updated_at, deactivated_at) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $12, $13)",
-                        )
-                        .bind(step.id)
-                        .bind(draft.email.as_str())
-                        .bind(draft.email.normalized())
-                        .bind(search_text(draft.display_name.as_str(), draft.email.as_str()))
-                        .bind(draft.display_name.as_str())
-                        .bind(opt_text(&draft.title))
-                        .bind(opt_text(&draft.department))
-                        .bind(step.manager_id)
-                        .bind(opt_text(&draft.external_id))
-                        .bind(false)
-                        .bind(draft.active)
-                        .bind(ts)
-                        .bind((!draft.active).then_some(ts))
-                        .execute(&mut **tx)
-                        .await?;
+                        let no_password: Option<&str> = None;
+                        insert_person_row!(&mut **tx, step.id, draft, step.manager_id, no_password, ts);
                     }
-                    Action::Update { was_active } => {
-                        let deactivated_at = if draft.active { None } else if was_active { Some(ts) } else { None };
-                        sqlx::query(
-                            "UPDATE people SET email = $1, email_normalized = $2, search_text = $3, \
-                             display_name = $4, title = $5, department = $6, manager_id = $7, \
-                             external_id = $8, active = $9, \
-                             deactivated_at = CASE WHEN $9 THEN NULL ELSE COALESCE(deactivated_at, $10) END, \
-                             updated_at = $11, version = version + 1 WHERE id = $12",
-                        )
-                        .bind(draft.email.as_str())
-                        .bind(draft.email.normalized())
-                        .bind(search_text(draft.display_name.as_str(), draft.email.as_str()))
-                        .bind(draft.display_name.as_str())
-                        .bind(opt_text(&draft.title))
-                        .bind(opt_text(&draft.department))
-                        .bind(step.manager_id)
-                        .bind(opt_text(&draft.external_id))
-                        .bind(draft.active)
-                        .bind(deactivated_at)
-                        .bind(ts)
-                        .bind(step.id)
-                        .execute(&mut **tx)
-                        .await?;
+                    Action::Update { was_active, previous_deactivation, hr_admin } => {
+                        // An import never grants or removes HR admin rights.
+                        let mut draft = draft.clone();
+                        draft.hr_admin = hr_admin;
+                        let deactivated = deactivated_at(was_active, previous_deactivation, draft.active, ts);
+                        update_person_row!(&mut **tx, step.id, &draft, step.manager_id, deactivated, ts);
                     }
                     Action::Unchanged => {}
                 }
@@ -615,7 +613,11 @@ impl Database {
 #[derive(Debug, Clone, Copy)]
 enum Action {
     Create,
-    Update { was_active: bool },
+    Update {
+        was_active: bool,
+        previous_deactivation: Option<DateTime<Utc>>,
+        hr_admin: bool,
+    },
     Unchanged,
 }
 
@@ -756,6 +758,8 @@ fn plan_import(existing: &[ExistingPerson], rows: &[ImportRow]) -> ImportPlan {
                 } else {
                     Action::Update {
                         was_active: p.active,
+                        previous_deactivation: p.deactivated_at,
+                        hr_admin: p.hr_admin,
                     }
                 }
             }
