@@ -556,6 +556,12 @@ async fn secondary_managers_for_matrix_organisations() {
         .expect(201);
     assert_eq!(id.body["secondary_manager_ids"], json!([project]));
     let id = id.id();
+    let read = app.get(&format!("/api/v1/people/{id}"), &app.admin_token).await.expect(200);
+    assert_eq!(read.body["secondary_manager_ids"], json!([project]));
+    // A secondary manager with matrix reports cannot be erased.
+    app.delete(&format!("/api/v1/people/{project}"), &app.admin_token)
+        .await
+        .expect_problem(409, "has_reports");
     app.patch(
         &format!("/api/v1/people/{id}"),
         &app.admin_token,
@@ -595,7 +601,7 @@ async fn erasure_removes_personal_data_and_leaves_a_tombstone_for_sync() {
         .expect_problem(403, "forbidden");
     app.delete(&format!("/api/v1/people/{boss}"), &app.admin_token)
         .await
-        .expect_problem(409, "has_direct_reports");
+        .expect_problem(409, "has_reports");
 
     app.delete(&format!("/api/v1/people/{id}"), &app.admin_token)
         .await

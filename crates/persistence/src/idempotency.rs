@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::{Database, StoreResult, now, with_pool};
+use crate::{Database, StoreResult, now, with_writer};
 
 /// The state of a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +43,7 @@ impl Database {
         request_hash: &str,
     ) -> StoreResult<IdempotencyState> {
         let ts = now();
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let inserted = sqlx::query(
                 "INSERT INTO idempotency_keys (principal, key, request_hash, created_at) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (principal, key) DO NOTHING",
@@ -89,7 +89,7 @@ impl Database {
         body: &str,
         location: Option<&str>,
     ) -> StoreResult<()> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             sqlx::query(
                 "UPDATE idempotency_keys SET status_code = $1, response_body = $2, location = $3 \
                  WHERE principal = $4 AND key = $5",
@@ -107,7 +107,7 @@ impl Database {
 
     /// Give a key back after a failed request, so a retry runs again.
     pub async fn release_idempotency(&self, principal: &str, key: &str) -> StoreResult<()> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             sqlx::query("DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2")
                 .bind(principal)
                 .bind(key)
@@ -119,7 +119,7 @@ impl Database {
 
     /// Forget keys older than the retention period.
     pub async fn purge_idempotency(&self, older_than: DateTime<Utc>) -> StoreResult<u64> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             Ok(sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
                 .bind(older_than)
                 .execute(pool)

@@ -19,12 +19,32 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use people::{ImportOutcome, ImportRow, ImportRowResult, PeopleFilter, PeoplePageAfter};
 
-/// Expand one body for whichever pool a [`Database`] holds.
+/// Expand one body for whichever pool a [`Database`] holds, for reading. On SQLite this is the
+/// pool of reader connections.
 #[macro_export]
 macro_rules! with_pool {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::Database::Sqlite($pool) => $body,
+            $crate::Database::Sqlite(pools) => {
+                let $pool = &pools.read;
+                $body
+            }
+            $crate::Database::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Expand one body for whichever pool a [`Database`] holds, for writing. On SQLite this is the
+/// single writer connection, so writers queue in the pool (first come, first served) instead of
+/// polling SQLite's lock with sleeps.
+#[macro_export]
+macro_rules! with_writer {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::Database::Sqlite(pools) => {
+                let $pool = &pools.write;
+                $body
+            }
             $crate::Database::Postgres($pool) => $body,
         }
     };
@@ -39,8 +59,8 @@ macro_rules! with_pool {
 macro_rules! with_write_tx {
     ($db:expr, $tx:ident => $body:expr) => {
         match $db {
-            $crate::Database::Sqlite(pool) => {
-                let mut guard = pool.begin_with("BEGIN IMMEDIATE").await?;
+            $crate::Database::Sqlite(pools) => {
+                let mut guard = pools.write.begin_with("BEGIN IMMEDIATE").await?;
                 let $tx = &mut guard;
                 let out = $body;
                 if out.is_ok() {
@@ -145,8 +165,16 @@ pub enum Backend {
 /// A connection pool to SQLite or PostgreSQL. Cheap to clone.
 #[derive(Debug, Clone)]
 pub enum Database {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePools),
     Postgres(PgPool),
+}
+
+/// SQLite has one writer at a time: reads go to a pool of readers (WAL lets them run while a
+/// write is in progress), writes to one writer connection.
+#[derive(Debug, Clone)]
+pub struct SqlitePools {
+    pub read: SqlitePool,
+    pub write: SqlitePool,
 }
 
 /// How to open the database.
@@ -154,7 +182,7 @@ pub enum Database {
 pub struct ConnectOptions {
     /// `sqlite://path.db`, `sqlite::memory:`, a bare file path, or `postgres://…`.
     pub url: String,
-    /// Largest pool size. SQLite has one writer at a time, so its pool stays small.
+    /// Largest pool size (on SQLite: of the readers; there is one writer).
     pub max_connections: u32,
     /// How long a request waits for a connection before the database counts as unavailable.
     pub acquire_timeout: Duration,
@@ -208,13 +236,19 @@ impl Database {
                     .foreign_keys(true)
                     .pragma("temp_store", "memory")
                     .pragma("cache_size", "-16000");
-                let pool = SqlitePoolOptions::new()
+                let write = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .acquire_timeout(opts.acquire_timeout)
+                    .connect_with(options.clone())
+                    .await?;
+                let read = SqlitePoolOptions::new()
                     .max_connections(opts.max_connections)
                     .min_connections(1)
                     .acquire_timeout(opts.acquire_timeout)
                     .connect_with(options)
                     .await?;
-                Ok(Database::Sqlite(pool))
+                Ok(Database::Sqlite(SqlitePools { read, write }))
             }
         }
     }
@@ -229,7 +263,11 @@ impl Database {
     /// Apply the migrations embedded in the binary for this backend.
     pub async fn migrate(&self) -> StoreResult<()> {
         let result = match self {
-            Database::Sqlite(pool) => sqlx::migrate!("../../migrations/sqlite").run(pool).await,
+            Database::Sqlite(pools) => {
+                sqlx::migrate!("../../migrations/sqlite")
+                    .run(&pools.write)
+                    .await
+            }
             Database::Postgres(pool) => sqlx::migrate!("../../migrations/postgres").run(pool).await,
         };
         result.map_err(|e| match e {
@@ -260,7 +298,13 @@ impl Database {
     }
 
     pub async fn close(&self) {
-        with_pool!(self, pool => pool.close().await)
+        match self {
+            Database::Sqlite(pools) => {
+                pools.read.close().await;
+                pools.write.close().await;
+            }
+            Database::Postgres(pool) => pool.close().await,
+        }
     }
 }
 

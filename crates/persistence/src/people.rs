@@ -8,10 +8,11 @@ use oneonone_domain::{ValidationErrors, org};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use crate::{Database, StoreError, StoreResult, now, with_pool, with_write_tx};
+use crate::{Database, StoreError, StoreResult, now, with_pool, with_write_tx, with_writer};
 
 const PERSON_COLUMNS: &str = "id, email, display_name, title, department, manager_id, \
-     external_id, hr_admin, active, version, created_at, updated_at, deactivated_at, deleted_at";
+     external_id, hr_admin, active, version, created_at, updated_at, deactivated_at, deleted_at, \
+     secondary_manager_ids";
 
 #[derive(sqlx::FromRow)]
 struct PersonRow {
@@ -29,10 +30,24 @@ struct PersonRow {
     updated_at: DateTime<Utc>,
     deactivated_at: Option<DateTime<Utc>>,
     deleted_at: Option<DateTime<Utc>>,
+    secondary_manager_ids: String,
+}
+
+/// The denormalised list of secondary managers, as stored with the person.
+fn join_ids(ids: &[Uuid]) -> String {
+    ids.iter()
+        .map(Uuid::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl PersonRow {
-    fn into_person(self, secondary_manager_ids: Vec<Uuid>) -> Person {
+    fn into_person(self) -> Person {
+        let secondary_manager_ids = self
+            .secondary_manager_ids
+            .split_whitespace()
+            .filter_map(|s| s.parse().ok())
+            .collect();
         Person {
             id: self.id,
             email: self.email,
@@ -151,50 +166,16 @@ struct ExistingPerson {
     deactivated_at: Option<DateTime<Utc>>,
 }
 
-macro_rules! load_secondary {
-    ($conn:expr, $ids:expr) => {{
-        let ids: &[Uuid] = $ids;
-        let mut map: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-        if !ids.is_empty() {
-            let mut qb = QueryBuilder::new(
-                "SELECT person_id, manager_id FROM person_secondary_managers WHERE person_id IN (",
-            );
-            let mut sep = qb.separated(", ");
-            for id in ids {
-                sep.push_bind(*id);
-            }
-            qb.push(") ORDER BY person_id, manager_id");
-            let rows: Vec<(Uuid, Uuid)> = qb.build_query_as().fetch_all($conn).await?;
-            for (person, manager) in rows {
-                map.entry(person).or_default().push(manager);
-            }
-        }
-        map
-    }};
-}
-
 macro_rules! fetch_person {
     ($conn:expr, $id:expr) => {{
         let id: Uuid = $id;
-        let row: Option<PersonRow> =
-            sqlx::query_as(&format!(
-                "SELECT {PERSON_COLUMNS} FROM people WHERE id = $1 AND deleted_at IS NULL"
-            ))
-                .bind(id)
-                .fetch_optional(&mut *$conn)
-                .await?;
-        match row {
-            None => None,
-            Some(row) => {
-                let secondary: Vec<Uuid> = sqlx::query_scalar(
-                    "SELECT manager_id FROM person_secondary_managers WHERE person_id = $1 ORDER BY manager_id",
-                )
-                .bind(id)
-                .fetch_all(&mut *$conn)
-                .await?;
-                Some(row.into_person(secondary))
-            }
-        }
+        let row: Option<PersonRow> = sqlx::query_as(&format!(
+            "SELECT {PERSON_COLUMNS} FROM people WHERE id = $1 AND deleted_at IS NULL"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *$conn)
+        .await?;
+        row.map(PersonRow::into_person)
     }};
 }
 
@@ -222,6 +203,11 @@ macro_rules! write_secondary {
             .bind($id)
             .execute(&mut *$conn)
             .await?;
+        sqlx::query("UPDATE people SET secondary_manager_ids = $1 WHERE id = $2")
+            .bind(join_ids($managers))
+            .bind($id)
+            .execute(&mut *$conn)
+            .await?;
         for m in $managers {
             sqlx::query(
                 "INSERT INTO person_secondary_managers (person_id, manager_id) VALUES ($1, $2)",
@@ -242,8 +228,8 @@ macro_rules! insert_person_row {
         sqlx::query(
             "INSERT INTO people (id, email, email_normalized, search_text, display_name, title, \
              department, manager_id, external_id, hr_admin, active, password_hash, version, \
-             created_at, updated_at, deactivated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14)",
+             created_at, updated_at, deactivated_at, secondary_manager_ids) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14, $15)",
         )
         .bind($id)
         .bind(draft.email.as_str())
@@ -262,6 +248,7 @@ macro_rules! insert_person_row {
         .bind($password_hash)
         .bind(ts)
         .bind((!draft.active).then_some(ts))
+        .bind(join_ids(&draft.secondary_manager_ids))
         .execute(&mut *$conn)
         .await?;
     }};
@@ -325,17 +312,58 @@ impl Database {
     ) -> StoreResult<Person> {
         let id = Uuid::now_v7();
         let ts = now();
-        with_write_tx!(self, tx => {
+        let written: StoreResult<()> = if draft.secondary_manager_ids.is_empty() {
+            // One statement needs no explicit transaction: one round trip to the database.
+            with_writer!(self, pool => {
+                let mut conn = pool.acquire().await?;
+                insert_person_row!(&mut *conn, id, draft, draft.manager_id, password_hash, ts);
+                Ok(())
+            })
+        } else {
+            with_write_tx!(self, tx => {
             insert_person_row!(&mut **tx, id, draft, draft.manager_id, password_hash, ts);
-            write_secondary!(&mut **tx, id, &draft.secondary_manager_ids);
-            fetch_person!(&mut **tx, id).ok_or(StoreError::NotFound)
+            for m in &draft.secondary_manager_ids {
+                sqlx::query(
+                    "INSERT INTO person_secondary_managers (person_id, manager_id) VALUES ($1, $2)",
+                )
+                .bind(id)
+                .bind(*m)
+                .execute(&mut **tx)
+                .await?;
+            }
+            Ok(())
+            })
+        };
+        written?;
+        // What was written, without reading it back.
+        Ok(Person {
+            id,
+            email: draft.email.as_str().to_owned(),
+            display_name: draft.display_name.as_str().to_owned(),
+            title: opt_text(&draft.title).map(str::to_owned),
+            department: opt_text(&draft.department).map(str::to_owned),
+            manager_id: draft.manager_id,
+            secondary_manager_ids: draft.secondary_manager_ids.clone(),
+            external_id: opt_text(&draft.external_id).map(str::to_owned),
+            hr_admin: draft.hr_admin,
+            active: draft.active,
+            version: 1,
+            created_at: ts,
+            updated_at: ts,
+            deactivated_at: (!draft.active).then_some(ts),
+            deleted_at: None,
         })
     }
 
     pub async fn get_person(&self, id: PersonId) -> StoreResult<Person> {
         with_pool!(self, pool => {
-            let mut conn = pool.acquire().await?;
-            fetch_person!(&mut *conn, id).ok_or(StoreError::NotFound)
+            let row: Option<PersonRow> = sqlx::query_as(&format!(
+                "SELECT {PERSON_COLUMNS} FROM people WHERE id = $1 AND deleted_at IS NULL"
+            ))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            row.map(PersonRow::into_person).ok_or(StoreError::NotFound)
         })
     }
 
@@ -388,15 +416,7 @@ impl Database {
             }
             qb.push(" LIMIT ").push_bind(filter.limit);
             let rows: Vec<PersonRow> = qb.build_query_as().fetch_all(pool).await?;
-            let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-            let mut secondary = load_secondary!(pool, &ids);
-            Ok(rows
-                .into_iter()
-                .map(|r| {
-                    let s = secondary.remove(&r.id).unwrap_or_default();
-                    r.into_person(s)
-                })
-                .collect())
+            Ok(rows.into_iter().map(PersonRow::into_person).collect())
         })
     }
 
@@ -440,7 +460,8 @@ impl Database {
 
     /// Erase a person: remove every personal field for good and keep the row as a tombstone
     /// (`deleted_at`), so history that points at it stays whole and syncing clients see the
-    /// deletion. Their secondary-manager links go too.
+    /// deletion. Their own secondary-manager links go too. The caller checks that nobody
+    /// reports to them ([`Database::has_reports`]).
     pub async fn erase_person(
         &self,
         id: PersonId,
@@ -457,7 +478,7 @@ impl Database {
             let no_id: Option<Uuid> = None;
             sqlx::query(
                 "UPDATE people SET email = $1, email_normalized = $1, search_text = '', \
-                 display_name = 'Erased person', title = $2, department = $2, manager_id = $3, \
+                 display_name = 'Erased person', secondary_manager_ids = '', title = $2, department = $2, manager_id = $3, \
                  external_id = $2, hr_admin = $4, active = $4, password_hash = $2, \
                  deactivated_at = COALESCE(deactivated_at, $5), deleted_at = $5, updated_at = $5, \
                  version = version + 1 WHERE id = $6",
@@ -470,7 +491,7 @@ impl Database {
             .bind(id)
             .execute(&mut **tx)
             .await?;
-            sqlx::query("DELETE FROM person_secondary_managers WHERE person_id = $1 OR manager_id = $1")
+            sqlx::query("DELETE FROM person_secondary_managers WHERE person_id = $1")
                 .bind(id)
                 .execute(&mut **tx)
                 .await?;
@@ -478,11 +499,13 @@ impl Database {
         })
     }
 
-    /// Whether anyone (not erased) reports to `id`.
-    pub async fn has_direct_reports(&self, id: PersonId) -> StoreResult<bool> {
+    /// Whether anyone (not erased) reports to `id`, directly or as a secondary manager.
+    pub async fn has_reports(&self, id: PersonId) -> StoreResult<bool> {
         with_pool!(self, pool => {
             let found: Option<Uuid> = sqlx::query_scalar(
-                "SELECT id FROM people WHERE manager_id = $1 AND deleted_at IS NULL LIMIT 1",
+                "SELECT id FROM people WHERE manager_id = $1 AND deleted_at IS NULL \
+                 UNION ALL SELECT person_id FROM person_secondary_managers WHERE manager_id = $1 \
+                 LIMIT 1",
             )
             .bind(id)
             .fetch_optional(pool)
@@ -493,7 +516,7 @@ impl Database {
 
     pub async fn set_password_hash(&self, id: PersonId, hash: &str) -> StoreResult<()> {
         let ts = now();
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let done = sqlx::query("UPDATE people SET password_hash = $1, updated_at = $2 WHERE id = $3")
                 .bind(hash)
                 .bind(ts)

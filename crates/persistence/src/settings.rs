@@ -1,6 +1,6 @@
 //! Small key-value settings the server keeps for itself (the generated JWT signing key).
 
-use crate::{Database, StoreResult, with_pool};
+use crate::{Database, StoreResult, with_pool, with_writer};
 
 impl Database {
     pub async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
@@ -15,7 +15,7 @@ impl Database {
     /// Store `value` under `key` unless a value is there already; return the stored value.
     /// Two replicas starting at once agree on one value.
     pub async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
                 .bind(key)
                 .bind(value)

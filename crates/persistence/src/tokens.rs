@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::{Database, StoreError, StoreResult, now, with_pool};
+use crate::{Database, StoreError, StoreResult, now, with_pool, with_writer};
 
 /// A stored API token (never the secret).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -45,7 +45,7 @@ impl Database {
     ) -> StoreResult<ApiTokenRecord> {
         let id = Uuid::now_v7();
         let ts = now();
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             sqlx::query(
                 "INSERT INTO api_tokens (id, name, token_hash, prefix, scopes, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -94,7 +94,7 @@ impl Database {
     /// Revoke a live token; a revoked one is [`StoreError::NotFound`].
     pub async fn revoke_api_token(&self, id: Uuid) -> StoreResult<()> {
         let ts = now();
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let done = sqlx::query(
                 "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
             )
@@ -125,7 +125,7 @@ impl Database {
     /// Record use of a token. Callers throttle this (once a minute) to keep reads read-only.
     pub async fn touch_api_token(&self, id: Uuid) -> StoreResult<()> {
         let ts = now();
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(ts)
                 .bind(id)

@@ -576,13 +576,13 @@ pub async fn reactivate(
 /// Removes every personal field for good; this cannot be undone. For a leaver, deactivate
 /// instead. The record stays as a tombstone: reading it gives 404, lists leave it out, and
 /// `updated_since` listings return it with `deleted_at` set so syncing systems delete their copy.
-/// A person who still has direct reports cannot be erased (reassign them first), nor can the last
-/// active HR admin.
+/// A person who still has reports (direct or as a secondary manager) cannot be erased (reassign
+/// them first), nor can the last active HR admin.
 #[utoipa::path(tag = super::TAG_PEOPLE, operation_id = "erase_person",
     params(("id" = Uuid, Path), crate::extract::IfMatchHeader),
     responses(
         (status = 204, description = "Erased."),
-        (status = 409, description = "The person still has direct reports, or is the last active HR admin.", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "People still report to this person, or they are the last active HR admin.", body = crate::problem::Problem, content_type = "application/problem+json"),
 ))]
 #[delete("/people/{id}")]
 pub async fn erase(
@@ -596,10 +596,12 @@ pub async fn erase(
     let current = state.db.get_person(id).await?;
     policy::manage_people(&actor)?;
     if_match.check(&etag(current.version))?;
-    if state.db.has_direct_reports(id).await? {
+    if state.db.has_reports(id).await? {
         return Err(ApiError::Conflict {
-            code: "has_direct_reports",
-            detail: "this person still has direct reports; give them another manager first".into(),
+            code: "has_reports",
+            detail: "people still report to this person (directly or as a secondary manager); \
+                     give them another manager first"
+                .into(),
         });
     }
     let mut fields = current.fields();
