@@ -556,7 +556,10 @@ async fn secondary_managers_for_matrix_organisations() {
         .expect(201);
     assert_eq!(id.body["secondary_manager_ids"], json!([project]));
     let id = id.id();
-    let read = app.get(&format!("/api/v1/people/{id}"), &app.admin_token).await.expect(200);
+    let read = app
+        .get(&format!("/api/v1/people/{id}"), &app.admin_token)
+        .await
+        .expect(200);
     assert_eq!(read.body["secondary_manager_ids"], json!([project]));
     // A secondary manager with matrix reports cannot be erased.
     app.delete(&format!("/api/v1/people/{project}"), &app.admin_token)

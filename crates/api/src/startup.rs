@@ -285,8 +285,19 @@ impl Application {
     }
 }
 
-/// Periodic clean-up: expired idempotency keys, idle rate-limit entries.
+/// Periodic clean-up: expired idempotency keys, idle rate-limit entries, and (SQLite) the
+/// write-ahead log checkpoint.
 fn spawn_housekeeping(state: AppState) {
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(e) = db.checkpoint().await {
+                tracing::debug!(error = %e, "checkpoint skipped");
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
