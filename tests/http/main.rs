@@ -7,6 +7,7 @@ mod auth;
 mod contract;
 mod errors;
 mod import;
+mod meetings;
 mod people;
 mod resilience;
 mod tokens;

@@ -34,6 +34,7 @@ an HR admin created.",
         (name = "auth", description = "Signing in and the signed-in person."),
         (name = "people", description = "The directory and the org chart."),
         (name = "api-tokens", description = "Credentials for integrations."),
+        (name = "meetings", description = "Recurring 1:1s (series with a cadence) and their meetings."),
         (name = "health", description = "Probes.")
     ),
     components(schemas(Problem, FieldProblem)),

@@ -298,6 +298,17 @@ fn spawn_housekeeping(state: AppState) {
             }
         }
     });
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        // Keep every series stocked with its upcoming meetings as time passes.
+        let mut tick = tokio::time::interval(Duration::from_secs(900));
+        loop {
+            tick.tick().await;
+            if let Err(e) = db.top_up_all_series(chrono::Utc::now()).await {
+                tracing::warn!(error = %e, "could not top up meeting series");
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {

@@ -7,6 +7,7 @@
 
 pub mod cadence;
 pub mod error;
+pub mod meeting;
 pub mod org;
 pub mod person;
 pub mod policy;

@@ -124,6 +124,49 @@ pub fn manage_tokens(actor: &Actor) -> Decision {
     }
 }
 
+/// Meeting metadata (who, when, status, kind): the two participants, HR admins, and tokens with
+/// `meetings:read`. Everyone else must not learn that the meeting exists (404).
+pub fn see_meeting(actor: &Actor, participants: [PersonId; 2]) -> bool {
+    actor
+        .person_id()
+        .is_some_and(|id| participants.contains(&id))
+        || see_all_meetings(actor)
+}
+
+/// HR admins and `meetings:read` tokens see the metadata of every meeting (never its content).
+pub fn see_all_meetings(actor: &Actor) -> bool {
+    actor.is_hr_admin() || actor.has_scope(Scope::MeetingsRead)
+}
+
+/// Creating a series or meeting between two people: either of them, or an integration with
+/// `meetings:write`, or an HR admin setting up the program.
+pub fn schedule_meeting(actor: &Actor, participants: [PersonId; 2]) -> Decision {
+    if actor
+        .person_id()
+        .is_some_and(|id| participants.contains(&id))
+        || actor.is_hr_admin()
+        || actor.has_scope(Scope::MeetingsWrite)
+    {
+        Ok(())
+    } else {
+        Err(Denied("only the two participants schedule their 1:1s"))
+    }
+}
+
+/// Completing, skipping, cancelling or rescheduling a meeting: the participants and
+/// `meetings:write` integrations. HR admins see meetings but do not run them.
+pub fn run_meeting(actor: &Actor, participants: [PersonId; 2]) -> Decision {
+    if actor
+        .person_id()
+        .is_some_and(|id| participants.contains(&id))
+        || actor.has_scope(Scope::MeetingsWrite)
+    {
+        Ok(())
+    } else {
+        Err(Denied("only the participants change a meeting"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +226,24 @@ mod tests {
         assert!(manage_tokens(&hr()).is_ok());
         assert!(manage_tokens(&employee()).is_err());
         assert!(manage_tokens(&token(&Scope::ALL)).is_err());
+    }
+
+    #[test]
+    fn meetings_belong_to_their_participants() {
+        let a = employee();
+        let b = employee();
+        let pair = [a.person_id().expect("a"), b.person_id().expect("b")];
+        let outsider = employee();
+        assert!(see_meeting(&a, pair) && see_meeting(&b, pair));
+        assert!(see_meeting(&hr(), pair));
+        assert!(!see_meeting(&outsider, pair));
+        assert!(see_meeting(&token(&[Scope::MeetingsRead]), pair));
+        assert!(!see_meeting(&token(&[Scope::PeopleRead]), pair));
+        assert!(schedule_meeting(&a, pair).is_ok());
+        assert!(schedule_meeting(&outsider, pair).is_err());
+        assert!(run_meeting(&b, pair).is_ok());
+        assert!(run_meeting(&hr(), pair).is_err());
+        assert!(run_meeting(&token(&[Scope::MeetingsWrite]), pair).is_ok());
     }
 
     #[test]

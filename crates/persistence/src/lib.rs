@@ -5,6 +5,7 @@
 //! body for each pool type. Dialect-specific SQL stays in the few places that need it.
 
 pub mod idempotency;
+pub mod meetings;
 pub mod people;
 pub mod settings;
 pub mod tokens;

@@ -4,6 +4,7 @@ pub mod api_tokens;
 pub mod auth;
 pub mod health;
 pub mod me;
+pub mod meetings;
 pub mod people;
 
 use utoipa_actix_web::scope::Scope;
@@ -45,5 +46,16 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(api_tokens::list)
         .service(api_tokens::create)
         .service(api_tokens::read)
-        .service(api_tokens::revoke);
+        .service(api_tokens::revoke)
+        .service(meetings::recommendation)
+        .service(meetings::create_series)
+        .service(meetings::list_series)
+        .service(meetings::read_series)
+        .service(meetings::list_meetings)
+        .service(meetings::create_meeting)
+        .service(meetings::read_meeting)
+        .service(meetings::reschedule)
+        .service(meetings::complete)
+        .service(meetings::skip)
+        .service(meetings::cancel);
 }

@@ -1,0 +1,499 @@
+//! Meeting series and meetings.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc, Weekday};
+use oneonone_domain::cadence::{Cadence, Frequency, parse_time_zone};
+use oneonone_domain::meeting::{
+    Meeting, MeetingKind, MeetingSeries, MeetingStatus, UPCOMING_OCCURRENCES,
+};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use crate::{Database, StoreError, StoreResult, now, with_pool, with_write_tx};
+
+const SERIES_COLUMNS: &str = "id, kind, manager_id, report_id, frequency, interval_weeks, weekday, \
+     nth, day_of_month, local_time, time_zone, duration_minutes, start_date, end_date, paused, \
+     version, created_at, updated_at";
+
+const MEETING_COLUMNS: &str = "id, series_id, occurrence_date, kind, manager_id, report_id, \
+     starts_at, ends_at, status, held_at, actual_duration_minutes, version, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+struct SeriesRow {
+    id: Uuid,
+    kind: String,
+    manager_id: Uuid,
+    report_id: Uuid,
+    frequency: String,
+    interval_weeks: Option<i32>,
+    weekday: Option<i32>,
+    nth: Option<i32>,
+    day_of_month: Option<i32>,
+    local_time: String,
+    time_zone: String,
+    duration_minutes: i32,
+    start_date: NaiveDate,
+    end_date: Option<NaiveDate>,
+    paused: bool,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Other(sqlx::Error::Decode(
+        format!("stored {what} is invalid").into(),
+    ))
+}
+
+fn weekday_from(n: Option<i32>) -> StoreResult<Weekday> {
+    n.and_then(|n| u8::try_from(n).ok())
+        .and_then(|n| Weekday::try_from(n).ok())
+        .ok_or_else(|| corrupt("weekday"))
+}
+
+impl SeriesRow {
+    fn into_series(self) -> StoreResult<MeetingSeries> {
+        let frequency = match self.frequency.as_str() {
+            "weekly" => Frequency::Weekly {
+                interval_weeks: self
+                    .interval_weeks
+                    .and_then(|n| u8::try_from(n).ok())
+                    .ok_or_else(|| corrupt("interval"))?,
+                weekday: weekday_from(self.weekday)?,
+            },
+            "monthly_weekday" => Frequency::MonthlyByWeekday {
+                nth: self
+                    .nth
+                    .and_then(|n| i8::try_from(n).ok())
+                    .ok_or_else(|| corrupt("nth"))?,
+                weekday: weekday_from(self.weekday)?,
+            },
+            "monthly_day" => Frequency::MonthlyByDay {
+                day: self
+                    .day_of_month
+                    .and_then(|n| u8::try_from(n).ok())
+                    .ok_or_else(|| corrupt("day"))?,
+            },
+            _ => return Err(corrupt("frequency")),
+        };
+        let local_time = NaiveTime::parse_from_str(&self.local_time, "%H:%M")
+            .map_err(|_| corrupt("local time"))?;
+        let time_zone = parse_time_zone(&self.time_zone).map_err(|_| corrupt("time zone"))?;
+        let cadence = Cadence::new(
+            frequency,
+            local_time,
+            time_zone,
+            u16::try_from(self.duration_minutes).map_err(|_| corrupt("duration"))?,
+            self.start_date,
+            self.end_date,
+        )
+        .map_err(|_| corrupt("cadence"))?;
+        Ok(MeetingSeries {
+            id: self.id,
+            kind: self.kind.parse().map_err(|_| corrupt("kind"))?,
+            manager_id: self.manager_id,
+            report_id: self.report_id,
+            cadence,
+            paused: self.paused,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct MeetingRow {
+    id: Uuid,
+    series_id: Option<Uuid>,
+    occurrence_date: Option<NaiveDate>,
+    kind: String,
+    manager_id: Uuid,
+    report_id: Uuid,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    status: String,
+    held_at: Option<DateTime<Utc>>,
+    actual_duration_minutes: Option<i32>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl MeetingRow {
+    fn into_meeting(self) -> StoreResult<Meeting> {
+        Ok(Meeting {
+            id: self.id,
+            series_id: self.series_id,
+            occurrence_date: self.occurrence_date,
+            kind: self.kind.parse().map_err(|_| corrupt("kind"))?,
+            manager_id: self.manager_id,
+            report_id: self.report_id,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            status: self.status.parse().map_err(|_| corrupt("status"))?,
+            held_at: self.held_at,
+            actual_duration_minutes: self.actual_duration_minutes,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// A new series, validated.
+#[derive(Debug, Clone)]
+pub struct NewSeries {
+    pub kind: MeetingKind,
+    pub manager_id: Uuid,
+    pub report_id: Uuid,
+    pub cadence: Cadence,
+}
+
+/// Filters of the meetings list.
+#[derive(Debug, Clone, Default)]
+pub struct MeetingFilter {
+    pub participant: Option<Uuid>,
+    pub series_id: Option<Uuid>,
+    pub status: Option<MeetingStatus>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Page after this (starts_at, id).
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: i64,
+}
+
+/// How a meeting changes state.
+#[derive(Debug, Clone)]
+pub struct MeetingChange {
+    pub status: MeetingStatus,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub held_at: Option<DateTime<Utc>>,
+    pub actual_duration_minutes: Option<i32>,
+}
+
+fn frequency_columns(
+    f: Frequency,
+) -> (
+    &'static str,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+) {
+    match f {
+        Frequency::Weekly {
+            interval_weeks,
+            weekday,
+        } => (
+            "weekly",
+            Some(i32::from(interval_weeks)),
+            Some(weekday.num_days_from_monday() as i32),
+            None,
+            None,
+        ),
+        Frequency::MonthlyByWeekday { nth, weekday } => (
+            "monthly_weekday",
+            None,
+            Some(weekday.num_days_from_monday() as i32),
+            Some(i32::from(nth)),
+            None,
+        ),
+        Frequency::MonthlyByDay { day } => ("monthly_day", None, None, None, Some(i32::from(day))),
+    }
+}
+
+/// Insert the missing upcoming occurrences of a series (up to [`UPCOMING_OCCURRENCES`] from
+/// `at`); slots already taken (even by a rescheduled or cancelled meeting) are left alone.
+macro_rules! top_up {
+    ($conn:expr, $series:expr, $at:expr, $ts:expr) => {{
+        let series: &MeetingSeries = $series;
+        if !series.paused {
+            let last: Option<DateTime<Utc>> =
+                sqlx::query_scalar("SELECT MAX(starts_at) FROM meetings WHERE series_id = $1")
+                    .bind(series.id)
+                    .fetch_one(&mut *$conn)
+                    .await?;
+            let upcoming: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM meetings WHERE series_id = $1 AND starts_at >= $2",
+            )
+            .bind(series.id)
+            .bind($at)
+            .fetch_one(&mut *$conn)
+            .await?;
+            let missing =
+                UPCOMING_OCCURRENCES.saturating_sub(usize::try_from(upcoming).unwrap_or(0));
+            if missing > 0 {
+                let from = match last {
+                    Some(l) if l >= $at => l + Duration::seconds(1),
+                    _ => $at,
+                };
+                for occ in series.cadence.occurrences_from(from, missing) {
+                    sqlx::query(
+                        "INSERT INTO meetings (id, series_id, occurrence_date, kind, manager_id, \
+                         report_id, starts_at, ends_at, status, version, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) \
+                         ON CONFLICT (series_id, occurrence_date) DO NOTHING",
+                    )
+                    .bind(Uuid::now_v7())
+                    .bind(series.id)
+                    .bind(occ.local_date)
+                    .bind(series.kind.as_str())
+                    .bind(series.manager_id)
+                    .bind(series.report_id)
+                    .bind(occ.starts_at)
+                    .bind(occ.ends_at)
+                    .bind(MeetingStatus::Scheduled.as_str())
+                    .bind($ts)
+                    .execute(&mut *$conn)
+                    .await?;
+                }
+            }
+        }
+    }};
+}
+
+impl Database {
+    /// Create a series and its first upcoming meetings in one transaction.
+    pub async fn create_series(&self, new: &NewSeries) -> StoreResult<MeetingSeries> {
+        let id = Uuid::now_v7();
+        let ts = now();
+        let (frequency, interval, weekday, nth, day) = frequency_columns(new.cadence.frequency);
+        let series = MeetingSeries {
+            id,
+            kind: new.kind,
+            manager_id: new.manager_id,
+            report_id: new.report_id,
+            cadence: new.cadence.clone(),
+            paused: false,
+            version: 1,
+            created_at: ts,
+            updated_at: ts,
+        };
+        with_write_tx!(self, tx => {
+            sqlx::query(&format!(
+                "INSERT INTO meeting_series ({SERIES_COLUMNS}) VALUES \
+                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $16)"
+            ))
+            .bind(id)
+            .bind(new.kind.as_str())
+            .bind(new.manager_id)
+            .bind(new.report_id)
+            .bind(frequency)
+            .bind(interval)
+            .bind(weekday)
+            .bind(nth)
+            .bind(day)
+            .bind(new.cadence.local_time.format("%H:%M").to_string())
+            .bind(new.cadence.time_zone.name())
+            .bind(i32::from(new.cadence.duration_minutes))
+            .bind(new.cadence.start_date)
+            .bind(new.cadence.end_date)
+            .bind(false)
+            .bind(ts)
+            .execute(&mut **tx)
+            .await?;
+            top_up!(&mut **tx, &series, ts, ts);
+            Ok(series)
+        })
+    }
+
+    pub async fn get_series(&self, id: Uuid) -> StoreResult<MeetingSeries> {
+        with_pool!(self, pool => {
+            let row: Option<SeriesRow> = sqlx::query_as(&format!(
+                "SELECT {SERIES_COLUMNS} FROM meeting_series WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            row.ok_or(StoreError::NotFound)?.into_series()
+        })
+    }
+
+    /// A page of series, in creation order, optionally those of one participant.
+    pub async fn list_series(
+        &self,
+        participant: Option<Uuid>,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> StoreResult<Vec<MeetingSeries>> {
+        with_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(format!("SELECT {SERIES_COLUMNS} FROM meeting_series WHERE 1 = 1"));
+            if let Some(p) = participant {
+                qb.push(" AND (manager_id = ").push_bind(p).push(" OR report_id = ").push_bind(p).push(")");
+            }
+            if let Some(a) = after {
+                qb.push(" AND id > ").push_bind(a);
+            }
+            qb.push(" ORDER BY id LIMIT ").push_bind(limit);
+            let rows: Vec<SeriesRow> = qb.build_query_as().fetch_all(pool).await?;
+            rows.into_iter().map(SeriesRow::into_series).collect()
+        })
+    }
+
+    /// Keep every active series stocked with upcoming meetings as time passes.
+    pub async fn top_up_all_series(&self, at: DateTime<Utc>) -> StoreResult<usize> {
+        let mut after = None;
+        let mut done = 0;
+        loop {
+            let page = self.list_series(None, after, 200).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            for series in &page {
+                let ts = now();
+                with_write_tx!(self, tx => {
+                    top_up!(&mut **tx, series, at, ts);
+                    StoreResult::Ok(())
+                })?;
+                done += 1;
+            }
+        }
+        Ok(done)
+    }
+
+    /// Create a one-off meeting.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_meeting(
+        &self,
+        kind: MeetingKind,
+        manager_id: Uuid,
+        report_id: Uuid,
+        starts_at: DateTime<Utc>,
+        ends_at: DateTime<Utc>,
+    ) -> StoreResult<Meeting> {
+        let id = Uuid::now_v7();
+        let ts = now();
+        crate::with_writer!(self, pool => {
+            sqlx::query(
+                "INSERT INTO meetings (id, kind, manager_id, report_id, starts_at, ends_at, status, \
+                 version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)",
+            )
+            .bind(id)
+            .bind(kind.as_str())
+            .bind(manager_id)
+            .bind(report_id)
+            .bind(starts_at)
+            .bind(ends_at)
+            .bind(MeetingStatus::Scheduled.as_str())
+            .bind(ts)
+            .execute(pool)
+            .await?;
+        });
+        Ok(Meeting {
+            id,
+            series_id: None,
+            occurrence_date: None,
+            kind,
+            manager_id,
+            report_id,
+            starts_at,
+            ends_at,
+            status: MeetingStatus::Scheduled,
+            held_at: None,
+            actual_duration_minutes: None,
+            version: 1,
+            created_at: ts,
+            updated_at: ts,
+        })
+    }
+
+    pub async fn get_meeting(&self, id: Uuid) -> StoreResult<Meeting> {
+        with_pool!(self, pool => {
+            let row: Option<MeetingRow> = sqlx::query_as(&format!(
+                "SELECT {MEETING_COLUMNS} FROM meetings WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            row.ok_or(StoreError::NotFound)?.into_meeting()
+        })
+    }
+
+    /// A page of meetings ordered by start time, then id.
+    pub async fn list_meetings(&self, f: &MeetingFilter) -> StoreResult<Vec<Meeting>> {
+        with_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(format!("SELECT {MEETING_COLUMNS} FROM meetings WHERE 1 = 1"));
+            if let Some(p) = f.participant {
+                qb.push(" AND (manager_id = ").push_bind(p).push(" OR report_id = ").push_bind(p).push(")");
+            }
+            if let Some(s) = f.series_id {
+                qb.push(" AND series_id = ").push_bind(s);
+            }
+            if let Some(s) = f.status {
+                qb.push(" AND status = ").push_bind(s.as_str());
+            }
+            if let Some(from) = f.from {
+                qb.push(" AND starts_at >= ").push_bind(from);
+            }
+            if let Some(to) = f.to {
+                qb.push(" AND starts_at < ").push_bind(to);
+            }
+            if let Some((at, id)) = f.after {
+                qb.push(" AND (starts_at > ").push_bind(at)
+                    .push(" OR (starts_at = ").push_bind(at)
+                    .push(" AND id > ").push_bind(id).push("))");
+            }
+            qb.push(" ORDER BY starts_at, id LIMIT ").push_bind(f.limit);
+            let rows: Vec<MeetingRow> = qb.build_query_as().fetch_all(pool).await?;
+            rows.into_iter().map(MeetingRow::into_meeting).collect()
+        })
+    }
+
+    /// Apply a status change or a reschedule, if the meeting is still at `expected_version`.
+    /// Completing an occurrence tops its series up.
+    pub async fn change_meeting(
+        &self,
+        id: Uuid,
+        expected_version: i64,
+        change: &MeetingChange,
+    ) -> StoreResult<Meeting> {
+        let ts = now();
+        let series_id = with_write_tx!(self, tx => {
+            let done = sqlx::query(
+                "UPDATE meetings SET status = $1, starts_at = $2, ends_at = $3, held_at = $4, \
+                 actual_duration_minutes = $5, updated_at = $6, version = version + 1 \
+                 WHERE id = $7 AND version = $8",
+            )
+            .bind(change.status.as_str())
+            .bind(change.starts_at)
+            .bind(change.ends_at)
+            .bind(change.held_at)
+            .bind(change.actual_duration_minutes)
+            .bind(ts)
+            .bind(id)
+            .bind(expected_version)
+            .execute(&mut **tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Stale);
+            }
+            let series: Option<Uuid> = sqlx::query_scalar("SELECT series_id FROM meetings WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut **tx)
+                .await?;
+            StoreResult::Ok(series)
+        })?;
+        if let Some(series_id) = series_id {
+            let series = self.get_series(series_id).await?;
+            with_write_tx!(self, tx => {
+                top_up!(&mut **tx, &series, ts, ts);
+                StoreResult::Ok(())
+            })?;
+        }
+        self.get_meeting(id).await
+    }
+
+    /// How many people report to `manager` (not erased), and whether `person` manages anyone.
+    pub async fn span_of_control(&self, manager: Uuid) -> StoreResult<i64> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "SELECT COUNT(*) FROM people WHERE manager_id = $1 AND deleted_at IS NULL AND active = $2",
+            )
+            .bind(manager)
+            .bind(true)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+}

@@ -1,0 +1,352 @@
+//! Recurring 1:1s and their meetings.
+
+use oneonone_tests::*;
+use reqwest::Method;
+use serde_json::json;
+use uuid::Uuid;
+
+struct Pair {
+    manager: Uuid,
+    manager_token: String,
+    report: Uuid,
+    report_token: String,
+}
+
+async fn pair(app: &TestApp) -> Pair {
+    let (manager, manager_token) = app
+        .person_with_login("m@example.com", "Manager", None)
+        .await;
+    let (report, report_token) = app
+        .person_with_login("r@example.com", "Report", Some(manager))
+        .await;
+    Pair {
+        manager,
+        manager_token,
+        report,
+        report_token,
+    }
+}
+
+fn weekly_berlin(p: &Pair) -> serde_json::Value {
+    json!({
+        "manager_id": p.manager, "report_id": p.report,
+        "cadence": {"frequency": "weekly", "weekday": "monday"},
+        "local_time": "10:00", "time_zone": "Europe/Berlin", "start_date": "2030-03-18"
+    })
+}
+
+#[tokio::test]
+async fn a_series_creates_its_next_eight_meetings_at_local_time_across_dst() {
+    let app = spawn_app().await;
+    let p = pair(&app).await;
+    let series = app
+        .post(
+            "/api/v1/meeting-series",
+            &p.manager_token,
+            &weekly_berlin(&p),
+        )
+        .await
+        .expect(201);
+    let id = series.id();
+    assert_eq!(series.body["duration_minutes"], 30);
+    assert_eq!(series.body["kind"], "manager_report");
+    let meetings = app
+        .get(
+            &format!("/api/v1/meetings?series_id={id}&participant=me"),
+            &p.report_token,
+        )
+        .await
+        .expect(200);
+    let starts: Vec<&str> = meetings.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["starts_at"].as_str().unwrap())
+        .collect();
+    assert_eq!(starts.len(), 8);
+    // 31 March 2030 is the spring-forward Sunday in Berlin: 10:00 CET = 09:00Z, then 08:00Z.
+    assert_eq!(starts[0], "2030-03-18T09:00:00Z");
+    assert_eq!(starts[1], "2030-03-25T09:00:00Z");
+    assert_eq!(starts[2], "2030-04-01T08:00:00Z");
+}
+
+#[tokio::test]
+async fn meetings_are_visible_to_participants_and_hr_only() {
+    let app = spawn_app().await;
+    let p = pair(&app).await;
+    let series = app
+        .post(
+            "/api/v1/meeting-series",
+            &p.manager_token,
+            &weekly_berlin(&p),
+        )
+        .await
+        .expect(201)
+        .id();
+    let list = app
+        .get(
+            &format!("/api/v1/meetings?series_id={series}"),
+            &p.manager_token,
+        )
+        .await
+        .expect(200);
+    let meeting = list.body["data"][0]["id"].as_str().unwrap().to_owned();
+    let (_, outsider) = app
+        .person_with_login("o@example.com", "Outsider", None)
+        .await;
+    app.get(&format!("/api/v1/meetings/{meeting}"), &outsider)
+        .await
+        .expect_problem(404, "not_found");
+    app.get(&format!("/api/v1/meeting-series/{series}"), &outsider)
+        .await
+        .expect_problem(404, "not_found");
+    app.get(
+        &format!("/api/v1/meetings?participant={}", p.manager),
+        &outsider,
+    )
+    .await
+    .expect_problem(403, "forbidden");
+    let mine = app.get("/api/v1/meetings", &outsider).await.expect(200);
+    assert!(mine.body["data"].as_array().unwrap().is_empty());
+    app.get(&format!("/api/v1/meetings/{meeting}"), &p.report_token)
+        .await
+        .expect(200);
+    app.get(&format!("/api/v1/meetings/{meeting}"), &app.admin_token)
+        .await
+        .expect(200);
+    // HR admins see meetings but do not run them.
+    app.post(
+        &format!("/api/v1/meetings/{meeting}/skip"),
+        &app.admin_token,
+        &json!({}),
+    )
+    .await
+    .expect_problem(403, "forbidden");
+    let (_, reader) = app.api_token(&["meetings:read"]).await;
+    app.get(&format!("/api/v1/meetings/{meeting}"), &reader)
+        .await
+        .expect(200);
+    let (_, people_only) = app.api_token(&["people:read"]).await;
+    app.get(&format!("/api/v1/meetings/{meeting}"), &people_only)
+        .await
+        .expect_problem(404, "not_found");
+    // Outsiders cannot schedule other people's 1:1s.
+    app.post("/api/v1/meeting-series", &outsider, &weekly_berlin(&p))
+        .await
+        .expect_problem(403, "forbidden");
+}
+
+#[tokio::test]
+async fn complete_skip_cancel_and_reschedule() {
+    let app = spawn_app().await;
+    let p = pair(&app).await;
+    let series = app
+        .post(
+            "/api/v1/meeting-series",
+            &p.manager_token,
+            &weekly_berlin(&p),
+        )
+        .await
+        .expect(201)
+        .id();
+    let list = app
+        .get(
+            &format!("/api/v1/meetings?series_id={series}"),
+            &p.manager_token,
+        )
+        .await
+        .expect(200);
+    let ids: Vec<String> = list.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .collect();
+
+    let done = app
+        .post(
+            &format!("/api/v1/meetings/{}/complete", ids[0]),
+            &p.report_token,
+            &json!({"actual_duration_minutes": 40}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(done.body["status"], "completed");
+    assert_eq!(done.body["held_at"], "2030-03-18T09:00:00Z");
+    assert_eq!(done.body["actual_duration_minutes"], 40);
+    // Retrying is harmless; changing a completed meeting is a conflict.
+    app.post(
+        &format!("/api/v1/meetings/{}/complete", ids[0]),
+        &p.report_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("/api/v1/meetings/{}/cancel", ids[0]),
+        &p.report_token,
+        &json!({}),
+    )
+    .await
+    .expect_problem(409, "invalid_transition");
+
+    app.post(
+        &format!("/api/v1/meetings/{}/skip", ids[1]),
+        &p.manager_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    let read = app
+        .get(&format!("/api/v1/meetings/{}", ids[2]), &p.manager_token)
+        .await
+        .expect(200);
+    let etag = read.header("etag").unwrap().to_owned();
+    let moved = app
+        .send(
+            app.request(
+                Method::PATCH,
+                &format!("/api/v1/meetings/{}", ids[2]),
+                Some(&p.manager_token),
+            )
+            .header("content-type", "application/merge-patch+json")
+            .header("if-match", &etag)
+            .body(json!({"starts_at": "2030-04-02T13:00:00Z", "duration_minutes": 45}).to_string()),
+        )
+        .await
+        .expect(200);
+    assert_eq!(moved.body["starts_at"], "2030-04-02T13:00:00Z");
+    assert_eq!(moved.body["ends_at"], "2030-04-02T13:45:00Z");
+    assert_eq!(moved.body["occurrence_date"], "2030-04-01");
+    // The stale ETag no longer works.
+    app.send(
+        app.request(
+            Method::POST,
+            &format!("/api/v1/meetings/{}/cancel", ids[2]),
+            Some(&p.manager_token),
+        )
+        .header("if-match", &etag),
+    )
+    .await
+    .expect_problem(412, "precondition_failed");
+
+    let past = app
+        .get(
+            &format!("/api/v1/meetings?series_id={series}&status=completed"),
+            &p.manager_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(past.body["data"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn one_off_meetings_and_idempotent_series() {
+    let app = spawn_app().await;
+    let p = pair(&app).await;
+    let one_off = app
+        .post(
+            "/api/v1/meetings",
+            &p.report_token,
+            &json!({"kind": "skip_level", "manager_id": p.manager, "report_id": p.report,
+                    "starts_at": "2030-05-01T12:00:00Z", "duration_minutes": 60}),
+        )
+        .await
+        .expect(201);
+    assert!(one_off.body["series_id"].is_null());
+    assert_eq!(one_off.body["ends_at"], "2030-05-01T13:00:00Z");
+    assert_eq!(one_off.body["kind"], "skip_level");
+
+    let (_, script) = app.api_token(&["meetings:write"]).await;
+    let send = || {
+        app.request(Method::POST, "/api/v1/meeting-series", Some(&script))
+            .header("idempotency-key", "series-for-r")
+            .json(&weekly_berlin(&p))
+    };
+    let first = app.send(send()).await.expect(201);
+    let again = app.send(send()).await.expect(201);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(first.id(), again.id());
+    let all = app
+        .get("/api/v1/meeting-series?limit=200", &app.admin_token)
+        .await
+        .expect(200);
+    assert_eq!(all.body["data"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn bad_series_are_refused_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let p = pair(&app).await;
+    let mut bad = weekly_berlin(&p);
+    bad["time_zone"] = json!("Mars/Olympus");
+    bad["local_time"] = json!("25:00");
+    let reply = app
+        .post("/api/v1/meeting-series", &p.manager_token, &bad)
+        .await
+        .expect_problem(422, "validation_failed");
+    let fields: Vec<&str> = reply.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["time_zone", "local_time"]);
+    let mut bad = weekly_berlin(&p);
+    bad["duration_minutes"] = json!(5);
+    app.post("/api/v1/meeting-series", &p.manager_token, &bad)
+        .await
+        .expect_problem(422, "validation_failed");
+    let mut bad = weekly_berlin(&p);
+    bad["report_id"] = json!(p.manager);
+    app.post("/api/v1/meeting-series", &p.manager_token, &bad)
+        .await
+        .expect_problem(422, "validation_failed");
+    let all = app
+        .get("/api/v1/meeting-series", &app.admin_token)
+        .await
+        .expect(200);
+    assert!(all.body["data"].as_array().unwrap().is_empty());
+    let meetings = app
+        .get("/api/v1/meetings", &app.admin_token)
+        .await
+        .expect(200);
+    assert!(meetings.body["data"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn cadence_recommendation_follows_span_of_control() {
+    let app = spawn_app().await;
+    let p = pair(&app).await;
+    let rec = app
+        .get(
+            &format!("/api/v1/people/{}/cadence-recommendation", p.report),
+            &p.report_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(rec.body["cadence"]["frequency"], "weekly");
+    assert_eq!(rec.body["cadence"]["interval_weeks"], 1);
+    assert_eq!(rec.body["duration_minutes"], 30);
+    for i in 0..11 {
+        app.create_person(&format!("extra{i}@example.com"), "Extra", Some(p.manager))
+            .await;
+    }
+    let rec = app
+        .get(
+            &format!("/api/v1/people/{}/cadence-recommendation", p.report),
+            &p.report_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(rec.body["direct_reports"], 12);
+    assert_eq!(rec.body["cadence"]["interval_weeks"], 2);
+    // Without a cadence, a new series takes the recommendation.
+    let mut body = weekly_berlin(&p);
+    body.as_object_mut().unwrap().remove("cadence");
+    let series = app
+        .post("/api/v1/meeting-series", &p.manager_token, &body)
+        .await
+        .expect(201);
+    assert_eq!(series.body["cadence"]["interval_weeks"], 2);
+}
