@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod agenda;
 mod auth;
 mod contract;
 mod errors;

@@ -214,6 +214,16 @@ pub fn path_config() -> web::PathConfig {
         .error_handler(|_, req| crate::openapi::unrouted(req.method().as_str(), req.path()).into())
 }
 
+/// A JSON merge patch (RFC 7396) document, applied by the handler onto the current fields.
+#[derive(Debug, serde::Deserialize)]
+pub struct MergePatch(pub serde_json::Map<String, serde_json::Value>);
+
+impl Validate for MergePatch {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        Ok(())
+    }
+}
+
 /// The `If-Match` precondition of a request, if it sent one.
 #[derive(Debug, Clone)]
 pub struct IfMatch(pub Option<String>);

@@ -35,6 +35,7 @@ an HR admin created.",
         (name = "people", description = "The directory and the org chart."),
         (name = "api-tokens", description = "Credentials for integrations."),
         (name = "meetings", description = "Recurring 1:1s (series with a cadence) and their meetings."),
+        (name = "agenda", description = "The content of a 1:1: talking points and notes. It belongs to the two participants; private items and notes to their author alone."),
         (name = "health", description = "Probes.")
     ),
     components(schemas(Problem, FieldProblem)),

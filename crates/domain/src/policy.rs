@@ -167,6 +167,26 @@ pub fn run_meeting(actor: &Actor, participants: [PersonId; 2]) -> Decision {
     }
 }
 
+/// Who may read and write the content of a meeting (agenda, notes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentAccess {
+    /// A participant, as this person.
+    Participant(PersonId),
+    /// May know the meeting exists (HR admins, `meetings:read` tokens) but not its content: 403.
+    MetadataOnly,
+    /// Must not learn the meeting exists: 404.
+    Hidden,
+}
+
+/// Meeting content belongs to the two participants; private content to its author alone.
+pub fn meeting_content(actor: &Actor, participants: [PersonId; 2]) -> ContentAccess {
+    match actor.person_id() {
+        Some(id) if participants.contains(&id) => ContentAccess::Participant(id),
+        _ if see_all_meetings(actor) => ContentAccess::MetadataOnly,
+        _ => ContentAccess::Hidden,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +264,26 @@ mod tests {
         assert!(run_meeting(&b, pair).is_ok());
         assert!(run_meeting(&hr(), pair).is_err());
         assert!(run_meeting(&token(&[Scope::MeetingsWrite]), pair).is_ok());
+    }
+
+    #[test]
+    fn content_is_for_participants_only() {
+        let a = employee();
+        let pair = [a.person_id().expect("a"), Uuid::now_v7()];
+        assert_eq!(
+            meeting_content(&a, pair),
+            ContentAccess::Participant(pair[0])
+        );
+        assert_eq!(meeting_content(&hr(), pair), ContentAccess::MetadataOnly);
+        assert_eq!(
+            meeting_content(&token(&Scope::ALL), pair),
+            ContentAccess::MetadataOnly
+        );
+        assert_eq!(meeting_content(&employee(), pair), ContentAccess::Hidden);
+        assert_eq!(
+            meeting_content(&token(&[Scope::PeopleRead]), pair),
+            ContentAccess::Hidden
+        );
     }
 
     #[test]

@@ -204,8 +204,8 @@ fn frequency_columns(
     }
 }
 
-/// Insert the missing upcoming occurrences of a series (up to [`UPCOMING_OCCURRENCES`] from
-/// `at`); slots already taken (even by a rescheduled or cancelled meeting) are left alone.
+/// Insert the missing upcoming occurrences of a series (so that [`UPCOMING_OCCURRENCES`] are
+/// scheduled from `at` on); slots already taken (even by a rescheduled or cancelled meeting) are left alone.
 macro_rules! top_up {
     ($conn:expr, $series:expr, $at:expr, $ts:expr) => {{
         let series: &MeetingSeries = $series;
@@ -216,10 +216,12 @@ macro_rules! top_up {
                     .fetch_one(&mut *$conn)
                     .await?;
             let upcoming: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM meetings WHERE series_id = $1 AND starts_at >= $2",
+                "SELECT COUNT(*) FROM meetings WHERE series_id = $1 AND starts_at >= $2 \
+                 AND status = $3",
             )
             .bind(series.id)
             .bind($at)
+            .bind(MeetingStatus::Scheduled.as_str())
             .fetch_one(&mut *$conn)
             .await?;
             let missing =
@@ -441,7 +443,9 @@ impl Database {
     }
 
     /// Apply a status change or a reschedule, if the meeting is still at `expected_version`.
-    /// Completing an occurrence tops its series up.
+    /// When an occurrence is completed, skipped or cancelled, its series is topped up and every
+    /// undiscussed agenda item (private ones stay private) moves on to the next scheduled
+    /// meeting of the series, in the same transaction.
     pub async fn change_meeting(
         &self,
         id: Uuid,
@@ -449,7 +453,12 @@ impl Database {
         change: &MeetingChange,
     ) -> StoreResult<Meeting> {
         let ts = now();
-        let series_id = with_write_tx!(self, tx => {
+        let current = self.get_meeting(id).await?;
+        let series = match current.series_id {
+            Some(s) => Some(self.get_series(s).await?),
+            None => None,
+        };
+        with_write_tx!(self, tx => {
             let done = sqlx::query(
                 "UPDATE meetings SET status = $1, starts_at = $2, ends_at = $3, held_at = $4, \
                  actual_duration_minutes = $5, updated_at = $6, version = version + 1 \
@@ -468,19 +477,36 @@ impl Database {
             if done.rows_affected() == 0 {
                 return Err(StoreError::Stale);
             }
-            let series: Option<Uuid> = sqlx::query_scalar("SELECT series_id FROM meetings WHERE id = $1")
-                .bind(id)
-                .fetch_one(&mut **tx)
-                .await?;
-            StoreResult::Ok(series)
+            if let Some(series) = &series {
+                top_up!(&mut **tx, series, ts, ts);
+                if change.status != MeetingStatus::Scheduled {
+                    let next: Option<Uuid> = sqlx::query_scalar(
+                        "SELECT id FROM meetings WHERE series_id = $1 AND status = $2 AND id <> $3 \
+                         AND starts_at > $4 ORDER BY starts_at, id LIMIT 1",
+                    )
+                    .bind(series.id)
+                    .bind(MeetingStatus::Scheduled.as_str())
+                    .bind(id)
+                    .bind(change.starts_at)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    if let Some(next) = next {
+                        sqlx::query(
+                            "UPDATE agenda_items SET meeting_id = $1, times_carried = times_carried + 1, \
+                             position = NULL, updated_at = $2, version = version + 1 \
+                             WHERE meeting_id = $3 AND checked = $4",
+                        )
+                        .bind(next)
+                        .bind(ts)
+                        .bind(id)
+                        .bind(false)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                }
+            }
+            StoreResult::Ok(())
         })?;
-        if let Some(series_id) = series_id {
-            let series = self.get_series(series_id).await?;
-            with_write_tx!(self, tx => {
-                top_up!(&mut **tx, &series, ts, ts);
-                StoreResult::Ok(())
-            })?;
-        }
         self.get_meeting(id).await
     }
 

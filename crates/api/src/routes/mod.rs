@@ -1,5 +1,6 @@
 //! One file per resource, handlers named by verb.
 
+pub mod agenda;
 pub mod api_tokens;
 pub mod auth;
 pub mod health;
@@ -57,5 +58,14 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(meetings::reschedule)
         .service(meetings::complete)
         .service(meetings::skip)
-        .service(meetings::cancel);
+        .service(meetings::cancel)
+        .service(agenda::list)
+        .service(agenda::create)
+        .service(agenda::read)
+        .service(agenda::update)
+        .service(agenda::remove)
+        .service(agenda::reorder)
+        .service(agenda::notes)
+        .service(agenda::write_shared)
+        .service(agenda::write_private);
 }

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::{Auth, hash_password};
-use crate::extract::{IfMatch, JsonBody, etag};
+use crate::extract::{IfMatch, JsonBody, MergePatch, etag};
 use crate::idempotency::{Created, create_once};
 use crate::pagination;
 use crate::problem::{ApiError, ApiResult};
@@ -187,16 +187,6 @@ pub struct PersonPatch {
     pub external_id: Option<String>,
     pub hr_admin: Option<bool>,
     pub active: Option<bool>,
-}
-
-/// The raw merge-patch document (validated against [`PersonPatch`]'s fields when applied).
-#[derive(Debug, Deserialize)]
-pub struct MergePatch(serde_json::Map<String, serde_json::Value>);
-
-impl Validate for MergePatch {
-    fn validate(&self) -> Result<(), validator::ValidationErrors> {
-        Ok(())
-    }
 }
 
 /// Filters of `GET /people`.

@@ -1,0 +1,304 @@
+//! Agenda items and notes of meetings.
+
+use chrono::{DateTime, Utc};
+use oneonone_domain::agenda::{AgendaCategory, AgendaItem, AgendaText};
+use uuid::Uuid;
+
+use crate::{Database, StoreError, StoreResult, now, with_pool, with_write_tx, with_writer};
+
+const ITEM_COLUMNS: &str = "id, meeting_id, author_id, title, details, category, private, \
+     position, checked, checked_at, first_added_at, times_carried, version, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    id: Uuid,
+    meeting_id: Uuid,
+    author_id: Uuid,
+    title: String,
+    details: Option<String>,
+    category: String,
+    private: bool,
+    position: Option<i32>,
+    checked: bool,
+    checked_at: Option<DateTime<Utc>>,
+    first_added_at: DateTime<Utc>,
+    times_carried: i32,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl ItemRow {
+    fn into_item(self) -> StoreResult<AgendaItem> {
+        Ok(AgendaItem {
+            id: self.id,
+            meeting_id: self.meeting_id,
+            author_id: self.author_id,
+            title: self.title,
+            details: self.details,
+            category: self.category.parse().map_err(|_| {
+                StoreError::Other(sqlx::Error::Decode("stored category is invalid".into()))
+            })?,
+            private: self.private,
+            position: self.position,
+            checked: self.checked,
+            checked_at: self.checked_at,
+            first_added_at: self.first_added_at,
+            times_carried: self.times_carried,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// A note as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Note {
+    pub body: String,
+    pub updated_by: Uuid,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The owner key of the shared note.
+pub const SHARED_NOTE: &str = "shared";
+
+/// The changes an agenda item can take.
+#[derive(Debug, Clone)]
+pub struct ItemUpdate {
+    pub text: AgendaText,
+    pub category: AgendaCategory,
+    pub private: bool,
+    pub checked: bool,
+}
+
+impl Database {
+    /// The agenda of a meeting as `viewer` sees it: shared items and their own private ones.
+    /// Reordered items first by position; then the report's items, then the others', each in
+    /// the order they were added (the employee leads).
+    pub async fn list_agenda(
+        &self,
+        meeting_id: Uuid,
+        viewer: Uuid,
+        report_id: Uuid,
+    ) -> StoreResult<Vec<AgendaItem>> {
+        with_pool!(self, pool => {
+            let rows: Vec<ItemRow> = sqlx::query_as(&format!(
+                "SELECT {ITEM_COLUMNS} FROM agenda_items WHERE meeting_id = $1 \
+                 AND (private = $2 OR author_id = $3) \
+                 ORDER BY CASE WHEN position IS NULL THEN 1 ELSE 0 END, position, \
+                 CASE WHEN author_id = $4 THEN 0 ELSE 1 END, created_at, id"
+            ))
+            .bind(meeting_id)
+            .bind(false)
+            .bind(viewer)
+            .bind(report_id)
+            .fetch_all(pool)
+            .await?;
+            rows.into_iter().map(ItemRow::into_item).collect()
+        })
+    }
+
+    pub async fn get_agenda_item(&self, meeting_id: Uuid, id: Uuid) -> StoreResult<AgendaItem> {
+        with_pool!(self, pool => {
+            let row: Option<ItemRow> = sqlx::query_as(&format!(
+                "SELECT {ITEM_COLUMNS} FROM agenda_items WHERE id = $1 AND meeting_id = $2"
+            ))
+            .bind(id)
+            .bind(meeting_id)
+            .fetch_optional(pool)
+            .await?;
+            row.ok_or(StoreError::NotFound)?.into_item()
+        })
+    }
+
+    pub async fn add_agenda_item(
+        &self,
+        meeting_id: Uuid,
+        author_id: Uuid,
+        text: &AgendaText,
+        category: AgendaCategory,
+        private: bool,
+    ) -> StoreResult<AgendaItem> {
+        let id = Uuid::now_v7();
+        let ts = now();
+        with_writer!(self, pool => {
+            sqlx::query(&format!(
+                "INSERT INTO agenda_items ({ITEM_COLUMNS}) VALUES \
+                 ($1, $2, $3, $4, $5, $6, $7, NULL, $8, NULL, $9, 0, 1, $9, $9)"
+            ))
+            .bind(id)
+            .bind(meeting_id)
+            .bind(author_id)
+            .bind(text.title.as_str())
+            .bind(text.details.as_ref().map(|d| d.as_str()))
+            .bind(category.as_str())
+            .bind(private)
+            .bind(false)
+            .bind(ts)
+            .execute(pool)
+            .await?;
+        });
+        Ok(AgendaItem {
+            id,
+            meeting_id,
+            author_id,
+            title: text.title.as_str().to_owned(),
+            details: text.details.as_ref().map(|d| d.as_str().to_owned()),
+            category,
+            private,
+            position: None,
+            checked: false,
+            checked_at: None,
+            first_added_at: ts,
+            times_carried: 0,
+            version: 1,
+            created_at: ts,
+            updated_at: ts,
+        })
+    }
+
+    /// Change an item if it is still at `expected_version`.
+    pub async fn update_agenda_item(
+        &self,
+        current: &AgendaItem,
+        expected_version: i64,
+        update: &ItemUpdate,
+    ) -> StoreResult<AgendaItem> {
+        let ts = now();
+        let checked_at = match (current.checked, update.checked) {
+            (false, true) => Some(ts),
+            (true, true) => current.checked_at,
+            _ => None,
+        };
+        with_writer!(self, pool => {
+            let done = sqlx::query(
+                "UPDATE agenda_items SET title = $1, details = $2, category = $3, private = $4, \
+                 checked = $5, checked_at = $6, updated_at = $7, version = version + 1 \
+                 WHERE id = $8 AND version = $9",
+            )
+            .bind(update.text.title.as_str())
+            .bind(update.text.details.as_ref().map(|d| d.as_str()))
+            .bind(update.category.as_str())
+            .bind(update.private)
+            .bind(update.checked)
+            .bind(checked_at)
+            .bind(ts)
+            .bind(current.id)
+            .bind(expected_version)
+            .execute(pool)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Stale);
+            }
+        });
+        self.get_agenda_item(current.meeting_id, current.id).await
+    }
+
+    pub async fn delete_agenda_item(&self, id: Uuid, expected_version: i64) -> StoreResult<()> {
+        with_writer!(self, pool => {
+            let done = sqlx::query("DELETE FROM agenda_items WHERE id = $1 AND version = $2")
+                .bind(id)
+                .bind(expected_version)
+                .execute(pool)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Stale);
+            }
+            Ok(())
+        })
+    }
+
+    /// Put these items of a meeting in this order (positions 1, 2, …).
+    pub async fn reorder_agenda(&self, meeting_id: Uuid, ordered: &[Uuid]) -> StoreResult<()> {
+        let ts = now();
+        with_write_tx!(self, tx => {
+            for (i, id) in ordered.iter().enumerate() {
+                sqlx::query(
+                    "UPDATE agenda_items SET position = $1, updated_at = $2, version = version + 1 \
+                     WHERE id = $3 AND meeting_id = $4",
+                )
+                .bind(i32::try_from(i + 1).unwrap_or(i32::MAX))
+                .bind(ts)
+                .bind(*id)
+                .bind(meeting_id)
+                .execute(&mut **tx)
+                .await?;
+            }
+            StoreResult::Ok(())
+        })
+    }
+
+    /// The note of `owner_key` (the shared note, or a participant's private one).
+    pub async fn note(&self, meeting_id: Uuid, owner_key: &str) -> StoreResult<Option<Note>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT body, updated_by, version, updated_at FROM meeting_notes \
+                 WHERE meeting_id = $1 AND owner_key = $2",
+            )
+            .bind(meeting_id)
+            .bind(owner_key)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    /// Write a note. With `expected_version`, refuse ([`StoreError::Stale`]) when it changed.
+    pub async fn put_note(
+        &self,
+        meeting_id: Uuid,
+        owner_key: &str,
+        body: &str,
+        by: Uuid,
+        expected_version: Option<i64>,
+    ) -> StoreResult<Note> {
+        let ts = now();
+        with_write_tx!(self, tx => {
+            let current: Option<i64> = sqlx::query_scalar(
+                "SELECT version FROM meeting_notes WHERE meeting_id = $1 AND owner_key = $2",
+            )
+            .bind(meeting_id)
+            .bind(owner_key)
+            .fetch_optional(&mut **tx)
+            .await?;
+            if expected_version.is_some() && expected_version != current {
+                return Err(StoreError::Stale);
+            }
+            match current {
+                None => {
+                    sqlx::query(
+                        "INSERT INTO meeting_notes (meeting_id, owner_key, body, updated_by, version, \
+                         created_at, updated_at) VALUES ($1, $2, $3, $4, 1, $5, $5)",
+                    )
+                    .bind(meeting_id)
+                    .bind(owner_key)
+                    .bind(body)
+                    .bind(by)
+                    .bind(ts)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Some(_) => {
+                    sqlx::query(
+                        "UPDATE meeting_notes SET body = $1, updated_by = $2, updated_at = $3, \
+                         version = version + 1 WHERE meeting_id = $4 AND owner_key = $5",
+                    )
+                    .bind(body)
+                    .bind(by)
+                    .bind(ts)
+                    .bind(meeting_id)
+                    .bind(owner_key)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+            }
+            Ok(Note {
+                body: body.to_owned(),
+                updated_by: by,
+                version: current.map_or(1, |v| v + 1),
+                updated_at: ts,
+            })
+        })
+    }
+}

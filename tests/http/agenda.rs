@@ -1,0 +1,451 @@
+//! The content of a 1:1: talking points, carry-over, notes, and who may see them.
+
+use oneonone_tests::*;
+use reqwest::Method;
+use serde_json::json;
+use uuid::Uuid;
+
+struct OneOnOne {
+    manager: Uuid,
+    manager_token: String,
+    report: Uuid,
+    report_token: String,
+    skip_level_token: String,
+    series: Uuid,
+    meetings: Vec<String>,
+}
+
+/// A manager (who has a manager), a report, and a weekly series between them.
+async fn one_on_one(app: &TestApp) -> OneOnOne {
+    let (boss, skip_level_token) = app
+        .person_with_login("boss@example.com", "Boss", None)
+        .await;
+    let (manager, manager_token) = app
+        .person_with_login("m@example.com", "Manager", Some(boss))
+        .await;
+    let (report, report_token) = app
+        .person_with_login("r@example.com", "Report", Some(manager))
+        .await;
+    let series = app
+        .post(
+            "/api/v1/meeting-series",
+            &manager_token,
+            &json!({"manager_id": manager, "report_id": report,
+                    "cadence": {"frequency": "weekly", "weekday": "wednesday"},
+                    "local_time": "09:30", "time_zone": "America/New_York", "start_date": "2030-01-02"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let list = app
+        .get(
+            &format!("/api/v1/meetings?series_id={series}"),
+            &manager_token,
+        )
+        .await
+        .expect(200);
+    let meetings = list.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .collect();
+    OneOnOne {
+        manager,
+        manager_token,
+        report,
+        report_token,
+        skip_level_token,
+        series,
+        meetings,
+    }
+}
+
+async fn add(app: &TestApp, token: &str, meeting: &str, title: &str, private: bool) -> Reply {
+    app.post(
+        &format!("/api/v1/meetings/{meeting}/agenda-items"),
+        token,
+        &json!({"title": title, "category": "career", "private": private}),
+    )
+    .await
+    .expect(201)
+}
+
+fn titles(reply: &Reply) -> Vec<String> {
+    reply.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_employee_leads_and_private_items_stay_private() {
+    let app = spawn_app().await;
+    let o = one_on_one(&app).await;
+    let m = &o.meetings[0];
+    add(&app, &o.manager_token, m, "Manager shared", false).await;
+    add(&app, &o.report_token, m, "Report shared", false).await;
+    add(&app, &o.report_token, m, "Report private", true).await;
+    add(&app, &o.manager_token, m, "Manager private", true).await;
+
+    let as_report = app
+        .get(
+            &format!("/api/v1/meetings/{m}/agenda-items"),
+            &o.report_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        titles(&as_report),
+        vec!["Report shared", "Report private", "Manager shared"]
+    );
+    let as_manager = app
+        .get(
+            &format!("/api/v1/meetings/{m}/agenda-items"),
+            &o.manager_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        titles(&as_manager),
+        vec!["Report shared", "Manager shared", "Manager private"]
+    );
+    assert!(!as_manager.text.contains("Report private"));
+
+    // Reordering puts items where a participant wants them.
+    let ids: Vec<String> = as_manager.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect();
+    let reordered = app
+        .send(
+            app.request(
+                Method::PUT,
+                &format!("/api/v1/meetings/{m}/agenda-order"),
+                Some(&o.manager_token),
+            )
+            .json(&json!({"item_ids": [ids[1], ids[0]]})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        titles(&reordered)[..2],
+        ["Manager shared".to_owned(), "Report shared".to_owned()]
+    );
+}
+
+#[tokio::test]
+async fn privacy_matrix_over_every_content_endpoint() {
+    let app = spawn_app().await;
+    let o = one_on_one(&app).await;
+    let m = &o.meetings[0];
+    let private = add(&app, &o.report_token, m, "Thinking about leaving", true)
+        .await
+        .id();
+    let shared = add(&app, &o.report_token, m, "Promotion timeline", false)
+        .await
+        .id();
+    app.send(
+        app.request(
+            Method::PUT,
+            &format!("/api/v1/meetings/{m}/notes/private"),
+            Some(&o.report_token),
+        )
+        .json(&json!({"body": "my secret note"})),
+    )
+    .await
+    .expect(200);
+    app.send(
+        app.request(
+            Method::PUT,
+            &format!("/api/v1/meetings/{m}/notes/shared"),
+            Some(&o.manager_token),
+        )
+        .json(&json!({"body": "shared note"})),
+    )
+    .await
+    .expect(200);
+
+    let (_, unrelated) = app
+        .person_with_login("u@example.com", "Unrelated", None)
+        .await;
+    let (_, token) = app
+        .api_token(&["meetings:read", "meetings:write", "people:read"])
+        .await;
+    let content = [
+        format!("/api/v1/meetings/{m}/agenda-items"),
+        format!("/api/v1/meetings/{m}/agenda-items/{shared}"),
+        format!("/api/v1/meetings/{m}/agenda-items/{private}"),
+        format!("/api/v1/meetings/{m}/notes"),
+    ];
+    // (who, expected status on content): manager's manager and unrelated people must not learn
+    // the meeting exists; HR admins and tokens know it exists but see no content.
+    let actors: [(&str, &str, u16); 4] = [
+        ("skip-level manager", &o.skip_level_token, 404),
+        ("unrelated employee", &unrelated, 404),
+        ("HR admin", &app.admin_token, 403),
+        ("API token", &token, 403),
+    ];
+    for (who, t, status) in actors {
+        for path in &content {
+            let reply = app.get(path, t).await;
+            assert_eq!(
+                reply.status.as_u16(),
+                status,
+                "{who} GET {path}: {}",
+                reply.text
+            );
+            assert!(
+                !reply.text.contains("leaving") && !reply.text.contains("secret"),
+                "{who} saw private text"
+            );
+        }
+        let reply = app
+            .post(
+                &format!("/api/v1/meetings/{m}/agenda-items"),
+                t,
+                &json!({"title": "x"}),
+            )
+            .await;
+        assert_eq!(reply.status.as_u16(), status, "{who} POST agenda item");
+    }
+    // The other participant: the private item does not exist for them, nor the private note.
+    app.get(
+        &format!("/api/v1/meetings/{m}/agenda-items/{private}"),
+        &o.manager_token,
+    )
+    .await
+    .expect_problem(404, "not_found");
+    app.patch(
+        &format!("/api/v1/meetings/{m}/agenda-items/{private}"),
+        &o.manager_token,
+        &json!({"checked": true}),
+    )
+    .await
+    .expect_problem(404, "not_found");
+    app.delete(
+        &format!("/api/v1/meetings/{m}/agenda-items/{private}"),
+        &o.manager_token,
+    )
+    .await
+    .expect_problem(404, "not_found");
+    let notes = app
+        .get(&format!("/api/v1/meetings/{m}/notes"), &o.manager_token)
+        .await
+        .expect(200);
+    assert_eq!(notes.body["shared"]["body"], "shared note");
+    assert!(notes.body["private"].is_null());
+    assert!(!notes.text.contains("secret"));
+    // The author sees their own.
+    let notes = app
+        .get(&format!("/api/v1/meetings/{m}/notes"), &o.report_token)
+        .await
+        .expect(200);
+    assert_eq!(notes.body["private"]["body"], "my secret note");
+    // Meeting metadata stays visible to HR.
+    app.get(&format!("/api/v1/meetings/{m}"), &app.admin_token)
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn authors_edit_either_participant_checks_off_and_stale_edits_get_412() {
+    let app = spawn_app().await;
+    let o = one_on_one(&app).await;
+    let m = &o.meetings[0];
+    let item = add(&app, &o.report_token, m, "Workload", false).await;
+    let id = item.id();
+    let etag = item.header("etag").unwrap().to_owned();
+    let path = format!("/api/v1/meetings/{m}/agenda-items/{id}");
+    app.patch(
+        &path,
+        &o.manager_token,
+        &json!({"title": "Rewritten by the manager"}),
+    )
+    .await
+    .expect_problem(403, "forbidden");
+    app.delete(&path, &o.manager_token)
+        .await
+        .expect_problem(403, "forbidden");
+    // Two people edit at once: the second, with the stale ETag, gets 412.
+    let first = app
+        .send(
+            app.request(Method::PATCH, &path, Some(&o.manager_token))
+                .header("content-type", "application/merge-patch+json")
+                .header("if-match", &etag)
+                .body(json!({"checked": true}).to_string()),
+        )
+        .await
+        .expect(200);
+    assert_eq!(first.body["checked"], true);
+    assert!(first.body["checked_at"].is_string());
+    app.send(
+        app.request(Method::PATCH, &path, Some(&o.report_token))
+            .header("content-type", "application/merge-patch+json")
+            .header("if-match", &etag)
+            .body(json!({"title": "Workload and focus"}).to_string()),
+    )
+    .await
+    .expect_problem(412, "precondition_failed");
+    let read = app.get(&path, &o.report_token).await.expect(200);
+    assert_eq!(read.body["title"], "Workload");
+    assert_eq!(read.body["checked"], true);
+    // Notes too.
+    let note_path = format!("/api/v1/meetings/{m}/notes/shared");
+    let v1 = app
+        .send(
+            app.request(Method::PUT, &note_path, Some(&o.report_token))
+                .json(&json!({"body": "one"})),
+        )
+        .await
+        .expect(200);
+    let tag = v1.header("etag").unwrap().to_owned();
+    app.send(
+        app.request(Method::PUT, &note_path, Some(&o.manager_token))
+            .header("if-match", &tag)
+            .json(&json!({"body": "two"})),
+    )
+    .await
+    .expect(200);
+    app.send(
+        app.request(Method::PUT, &note_path, Some(&o.report_token))
+            .header("if-match", &tag)
+            .json(&json!({"body": "three"})),
+    )
+    .await
+    .expect_problem(412, "precondition_failed");
+    app.delete(&path, &o.report_token).await.expect(204);
+    app.get(&path, &o.report_token)
+        .await
+        .expect_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn undiscussed_items_carry_over_across_complete_skip_and_reschedule() {
+    let app = spawn_app().await;
+    let o = one_on_one(&app).await;
+    let (m0, m1, m2, m3) = (
+        &o.meetings[0],
+        &o.meetings[1],
+        &o.meetings[2],
+        &o.meetings[3],
+    );
+    let done = add(&app, &o.report_token, m0, "Discussed", false)
+        .await
+        .id();
+    add(&app, &o.report_token, m0, "Not reached", false).await;
+    add(
+        &app,
+        &o.manager_token,
+        m0,
+        "Manager's private reminder",
+        true,
+    )
+    .await;
+    app.patch(
+        &format!("/api/v1/meetings/{m0}/agenda-items/{done}"),
+        &o.manager_token,
+        &json!({"checked": true}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("/api/v1/meetings/{m0}/complete"),
+        &o.manager_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+
+    let next = app
+        .get(
+            &format!("/api/v1/meetings/{m1}/agenda-items"),
+            &o.report_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(titles(&next), vec!["Not reached"]);
+    assert_eq!(next.body["data"][0]["times_carried"], 1);
+    let next_manager = app
+        .get(
+            &format!("/api/v1/meetings/{m1}/agenda-items"),
+            &o.manager_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        titles(&next_manager),
+        vec!["Not reached", "Manager's private reminder"]
+    );
+    assert_eq!(next_manager.body["data"][1]["private"], true);
+    let old = app
+        .get(
+            &format!("/api/v1/meetings/{m0}/agenda-items"),
+            &o.report_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(titles(&old), vec!["Discussed"]);
+
+    // Skipped: everything moves on again; a rescheduled meeting keeps its items.
+    app.post(
+        &format!("/api/v1/meetings/{m1}/skip"),
+        &o.report_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    app.patch(
+        &format!("/api/v1/meetings/{m2}"),
+        &o.manager_token,
+        &json!({"starts_at": "2030-01-17T15:00:00Z"}),
+    )
+    .await
+    .expect(200);
+    let moved = app
+        .get(
+            &format!("/api/v1/meetings/{m2}/agenda-items"),
+            &o.report_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(titles(&moved), vec!["Not reached"]);
+    assert_eq!(moved.body["data"][0]["times_carried"], 2);
+    app.post(
+        &format!("/api/v1/meetings/{m2}/cancel"),
+        &o.manager_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    let last = app
+        .get(
+            &format!("/api/v1/meetings/{m3}/agenda-items"),
+            &o.report_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(titles(&last), vec!["Not reached"]);
+    assert_eq!(last.body["data"][0]["times_carried"], 3);
+    assert_eq!(
+        last.body["data"][0]["first_added_at"],
+        next.body["data"][0]["first_added_at"]
+    );
+    // The series keeps eight meetings ahead.
+    let upcoming = app
+        .get(
+            &format!(
+                "/api/v1/meetings?series_id={}&status=scheduled&limit=200",
+                o.series
+            ),
+            &o.report_token,
+        )
+        .await
+        .expect(200);
+    assert!(upcoming.body["data"].as_array().unwrap().len() >= 8);
+    let _ = (o.manager, o.report);
+}
