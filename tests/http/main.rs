@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod action_items;
 mod agenda;
 mod auth;
 mod contract;

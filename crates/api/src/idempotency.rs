@@ -66,8 +66,7 @@ where
         Some(v) => v
             .to_str()
             .ok()
-            .map(str::trim)
-            .filter(|k| !k.is_empty() && k.len() <= 255)
+            .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
             .ok_or_else(|| {
                 ApiError::bad_request("Idempotency-Key must be 1 to 255 visible ASCII characters")
             })?

@@ -5,6 +5,7 @@
 //! the type is the proof that the value is valid. The rules of who may do what live in
 //! [`policy`] and are unit-tested here, so handlers only ask.
 
+pub mod action;
 pub mod agenda;
 pub mod cadence;
 pub mod error;

@@ -4,6 +4,7 @@
 //! sqlx's SQLite driver accepts `$1` placeholders, and the [`with_pool!`] macro expands the same
 //! body for each pool type. Dialect-specific SQL stays in the few places that need it.
 
+pub mod actions;
 pub mod agenda;
 pub mod idempotency;
 pub mod meetings;

@@ -177,7 +177,7 @@ pub struct ItemPage {
 }
 
 /// The meeting and the participant acting, or the right refusal.
-async fn as_participant(
+pub(crate) async fn as_participant(
     state: &AppState,
     actor: &Actor,
     meeting: Uuid,

@@ -1,5 +1,6 @@
 //! One file per resource, handlers named by verb.
 
+pub mod action_items;
 pub mod agenda;
 pub mod api_tokens;
 pub mod auth;
@@ -67,5 +68,10 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(agenda::reorder)
         .service(agenda::notes)
         .service(agenda::write_shared)
-        .service(agenda::write_private);
+        .service(agenda::write_private)
+        .service(action_items::create)
+        .service(action_items::for_meeting)
+        .service(action_items::list)
+        .service(action_items::read)
+        .service(action_items::update);
 }

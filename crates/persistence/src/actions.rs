@@ -1,0 +1,205 @@
+//! Action items.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use oneonone_domain::action::{ActionItem, ActionStatus};
+use oneonone_domain::meeting::Meeting;
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use crate::{Database, StoreError, StoreResult, now, with_pool, with_writer};
+
+const COLUMNS: &str = "a.id, a.meeting_id, a.series_id, a.assignee_id, a.created_by, a.manager_id, \
+     a.report_id, a.title, a.due_date, a.status, a.completed_at, a.version, a.created_at, a.updated_at";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    meeting_id: Uuid,
+    series_id: Option<Uuid>,
+    assignee_id: Uuid,
+    created_by: Uuid,
+    manager_id: Uuid,
+    report_id: Uuid,
+    title: String,
+    due_date: Option<NaiveDate>,
+    status: String,
+    completed_at: Option<DateTime<Utc>>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl Row {
+    fn into_item(self) -> StoreResult<ActionItem> {
+        Ok(ActionItem {
+            id: self.id,
+            meeting_id: self.meeting_id,
+            series_id: self.series_id,
+            assignee_id: self.assignee_id,
+            created_by: self.created_by,
+            manager_id: self.manager_id,
+            report_id: self.report_id,
+            title: self.title,
+            due_date: self.due_date,
+            status: self.status.parse().map_err(|_| {
+                StoreError::Other(sqlx::Error::Decode("stored status is invalid".into()))
+            })?,
+            completed_at: self.completed_at,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// Filters of the action-item list. `participant` limits to 1:1s this person is in.
+#[derive(Debug, Clone, Default)]
+pub struct ActionFilter {
+    pub participant: Uuid,
+    pub assignee: Option<Uuid>,
+    pub status: Option<ActionStatus>,
+    /// Only items due before this date (overdue ones, with `status = open`).
+    pub due_before: Option<NaiveDate>,
+    pub after: Option<Uuid>,
+    pub limit: i64,
+}
+
+impl Database {
+    pub async fn create_action_item(
+        &self,
+        meeting: &Meeting,
+        assignee: Uuid,
+        created_by: Uuid,
+        title: &str,
+        due_date: Option<NaiveDate>,
+    ) -> StoreResult<ActionItem> {
+        let id = Uuid::now_v7();
+        let ts = now();
+        with_writer!(self, pool => {
+            sqlx::query(
+                "INSERT INTO action_items (id, meeting_id, series_id, assignee_id, created_by, \
+                 manager_id, report_id, title, due_date, status, version, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)",
+            )
+            .bind(id)
+            .bind(meeting.id)
+            .bind(meeting.series_id)
+            .bind(assignee)
+            .bind(created_by)
+            .bind(meeting.manager_id)
+            .bind(meeting.report_id)
+            .bind(title)
+            .bind(due_date)
+            .bind(ActionStatus::Open.as_str())
+            .bind(ts)
+            .execute(pool)
+            .await?;
+        });
+        Ok(ActionItem {
+            id,
+            meeting_id: meeting.id,
+            series_id: meeting.series_id,
+            assignee_id: assignee,
+            created_by,
+            manager_id: meeting.manager_id,
+            report_id: meeting.report_id,
+            title: title.to_owned(),
+            due_date,
+            status: ActionStatus::Open,
+            completed_at: None,
+            version: 1,
+            created_at: ts,
+            updated_at: ts,
+        })
+    }
+
+    pub async fn get_action_item(&self, id: Uuid) -> StoreResult<ActionItem> {
+        with_pool!(self, pool => {
+            let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM action_items a WHERE a.id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?;
+            row.ok_or(StoreError::NotFound)?.into_item()
+        })
+    }
+
+    /// The action items a meeting shows: those agreed in it, and those still open from earlier
+    /// meetings of its series.
+    pub async fn meeting_action_items(&self, meeting: &Meeting) -> StoreResult<Vec<ActionItem>> {
+        with_pool!(self, pool => {
+            let rows: Vec<Row> = sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM action_items a JOIN meetings m ON m.id = a.meeting_id \
+                 WHERE a.meeting_id = $1 \
+                 OR (a.series_id = $2 AND a.status = $3 AND m.starts_at < $4) \
+                 ORDER BY a.created_at, a.id"
+            ))
+            .bind(meeting.id)
+            .bind(meeting.series_id)
+            .bind(ActionStatus::Open.as_str())
+            .bind(meeting.starts_at)
+            .fetch_all(pool)
+            .await?;
+            rows.into_iter().map(Row::into_item).collect()
+        })
+    }
+
+    /// A page of action items across all 1:1s of `filter.participant`, in creation order.
+    pub async fn list_action_items(&self, f: &ActionFilter) -> StoreResult<Vec<ActionItem>> {
+        with_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM action_items a WHERE (a.manager_id = "));
+            qb.push_bind(f.participant).push(" OR a.report_id = ").push_bind(f.participant).push(")");
+            if let Some(a) = f.assignee {
+                qb.push(" AND a.assignee_id = ").push_bind(a);
+            }
+            if let Some(s) = f.status {
+                qb.push(" AND a.status = ").push_bind(s.as_str());
+            }
+            if let Some(d) = f.due_before {
+                qb.push(" AND a.due_date < ").push_bind(d);
+            }
+            if let Some(after) = f.after {
+                qb.push(" AND a.id > ").push_bind(after);
+            }
+            qb.push(" ORDER BY a.id LIMIT ").push_bind(f.limit);
+            let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
+            rows.into_iter().map(Row::into_item).collect()
+        })
+    }
+
+    /// Change an action item if it is still at `expected_version`.
+    pub async fn update_action_item(
+        &self,
+        current: &ActionItem,
+        title: &str,
+        due_date: Option<NaiveDate>,
+        status: ActionStatus,
+        assignee: Uuid,
+    ) -> StoreResult<ActionItem> {
+        let ts = now();
+        let completed_at = match status {
+            ActionStatus::Open => None,
+            _ if current.status == status => current.completed_at,
+            _ => Some(ts),
+        };
+        with_writer!(self, pool => {
+            let done = sqlx::query(
+                "UPDATE action_items SET title = $1, due_date = $2, status = $3, completed_at = $4, \
+                 assignee_id = $5, updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
+            )
+            .bind(title)
+            .bind(due_date)
+            .bind(status.as_str())
+            .bind(completed_at)
+            .bind(assignee)
+            .bind(ts)
+            .bind(current.id)
+            .bind(current.version)
+            .execute(pool)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Stale);
+            }
+        });
+        self.get_action_item(current.id).await
+    }
+}
