@@ -350,3 +350,185 @@ async fn cadence_recommendation_follows_span_of_control() {
         .expect(201);
     assert_eq!(series.body["cadence"]["interval_weeks"], 2);
 }
+
+#[tokio::test]
+async fn participants_rate_held_meetings() {
+    let app = spawn_app().await;
+    let p = pair(&app).await;
+    let series = app
+        .post(
+            "/api/v1/meeting-series",
+            &p.manager_token,
+            &weekly_berlin(&p),
+        )
+        .await
+        .expect(201)
+        .id();
+    let list = app
+        .get(
+            &format!("/api/v1/meetings?series_id={series}"),
+            &p.manager_token,
+        )
+        .await
+        .expect(200);
+    let m = list.body["data"][0]["id"].as_str().unwrap().to_owned();
+    let rate = |token: &str, body: serde_json::Value| {
+        app.request(
+            Method::PUT,
+            &format!("/api/v1/meetings/{m}/rating"),
+            Some(token),
+        )
+        .json(&body)
+    };
+    app.send(rate(&p.report_token, json!({"useful": 4})))
+        .await
+        .expect_problem(409, "not_held");
+    app.post(
+        &format!("/api/v1/meetings/{m}/complete"),
+        &p.manager_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    app.send(rate(
+        &p.report_token,
+        json!({"useful": 4, "expectations_clear": 5}),
+    ))
+    .await
+    .expect(200);
+    app.send(rate(
+        &p.manager_token,
+        json!({"useful": 3, "expectations_clear": 2}),
+    ))
+    .await
+    .expect_problem(422, "validation_failed");
+    app.send(rate(&p.manager_token, json!({"useful": 6})))
+        .await
+        .expect_problem(422, "validation_failed");
+    app.send(rate(&p.manager_token, json!({"useful": 3})))
+        .await
+        .expect(200);
+    app.send(rate(&p.manager_token, json!({"useful": 5})))
+        .await
+        .expect(200);
+    let ratings = app
+        .get(&format!("/api/v1/meetings/{m}/ratings"), &p.report_token)
+        .await
+        .expect(200);
+    assert_eq!(ratings.body["data"].as_array().unwrap().len(), 2);
+    app.get(&format!("/api/v1/meetings/{m}/ratings"), &app.admin_token)
+        .await
+        .expect_problem(403, "forbidden");
+}
+
+#[tokio::test]
+async fn a_new_manager_takes_over_the_series_and_history_stays() {
+    let app = spawn_app().await;
+    let p = pair(&app).await;
+    let series = app
+        .post(
+            "/api/v1/meeting-series",
+            &p.manager_token,
+            &weekly_berlin(&p),
+        )
+        .await
+        .expect(201)
+        .id();
+    let list = app
+        .get(
+            &format!("/api/v1/meetings?series_id={series}"),
+            &p.manager_token,
+        )
+        .await
+        .expect(200);
+    let m: Vec<String> = list.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap().to_owned())
+        .collect();
+    app.post(
+        &format!("/api/v1/meetings/{}/agenda-items", m[0]),
+        &p.report_token,
+        &json!({"title": "Not reached"}),
+    )
+    .await
+    .expect(201);
+    // Held in the past relative to the reorg: complete the first meeting now.
+    app.post(
+        &format!("/api/v1/meetings/{}/complete", m[0]),
+        &p.manager_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+
+    let (new_manager, new_token) = app
+        .person_with_login("new@example.com", "New Manager", None)
+        .await;
+    app.patch(
+        &format!("/api/v1/people/{}", p.report),
+        &app.admin_token,
+        &json!({"manager_id": new_manager}),
+    )
+    .await
+    .expect(200);
+    let moved = app
+        .get(&format!("/api/v1/meeting-series/{series}"), &new_token)
+        .await
+        .expect(200);
+    assert_eq!(moved.body["manager_id"], new_manager.to_string());
+    // The held meeting keeps the manager who held it; the upcoming ones move, with their agenda.
+    let held = app
+        .get(&format!("/api/v1/meetings/{}", m[0]), &p.manager_token)
+        .await
+        .expect(200);
+    assert_eq!(held.body["manager_id"], p.manager.to_string());
+    let next = app
+        .get(&format!("/api/v1/meetings/{}", m[1]), &new_token)
+        .await
+        .expect(200);
+    assert_eq!(next.body["manager_id"], new_manager.to_string());
+    let agenda = app
+        .get(
+            &format!("/api/v1/meetings/{}/agenda-items", m[1]),
+            &new_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(agenda.body["data"][0]["title"], "Not reached");
+    app.get(&format!("/api/v1/meetings/{}", m[1]), &p.manager_token)
+        .await
+        .expect_problem(404, "not_found");
+
+    // The nightly HR import does the same.
+    let (third, third_token) = app
+        .person_with_login("third@example.com", "Third", None)
+        .await;
+    app.patch(
+        &format!("/api/v1/people/{third}"),
+        &app.admin_token,
+        &json!({"external_id": "T-3"}),
+    )
+    .await
+    .expect(200);
+    app.patch(
+        &format!("/api/v1/people/{}", p.report),
+        &app.admin_token,
+        &json!({"external_id": "R-1"}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        "/api/v1/people/import",
+        &app.admin_token,
+        &json!({"rows": [{"external_id": "R-1", "email": "r@example.com", "display_name": "Report", "manager_external_id": "T-3"}]}),
+    )
+    .await
+    .expect(200);
+    let moved = app
+        .get(&format!("/api/v1/meeting-series/{series}"), &third_token)
+        .await
+        .expect(200);
+    assert_eq!(moved.body["manager_id"], third.to_string());
+}

@@ -523,3 +523,58 @@ impl Database {
         })
     }
 }
+
+/// A participant's rating of a meeting.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Rating {
+    pub person_id: Uuid,
+    pub useful: i32,
+    pub expectations_clear: Option<i32>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Database {
+    /// Record (or replace) `person`'s rating of a meeting.
+    pub async fn rate_meeting(
+        &self,
+        meeting_id: Uuid,
+        person: Uuid,
+        useful: i32,
+        expectations_clear: Option<i32>,
+    ) -> StoreResult<Rating> {
+        let ts = now();
+        crate::with_writer!(self, pool => {
+            sqlx::query(
+                "INSERT INTO meeting_ratings (meeting_id, person_id, useful, expectations_clear, \
+                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
+                 ON CONFLICT (meeting_id, person_id) DO UPDATE SET useful = $3, \
+                 expectations_clear = $4, updated_at = $5",
+            )
+            .bind(meeting_id)
+            .bind(person)
+            .bind(useful)
+            .bind(expectations_clear)
+            .bind(ts)
+            .execute(pool)
+            .await?;
+        });
+        Ok(Rating {
+            person_id: person,
+            useful,
+            expectations_clear,
+            updated_at: ts,
+        })
+    }
+
+    pub async fn meeting_ratings(&self, meeting_id: Uuid) -> StoreResult<Vec<Rating>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT person_id, useful, expectations_clear, updated_at FROM meeting_ratings \
+                 WHERE meeting_id = $1 ORDER BY person_id",
+            )
+            .bind(meeting_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+}

@@ -285,6 +285,45 @@ macro_rules! update_person_row {
     }};
 }
 
+/// When a report's manager changes, their manager–report series moves to the new manager, with
+/// its upcoming scheduled meetings (and their agendas); held meetings keep the manager who held
+/// them, so no history is lost. A report left without a manager keeps the old series until HR
+/// assigns one.
+macro_rules! move_manager_series {
+    ($conn:expr, $person:expr, $old:expr, $new:expr, $ts:expr) => {{
+        let (person, old, new): (Uuid, Option<Uuid>, Option<Uuid>) = ($person, $old, $new);
+        if let (Some(old), Some(new)) = (old, new)
+            && old != new
+        {
+            let kind = oneonone_domain::meeting::MeetingKind::ManagerReport.as_str();
+            sqlx::query(
+                "UPDATE meeting_series SET manager_id = $1, updated_at = $2, version = version + 1 \
+                 WHERE report_id = $3 AND manager_id = $4 AND kind = $5",
+            )
+            .bind(new)
+            .bind($ts)
+            .bind(person)
+            .bind(old)
+            .bind(kind)
+            .execute(&mut *$conn)
+            .await?;
+            sqlx::query(
+                "UPDATE meetings SET manager_id = $1, updated_at = $2, version = version + 1 \
+                 WHERE status = $3 AND starts_at >= $2 AND manager_id = $4 AND series_id IN \
+                 (SELECT id FROM meeting_series WHERE report_id = $5 AND manager_id = $1 AND kind = $6)",
+            )
+            .bind(new)
+            .bind($ts)
+            .bind(oneonone_domain::meeting::MeetingStatus::Scheduled.as_str())
+            .bind(old)
+            .bind(person)
+            .bind(kind)
+            .execute(&mut *$conn)
+            .await?;
+        }
+    }};
+}
+
 /// When a person stops or starts being active, the deactivation date follows.
 fn deactivated_at(
     was_active: bool,
@@ -451,6 +490,7 @@ impl Database {
             }
             let deactivated = deactivated_at(current.active, current.deactivated_at, draft.active, ts);
             update_person_row!(&mut **tx, id, draft, draft.manager_id, deactivated, ts);
+            move_manager_series!(&mut **tx, id, current.manager_id, draft.manager_id, ts);
             if draft.secondary_manager_ids != current.secondary_manager_ids {
                 write_secondary!(&mut **tx, id, &draft.secondary_manager_ids);
             }
@@ -618,12 +658,13 @@ impl Database {
                         let no_password: Option<&str> = None;
                         insert_person_row!(&mut **tx, step.id, draft, step.manager_id, no_password, ts);
                     }
-                    Action::Update { was_active, previous_deactivation, hr_admin } => {
+                    Action::Update { was_active, previous_deactivation, hr_admin, previous_manager } => {
                         // An import never grants or removes HR admin rights.
                         let mut draft = draft.clone();
                         draft.hr_admin = hr_admin;
                         let deactivated = deactivated_at(was_active, previous_deactivation, draft.active, ts);
                         update_person_row!(&mut **tx, step.id, &draft, step.manager_id, deactivated, ts);
+                        move_manager_series!(&mut **tx, step.id, previous_manager, step.manager_id, ts);
                     }
                     Action::Unchanged => {}
                 }
@@ -640,6 +681,7 @@ enum Action {
         was_active: bool,
         previous_deactivation: Option<DateTime<Utc>>,
         hr_admin: bool,
+        previous_manager: Option<Uuid>,
     },
     Unchanged,
 }
@@ -783,6 +825,7 @@ fn plan_import(existing: &[ExistingPerson], rows: &[ImportRow]) -> ImportPlan {
                         was_active: p.active,
                         previous_deactivation: p.deactivated_at,
                         hr_admin: p.hr_admin,
+                        previous_manager: p.manager_id,
                     }
                 }
             }

@@ -1,7 +1,7 @@
 //! `/meeting-series` and `/meetings`: recurring 1:1s and their meetings.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use oneonone_domain::cadence::{self, Cadence, Frequency, parse_time_zone};
 use oneonone_domain::meeting::{self as m, Meeting, MeetingKind, MeetingSeries, MeetingStatus};
@@ -918,4 +918,98 @@ pub async fn cancel(
         status_only(MeetingStatus::Cancelled),
     )
     .await
+}
+
+/// A participant's rating of a held meeting.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"useful": 4, "expectations_clear": 5}))]
+pub struct RatingIn {
+    /// "Was this 1:1 useful?" 1 to 5.
+    #[validate(range(min = 1, max = 5))]
+    #[schema(minimum = 1, maximum = 5)]
+    pub useful: i32,
+    /// The report only: "I know what is expected of me", 1 to 5.
+    #[validate(range(min = 1, max = 5))]
+    #[schema(minimum = 1, maximum = 5)]
+    pub expectations_clear: Option<i32>,
+}
+
+/// A rating.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingOut {
+    pub person_id: Uuid,
+    pub useful: i32,
+    pub expectations_clear: Option<i32>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The ratings of a meeting (its participants').
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingsOut {
+    pub data: Vec<RatingOut>,
+    /// Always `null`.
+    pub next_cursor: Option<String>,
+}
+
+/// Rate a completed meeting (each participant once; rating again replaces it).
+#[utoipa::path(tag = "meetings", operation_id = "rate_meeting", params(("id" = Uuid, Path)), request_body = RatingIn,
+    responses((status = 200, description = "Recorded.", body = RatingOut),
+        (status = 409, description = "Only completed meetings are rated.", body = crate::problem::Problem, content_type = "application/problem+json")))]
+#[put("/meetings/{id}/rating")]
+pub async fn rate(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<Uuid>,
+    body: JsonBody<RatingIn>,
+) -> ApiResult<HttpResponse> {
+    let (meeting, me) = super::agenda::as_participant(&state, &actor, id.into_inner()).await?;
+    let b = body.into_inner();
+    if b.expectations_clear.is_some() && me != meeting.report_id {
+        return Err(ApiError::validation(
+            "expectations_clear",
+            "only the report answers this question",
+        ));
+    }
+    if meeting.status != MeetingStatus::Completed {
+        return Err(ApiError::Conflict {
+            code: "not_held",
+            detail: "only a completed meeting can be rated".into(),
+        });
+    }
+    let r = state
+        .db
+        .rate_meeting(meeting.id, me, b.useful, b.expectations_clear)
+        .await?;
+    Ok(HttpResponse::Ok().json(RatingOut {
+        person_id: r.person_id,
+        useful: r.useful,
+        expectations_clear: r.expectations_clear,
+        updated_at: r.updated_at,
+    }))
+}
+
+/// The participants' ratings of a meeting (meeting content: participants only).
+#[utoipa::path(tag = "meetings", operation_id = "list_meeting_ratings", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The ratings.", body = RatingsOut)))]
+#[get("/meetings/{id}/ratings")]
+pub async fn ratings(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let (meeting, _) = super::agenda::as_participant(&state, &actor, id.into_inner()).await?;
+    let rows = state.db.meeting_ratings(meeting.id).await?;
+    Ok(HttpResponse::Ok().json(RatingsOut {
+        data: rows
+            .into_iter()
+            .map(|r| RatingOut {
+                person_id: r.person_id,
+                useful: r.useful,
+                expectations_clear: r.expectations_clear,
+                updated_at: r.updated_at,
+            })
+            .collect(),
+        next_cursor: None,
+    }))
 }

@@ -60,6 +60,8 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(meetings::complete)
         .service(meetings::skip)
         .service(meetings::cancel)
+        .service(meetings::rate)
+        .service(meetings::ratings)
         .service(agenda::list)
         .service(agenda::create)
         .service(agenda::read)

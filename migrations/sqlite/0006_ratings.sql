@@ -1,0 +1,11 @@
+-- After a meeting, each participant may rate it ("was this 1:1 useful?", 1-5), and the report may
+-- answer "I know what is expected of me" (1-5). Outcome signals for later reports.
+CREATE TABLE meeting_ratings (
+    meeting_id         BLOB NOT NULL REFERENCES meetings (id),
+    person_id          BLOB NOT NULL REFERENCES people (id),
+    useful             INTEGER NOT NULL,
+    expectations_clear INTEGER,
+    created_at         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL,
+    PRIMARY KEY (meeting_id, person_id)
+);
