@@ -23,19 +23,7 @@ async fn action_items_stay_open_across_meetings_until_done() {
         .await
         .expect(201)
         .id();
-    let list = app
-        .get(
-            &format!("/api/v1/meetings?series_id={series}"),
-            &manager_token,
-        )
-        .await
-        .expect(200);
-    let m: Vec<String> = list.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["id"].as_str().unwrap().to_owned())
-        .collect();
+    let m = app.series_meetings(&manager_token, series).await;
 
     let item = app
         .post(

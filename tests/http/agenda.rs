@@ -273,21 +273,23 @@ async fn authors_edit_either_participant_checks_off_and_stale_edits_get_412() {
         .expect_problem(403, "forbidden");
     // Two people edit at once: the second, with the stale ETag, gets 412.
     let first = app
-        .send(
-            app.request(Method::PATCH, &path, Some(&o.manager_token))
-                .header("content-type", "application/merge-patch+json")
-                .header("if-match", &etag)
-                .body(json!({"checked": true}).to_string()),
+        .send_if_match(
+            Method::PATCH,
+            &path,
+            &o.manager_token,
+            &etag,
+            Some(json!({"checked": true})),
         )
         .await
         .expect(200);
     assert_eq!(first.body["checked"], true);
     assert!(first.body["checked_at"].is_string());
-    app.send(
-        app.request(Method::PATCH, &path, Some(&o.report_token))
-            .header("content-type", "application/merge-patch+json")
-            .header("if-match", &etag)
-            .body(json!({"title": "Workload and focus"}).to_string()),
+    app.send_if_match(
+        Method::PATCH,
+        &path,
+        &o.report_token,
+        &etag,
+        Some(json!({"title": "Workload and focus"})),
     )
     .await
     .expect_problem(412, "precondition_failed");

@@ -149,19 +149,7 @@ async fn complete_skip_cancel_and_reschedule() {
         .await
         .expect(201)
         .id();
-    let list = app
-        .get(
-            &format!("/api/v1/meetings?series_id={series}"),
-            &p.manager_token,
-        )
-        .await
-        .expect(200);
-    let ids: Vec<String> = list.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_str().unwrap().to_owned())
-        .collect();
+    let ids = app.series_meetings(&p.manager_token, series).await;
 
     let done = app
         .post(
@@ -434,19 +422,7 @@ async fn a_new_manager_takes_over_the_series_and_history_stays() {
         .await
         .expect(201)
         .id();
-    let list = app
-        .get(
-            &format!("/api/v1/meetings?series_id={series}"),
-            &p.manager_token,
-        )
-        .await
-        .expect(200);
-    let m: Vec<String> = list.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["id"].as_str().unwrap().to_owned())
-        .collect();
+    let m = app.series_meetings(&p.manager_token, series).await;
     app.post(
         &format!("/api/v1/meetings/{}/agenda-items", m[0]),
         &p.report_token,

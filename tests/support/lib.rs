@@ -437,3 +437,51 @@ pub fn postgres_host_port(url: &str) -> Option<String> {
         format!("{host_port}:5432")
     })
 }
+
+/// The `id`s of a list reply's `data`, in order.
+pub fn ids(reply: &Reply) -> Vec<String> {
+    reply.body["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no data in {}", reply.text))
+        .iter()
+        .map(|x| x["id"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+impl TestApp {
+    /// The meetings of a series, as `token` lists them, by start time.
+    pub async fn series_meetings(&self, token: &str, series: Uuid) -> Vec<String> {
+        let reply = self
+            .get(
+                &format!("/api/v1/meetings?series_id={series}&limit=200"),
+                token,
+            )
+            .await
+            .expect(200);
+        ids(&reply)
+    }
+
+    /// A conditional write: `If-Match: etag`, and a merge-patch body for PATCH.
+    pub async fn send_if_match(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        etag: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let patch = method == Method::PATCH;
+        let mut req = self
+            .request(method, path, Some(token))
+            .header("if-match", etag);
+        if let Some(b) = body {
+            req = if patch {
+                req.header("content-type", "application/merge-patch+json")
+                    .body(b.to_string())
+            } else {
+                req.json(&b)
+            };
+        }
+        self.send(req).await
+    }
+}

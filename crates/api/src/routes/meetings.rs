@@ -944,6 +944,17 @@ pub struct RatingOut {
     pub updated_at: DateTime<Utc>,
 }
 
+impl From<oneonone_persistence::meetings::Rating> for RatingOut {
+    fn from(r: oneonone_persistence::meetings::Rating) -> Self {
+        Self {
+            person_id: r.person_id,
+            useful: r.useful,
+            expectations_clear: r.expectations_clear,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
 /// The ratings of a meeting (its participants').
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RatingsOut {
@@ -981,12 +992,7 @@ pub async fn rate(
         .db
         .rate_meeting(meeting.id, me, b.useful, b.expectations_clear)
         .await?;
-    Ok(HttpResponse::Ok().json(RatingOut {
-        person_id: r.person_id,
-        useful: r.useful,
-        expectations_clear: r.expectations_clear,
-        updated_at: r.updated_at,
-    }))
+    Ok(HttpResponse::Ok().json(RatingOut::from(r)))
 }
 
 /// The participants' ratings of a meeting (meeting content: participants only).
@@ -1001,15 +1007,7 @@ pub async fn ratings(
     let (meeting, _) = super::agenda::as_participant(&state, &actor, id.into_inner()).await?;
     let rows = state.db.meeting_ratings(meeting.id).await?;
     Ok(HttpResponse::Ok().json(RatingsOut {
-        data: rows
-            .into_iter()
-            .map(|r| RatingOut {
-                person_id: r.person_id,
-                useful: r.useful,
-                expectations_clear: r.expectations_clear,
-                updated_at: r.updated_at,
-            })
-            .collect(),
+        data: rows.into_iter().map(RatingOut::from).collect(),
         next_cursor: None,
     }))
 }
