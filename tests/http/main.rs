@@ -9,6 +9,7 @@ mod auth;
 mod contract;
 mod errors;
 mod import;
+mod library;
 mod meetings;
 mod people;
 mod resilience;

@@ -214,6 +214,9 @@ impl Application {
     pub async fn build_with_database(settings: Settings, db: Database) -> anyhow::Result<Self> {
         let secret = jwt_secret(&settings, &db).await?;
         bootstrap_admin(&settings, &db).await?;
+        db.seed_library()
+            .await
+            .context("seeding the starter library")?;
         // Build the contract before serving, so a broken spec fails at start, not mid-request.
         let _ = openapi::spec_json();
         let state = AppState {

@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod agenda;
 pub mod idempotency;
+pub mod library;
 pub mod meetings;
 pub mod people;
 pub mod settings;

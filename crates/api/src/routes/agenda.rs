@@ -78,8 +78,14 @@ impl From<AgendaCategory> for Category {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"title": "What would a move to staff engineer take?", "category": "career", "private": false}))]
 pub struct ItemIn {
+    /// Required unless `starter_id` is given (then the starter's question is the default).
     #[schema(min_length = 1, max_length = 300)]
-    pub title: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    /// A conversation starter this talking point comes from; its use is recorded for the pair
+    /// and for topic reports. Its category is the default.
+    #[serde(default)]
+    pub starter_id: Option<Uuid>,
     #[schema(max_length = 10000)]
     #[serde(default)]
     pub details: Option<String>,
@@ -245,14 +251,50 @@ pub async fn create(
     body: JsonBody<ItemIn>,
 ) -> ApiResult<HttpResponse> {
     let (meeting, author) = as_participant(&state, &actor, id.into_inner()).await?;
-    let text = AgendaText::parse(&body.value.title, body.value.details.as_deref())?;
-    let category: AgendaCategory = body.value.category.unwrap_or(Category::Other).into();
+    let starter = match body.value.starter_id {
+        None => None,
+        Some(s) => match state.db.get_starter(s).await {
+            Ok(starter) if starter.active => Some(starter),
+            Ok(_) | Err(oneonone_persistence::StoreError::NotFound) => {
+                return Err(ApiError::validation("starter_id", "no such active starter"));
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let title = match (&body.value.title, &starter) {
+        (Some(t), _) => t.clone(),
+        (None, Some(s)) => s.question.clone(),
+        (None, None) => {
+            return Err(ApiError::validation(
+                "title",
+                "required (or give a starter_id)",
+            ));
+        }
+    };
+    let text = AgendaText::parse(&title, body.value.details.as_deref())?;
+    let category: AgendaCategory = match (body.value.category, &starter) {
+        (Some(c), _) => c.into(),
+        (None, Some(s)) => s.category,
+        (None, None) => AgendaCategory::Other,
+    };
     let private = body.value.private;
     create_once(&state, &actor, &req, &body.raw, || async {
         let item = state
             .db
             .add_agenda_item(meeting.id, author, &text, category, private)
             .await?;
+        if let Some(s) = &starter {
+            state
+                .db
+                .record_starter_use(
+                    s,
+                    meeting.id,
+                    meeting.manager_id,
+                    meeting.report_id,
+                    item.id,
+                )
+                .await?;
+        }
         let location = format!("/api/v1/meetings/{}/agenda-items/{}", meeting.id, item.id);
         let tag = etag(item.version);
         let out = serde_json::to_value(ItemOut::from(item)).map_err(ApiError::internal)?;

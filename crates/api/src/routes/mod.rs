@@ -5,6 +5,7 @@ pub mod agenda;
 pub mod api_tokens;
 pub mod auth;
 pub mod health;
+pub mod library;
 pub mod me;
 pub mod meetings;
 pub mod people;
@@ -75,5 +76,12 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(action_items::for_meeting)
         .service(action_items::list)
         .service(action_items::read)
-        .service(action_items::update);
+        .service(action_items::update)
+        .service(library::list_starters)
+        .service(library::create_starter)
+        .service(library::update_starter)
+        .service(library::suggested)
+        .service(library::list_templates)
+        .service(library::update_template)
+        .service(library::apply_template);
 }

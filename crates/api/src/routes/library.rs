@@ -1,0 +1,414 @@
+//! `/conversation-starters` and `/agenda-templates`: the library HR admins curate, and its use
+//! in meetings.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Duration, Utc};
+use oneonone_domain::agenda::{AgendaCategory, AgendaText};
+use oneonone_domain::{Actor, Text};
+use oneonone_persistence::library::{Starter, Template};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::agenda::{Category, ItemOut, ItemPage, as_participant};
+use crate::auth::Auth;
+use crate::extract::{IfMatch, JsonBody, MergePatch, etag};
+use crate::problem::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// A conversation starter.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019a6a5e-8f5e-7cc0-9a53-2a3f4c1b2d70", "category": "career", "question": "Which skills would you like to build next?", "active": true, "updated_at": "2026-11-01T08:00:00Z"}))]
+pub struct StarterOut {
+    pub id: Uuid,
+    pub category: Category,
+    pub question: String,
+    /// Inactive starters are kept (their past use still counts) but no longer suggested.
+    pub active: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Starter> for StarterOut {
+    fn from(s: Starter) -> Self {
+        Self {
+            id: s.id,
+            category: s.category.into(),
+            question: s.question,
+            active: s.active,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+/// The starters, by category.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StarterPage {
+    pub data: Vec<StarterOut>,
+    /// Always `null`: the library comes whole.
+    pub next_cursor: Option<String>,
+}
+
+/// Filters of `GET /conversation-starters`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StarterQuery {
+    pub category: Option<Category>,
+    /// Include retired starters (default `false`).
+    pub include_inactive: Option<bool>,
+}
+
+fn signed_in_person_or_hr(actor: &Actor) -> ApiResult<()> {
+    if actor.person_id().is_some() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "the library is for people, not integrations".into(),
+        ))
+    }
+}
+
+fn hr_only(actor: &Actor) -> ApiResult<()> {
+    if actor.is_hr_admin() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "only HR admins edit the library".into(),
+        ))
+    }
+}
+
+/// The conversation-starter library.
+#[utoipa::path(tag = "library", operation_id = "list_conversation_starters", params(StarterQuery),
+    responses((status = 200, description = "The starters.", body = StarterPage)))]
+#[get("/conversation-starters")]
+pub async fn list_starters(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    query: web::Query<StarterQuery>,
+) -> ApiResult<HttpResponse> {
+    signed_in_person_or_hr(&actor)?;
+    let q = query.into_inner();
+    let rows = state
+        .db
+        .list_starters(
+            q.category.map(Into::into),
+            q.include_inactive.unwrap_or(false),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(StarterPage {
+        data: rows.into_iter().map(StarterOut::from).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// A new starter.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"category": "wellbeing", "question": "What would make next week better than this one?"}))]
+pub struct StarterIn {
+    pub category: Category,
+    #[schema(min_length = 1, max_length = 300)]
+    pub question: String,
+}
+
+fn question(raw: &str) -> ApiResult<String> {
+    Text::parse_line(raw, 300)
+        .map(Text::into_string)
+        .map_err(|e| ApiError::validation("question", e.to_string()))
+}
+
+/// Add a starter to the library (HR admins).
+#[utoipa::path(tag = "library", operation_id = "create_conversation_starter", request_body = StarterIn,
+    responses((status = 201, description = "Added.", body = StarterOut, headers(("Location" = String), ("ETag" = String)))))]
+#[post("/conversation-starters")]
+pub async fn create_starter(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    body: JsonBody<StarterIn>,
+) -> ApiResult<HttpResponse> {
+    hr_only(&actor)?;
+    let q = question(&body.value.question)?;
+    let s = state
+        .db
+        .create_starter(body.value.category.into(), &q)
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/conversation-starters/{}", s.id),
+        ))
+        .insert_header((header::ETAG, etag(s.version)))
+        .json(StarterOut::from(s)))
+}
+
+/// Changes to a starter (JSON merge patch).
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"active": false}))]
+pub struct StarterPatch {
+    pub category: Option<Category>,
+    #[schema(min_length = 1, max_length = 300)]
+    pub question: Option<String>,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct StarterFields {
+    category: Category,
+    question: String,
+    active: bool,
+}
+
+/// Edit or retire a starter (HR admins).
+#[utoipa::path(tag = "library", operation_id = "update_conversation_starter",
+    params(("id" = Uuid, Path), crate::extract::IfMatchHeader),
+    request_body(content = StarterPatch, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "Changed.", body = StarterOut, headers(("ETag" = String)))))]
+#[patch("/conversation-starters/{id}")]
+pub async fn update_starter(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: JsonBody<MergePatch>,
+) -> ApiResult<HttpResponse> {
+    signed_in_person_or_hr(&actor)?;
+    let current = state.db.get_starter(id.into_inner()).await?;
+    hr_only(&actor)?;
+    if_match.check(&etag(current.version))?;
+    let mut merged = serde_json::to_value(StarterFields {
+        category: current.category.into(),
+        question: current.question.clone(),
+        active: current.active,
+    })
+    .map_err(ApiError::internal)?;
+    json_patch::merge(&mut merged, &serde_json::Value::Object(body.into_inner().0));
+    let f: StarterFields = crate::extract::parse_json(merged.to_string().as_bytes())?;
+    let q = question(&f.question)?;
+    let s = state
+        .db
+        .update_starter(current.id, current.version, f.category.into(), &q, f.active)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(s.version)))
+        .json(StarterOut::from(s)))
+}
+
+/// How many suggestions.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SuggestQuery {
+    /// 1 to 20 (default 5).
+    #[param(minimum = 1, maximum = 20)]
+    pub limit: Option<u32>,
+}
+
+/// Starters this pair has not used in the last 90 days, from the topics they have used least.
+/// Add one with `POST /meetings/{id}/agenda-items` and its `starter_id`.
+#[utoipa::path(tag = "library", operation_id = "suggested_starters", params(("id" = Uuid, Path), SuggestQuery),
+    responses((status = 200, description = "Suggestions.", body = StarterPage)))]
+#[get("/meetings/{id}/suggested-starters")]
+pub async fn suggested(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<Uuid>,
+    query: web::Query<SuggestQuery>,
+) -> ApiResult<HttpResponse> {
+    let (meeting, _) = as_participant(&state, &actor, id.into_inner()).await?;
+    let limit = match query.limit {
+        None => 5,
+        Some(n) if (1..=20).contains(&n) => i64::from(n),
+        Some(_) => {
+            return Err(ApiError::BadRequest {
+                code: "invalid_query",
+                detail: "limit must be between 1 and 20".into(),
+            });
+        }
+    };
+    let since = Utc::now() - Duration::days(90);
+    let rows = state
+        .db
+        .suggested_starters(meeting.manager_id, meeting.report_id, since, limit)
+        .await?;
+    Ok(HttpResponse::Ok().json(StarterPage {
+        data: rows.into_iter().map(StarterOut::from).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// One talking point of a template.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateItem {
+    pub category: Category,
+    #[schema(min_length = 1, max_length = 300)]
+    pub title: String,
+}
+
+/// An agenda template.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019a6a5e-8f5e-7cc0-9a53-2a3f4c1b2d80", "kind": "weekly", "name": "Weekly 1:1", "items": [{"category": "wellbeing", "title": "How are you doing?"}], "updated_at": "2026-11-01T08:00:00Z"}))]
+pub struct TemplateOut {
+    pub id: Uuid,
+    /// `weekly`, `first_one_on_one`, `career`, `skip_level`, `peer`, `new_hire_30_60_90`.
+    pub kind: String,
+    pub name: String,
+    pub items: Vec<TemplateItem>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Template> for TemplateOut {
+    fn from(t: Template) -> Self {
+        Self {
+            id: t.id,
+            kind: t.kind,
+            name: t.name,
+            items: t
+                .items
+                .into_iter()
+                .map(|(c, title)| TemplateItem {
+                    category: c.into(),
+                    title,
+                })
+                .collect(),
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+/// The templates.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TemplatePage {
+    pub data: Vec<TemplateOut>,
+    /// Always `null`.
+    pub next_cursor: Option<String>,
+}
+
+/// The agenda templates.
+#[utoipa::path(tag = "library", operation_id = "list_agenda_templates",
+    responses((status = 200, description = "The templates.", body = TemplatePage)))]
+#[get("/agenda-templates")]
+pub async fn list_templates(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+) -> ApiResult<HttpResponse> {
+    signed_in_person_or_hr(&actor)?;
+    let rows = state.db.list_templates().await?;
+    Ok(HttpResponse::Ok().json(TemplatePage {
+        data: rows.into_iter().map(TemplateOut::from).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Changes to a template (JSON merge patch; `items` replaces the whole list).
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct TemplatePatch {
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: Option<String>,
+    #[schema(min_items = 1, max_items = 30)]
+    pub items: Option<Vec<TemplateItem>>,
+}
+
+#[derive(Debug, Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct TemplateFields {
+    name: String,
+    items: Vec<TemplateItem>,
+}
+
+/// Edit a template (HR admins).
+#[utoipa::path(tag = "library", operation_id = "update_agenda_template",
+    params(("id" = Uuid, Path), crate::extract::IfMatchHeader),
+    request_body(content = TemplatePatch, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "Changed.", body = TemplateOut, headers(("ETag" = String)))))]
+#[patch("/agenda-templates/{id}")]
+pub async fn update_template(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: JsonBody<MergePatch>,
+) -> ApiResult<HttpResponse> {
+    signed_in_person_or_hr(&actor)?;
+    let current = state.db.get_template(id.into_inner()).await?;
+    hr_only(&actor)?;
+    if_match.check(&etag(current.version))?;
+    let mut merged = serde_json::to_value(TemplateFields {
+        name: current.name.clone(),
+        items: TemplateOut::from(current.clone()).items,
+    })
+    .map_err(ApiError::internal)?;
+    json_patch::merge(&mut merged, &serde_json::Value::Object(body.into_inner().0));
+    let f: TemplateFields = crate::extract::parse_json(merged.to_string().as_bytes())?;
+    let name =
+        Text::parse_line(&f.name, 100).map_err(|e| ApiError::validation("name", e.to_string()))?;
+    if f.items.is_empty() || f.items.len() > 30 {
+        return Err(ApiError::validation(
+            "items",
+            "must hold 1 to 30 talking points",
+        ));
+    }
+    let mut items = Vec::with_capacity(f.items.len());
+    for (i, item) in f.items.iter().enumerate() {
+        let t = Text::parse_line(&item.title, 300)
+            .map_err(|e| ApiError::validation(&format!("items[{i}].title"), e.to_string()))?;
+        items.push((AgendaCategory::from(item.category), t.into_string()));
+    }
+    let t = state
+        .db
+        .update_template(current.id, current.version, name.as_str(), &items)
+        .await?;
+    Ok(HttpResponse::build(StatusCode::OK)
+        .insert_header((header::ETAG, etag(t.version)))
+        .json(TemplateOut::from(t)))
+}
+
+/// Which template to apply.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyTemplate {
+    pub template_id: Uuid,
+}
+
+/// Add a template's talking points to a meeting's agenda (shared, authored by you).
+#[utoipa::path(tag = "library", operation_id = "apply_agenda_template", params(("id" = Uuid, Path)),
+    request_body = ApplyTemplate,
+    responses((status = 200, description = "The agenda with the template's items.", body = ItemPage)))]
+#[post("/meetings/{id}/apply-template")]
+pub async fn apply_template(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<Uuid>,
+    body: JsonBody<ApplyTemplate>,
+) -> ApiResult<HttpResponse> {
+    let (meeting, me) = as_participant(&state, &actor, id.into_inner()).await?;
+    let template = state
+        .db
+        .get_template(body.value.template_id)
+        .await
+        .map_err(|e| match e {
+            oneonone_persistence::StoreError::NotFound => {
+                ApiError::validation("template_id", "no such template")
+            }
+            other => other.into(),
+        })?;
+    for (category, title) in &template.items {
+        let text = AgendaText::parse(title, None)?;
+        state
+            .db
+            .add_agenda_item(meeting.id, me, &text, *category, false)
+            .await?;
+    }
+    let items = state
+        .db
+        .list_agenda(meeting.id, me, meeting.report_id)
+        .await?;
+    Ok(HttpResponse::Ok().json(ItemPage {
+        data: items.into_iter().map(ItemOut::from).collect(),
+        next_cursor: None,
+    }))
+}

@@ -1,0 +1,342 @@
+//! The conversation-starter library and agenda templates.
+
+use chrono::{DateTime, Utc};
+use oneonone_domain::agenda::AgendaCategory;
+use oneonone_domain::library::{STARTERS, TEMPLATES};
+use uuid::Uuid;
+
+use crate::{Database, StoreError, StoreResult, now, with_pool, with_write_tx, with_writer};
+
+const SEEDED: &str = "library_seeded";
+
+/// A conversation starter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Starter {
+    pub id: Uuid,
+    pub category: AgendaCategory,
+    pub question: String,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct StarterRow {
+    id: Uuid,
+    category: String,
+    question: String,
+    active: bool,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn bad(what: &str) -> StoreError {
+    StoreError::Other(sqlx::Error::Decode(
+        format!("stored {what} is invalid").into(),
+    ))
+}
+
+impl StarterRow {
+    fn into_starter(self) -> StoreResult<Starter> {
+        Ok(Starter {
+            id: self.id,
+            category: self.category.parse().map_err(|_| bad("category"))?,
+            question: self.question,
+            active: self.active,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// An agenda template: a named list of talking points for a kind of meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    pub id: Uuid,
+    pub kind: String,
+    pub name: String,
+    pub items: Vec<(AgendaCategory, String)>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct TemplateRow {
+    id: Uuid,
+    kind: String,
+    name: String,
+    items: String,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TemplateRow {
+    fn into_template(self) -> StoreResult<Template> {
+        let raw: Vec<(String, String)> =
+            serde_json::from_str(&self.items).map_err(|_| bad("items"))?;
+        let items = raw
+            .into_iter()
+            .map(|(c, t)| c.parse().map(|c| (c, t)).map_err(|_| bad("category")))
+            .collect::<StoreResult<_>>()?;
+        Ok(Template {
+            id: self.id,
+            kind: self.kind,
+            name: self.name,
+            items,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+fn items_json(items: &[(AgendaCategory, String)]) -> String {
+    let raw: Vec<(&str, &str)> = items
+        .iter()
+        .map(|(c, t)| (c.as_str(), t.as_str()))
+        .collect();
+    serde_json::to_string(&raw).unwrap_or_else(|_| "[]".into())
+}
+
+const STARTER_COLUMNS: &str = "id, category, question, active, version, created_at, updated_at";
+const TEMPLATE_COLUMNS: &str = "id, kind, name, items, version, created_at, updated_at";
+
+impl Database {
+    /// Fill the library the first time the server starts on a database (once: HR's later edits,
+    /// deletions included, are never undone).
+    pub async fn seed_library(&self) -> StoreResult<()> {
+        let ts = now();
+        with_write_tx!(self, tx => {
+            let done: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(SEEDED)
+                .fetch_optional(&mut **tx)
+                .await?;
+            if done.is_none() {
+                for (category, question) in STARTERS {
+                    sqlx::query(&format!(
+                        "INSERT INTO conversation_starters ({STARTER_COLUMNS}) VALUES ($1, $2, $3, $4, 1, $5, $5)"
+                    ))
+                    .bind(Uuid::now_v7())
+                    .bind(category.as_str())
+                    .bind(question)
+                    .bind(true)
+                    .bind(ts)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                for (kind, name, items) in TEMPLATES {
+                    let items: Vec<(AgendaCategory, String)> =
+                        items.iter().map(|(c, t)| (*c, (*t).to_owned())).collect();
+                    sqlx::query(&format!(
+                        "INSERT INTO agenda_templates ({TEMPLATE_COLUMNS}) VALUES ($1, $2, $3, $4, 1, $5, $5)"
+                    ))
+                    .bind(Uuid::now_v7())
+                    .bind(kind)
+                    .bind(name)
+                    .bind(items_json(&items))
+                    .bind(ts)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2)")
+                    .bind(SEEDED)
+                    .bind(ts.to_rfc3339())
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            StoreResult::Ok(())
+        })
+    }
+
+    pub async fn list_starters(
+        &self,
+        category: Option<AgendaCategory>,
+        include_inactive: bool,
+    ) -> StoreResult<Vec<Starter>> {
+        with_pool!(self, pool => {
+            let rows: Vec<StarterRow> = sqlx::query_as(&format!(
+                "SELECT {STARTER_COLUMNS} FROM conversation_starters \
+                 WHERE ($1 OR active = $2) AND ($3 IS NULL OR category = $3) ORDER BY category, id"
+            ))
+            .bind(include_inactive)
+            .bind(true)
+            .bind(category.map(|c| c.as_str()))
+            .fetch_all(pool)
+            .await?;
+            rows.into_iter().map(StarterRow::into_starter).collect()
+        })
+    }
+
+    pub async fn get_starter(&self, id: Uuid) -> StoreResult<Starter> {
+        with_pool!(self, pool => {
+            let row: Option<StarterRow> = sqlx::query_as(&format!(
+                "SELECT {STARTER_COLUMNS} FROM conversation_starters WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            row.ok_or(StoreError::NotFound)?.into_starter()
+        })
+    }
+
+    pub async fn create_starter(
+        &self,
+        category: AgendaCategory,
+        question: &str,
+    ) -> StoreResult<Starter> {
+        let id = Uuid::now_v7();
+        let ts = now();
+        with_writer!(self, pool => {
+            sqlx::query(&format!(
+                "INSERT INTO conversation_starters ({STARTER_COLUMNS}) VALUES ($1, $2, $3, $4, 1, $5, $5)"
+            ))
+            .bind(id)
+            .bind(category.as_str())
+            .bind(question)
+            .bind(true)
+            .bind(ts)
+            .execute(pool)
+            .await?;
+        });
+        self.get_starter(id).await
+    }
+
+    pub async fn update_starter(
+        &self,
+        id: Uuid,
+        expected_version: i64,
+        category: AgendaCategory,
+        question: &str,
+        active: bool,
+    ) -> StoreResult<Starter> {
+        let ts = now();
+        with_writer!(self, pool => {
+            let done = sqlx::query(
+                "UPDATE conversation_starters SET category = $1, question = $2, active = $3, \
+                 updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6",
+            )
+            .bind(category.as_str())
+            .bind(question)
+            .bind(active)
+            .bind(ts)
+            .bind(id)
+            .bind(expected_version)
+            .execute(pool)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Stale);
+            }
+        });
+        self.get_starter(id).await
+    }
+
+    /// Active starters this pair has not used since `since`, least used by them first.
+    pub async fn suggested_starters(
+        &self,
+        manager: Uuid,
+        report: Uuid,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<Starter>> {
+        with_pool!(self, pool => {
+            let rows: Vec<StarterRow> = sqlx::query_as(&format!(
+                "SELECT {STARTER_COLUMNS} FROM conversation_starters s WHERE s.active = $1 \
+                 AND NOT EXISTS (SELECT 1 FROM starter_uses u WHERE u.starter_id = s.id \
+                   AND u.manager_id = $2 AND u.report_id = $3 AND u.used_at >= $4) \
+                 ORDER BY (SELECT COUNT(*) FROM starter_uses u WHERE u.category = s.category \
+                   AND u.manager_id = $2 AND u.report_id = $3), s.id LIMIT $5"
+            ))
+            .bind(true)
+            .bind(manager)
+            .bind(report)
+            .bind(since)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            rows.into_iter().map(StarterRow::into_starter).collect()
+        })
+    }
+
+    /// Record that a pair put a starter on a meeting's agenda.
+    pub async fn record_starter_use(
+        &self,
+        starter: &Starter,
+        meeting_id: Uuid,
+        manager: Uuid,
+        report: Uuid,
+        agenda_item_id: Uuid,
+    ) -> StoreResult<()> {
+        let ts = now();
+        with_writer!(self, pool => {
+            sqlx::query(
+                "INSERT INTO starter_uses (starter_id, meeting_id, manager_id, report_id, \
+                 agenda_item_id, category, used_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(starter.id)
+            .bind(meeting_id)
+            .bind(manager)
+            .bind(report)
+            .bind(agenda_item_id)
+            .bind(starter.category.as_str())
+            .bind(ts)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn list_templates(&self) -> StoreResult<Vec<Template>> {
+        with_pool!(self, pool => {
+            let rows: Vec<TemplateRow> = sqlx::query_as(&format!(
+                "SELECT {TEMPLATE_COLUMNS} FROM agenda_templates ORDER BY id"
+            ))
+            .fetch_all(pool)
+            .await?;
+            rows.into_iter().map(TemplateRow::into_template).collect()
+        })
+    }
+
+    pub async fn get_template(&self, id: Uuid) -> StoreResult<Template> {
+        with_pool!(self, pool => {
+            let row: Option<TemplateRow> = sqlx::query_as(&format!(
+                "SELECT {TEMPLATE_COLUMNS} FROM agenda_templates WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            row.ok_or(StoreError::NotFound)?.into_template()
+        })
+    }
+
+    pub async fn update_template(
+        &self,
+        id: Uuid,
+        expected_version: i64,
+        name: &str,
+        items: &[(AgendaCategory, String)],
+    ) -> StoreResult<Template> {
+        let ts = now();
+        with_writer!(self, pool => {
+            let done = sqlx::query(
+                "UPDATE agenda_templates SET name = $1, items = $2, updated_at = $3, \
+                 version = version + 1 WHERE id = $4 AND version = $5",
+            )
+            .bind(name)
+            .bind(items_json(items))
+            .bind(ts)
+            .bind(id)
+            .bind(expected_version)
+            .execute(pool)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Stale);
+            }
+        });
+        self.get_template(id).await
+    }
+}
