@@ -508,3 +508,96 @@ async fn a_new_manager_takes_over_the_series_and_history_stays() {
         .expect(200);
     assert_eq!(moved.body["manager_id"], third.to_string());
 }
+
+#[tokio::test]
+async fn pausing_removes_empty_upcoming_meetings_and_resuming_refills() {
+    let app = spawn_app().await;
+    let p = pair(&app).await;
+    let series = app
+        .post(
+            "/api/v1/meeting-series",
+            &p.manager_token,
+            &weekly_berlin(&p),
+        )
+        .await
+        .expect(201)
+        .id();
+    let before = app.series_meetings(&p.manager_token, series).await;
+    assert_eq!(before.len(), 8);
+    app.post(
+        &format!("/api/v1/meetings/{}/agenda-items", before[2]),
+        &p.report_token,
+        &json!({"title": "Keep me"}),
+    )
+    .await
+    .expect(201);
+    let paused = app
+        .patch(
+            &format!("/api/v1/meeting-series/{series}"),
+            &p.report_token,
+            &json!({"paused": true}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(paused.body["paused"], true);
+    // Only the meeting with a talking point stays.
+    assert_eq!(
+        app.series_meetings(&p.manager_token, series).await,
+        vec![before[2].clone()]
+    );
+    let agenda = app
+        .get(
+            &format!("/api/v1/meetings/{}/agenda-items", before[2]),
+            &p.report_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(agenda.body["data"][0]["title"], "Keep me");
+
+    let read = app
+        .get(
+            &format!("/api/v1/meeting-series/{series}"),
+            &p.manager_token,
+        )
+        .await
+        .expect(200);
+    let etag = read.header("etag").unwrap().to_owned();
+    app.send_if_match(
+        Method::PATCH,
+        &format!("/api/v1/meeting-series/{series}"),
+        &p.manager_token,
+        &etag,
+        Some(json!({"paused": false})),
+    )
+    .await
+    .expect(200);
+    let after = app.series_meetings(&p.manager_token, series).await;
+    assert!(after.len() >= 8, "{after:?}");
+    assert!(after.contains(&before[2]));
+    app.send_if_match(
+        Method::PATCH,
+        &format!("/api/v1/meeting-series/{series}"),
+        &p.manager_token,
+        &etag,
+        Some(json!({"paused": true})),
+    )
+    .await
+    .expect_problem(412, "precondition_failed");
+    let (_, outsider) = app
+        .person_with_login("o@example.com", "Outsider", None)
+        .await;
+    app.patch(
+        &format!("/api/v1/meeting-series/{series}"),
+        &outsider,
+        &json!({"paused": true}),
+    )
+    .await
+    .expect_problem(404, "not_found");
+    app.patch(
+        &format!("/api/v1/meeting-series/{series}"),
+        &app.admin_token,
+        &json!({"paused": true}),
+    )
+    .await
+    .expect_problem(403, "forbidden");
+}

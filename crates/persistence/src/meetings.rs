@@ -578,3 +578,63 @@ impl Database {
         })
     }
 }
+
+impl Database {
+    /// Pause or resume a series, or change its end date, if it is still at `expected_version`.
+    /// Pausing (or ending earlier) removes the upcoming scheduled meetings that no longer fall in
+    /// the series and hold no content yet (no talking points, notes or action items); meetings
+    /// with content stay, so nothing anyone wrote is lost. Resuming fills the next meetings again.
+    pub async fn change_series(
+        &self,
+        series: &MeetingSeries,
+        expected_version: i64,
+        paused: bool,
+        end_date: Option<NaiveDate>,
+    ) -> StoreResult<MeetingSeries> {
+        let ts = now();
+        let mut updated = series.clone();
+        updated.paused = paused;
+        updated.cadence.end_date = end_date;
+        with_write_tx!(self, tx => {
+            let done = sqlx::query(
+                "UPDATE meeting_series SET paused = $1, end_date = $2, updated_at = $3, \
+                 version = version + 1 WHERE id = $4 AND version = $5",
+            )
+            .bind(paused)
+            .bind(end_date)
+            .bind(ts)
+            .bind(series.id)
+            .bind(expected_version)
+            .execute(&mut **tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::Stale);
+            }
+            let mut qb = QueryBuilder::new("DELETE FROM meetings WHERE series_id = ");
+            qb.push_bind(series.id)
+                .push(" AND status = ")
+                .push_bind(MeetingStatus::Scheduled.as_str())
+                .push(" AND starts_at >= ")
+                .push_bind(ts)
+                .push(" AND NOT EXISTS (SELECT 1 FROM agenda_items a WHERE a.meeting_id = meetings.id)")
+                .push(" AND NOT EXISTS (SELECT 1 FROM action_items c WHERE c.meeting_id = meetings.id)")
+                .push(" AND NOT EXISTS (SELECT 1 FROM meeting_notes n WHERE n.meeting_id = meetings.id)")
+                .push(" AND NOT EXISTS (SELECT 1 FROM starter_uses s WHERE s.meeting_id = meetings.id)")
+                .push(" AND NOT EXISTS (SELECT 1 FROM meeting_ratings r WHERE r.meeting_id = meetings.id)");
+            if !paused {
+                match end_date {
+                    Some(end) => {
+                        qb.push(" AND occurrence_date > ").push_bind(end);
+                    }
+                    None => {
+                        qb.push(" AND 1 = 0");
+                    }
+                }
+            }
+            qb.build().execute(&mut **tx).await?;
+            top_up!(&mut **tx, &updated, ts, ts);
+            StoreResult::Ok(())
+        })?;
+        self.get_series(series.id).await
+    }
+}

@@ -569,7 +569,7 @@ pub async fn list_series(
 
 /// Read a recurring 1:1. Participants, HR admins and `meetings:read` tokens; 404 for others.
 #[utoipa::path(tag = "meetings", operation_id = "read_meeting_series", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The series.", body = SeriesOut)))]
+    responses((status = 200, description = "The series.", body = SeriesOut, headers(("ETag" = String)))))]
 #[get("/meeting-series/{id}")]
 pub async fn read_series(
     state: web::Data<AppState>,
@@ -580,7 +580,9 @@ pub async fn read_series(
     if !policy::see_meeting(&actor, [series.manager_id, series.report_id]) {
         return Err(ApiError::NotFound);
     }
-    Ok(HttpResponse::Ok().json(SeriesOut::from(series)))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(series.version)))
+        .json(SeriesOut::from(series)))
 }
 
 /// Filters of `GET /meetings`.
@@ -1010,4 +1012,70 @@ pub async fn ratings(
         data: rows.into_iter().map(RatingOut::from).collect(),
         next_cursor: None,
     }))
+}
+
+/// Changes to a series (JSON merge patch).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"paused": true}))]
+pub struct SeriesPatch {
+    /// Pause (no new meetings; empty upcoming ones are removed) or resume.
+    pub paused: Option<bool>,
+    /// The last date of the series, or `null` for none.
+    #[schema(nullable)]
+    pub end_date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct SeriesFields {
+    paused: bool,
+    end_date: Option<NaiveDate>,
+}
+
+/// Pause, resume or end a recurring 1:1 (the participants, or a `meetings:write` token).
+///
+/// Upcoming meetings that no longer fall in the series are removed unless someone already put
+/// content on them (talking points, notes, action items), so nothing written is lost.
+#[utoipa::path(tag = "meetings", operation_id = "update_meeting_series",
+    params(("id" = Uuid, Path), crate::extract::IfMatchHeader),
+    request_body(content = SeriesPatch, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "Changed.", body = SeriesOut, headers(("ETag" = String)))))]
+#[patch("/meeting-series/{id}")]
+pub async fn update_series(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: JsonBody<crate::extract::MergePatch>,
+) -> ApiResult<HttpResponse> {
+    let series = state.db.get_series(id.into_inner()).await?;
+    let pair = [series.manager_id, series.report_id];
+    if !policy::see_meeting(&actor, pair) {
+        return Err(ApiError::NotFound);
+    }
+    policy::run_meeting(&actor, pair)?;
+    if_match.check(&etag(series.version))?;
+    let mut merged = serde_json::to_value(SeriesFields {
+        paused: series.paused,
+        end_date: series.cadence.end_date,
+    })
+    .map_err(ApiError::internal)?;
+    json_patch::merge(&mut merged, &serde_json::Value::Object(body.into_inner().0));
+    let f: SeriesFields = crate::extract::parse_json(merged.to_string().as_bytes())?;
+    if f.end_date
+        .is_some_and(|end| end < series.cadence.start_date)
+    {
+        return Err(ApiError::validation(
+            "end_date",
+            "must not be before start_date",
+        ));
+    }
+    let updated = state
+        .db
+        .change_series(&series, series.version, f.paused, f.end_date)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(updated.version)))
+        .json(SeriesOut::from(updated)))
 }

@@ -54,6 +54,7 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(meetings::create_series)
         .service(meetings::list_series)
         .service(meetings::read_series)
+        .service(meetings::update_series)
         .service(meetings::list_meetings)
         .service(meetings::create_meeting)
         .service(meetings::read_meeting)
