@@ -331,7 +331,6 @@ pub async fn update(
     body: JsonBody<MergePatch>,
 ) -> ApiResult<HttpResponse> {
     let current = visible(&state, &actor, id.into_inner()).await?;
-    if_match.check(&etag(current.version))?;
     const FIELDS: [&str; 4] = ["title", "due_date", "status", "assignee_id"];
     let patch = body.into_inner().0;
     if let Some(unknown) = patch.keys().find(|k| !FIELDS.contains(&k.as_str())) {
@@ -353,6 +352,7 @@ pub async fn update(
         ));
     }
     let text = title(&fields.title)?;
+    if_match.check(&etag(current.version))?;
     let item = state
         .db
         .update_action_item(

@@ -348,7 +348,6 @@ pub async fn update(
     let (meeting, item) = path.into_inner();
     let (meeting, viewer) = as_participant(&state, &actor, meeting).await?;
     let current = visible_item(&state, meeting.id, item, viewer).await?;
-    if_match.check(&etag(current.version))?;
     let patch = body.into_inner().0;
     const FIELDS: [&str; 5] = ["title", "details", "category", "private", "checked"];
     if let Some(unknown) = patch.keys().find(|k| !FIELDS.contains(&k.as_str())) {
@@ -376,6 +375,7 @@ pub async fn update(
     }
     let fields: ItemFields = crate::extract::parse_json(merged.to_string().as_bytes())?;
     let text = AgendaText::parse(&fields.title, fields.details.as_deref())?;
+    if_match.check(&etag(current.version))?;
     if changed.is_empty() {
         return Ok(item_response(StatusCode::OK, current));
     }

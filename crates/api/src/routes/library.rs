@@ -178,7 +178,6 @@ pub async fn update_starter(
     signed_in_person_or_hr(&actor)?;
     let current = state.db.get_starter(id.into_inner()).await?;
     hr_only(&actor)?;
-    if_match.check(&etag(current.version))?;
     let mut merged = serde_json::to_value(StarterFields {
         category: current.category.into(),
         question: current.question.clone(),
@@ -188,6 +187,7 @@ pub async fn update_starter(
     json_patch::merge(&mut merged, &serde_json::Value::Object(body.into_inner().0));
     let f: StarterFields = crate::extract::parse_json(merged.to_string().as_bytes())?;
     let q = question(&f.question)?;
+    if_match.check(&etag(current.version))?;
     let s = state
         .db
         .update_starter(current.id, current.version, f.category.into(), &q, f.active)
@@ -336,7 +336,6 @@ pub async fn update_template(
     signed_in_person_or_hr(&actor)?;
     let current = state.db.get_template(id.into_inner()).await?;
     hr_only(&actor)?;
-    if_match.check(&etag(current.version))?;
     let mut merged = serde_json::to_value(TemplateFields {
         name: current.name.clone(),
         items: TemplateOut::from(current.clone()).items,
@@ -358,6 +357,7 @@ pub async fn update_template(
             .map_err(|e| ApiError::validation(&format!("items[{i}].title"), e.to_string()))?;
         items.push((AgendaCategory::from(item.category), t.into_string()));
     }
+    if_match.check(&etag(current.version))?;
     let t = state
         .db
         .update_template(current.id, current.version, name.as_str(), &items)

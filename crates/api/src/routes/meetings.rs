@@ -1055,7 +1055,6 @@ pub async fn update_series(
         return Err(ApiError::NotFound);
     }
     policy::run_meeting(&actor, pair)?;
-    if_match.check(&etag(series.version))?;
     let mut merged = serde_json::to_value(SeriesFields {
         paused: series.paused,
         end_date: series.cadence.end_date,
@@ -1071,6 +1070,7 @@ pub async fn update_series(
             "must not be before start_date",
         ));
     }
+    if_match.check(&etag(series.version))?;
     let updated = state
         .db
         .change_series(&series, series.version, f.paused, f.end_date)

@@ -447,7 +447,6 @@ pub async fn update(
         return Err(ApiError::validation(unknown, "unknown field"));
     }
     let current = state.db.get_person(id).await?;
-    if_match.check(&etag(current.version))?;
     let before = serde_json::to_value(PersonIn::from_fields(current.fields()))
         .map_err(ApiError::internal)?;
     let mut merged = before.clone();
@@ -468,6 +467,7 @@ pub async fn update(
     policy::edit_person(&actor, id, &changed)?;
     let fields: PersonIn = crate::extract::parse_json(merged.to_string().as_bytes())?;
     let draft = PersonDraft::parse(&fields.fields(), Some(id))?;
+    if_match.check(&etag(current.version))?;
     if changed.is_empty() {
         return Ok(person_response(
             actix_web::http::StatusCode::OK,
