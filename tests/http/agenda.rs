@@ -246,10 +246,42 @@ async fn privacy_matrix_over_every_content_endpoint() {
         .await
         .expect(200);
     assert_eq!(notes.body["private"]["body"], "my secret note");
-    // Meeting metadata stays visible to HR.
-    app.get(&format!("/api/v1/meetings/{m}"), &app.admin_token)
+    // Meeting metadata stays visible to HR, without content.
+    let hr_view = app
+        .get(&format!("/api/v1/meetings/{m}"), &app.admin_token)
         .await
         .expect(200);
+    assert!(hr_view.body["content"].is_null());
+    assert!(!hr_view.text.contains("Promotion") && !hr_view.text.contains("shared note"));
+    // Each participant reads the whole meeting in one request, private parts their own only.
+    let report_view = app
+        .get(&format!("/api/v1/meetings/{m}"), &o.report_token)
+        .await
+        .expect(200);
+    assert_eq!(
+        report_view.body["content"]["agenda_items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        report_view.body["content"]["notes"]["private"]["body"],
+        "my secret note"
+    );
+    let manager_view = app
+        .get(&format!("/api/v1/meetings/{m}"), &o.manager_token)
+        .await
+        .expect(200);
+    assert_eq!(
+        manager_view.body["content"]["agenda_items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(manager_view.body["content"]["notes"]["private"].is_null());
+    assert!(!manager_view.text.contains("leaving") && !manager_view.text.contains("secret"));
 }
 
 #[tokio::test]

@@ -731,9 +731,30 @@ async fn visible_meeting(state: &AppState, actor: &Actor, id: Uuid) -> ApiResult
     Ok(meeting)
 }
 
-/// Read a meeting. Participants, HR admins and `meetings:read` tokens; 404 for anyone else.
+/// What a participant sees of a meeting besides its metadata: everything to run it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingContent {
+    /// The agenda in order: shared items and your private ones.
+    pub agenda_items: Vec<super::agenda::ItemOut>,
+    pub notes: super::agenda::NotesOut,
+    /// Agreed in this meeting, or still open from earlier meetings of the series.
+    pub action_items: Vec<super::action_items::ActionOut>,
+}
+
+/// A meeting, with its content for participants.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingDetail {
+    #[serde(flatten)]
+    pub meeting: MeetingOut,
+    /// Present for the two participants only; `null` for HR admins and API tokens, who see
+    /// metadata.
+    pub content: Option<MeetingContent>,
+}
+
+/// Read a meeting: metadata for participants, HR admins and `meetings:read` tokens (404 for
+/// anyone else), and for the participants its agenda, notes and action items in one response.
 #[utoipa::path(tag = "meetings", operation_id = "read_meeting", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The meeting.", body = MeetingOut, headers(("ETag" = String)))))]
+    responses((status = 200, description = "The meeting.", body = MeetingDetail, headers(("ETag" = String)))))]
 #[get("/meetings/{id}")]
 pub async fn read_meeting(
     state: web::Data<AppState>,
@@ -741,7 +762,36 @@ pub async fn read_meeting(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let meeting = visible_meeting(&state, &actor, id.into_inner()).await?;
-    Ok(meeting_response(StatusCode::OK, meeting))
+    let content = match policy::meeting_content(&actor, meeting.participants()) {
+        policy::ContentAccess::Participant(me) => {
+            let agenda = state
+                .db
+                .list_agenda(meeting.id, me, meeting.report_id)
+                .await?;
+            let shared = state
+                .db
+                .note(meeting.id, oneonone_persistence::agenda::SHARED_NOTE)
+                .await?;
+            let private = state.db.note(meeting.id, &me.to_string()).await?;
+            let actions = state.db.meeting_action_items(&meeting).await?;
+            Some(MeetingContent {
+                agenda_items: agenda.into_iter().map(Into::into).collect(),
+                notes: super::agenda::NotesOut {
+                    shared: shared.map(Into::into),
+                    private: private.map(Into::into),
+                },
+                action_items: actions.into_iter().map(Into::into).collect(),
+            })
+        }
+        _ => None,
+    };
+    let tag = etag(meeting.version);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .json(MeetingDetail {
+            meeting: meeting.into(),
+            content,
+        }))
 }
 
 /// A reschedule.
