@@ -1,48 +1,71 @@
 #!/usr/bin/env bash
 # `make bench`: a release server on SQLite and on PostgreSQL, loaded from a second process on
-# 127.0.0.1 by crates/bench. Figures are only comparable within one run: read the ratios.
+# 127.0.0.1 by crates/bench. Two plans per database:
+#   people   — /healthz, GET /people/{id}, GET /people?limit=50, POST /people (HR admin);
+#   meetings — /healthz and the 1:1 endpoints, as a manager of a seeded organisation of
+#              BENCH_PEOPLE people with BENCH_MONTHS months of history (≥ 50,000 meetings).
+# Figures are only comparable within one run: read the ratios to /healthz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECONDS_PER_ENDPOINT="${BENCH_SECONDS:-10}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
+PEOPLE="${BENCH_PEOPLE:-1000}"
+MONTHS="${BENCH_MONTHS:-12}"
 PG_URL="${ONEONONE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 ADMIN_EMAIL=bench-admin@example.com
 ADMIN_PASSWORD=bench-admin-password
+MANAGER_EMAIL=person1@synthetic.example.com
+MANAGER_PASSWORD=oneonone-demo-2026
 
 cargo build --release --quiet -p oneonone-api -p oneonone-bench
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
+# bench_against LABEL DATABASE_URL PLAN EMAIL PASSWORD
 bench_against() {
-  local label=$1 url=$2 port pid rc=0
+  local label=$1 url=$2 plan=$3 email=$4 password=$5 port pid rc=0
   port=$(free_port)
   ONEONONE_DATABASE_URL="$url" ONEONONE_BIND="127.0.0.1:$port" ONEONONE_LOG=warn \
   ONEONONE_BOOTSTRAP_ADMIN_EMAIL="$ADMIN_EMAIL" ONEONONE_BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
-    target/release/oneonone serve >"target/bench-$label.log" 2>&1 &
+    target/release/oneonone serve >"target/bench-$label-$plan.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do
     curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
     sleep 0.2
   done
-  echo "== $label: $CONNECTIONS connections, ${SECONDS_PER_ENDPOINT}s per endpoint"
-  target/release/oneonone-bench "http://127.0.0.1:$port" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" \
-    "$SECONDS_PER_ENDPOINT" "$CONNECTIONS" || rc=$?
+  echo "== $label, $plan: $CONNECTIONS connections, ${SECONDS_PER_ENDPOINT}s per endpoint"
+  target/release/oneonone-bench "http://127.0.0.1:$port" "$email" "$password" \
+    "$SECONDS_PER_ENDPOINT" "$CONNECTIONS" "$plan" || rc=$?
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   return $rc
 }
 
+seed_org() {
+  echo "== seeding $PEOPLE people with $MONTHS months of 1:1 history"
+  ONEONONE_DATABASE_URL="$1" ONEONONE_LOG=warn target/release/oneonone seed --people "$PEOPLE" --months "$MONTHS"
+}
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-bench_against sqlite "sqlite://$tmp/bench.db"
+bench_against sqlite "sqlite://$tmp/people.db" people "$ADMIN_EMAIL" "$ADMIN_PASSWORD"
+seed_org "sqlite://$tmp/org.db"
+bench_against sqlite "sqlite://$tmp/org.db" meetings "$MANAGER_EMAIL" "$MANAGER_PASSWORD"
 
 if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
-  db="oneonone_bench_$$"
-  psql "$PG_URL" -qc "CREATE DATABASE $db" >/dev/null
   rc=0
-  bench_against postgres "${PG_URL%/*}/$db" || rc=$?
-  psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
+  for plan in people meetings; do
+    db="oneonone_bench_${plan}_$$"
+    psql "$PG_URL" -qc "CREATE DATABASE $db" >/dev/null
+    if [ "$plan" = meetings ]; then
+      seed_org "${PG_URL%/*}/$db" || rc=$?
+      bench_against postgres "${PG_URL%/*}/$db" meetings "$MANAGER_EMAIL" "$MANAGER_PASSWORD" || rc=$?
+    else
+      bench_against postgres "${PG_URL%/*}/$db" people "$ADMIN_EMAIL" "$ADMIN_PASSWORD" || rc=$?
+    fi
+    psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
+  done
   exit $rc
 else
   echo "PostgreSQL is not reachable at 127.0.0.1:5432: skipped"

@@ -601,3 +601,48 @@ async fn pausing_removes_empty_upcoming_meetings_and_resuming_refills() {
     .await
     .expect_problem(403, "forbidden");
 }
+
+#[tokio::test]
+async fn the_demo_organisation_has_months_of_history_and_seeding_twice_changes_nothing() {
+    let app = spawn_app().await;
+    oneonone_api::seed::demo(&app.db).await.expect("demo");
+    let first = oneonone_api::seed::history(&app.db, 3, "Europe/Berlin", None)
+        .await
+        .expect("history");
+    assert!(first.series >= 15 && first.past_meetings > 100, "{first:?}");
+    let again = oneonone_api::seed::history(&app.db, 3, "Europe/Berlin", None)
+        .await
+        .expect("history");
+    assert_eq!((again.series, again.past_meetings), (0, 0));
+    let grace = app
+        .login(
+            "grace.hopper@example.com",
+            oneonone_api::seed::DEMO_PASSWORD,
+        )
+        .await
+        .expect(200);
+    let token = grace.body["access_token"].as_str().unwrap();
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let past = app
+        .get(
+            &format!("/api/v1/meetings?participant=me&to={now}&status=completed&limit=200"),
+            token,
+        )
+        .await
+        .expect(200);
+    let held = past.body["data"].as_array().unwrap();
+    assert!(!held.is_empty());
+    let upcoming = app
+        .get(
+            &format!("/api/v1/meetings?participant=me&from={now}&limit=200"),
+            token,
+        )
+        .await
+        .expect(200);
+    assert!(upcoming.body["data"].as_array().unwrap().len() >= 8);
+    // Grace sees only her own 1:1s (as manager and as report).
+    let me = grace.body["person_id"].as_str().unwrap();
+    for m in upcoming.body["data"].as_array().unwrap() {
+        assert!(m["manager_id"] == me || m["report_id"] == me);
+    }
+}

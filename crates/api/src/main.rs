@@ -30,11 +30,17 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
-    /// Load data.
+    /// Load data (idempotent).
     Seed {
-        /// A small demo organisation with sign-in credentials (idempotent).
+        /// A small demo organisation with sign-in credentials and months of 1:1 history.
         #[arg(long)]
         demo: bool,
+        /// A synthetic organisation of this many people, for benchmarks.
+        #[arg(long)]
+        people: Option<usize>,
+        /// Months of 1:1 history to generate (default 4 for --demo, 12 for --people).
+        #[arg(long)]
+        months: Option<u32>,
     },
 }
 
@@ -53,17 +59,48 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
-        Command::Seed { demo } => {
+        Command::Seed {
+            demo,
+            people,
+            months,
+        } => {
             telemetry::init(&settings);
-            anyhow::ensure!(demo, "say what to seed: --demo");
-            let db = open_database(&settings, Duration::from_secs(30)).await?;
-            seed::demo(&db).await?;
-            println!(
-                "Demo organisation ready. Sign in with password `{}` as:",
-                seed::DEMO_PASSWORD
+            anyhow::ensure!(
+                demo || people.is_some(),
+                "say what to seed: --demo, or --people N [--months M]"
             );
-            for (email, role) in seed::DEMO_LOGINS {
-                println!("  {email:<28} ({role})");
+            let db = open_database(&settings, Duration::from_secs(30)).await?;
+            db.seed_library().await?;
+            if demo {
+                seed::demo(&db).await?;
+                let stats = seed::history(&db, months.unwrap_or(4), "Europe/Berlin", None).await?;
+                println!(
+                    "Demo organisation ready ({} new series, {} past meetings). Sign in with password `{}` as:",
+                    stats.series,
+                    stats.past_meetings,
+                    seed::DEMO_PASSWORD
+                );
+                for (email, role) in seed::DEMO_LOGINS {
+                    println!("  {email:<28} ({role})");
+                }
+            }
+            if let Some(n) = people {
+                anyhow::ensure!((2..=200_000).contains(&n), "--people must be 2 to 200000");
+                let bar = indicatif::ProgressBar::new(0).with_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{msg} {bar:40} {pos}/{len} pairs ({eta})",
+                    )?,
+                );
+                bar.set_message("1:1 history");
+                let (login, stats) = seed::synthetic(&db, n, months.unwrap_or(12), &bar).await?;
+                bar.finish();
+                println!(
+                    "Synthetic organisation of {n} people ready ({} new series, {} past meetings). \
+                     A manager to sign in as: {login} / {}",
+                    stats.series,
+                    stats.past_meetings,
+                    seed::DEMO_PASSWORD
+                );
             }
             Ok(())
         }

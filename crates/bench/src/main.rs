@@ -1,4 +1,4 @@
-//! `oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS]`: load a running server from
+//! `oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings]`: load a running server from
 //! this second process and print requests/s, p50 and p99 per endpoint, each endpoint's
 //! throughput also as a ratio to `/healthz` measured in the same run.
 
@@ -22,6 +22,7 @@ struct Outcome {
 enum Kind {
     Get,
     CreatePerson,
+    AddAgendaItem,
 }
 
 async fn run(
@@ -54,6 +55,13 @@ async fn run(
                             "email": format!("bench-{run_id}-{n}@example.com"),
                             "display_name": format!("Bench Person {n}"),
                             "department": "Benchmarks"
+                        }))
+                    }
+                    Kind::AddAgendaItem => {
+                        let n = counter.fetch_add(1, Ordering::Relaxed);
+                        client.post(&url).json(&json!({
+                            "title": format!("Talking point {n}"),
+                            "category": "goals"
                         }))
                     }
                 };
@@ -104,15 +112,126 @@ async fn run(
     })
 }
 
+type Plan = Vec<(&'static str, String, Kind)>;
+
+/// People endpoints, on 1,000 imported people.
+async fn people_plan(client: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<Plan> {
+    // An organisation to read from: 1,000 people in a 10-wide tree, by the import endpoint.
+    let rows: Vec<Value> = (0..1000)
+        .map(|i| {
+            let manager = if i == 0 {
+                Value::Null
+            } else {
+                json!(format!("B{}", (i - 1) / 10))
+            };
+            json!({"external_id": format!("B{i}"), "email": format!("b{i}@example.com"),
+                   "display_name": format!("Person {i}"), "title": "Engineer",
+                   "department": "Engineering", "manager_external_id": manager})
+        })
+        .collect();
+    let imported: Value = client
+        .post(format!("{base}/api/v1/people/import"))
+        .bearer_auth(token)
+        .json(&json!({ "rows": rows }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let one = imported["rows"][500]["id"]
+        .as_str()
+        .context("import gave no ids")?
+        .to_owned();
+
+    Ok(vec![
+        (
+            "GET /people/{id}",
+            format!("{base}/api/v1/people/{one}"),
+            Kind::Get,
+        ),
+        (
+            "GET /people?limit=50",
+            format!("{base}/api/v1/people?limit=50"),
+            Kind::Get,
+        ),
+        (
+            "POST /people",
+            format!("{base}/api/v1/people"),
+            Kind::CreatePerson,
+        ),
+    ])
+}
+
+/// 1:1 endpoints, as a manager of a seeded organisation (`oneonone seed --people N --months M`).
+async fn meetings_plan(client: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<Plan> {
+    let me: Value = client
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let me = me["id"].as_str().context("no id")?.to_owned();
+    let upcoming: Value = client
+        .get(format!(
+            "{base}/api/v1/meetings?participant=me&status=scheduled&limit=1"
+        ))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let meeting = upcoming["data"][0]["id"]
+        .as_str()
+        .context("the manager has no scheduled meeting: seed with --people first")?
+        .to_owned();
+    for i in 0..20 {
+        client
+            .post(format!("{base}/api/v1/meetings/{meeting}/action-items"))
+            .bearer_auth(token)
+            .json(&json!({"title": format!("Follow-up {i}"), "assignee_id": me}))
+            .send()
+            .await?
+            .error_for_status()?;
+    }
+    Ok(vec![
+        (
+            "GET /meetings/{id}",
+            format!("{base}/api/v1/meetings/{meeting}"),
+            Kind::Get,
+        ),
+        (
+            "POST agenda-items",
+            format!("{base}/api/v1/meetings/{meeting}/agenda-items"),
+            Kind::AddAgendaItem,
+        ),
+        (
+            "GET /meetings?me",
+            format!("{base}/api/v1/meetings?participant=me&limit=50"),
+            Kind::Get,
+        ),
+        (
+            "GET /action-items?me",
+            format!("{base}/api/v1/action-items?assignee=me&status=open&limit=50"),
+            Kind::Get,
+        ),
+    ])
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
-        bail!("usage: oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS]");
+        bail!(
+            "usage: oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings]"
+        );
     }
     let base = args[1].trim_end_matches('/').to_owned();
     let seconds: u64 = args.get(4).map(|s| s.parse()).transpose()?.unwrap_or(10);
     let connections: usize = args.get(5).map(|s| s.parse()).transpose()?.unwrap_or(32);
+    let mode = args.get(6).map(String::as_str).unwrap_or("people");
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(connections)
         .build()?;
@@ -129,57 +248,36 @@ async fn main() -> anyhow::Result<()> {
         .context("no access_token")?
         .to_owned();
 
-    // An organisation to read from: 1,000 people in a 10-wide tree, by the import endpoint.
-    let rows: Vec<Value> = (0..1000)
-        .map(|i| {
-            let manager = if i == 0 {
-                Value::Null
-            } else {
-                json!(format!("B{}", (i - 1) / 10))
-            };
-            json!({"external_id": format!("B{i}"), "email": format!("b{i}@example.com"),
-                   "display_name": format!("Person {i}"), "title": "Engineer",
-                   "department": "Engineering", "manager_external_id": manager})
-        })
-        .collect();
-    let imported: Value = client
-        .post(format!("{base}/api/v1/people/import"))
-        .bearer_auth(&token)
-        .json(&json!({ "rows": rows }))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let one = imported["rows"][500]["id"]
-        .as_str()
-        .context("import gave no ids")?
-        .to_owned();
-
-    let plan: Vec<(&str, String, Option<&str>, Kind)> = vec![
-        ("GET /healthz", format!("{base}/healthz"), None, Kind::Get),
-        (
-            "GET /people/{id}",
-            format!("{base}/api/v1/people/{one}"),
-            Some(&token),
-            Kind::Get,
-        ),
-        (
-            "GET /people?limit=50",
-            format!("{base}/api/v1/people?limit=50"),
-            Some(&token),
-            Kind::Get,
-        ),
-        (
-            "POST /people",
-            format!("{base}/api/v1/people"),
-            Some(&token),
-            Kind::CreatePerson,
-        ),
-    ];
+    let plan = match mode {
+        "meetings" => meetings_plan(&client, &base, &token).await?,
+        _ => people_plan(&client, &base, &token).await?,
+    };
     let mut outcomes = Vec::new();
-    for (name, url, token, kind) in plan {
-        outcomes.push(run(&client, name, &url, token, kind, seconds, connections).await?);
+    outcomes.push(
+        run(
+            &client,
+            "GET /healthz",
+            &format!("{base}/healthz"),
+            None,
+            Kind::Get,
+            seconds,
+            connections,
+        )
+        .await?,
+    );
+    for (name, url, kind) in plan {
+        outcomes.push(
+            run(
+                &client,
+                name,
+                &url,
+                Some(&token),
+                kind,
+                seconds,
+                connections,
+            )
+            .await?,
+        );
     }
     let health = outcomes.first().map(|o| o.rps).unwrap_or(1.0);
     println!(

@@ -412,13 +412,17 @@ impl Database {
         })
     }
 
-    /// A page of meetings ordered by start time, then id.
+    /// A page of meetings ordered by start time, then id. A participant filter reads the two
+    /// indexes (as manager, as report) and merges them, instead of scanning every meeting for an
+    /// `OR`.
     pub async fn list_meetings(&self, f: &MeetingFilter) -> StoreResult<Vec<Meeting>> {
-        with_pool!(self, pool => {
-            let mut qb = QueryBuilder::new(format!("SELECT {MEETING_COLUMNS} FROM meetings WHERE 1 = 1"));
-            if let Some(p) = f.participant {
-                qb.push(" AND (manager_id = ").push_bind(p).push(" OR report_id = ").push_bind(p).push(")");
-            }
+        fn conditions<'a, DB: sqlx::Database>(qb: &mut QueryBuilder<'a, DB>, f: &'a MeetingFilter)
+        where
+            Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+            DateTime<Utc>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+            &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+            i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+        {
             if let Some(s) = f.series_id {
                 qb.push(" AND series_id = ").push_bind(s);
             }
@@ -432,11 +436,34 @@ impl Database {
                 qb.push(" AND starts_at < ").push_bind(to);
             }
             if let Some((at, id)) = f.after {
-                qb.push(" AND (starts_at > ").push_bind(at)
-                    .push(" OR (starts_at = ").push_bind(at)
-                    .push(" AND id > ").push_bind(id).push("))");
+                qb.push(" AND (starts_at > ")
+                    .push_bind(at)
+                    .push(" OR (starts_at = ")
+                    .push_bind(at)
+                    .push(" AND id > ")
+                    .push_bind(id)
+                    .push("))");
             }
             qb.push(" ORDER BY starts_at, id LIMIT ").push_bind(f.limit);
+        }
+        with_pool!(self, pool => {
+            let mut qb = QueryBuilder::new("");
+            match f.participant {
+                Some(p) => {
+                    qb.push(format!("SELECT * FROM (SELECT * FROM (SELECT {MEETING_COLUMNS} FROM meetings WHERE manager_id = "));
+                    qb.push_bind(p);
+                    conditions(&mut qb, f);
+                    qb.push(format!(") AS as_manager UNION ALL SELECT * FROM (SELECT {MEETING_COLUMNS} FROM meetings WHERE report_id = "));
+                    qb.push_bind(p);
+                    qb.push(" AND manager_id <> ").push_bind(p);
+                    conditions(&mut qb, f);
+                    qb.push(") AS as_report) AS mine ORDER BY starts_at, id LIMIT ").push_bind(f.limit);
+                }
+                None => {
+                    qb.push(format!("SELECT {MEETING_COLUMNS} FROM meetings WHERE 1 = 1"));
+                    conditions(&mut qb, f);
+                }
+            }
             let rows: Vec<MeetingRow> = qb.build_query_as().fetch_all(pool).await?;
             rows.into_iter().map(MeetingRow::into_meeting).collect()
         })
@@ -636,5 +663,85 @@ impl Database {
             StoreResult::Ok(())
         })?;
         self.get_series(series.id).await
+    }
+}
+
+/// One past meeting of a series, for seeding history.
+#[derive(Debug, Clone)]
+pub struct PastMeeting {
+    pub occurrence: oneonone_domain::cadence::Occurrence,
+    pub status: MeetingStatus,
+    /// Talking points discussed in it: (author, category, title).
+    pub agenda: Vec<(Uuid, oneonone_domain::agenda::AgendaCategory, String)>,
+    /// "Was this useful?" from each participant, and the report's "I know what is expected".
+    pub ratings: Option<(i32, i32, i32)>,
+}
+
+impl Database {
+    /// Write the past meetings of a series in one transaction (seeding and benchmarks only).
+    pub async fn insert_history(
+        &self,
+        series: &MeetingSeries,
+        past: &[PastMeeting],
+    ) -> StoreResult<()> {
+        with_write_tx!(self, tx => {
+            for p in past {
+                let id = Uuid::now_v7();
+                let held = (p.status == MeetingStatus::Completed).then_some(p.occurrence.starts_at);
+                sqlx::query(
+                    "INSERT INTO meetings (id, series_id, occurrence_date, kind, manager_id, \
+                     report_id, starts_at, ends_at, status, held_at, version, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11) \
+                     ON CONFLICT (series_id, occurrence_date) DO NOTHING",
+                )
+                .bind(id)
+                .bind(series.id)
+                .bind(p.occurrence.local_date)
+                .bind(series.kind.as_str())
+                .bind(series.manager_id)
+                .bind(series.report_id)
+                .bind(p.occurrence.starts_at)
+                .bind(p.occurrence.ends_at)
+                .bind(p.status.as_str())
+                .bind(held)
+                .bind(p.occurrence.starts_at)
+                .execute(&mut **tx)
+                .await?;
+                for (author, category, title) in &p.agenda {
+                    sqlx::query(
+                        "INSERT INTO agenda_items (id, meeting_id, author_id, title, category, private, \
+                         checked, checked_at, first_added_at, times_carried, version, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 1, $9, $9)",
+                    )
+                    .bind(Uuid::now_v7())
+                    .bind(id)
+                    .bind(*author)
+                    .bind(title)
+                    .bind(category.as_str())
+                    .bind(false)
+                    .bind(held.is_some())
+                    .bind(held)
+                    .bind(p.occurrence.starts_at)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                if let (Some((m, r, e)), Some(at)) = (p.ratings, held) {
+                    for (person, useful, clear) in [(series.manager_id, m, None), (series.report_id, r, Some(e))] {
+                        sqlx::query(
+                            "INSERT INTO meeting_ratings (meeting_id, person_id, useful, expectations_clear, \
+                             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+                        )
+                        .bind(id)
+                        .bind(person)
+                        .bind(useful)
+                        .bind(clear)
+                        .bind(at)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                }
+            }
+            StoreResult::Ok(())
+        })
     }
 }
