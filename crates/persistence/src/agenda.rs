@@ -230,18 +230,39 @@ impl Database {
         })
     }
 
-    /// The note of `owner_key` (the shared note, or a participant's private one).
-    pub async fn note(&self, meeting_id: Uuid, owner_key: &str) -> StoreResult<Option<Note>> {
-        with_pool!(self, pool => {
-            Ok(sqlx::query_as(
-                "SELECT body, updated_by, version, updated_at FROM meeting_notes \
-                 WHERE meeting_id = $1 AND owner_key = $2",
+    /// The shared note and `viewer`'s private note of a meeting, in one query.
+    pub async fn notes_for(
+        &self,
+        meeting_id: Uuid,
+        viewer: Uuid,
+    ) -> StoreResult<(Option<Note>, Option<Note>)> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            owner_key: String,
+            #[sqlx(flatten)]
+            note: Note,
+        }
+        let mine = viewer.to_string();
+        let rows: Vec<Row> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT owner_key, body, updated_by, version, updated_at FROM meeting_notes \
+                 WHERE meeting_id = $1 AND owner_key IN ($2, $3)",
             )
             .bind(meeting_id)
-            .bind(owner_key)
-            .fetch_optional(pool)
-            .await?)
-        })
+            .bind(SHARED_NOTE)
+            .bind(&mine)
+            .fetch_all(pool)
+            .await?
+        });
+        let (mut shared, mut private) = (None, None);
+        for row in rows {
+            if row.owner_key == SHARED_NOTE {
+                shared = Some(row.note);
+            } else if row.owner_key == mine {
+                private = Some(row.note);
+            }
+        }
+        Ok((shared, private))
     }
 
     /// Write a note. With `expected_version`, refuse ([`StoreError::Stale`]) when it changed.

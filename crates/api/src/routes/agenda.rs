@@ -516,8 +516,7 @@ pub async fn notes(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let (meeting, viewer) = as_participant(&state, &actor, id.into_inner()).await?;
-    let shared = state.db.note(meeting.id, SHARED_NOTE).await?;
-    let private = state.db.note(meeting.id, &viewer.to_string()).await?;
+    let (shared, private) = state.db.notes_for(meeting.id, viewer).await?;
     Ok(HttpResponse::Ok().json(NotesOut {
         shared: shared.map(NoteOut::from),
         private: private.map(NoteOut::from),

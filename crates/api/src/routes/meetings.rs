@@ -768,11 +768,7 @@ pub async fn read_meeting(
                 .db
                 .list_agenda(meeting.id, me, meeting.report_id)
                 .await?;
-            let shared = state
-                .db
-                .note(meeting.id, oneonone_persistence::agenda::SHARED_NOTE)
-                .await?;
-            let private = state.db.note(meeting.id, &me.to_string()).await?;
+            let (shared, private) = state.db.notes_for(meeting.id, me).await?;
             let actions = state.db.meeting_action_items(&meeting).await?;
             Some(MeetingContent {
                 agenda_items: agenda.into_iter().map(Into::into).collect(),
