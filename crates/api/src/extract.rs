@@ -224,6 +224,19 @@ impl Validate for MergePatch {
     }
 }
 
+impl MergePatch {
+    /// Apply this patch onto `current` (RFC 7396) and parse the result back, with the same
+    /// validation and problems as a request body.
+    pub fn apply<T: serde::Serialize + DeserializeOwned + Validate>(
+        self,
+        current: &T,
+    ) -> Result<T, ApiError> {
+        let mut merged = serde_json::to_value(current).map_err(ApiError::internal)?;
+        json_patch::merge(&mut merged, &serde_json::Value::Object(self.0));
+        parse_json(merged.to_string().as_bytes())
+    }
+}
+
 /// The `If-Match` precondition of a request, if it sent one.
 #[derive(Debug, Clone)]
 pub struct IfMatch(pub Option<String>);

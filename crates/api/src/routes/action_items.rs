@@ -336,15 +336,12 @@ pub async fn update(
     if let Some(unknown) = patch.keys().find(|k| !FIELDS.contains(&k.as_str())) {
         return Err(ApiError::validation(unknown, "unknown field"));
     }
-    let mut merged = serde_json::to_value(ActionFields {
+    let fields: ActionFields = MergePatch(patch).apply(&ActionFields {
         title: current.title.clone(),
         due_date: current.due_date,
         status: current.status.into(),
         assignee_id: current.assignee_id,
-    })
-    .map_err(ApiError::internal)?;
-    json_patch::merge(&mut merged, &serde_json::Value::Object(patch));
-    let fields: ActionFields = crate::extract::parse_json(merged.to_string().as_bytes())?;
+    })?;
     if !current.participants().contains(&fields.assignee_id) {
         return Err(ApiError::validation(
             "assignee_id",

@@ -178,14 +178,11 @@ pub async fn update_starter(
     signed_in_person_or_hr(&actor)?;
     let current = state.db.get_starter(id.into_inner()).await?;
     hr_only(&actor)?;
-    let mut merged = serde_json::to_value(StarterFields {
+    let f: StarterFields = body.into_inner().apply(&StarterFields {
         category: current.category.into(),
         question: current.question.clone(),
         active: current.active,
-    })
-    .map_err(ApiError::internal)?;
-    json_patch::merge(&mut merged, &serde_json::Value::Object(body.into_inner().0));
-    let f: StarterFields = crate::extract::parse_json(merged.to_string().as_bytes())?;
+    })?;
     let q = question(&f.question)?;
     if_match.check(&etag(current.version))?;
     let s = state
@@ -336,13 +333,10 @@ pub async fn update_template(
     signed_in_person_or_hr(&actor)?;
     let current = state.db.get_template(id.into_inner()).await?;
     hr_only(&actor)?;
-    let mut merged = serde_json::to_value(TemplateFields {
+    let f: TemplateFields = body.into_inner().apply(&TemplateFields {
         name: current.name.clone(),
         items: TemplateOut::from(current.clone()).items,
-    })
-    .map_err(ApiError::internal)?;
-    json_patch::merge(&mut merged, &serde_json::Value::Object(body.into_inner().0));
-    let f: TemplateFields = crate::extract::parse_json(merged.to_string().as_bytes())?;
+    })?;
     let name =
         Text::parse_line(&f.name, 100).map_err(|e| ApiError::validation("name", e.to_string()))?;
     if f.items.is_empty() || f.items.len() > 30 {

@@ -1101,13 +1101,10 @@ pub async fn update_series(
         return Err(ApiError::NotFound);
     }
     policy::run_meeting(&actor, pair)?;
-    let mut merged = serde_json::to_value(SeriesFields {
+    let f: SeriesFields = body.into_inner().apply(&SeriesFields {
         paused: series.paused,
         end_date: series.cadence.end_date,
-    })
-    .map_err(ApiError::internal)?;
-    json_patch::merge(&mut merged, &serde_json::Value::Object(body.into_inner().0));
-    let f: SeriesFields = crate::extract::parse_json(merged.to_string().as_bytes())?;
+    })?;
     if f.end_date
         .is_some_and(|end| end < series.cadence.start_date)
     {
