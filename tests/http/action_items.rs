@@ -7,23 +7,13 @@ use serde_json::json;
 #[tokio::test]
 async fn action_items_stay_open_across_meetings_until_done() {
     let app = spawn_app().await;
-    let (manager, manager_token) = app
-        .person_with_login("m@example.com", "Manager", None)
-        .await;
-    let (report, report_token) = app
-        .person_with_login("r@example.com", "Report", Some(manager))
-        .await;
-    let series = app
-        .post(
-            "/api/v1/meeting-series",
-            &manager_token,
-            &json!({"manager_id": manager, "report_id": report, "local_time": "11:00",
-                    "time_zone": "Asia/Tokyo", "start_date": "2030-06-03"}),
-        )
-        .await
-        .expect(201)
-        .id();
-    let m = app.series_meetings(&manager_token, series).await;
+    let OneOnOne {
+        manager_token,
+        report,
+        report_token,
+        meetings: m,
+        ..
+    } = app.one_on_one().await;
 
     let item = app
         .post(

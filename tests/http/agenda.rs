@@ -3,63 +3,6 @@
 use oneonone_tests::*;
 use reqwest::Method;
 use serde_json::json;
-use uuid::Uuid;
-
-struct OneOnOne {
-    manager: Uuid,
-    manager_token: String,
-    report: Uuid,
-    report_token: String,
-    skip_level_token: String,
-    series: Uuid,
-    meetings: Vec<String>,
-}
-
-/// A manager (who has a manager), a report, and a weekly series between them.
-async fn one_on_one(app: &TestApp) -> OneOnOne {
-    let (boss, skip_level_token) = app
-        .person_with_login("boss@example.com", "Boss", None)
-        .await;
-    let (manager, manager_token) = app
-        .person_with_login("m@example.com", "Manager", Some(boss))
-        .await;
-    let (report, report_token) = app
-        .person_with_login("r@example.com", "Report", Some(manager))
-        .await;
-    let series = app
-        .post(
-            "/api/v1/meeting-series",
-            &manager_token,
-            &json!({"manager_id": manager, "report_id": report,
-                    "cadence": {"frequency": "weekly", "weekday": "wednesday"},
-                    "local_time": "09:30", "time_zone": "America/New_York", "start_date": "2030-01-02"}),
-        )
-        .await
-        .expect(201)
-        .id();
-    let list = app
-        .get(
-            &format!("/api/v1/meetings?series_id={series}"),
-            &manager_token,
-        )
-        .await
-        .expect(200);
-    let meetings = list.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_str().unwrap().to_owned())
-        .collect();
-    OneOnOne {
-        manager,
-        manager_token,
-        report,
-        report_token,
-        skip_level_token,
-        series,
-        meetings,
-    }
-}
 
 async fn add(app: &TestApp, token: &str, meeting: &str, title: &str, private: bool) -> Reply {
     app.post(
@@ -71,19 +14,10 @@ async fn add(app: &TestApp, token: &str, meeting: &str, title: &str, private: bo
     .expect(201)
 }
 
-fn titles(reply: &Reply) -> Vec<String> {
-    reply.body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["title"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn the_employee_leads_and_private_items_stay_private() {
     let app = spawn_app().await;
-    let o = one_on_one(&app).await;
+    let o = app.one_on_one().await;
     let m = &o.meetings[0];
     add(&app, &o.manager_token, m, "Manager shared", false).await;
     add(&app, &o.report_token, m, "Report shared", false).await;
@@ -141,7 +75,7 @@ async fn the_employee_leads_and_private_items_stay_private() {
 #[tokio::test]
 async fn privacy_matrix_over_every_content_endpoint() {
     let app = spawn_app().await;
-    let o = one_on_one(&app).await;
+    let o = app.one_on_one().await;
     let m = &o.meetings[0];
     let private = add(&app, &o.report_token, m, "Thinking about leaving", true)
         .await
@@ -287,7 +221,7 @@ async fn privacy_matrix_over_every_content_endpoint() {
 #[tokio::test]
 async fn authors_edit_either_participant_checks_off_and_stale_edits_get_412() {
     let app = spawn_app().await;
-    let o = one_on_one(&app).await;
+    let o = app.one_on_one().await;
     let m = &o.meetings[0];
     let item = add(&app, &o.report_token, m, "Workload", false).await;
     let id = item.id();
@@ -361,7 +295,7 @@ async fn authors_edit_either_participant_checks_off_and_stale_edits_get_412() {
 #[tokio::test]
 async fn undiscussed_items_carry_over_across_complete_skip_and_reschedule() {
     let app = spawn_app().await;
-    let o = one_on_one(&app).await;
+    let o = app.one_on_one().await;
     let (m0, m1, m2, m3) = (
         &o.meetings[0],
         &o.meetings[1],
@@ -482,4 +416,85 @@ async fn undiscussed_items_carry_over_across_complete_skip_and_reschedule() {
         .expect(200);
     assert!(upcoming.body["data"].as_array().unwrap().len() >= 8);
     let _ = (o.manager, o.report);
+}
+
+#[tokio::test]
+async fn a_one_off_carries_its_open_points_to_the_pairs_next_meeting() {
+    let app = spawn_app().await;
+    let o = app.one_on_one().await;
+    let one_off = app
+        .post(
+            "/api/v1/meetings",
+            &o.manager_token,
+            &json!({"manager_id": o.manager, "report_id": o.report,
+                    "starts_at": "2029-12-20T15:00:00Z"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    add(
+        &app,
+        &o.report_token,
+        &one_off.to_string(),
+        "Relocation question",
+        false,
+    )
+    .await
+    .expect(201);
+    add(
+        &app,
+        &o.report_token,
+        &one_off.to_string(),
+        "Just for me",
+        true,
+    )
+    .await
+    .expect(201);
+    app.post(
+        &format!("/api/v1/meetings/{one_off}/complete"),
+        &o.manager_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    // The pair's next meeting is the first of their series.
+    let next = app.agenda(&o.report_token, &o.meetings[0]).await;
+    assert_eq!(titles(&next), ["Relocation question", "Just for me"]);
+    assert_eq!(next.body["data"][1]["private"], true);
+    // The private one is still the report's alone.
+    let managers_view = app.agenda(&o.manager_token, &o.meetings[0]).await;
+    assert!(!managers_view.text.contains("Just for me"));
+
+    // With no later meeting for the pair, open points stay where they were.
+    let (other, _) = app
+        .person_with_login("x@example.com", "Someone", Some(o.manager))
+        .await;
+    let lone = app
+        .post(
+            "/api/v1/meetings",
+            &o.manager_token,
+            &json!({"manager_id": o.manager, "report_id": other,
+                    "starts_at": "2029-12-21T15:00:00Z"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    add(&app, &o.manager_token, &lone.to_string(), "Welcome", false)
+        .await
+        .expect(201);
+    app.post(
+        &format!("/api/v1/meetings/{lone}/complete"),
+        &o.manager_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    let stayed = app
+        .get(
+            &format!("/api/v1/meetings/{lone}/agenda-items"),
+            &o.manager_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(stayed.body["data"][0]["title"], "Welcome");
 }

@@ -7,12 +7,12 @@ use serde_json::json;
 #[tokio::test]
 async fn a_seeded_library_suggestions_that_rotate_and_hr_curation() {
     let app = spawn_app().await;
-    let (manager, manager_token) = app
-        .person_with_login("m@example.com", "Manager", None)
-        .await;
-    let (report, report_token) = app
-        .person_with_login("r@example.com", "Report", Some(manager))
-        .await;
+    let OneOnOne {
+        manager_token,
+        report_token,
+        meetings: m,
+        ..
+    } = app.one_on_one().await;
     let library = app
         .get("/api/v1/conversation-starters", &report_token)
         .await
@@ -20,17 +20,6 @@ async fn a_seeded_library_suggestions_that_rotate_and_hr_curation() {
     let starters = library.body["data"].as_array().unwrap();
     assert!(starters.len() >= 40, "only {} starters", starters.len());
 
-    let series = app
-        .post(
-            "/api/v1/meeting-series",
-            &manager_token,
-            &json!({"manager_id": manager, "report_id": report, "local_time": "10:00",
-                    "time_zone": "UTC", "start_date": "2030-09-02"}),
-        )
-        .await
-        .expect(201)
-        .id();
-    let m = app.series_meetings(&manager_token, series).await;
     let suggested = app
         .get(
             &format!("/api/v1/meetings/{}/suggested-starters?limit=3", m[0]),
@@ -191,4 +180,137 @@ async fn templates_are_seeded_editable_and_applied() {
     )
     .await
     .expect_problem(422, "validation_failed");
+}
+
+#[tokio::test]
+async fn a_series_template_starts_every_meeting_without_piling_up() {
+    let app = spawn_app().await;
+    let templates = app
+        .get("/api/v1/agenda-templates", &app.admin_token)
+        .await
+        .expect(200);
+    let template = |kind: &str| {
+        templates.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["kind"] == kind)
+            .unwrap()
+            .clone()
+    };
+    let (weekly, career) = (template("weekly"), template("career"));
+    let weekly_titles: Vec<String> = weekly["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap().to_owned())
+        .collect();
+    let o = app
+        .one_on_one_with(json!({"agenda_template_id": weekly["id"]}))
+        .await;
+    let series = app
+        .get(
+            &format!("/api/v1/meeting-series/{}", o.series),
+            &o.report_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(series.body["agenda_template_id"], weekly["id"]);
+
+    // Every scheduled meeting starts with the template's points: shared, by the manager.
+    for m in &o.meetings {
+        let agenda = app.agenda(&o.report_token, m).await;
+        assert_eq!(titles(&agenda), weekly_titles, "meeting {m}");
+        let items = agenda.body["data"].as_array().unwrap();
+        assert!(items.iter().all(|i| i["private"] == false));
+        assert!(
+            items
+                .iter()
+                .all(|i| i["author_id"] == o.manager.to_string())
+        );
+    }
+
+    // Completing a meeting carries the report's own open point, not the template's (the next
+    // meeting has those already).
+    app.post(
+        &format!("/api/v1/meetings/{}/agenda-items", o.meetings[0]),
+        &o.report_token,
+        &json!({"title": "My promotion case", "category": "career"}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        &format!("/api/v1/meetings/{}/complete", o.meetings[0]),
+        &o.manager_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    let next = app.agenda(&o.report_token, &o.meetings[1]).await;
+    assert_eq!(
+        titles(&next).len(),
+        weekly_titles.len() + 1,
+        "{}",
+        next.text
+    );
+    assert_eq!(next.body["data"][0]["title"], "My promotion case");
+    assert_eq!(next.body["data"][0]["times_carried"], 1);
+    let held = app.agenda(&o.report_token, &o.meetings[0]).await;
+    assert_eq!(
+        titles(&held),
+        weekly_titles,
+        "template points stay where they were"
+    );
+
+    // A template that does not exist is refused, on create and on change, and changes nothing.
+    let nowhere = uuid::Uuid::now_v7();
+    app.post(
+        "/api/v1/meeting-series",
+        &o.manager_token,
+        &json!({"manager_id": o.manager, "report_id": o.report, "local_time": "10:00",
+                "time_zone": "UTC", "agenda_template_id": nowhere}),
+    )
+    .await
+    .expect_problem(422, "validation_failed");
+    app.patch(
+        &format!("/api/v1/meeting-series/{}", o.series),
+        &o.manager_token,
+        &json!({"agenda_template_id": nowhere}),
+    )
+    .await
+    .expect_problem(422, "validation_failed");
+    let unchanged = app
+        .get(
+            &format!("/api/v1/meeting-series/{}", o.series),
+            &o.manager_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(unchanged.body["agenda_template_id"], weekly["id"]);
+    assert_eq!(unchanged.body["updated_at"], series.body["updated_at"]);
+
+    // A new template reaches the meetings already scheduled; clearing it removes nothing.
+    let changed = app
+        .patch(
+            &format!("/api/v1/meeting-series/{}", o.series),
+            &o.manager_token,
+            &json!({"agenda_template_id": career["id"]}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(changed.body["agenda_template_id"], career["id"]);
+    let career_count = career["items"].as_array().unwrap().len();
+    let later = app.agenda(&o.manager_token, &o.meetings[3]).await;
+    assert_eq!(titles(&later).len(), weekly_titles.len() + career_count);
+    let cleared = app
+        .patch(
+            &format!("/api/v1/meeting-series/{}", o.series),
+            &o.manager_token,
+            &json!({"agenda_template_id": null}),
+        )
+        .await
+        .expect(200);
+    assert!(cleared.body["agenda_template_id"].is_null());
+    let kept = app.agenda(&o.manager_token, &o.meetings[3]).await;
+    assert_eq!(titles(&kept).len(), weekly_titles.len() + career_count);
 }

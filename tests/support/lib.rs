@@ -448,7 +448,77 @@ pub fn ids(reply: &Reply) -> Vec<String> {
         .collect()
 }
 
+/// A recurring 1:1 to test with: a manager (who has a manager of their own), their report, and
+/// a weekly series between them, with its scheduled meetings.
+pub struct OneOnOne {
+    pub manager: Uuid,
+    pub manager_token: String,
+    pub report: Uuid,
+    pub report_token: String,
+    /// The manager's manager.
+    pub skip_level_token: String,
+    pub series: Uuid,
+    /// The series' meetings, by start time.
+    pub meetings: Vec<String>,
+}
+
+/// The `title`s of a list reply's `data`, in order.
+pub fn titles(reply: &Reply) -> Vec<String> {
+    reply.body["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no data in {}", reply.text))
+        .iter()
+        .map(|x| x["title"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
 impl TestApp {
+    /// A meeting's agenda as `token` sees it (200 expected).
+    pub async fn agenda(&self, token: &str, meeting: &str) -> Reply {
+        self.get(&format!("/api/v1/meetings/{meeting}/agenda-items"), token)
+            .await
+            .expect(200)
+    }
+
+    /// A [`OneOnOne`]: Wednesdays 09:30 in New York from 2030-01-02.
+    pub async fn one_on_one(&self) -> OneOnOne {
+        self.one_on_one_with(serde_json::json!({})).await
+    }
+
+    /// A [`OneOnOne`] whose series body also holds the fields of `extra`.
+    pub async fn one_on_one_with(&self, extra: Value) -> OneOnOne {
+        let (boss, skip_level_token) = self
+            .person_with_login("boss@example.com", "Boss", None)
+            .await;
+        let (manager, manager_token) = self
+            .person_with_login("m@example.com", "Manager", Some(boss))
+            .await;
+        let (report, report_token) = self
+            .person_with_login("r@example.com", "Report", Some(manager))
+            .await;
+        let mut body = serde_json::json!({"manager_id": manager, "report_id": report,
+            "cadence": {"frequency": "weekly", "weekday": "wednesday"},
+            "local_time": "09:30", "time_zone": "America/New_York", "start_date": "2030-01-02"});
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        let series = self
+            .post("/api/v1/meeting-series", &manager_token, &body)
+            .await
+            .expect(201)
+            .id();
+        let meetings = self.series_meetings(&manager_token, series).await;
+        OneOnOne {
+            manager,
+            manager_token,
+            report,
+            report_token,
+            skip_level_token,
+            series,
+            meetings,
+        }
+    }
+
     /// The meetings of a series, as `token` lists them, by start time.
     pub async fn series_meetings(&self, token: &str, series: Uuid) -> Vec<String> {
         let reply = self

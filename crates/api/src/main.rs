@@ -102,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
                     seed::DEMO_PASSWORD
                 );
             }
+            db.close().await;
             Ok(())
         }
         Command::Serve => {
@@ -116,7 +117,9 @@ async fn main() -> anyhow::Result<()> {
             println!("oneonone is listening on http://{host}:{}", app.port());
             println!("  Swagger UI:  http://{host}:{}/docs/", app.port());
             println!("  OpenAPI:     http://{host}:{}/openapi.json", app.port());
+            let db = app.database().clone();
             app.run_until_stopped().await?;
+            db.close().await;
             tracing::info!("stopped");
             Ok(())
         }

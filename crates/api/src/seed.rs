@@ -337,6 +337,7 @@ pub async fn history(
                     manager_id: *manager,
                     report_id: *report,
                     cadence: cadence.clone(),
+                    agenda_template_id: None,
                 })
                 .await?;
             stats.series += 1;

@@ -252,6 +252,12 @@ async fn main() -> anyhow::Result<()> {
         "meetings" => meetings_plan(&client, &base, &token).await?,
         _ => people_plan(&client, &base, &token).await?,
     };
+    // BENCH_ONLY=text keeps the endpoints whose name contains it (with /healthz), to profile one.
+    let only = std::env::var("BENCH_ONLY").ok();
+    let plan: Plan = plan
+        .into_iter()
+        .filter(|(name, _, _)| only.as_deref().is_none_or(|o| name.contains(o)))
+        .collect();
     let mut outcomes = Vec::new();
     outcomes.push(
         run(

@@ -77,6 +77,8 @@ pub struct MeetingSeries {
     pub report_id: Uuid,
     pub cadence: Cadence,
     pub paused: bool,
+    /// Each meeting of the series starts with this template's talking points.
+    pub agenda_template_id: Option<Uuid>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

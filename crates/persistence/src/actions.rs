@@ -73,30 +73,9 @@ impl Database {
         title: &str,
         due_date: Option<NaiveDate>,
     ) -> StoreResult<ActionItem> {
-        let id = Uuid::now_v7();
         let ts = now();
-        with_writer!(self, pool => {
-            sqlx::query(
-                "INSERT INTO action_items (id, meeting_id, series_id, assignee_id, created_by, \
-                 manager_id, report_id, title, due_date, status, version, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)",
-            )
-            .bind(id)
-            .bind(meeting.id)
-            .bind(meeting.series_id)
-            .bind(assignee)
-            .bind(created_by)
-            .bind(meeting.manager_id)
-            .bind(meeting.report_id)
-            .bind(title)
-            .bind(due_date)
-            .bind(ActionStatus::Open.as_str())
-            .bind(ts)
-            .execute(pool)
-            .await?;
-        });
-        Ok(ActionItem {
-            id,
+        let item = ActionItem {
+            id: Uuid::now_v7(),
             meeting_id: meeting.id,
             series_id: meeting.series_id,
             assignee_id: assignee,
@@ -110,6 +89,27 @@ impl Database {
             version: 1,
             created_at: ts,
             updated_at: ts,
+        };
+        with_writer!(self, conn => {
+            sqlx::query(
+                "INSERT INTO action_items (id, meeting_id, series_id, assignee_id, created_by, \
+                 manager_id, report_id, title, due_date, status, version, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)",
+            )
+            .bind(item.id)
+            .bind(item.meeting_id)
+            .bind(item.series_id)
+            .bind(item.assignee_id)
+            .bind(item.created_by)
+            .bind(item.manager_id)
+            .bind(item.report_id)
+            .bind(item.title.as_str())
+            .bind(item.due_date)
+            .bind(item.status.as_str())
+            .bind(ts)
+            .execute(&mut *conn)
+            .await?;
+            item
         })
     }
 
@@ -181,7 +181,8 @@ impl Database {
             _ if current.status == status => current.completed_at,
             _ => Some(ts),
         };
-        with_writer!(self, pool => {
+        let (id, version, title) = (current.id, current.version, title.to_owned());
+        with_writer!(self, conn => {
             let done = sqlx::query(
                 "UPDATE action_items SET title = $1, due_date = $2, status = $3, completed_at = $4, \
                  assignee_id = $5, updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
@@ -192,14 +193,14 @@ impl Database {
             .bind(completed_at)
             .bind(assignee)
             .bind(ts)
-            .bind(current.id)
-            .bind(current.version)
-            .execute(pool)
+            .bind(id)
+            .bind(version)
+            .execute(&mut *conn)
             .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::Stale);
             }
-        });
+        })?;
         self.get_action_item(current.id).await
     }
 }

@@ -2,8 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use oneonone_domain::agenda::{AgendaCategory, AgendaItem, AgendaText};
+use oneonone_domain::meeting::Meeting;
 use uuid::Uuid;
 
+use crate::library::{Starter, record_starter_use};
 use crate::{Database, StoreError, StoreResult, now, with_pool, with_write_tx, with_writer};
 
 const ITEM_COLUMNS: &str = "id, meeting_id, author_id, title, details, category, private, \
@@ -73,6 +75,33 @@ pub struct ItemUpdate {
     pub checked: bool,
 }
 
+/// Put a template's talking points on a meeting's agenda (shared, by `$author`, remembering
+/// the template), on `$ex` inside a transaction.
+macro_rules! insert_template_items {
+    ($ex:expr, $meeting_id:expr, $author:expr, $template:expr, $ts:expr) => {{
+        let template: &$crate::library::Template = $template;
+        let ts: DateTime<Utc> = $ts;
+        for (category, title) in &template.items {
+            sqlx::query(
+                "INSERT INTO agenda_items (id, meeting_id, author_id, title, category, private, \
+                 checked, first_added_at, times_carried, version, created_at, updated_at, template_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $6, $7, 0, 1, $7, $7, $8)",
+            )
+            .bind(Uuid::now_v7())
+            .bind($meeting_id)
+            .bind($author)
+            .bind(title.as_str())
+            .bind(category.as_str())
+            .bind(false)
+            .bind(ts)
+            .bind(template.id)
+            .execute(&mut *$ex)
+            .await?;
+        }
+    }};
+}
+pub(crate) use insert_template_items;
+
 impl Database {
     /// The agenda of a meeting as `viewer` sees it: shared items and their own private ones.
     /// Reordered items first by position; then the report's items, then the others', each in
@@ -113,36 +142,21 @@ impl Database {
         })
     }
 
+    /// Add an item. With `starter`, the use of that conversation starter is recorded with it
+    /// (in the same transaction), for suggestions and topic reports.
     pub async fn add_agenda_item(
         &self,
-        meeting_id: Uuid,
+        meeting: &Meeting,
         author_id: Uuid,
         text: &AgendaText,
         category: AgendaCategory,
         private: bool,
+        starter: Option<&Starter>,
     ) -> StoreResult<AgendaItem> {
-        let id = Uuid::now_v7();
         let ts = now();
-        with_writer!(self, pool => {
-            sqlx::query(&format!(
-                "INSERT INTO agenda_items ({ITEM_COLUMNS}) VALUES \
-                 ($1, $2, $3, $4, $5, $6, $7, NULL, $8, NULL, $9, 0, 1, $9, $9)"
-            ))
-            .bind(id)
-            .bind(meeting_id)
-            .bind(author_id)
-            .bind(text.title.as_str())
-            .bind(text.details.as_ref().map(|d| d.as_str()))
-            .bind(category.as_str())
-            .bind(private)
-            .bind(false)
-            .bind(ts)
-            .execute(pool)
-            .await?;
-        });
-        Ok(AgendaItem {
-            id,
-            meeting_id,
+        let item = AgendaItem {
+            id: Uuid::now_v7(),
+            meeting_id: meeting.id,
             author_id,
             title: text.title.as_str().to_owned(),
             details: text.details.as_ref().map(|d| d.as_str().to_owned()),
@@ -156,6 +170,57 @@ impl Database {
             version: 1,
             created_at: ts,
             updated_at: ts,
+        };
+        macro_rules! insert_item {
+            ($ex:expr, $item:expr) => {
+                sqlx::query(&format!(
+                    "INSERT INTO agenda_items ({ITEM_COLUMNS}) VALUES \
+                     ($1, $2, $3, $4, $5, $6, $7, NULL, $8, NULL, $9, 0, 1, $9, $9)"
+                ))
+                .bind($item.id)
+                .bind($item.meeting_id)
+                .bind($item.author_id)
+                .bind($item.title.as_str())
+                .bind($item.details.as_deref())
+                .bind($item.category.as_str())
+                .bind($item.private)
+                .bind(false)
+                .bind($item.created_at)
+                .execute($ex)
+                .await?
+            };
+        }
+        let Some(starter) = starter else {
+            // One statement: no savepoint needed.
+            return with_writer!(self, conn => {
+                insert_item!(&mut *conn, item);
+                item
+            });
+        };
+        let pair = (meeting.manager_id, meeting.report_id);
+        let (starter_id, starter_category) = (starter.id, starter.category);
+        with_write_tx!(self, tx => {
+            insert_item!(&mut **tx, item);
+            record_starter_use!(
+                &mut **tx, starter_id, starter_category, item.meeting_id, pair, item.id, ts
+            );
+            Ok(item)
+        })
+    }
+
+    /// Add a template's talking points to a meeting's agenda, all or none, as `author`'s shared
+    /// items.
+    pub async fn apply_template(
+        &self,
+        meeting_id: Uuid,
+        author: Uuid,
+        template: &crate::library::Template,
+    ) -> StoreResult<()> {
+        let ts = now();
+        let template = template.clone();
+        with_write_tx!(self, tx => {
+            insert_template_items!(&mut **tx, meeting_id, author, &template, ts);
+            Ok(())
         })
     }
 
@@ -172,7 +237,8 @@ impl Database {
             (true, true) => current.checked_at,
             _ => None,
         };
-        with_writer!(self, pool => {
+        let (id, update) = (current.id, update.clone());
+        with_writer!(self, conn => {
             let done = sqlx::query(
                 "UPDATE agenda_items SET title = $1, details = $2, category = $3, private = $4, \
                  checked = $5, checked_at = $6, updated_at = $7, version = version + 1 \
@@ -185,34 +251,34 @@ impl Database {
             .bind(update.checked)
             .bind(checked_at)
             .bind(ts)
-            .bind(current.id)
+            .bind(id)
             .bind(expected_version)
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::Stale);
             }
-        });
+        })?;
         self.get_agenda_item(current.meeting_id, current.id).await
     }
 
     pub async fn delete_agenda_item(&self, id: Uuid, expected_version: i64) -> StoreResult<()> {
-        with_writer!(self, pool => {
+        with_writer!(self, conn => {
             let done = sqlx::query("DELETE FROM agenda_items WHERE id = $1 AND version = $2")
                 .bind(id)
                 .bind(expected_version)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::Stale);
             }
-            Ok(())
         })
     }
 
     /// Put these items of a meeting in this order (positions 1, 2, …).
     pub async fn reorder_agenda(&self, meeting_id: Uuid, ordered: &[Uuid]) -> StoreResult<()> {
         let ts = now();
+        let ordered = ordered.to_vec();
         with_write_tx!(self, tx => {
             for (i, id) in ordered.iter().enumerate() {
                 sqlx::query(
@@ -275,12 +341,13 @@ impl Database {
         expected_version: Option<i64>,
     ) -> StoreResult<Note> {
         let ts = now();
+        let (owner_key, body) = (owner_key.to_owned(), body.to_owned());
         with_write_tx!(self, tx => {
             let current: Option<i64> = sqlx::query_scalar(
                 "SELECT version FROM meeting_notes WHERE meeting_id = $1 AND owner_key = $2",
             )
             .bind(meeting_id)
-            .bind(owner_key)
+            .bind(&owner_key)
             .fetch_optional(&mut **tx)
             .await?;
             if expected_version.is_some() && expected_version != current {
@@ -293,8 +360,8 @@ impl Database {
                          created_at, updated_at) VALUES ($1, $2, $3, $4, 1, $5, $5)",
                     )
                     .bind(meeting_id)
-                    .bind(owner_key)
-                    .bind(body)
+                    .bind(&owner_key)
+                    .bind(&body)
                     .bind(by)
                     .bind(ts)
                     .execute(&mut **tx)
@@ -305,17 +372,17 @@ impl Database {
                         "UPDATE meeting_notes SET body = $1, updated_by = $2, updated_at = $3, \
                          version = version + 1 WHERE meeting_id = $4 AND owner_key = $5",
                     )
-                    .bind(body)
+                    .bind(&body)
                     .bind(by)
                     .bind(ts)
                     .bind(meeting_id)
-                    .bind(owner_key)
+                    .bind(&owner_key)
                     .execute(&mut **tx)
                     .await?;
                 }
             }
             Ok(Note {
-                body: body.to_owned(),
+                body,
                 updated_by: by,
                 version: current.map_or(1, |v| v + 1),
                 updated_at: ts,

@@ -43,16 +43,21 @@ impl Database {
         request_hash: &str,
     ) -> StoreResult<IdempotencyState> {
         let ts = now();
-        with_writer!(self, pool => {
+        let (principal, key, request_hash) = (
+            principal.to_owned(),
+            key.to_owned(),
+            request_hash.to_owned(),
+        );
+        with_writer!(self, conn => {
             let inserted = sqlx::query(
                 "INSERT INTO idempotency_keys (principal, key, request_hash, created_at) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (principal, key) DO NOTHING",
             )
-            .bind(principal)
-            .bind(key)
-            .bind(request_hash)
+            .bind(&principal)
+            .bind(&key)
+            .bind(&request_hash)
             .bind(ts)
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
             if inserted.rows_affected() == 1 {
                 return Ok(IdempotencyState::Acquired);
@@ -61,13 +66,13 @@ impl Database {
                 "SELECT request_hash, status_code, response_body, location FROM idempotency_keys \
                  WHERE principal = $1 AND key = $2",
             )
-            .bind(principal)
-            .bind(key)
-            .fetch_optional(pool)
+            .bind(&principal)
+            .bind(&key)
+            .fetch_optional(&mut *conn)
             .await?;
-            Ok(match row {
+            match row {
                 // Released between our insert and select: let the client retry.
-                None => IdempotencyState::InProgress { request_hash: request_hash.to_owned() },
+                None => IdempotencyState::InProgress { request_hash },
                 Some(Row { request_hash, status_code: Some(code), response_body, location }) => {
                     IdempotencyState::Done {
                         request_hash,
@@ -77,7 +82,7 @@ impl Database {
                     }
                 }
                 Some(Row { request_hash, .. }) => IdempotencyState::InProgress { request_hash },
-            })
+            }
         })
     }
 
@@ -89,7 +94,13 @@ impl Database {
         body: &str,
         location: Option<&str>,
     ) -> StoreResult<()> {
-        with_writer!(self, pool => {
+        let (principal, key, body, location) = (
+            principal.to_owned(),
+            key.to_owned(),
+            body.to_owned(),
+            location.map(str::to_owned),
+        );
+        with_writer!(self, conn => {
             sqlx::query(
                 "UPDATE idempotency_keys SET status_code = $1, response_body = $2, location = $3 \
                  WHERE principal = $4 AND key = $5",
@@ -99,32 +110,31 @@ impl Database {
             .bind(location)
             .bind(principal)
             .bind(key)
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
-        });
-        Ok(())
+        })
     }
 
     /// Give a key back after a failed request, so a retry runs again.
     pub async fn release_idempotency(&self, principal: &str, key: &str) -> StoreResult<()> {
-        with_writer!(self, pool => {
+        let (principal, key) = (principal.to_owned(), key.to_owned());
+        with_writer!(self, conn => {
             sqlx::query("DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2")
                 .bind(principal)
                 .bind(key)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await?;
-        });
-        Ok(())
+        })
     }
 
     /// Forget keys older than the retention period.
     pub async fn purge_idempotency(&self, older_than: DateTime<Utc>) -> StoreResult<u64> {
-        with_writer!(self, pool => {
-            Ok(sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+        with_writer!(self, conn => {
+            sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
                 .bind(older_than)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await?
-                .rows_affected())
+                .rows_affected()
         })
     }
 }

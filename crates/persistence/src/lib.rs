@@ -12,6 +12,7 @@ pub mod meetings;
 pub mod people;
 pub mod settings;
 pub mod tokens;
+pub mod writer;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -38,48 +39,75 @@ macro_rules! with_pool {
     };
 }
 
-/// Expand one body for whichever pool a [`Database`] holds, for writing. On SQLite this is the
-/// single writer connection, so writers queue in the pool (first come, first served) instead of
-/// polling SQLite's lock with sleeps.
+/// Run one body on the write connection, for writes that are one statement (SQLite undoes a
+/// failed statement by itself). The body gets `$conn` (a `&mut` connection), may use `?` and
+/// `return Err(…)`, and its value `T` comes out as a `StoreResult<T>` once it is committed.
+///
+/// On SQLite the body becomes a job for the writer thread ([`writer::Writer`]), so what it uses
+/// must be owned (`'static`): clone borrowed inputs before the macro.
 #[macro_export]
 macro_rules! with_writer {
-    ($db:expr, $pool:ident => $body:expr) => {
+    ($db:expr, $conn:ident => $body:expr) => {
         match $db {
             $crate::Database::Sqlite(pools) => {
-                let $pool = &pools.write;
-                $body
+                pools
+                    .writer
+                    .run(move |$conn: &mut ::sqlx::SqliteConnection| {
+                        ::std::boxed::Box::pin(async move {
+                            ::std::result::Result::Ok::<_, $crate::StoreError>($body)
+                        })
+                    })
+                    .await
             }
-            $crate::Database::Postgres($pool) => $body,
+            $crate::Database::Postgres(pool) => {
+                async {
+                    let mut guard = pool.acquire().await?;
+                    let $conn = &mut *guard;
+                    ::std::result::Result::Ok::<_, $crate::StoreError>($body)
+                }
+                .await
+            }
         }
     };
 }
 
-/// Run one body inside a write transaction on whichever pool a [`Database`] holds. On SQLite
-/// the transaction takes the write lock at once (`BEGIN IMMEDIATE`), so a transaction that reads
-/// before it writes waits for other writers instead of failing when it upgrades its lock.
-/// The body gets `$tx` (a `&mut Transaction`) and must return a `StoreResult`; the transaction
-/// commits when the body succeeds and rolls back otherwise.
+/// Run one body as a unit: it commits whole or not at all. The body gets `$tx` (a `&mut
+/// Transaction`) and returns a `StoreResult`; an `Err` undoes everything it wrote.
+///
+/// On SQLite the body is a job for the writer thread inside its own savepoint of the batch's
+/// transaction (which took the write lock with `BEGIN IMMEDIATE`, so reading before writing
+/// never fails to upgrade a lock). As with [`with_writer!`], what it uses must be owned.
 #[macro_export]
 macro_rules! with_write_tx {
     ($db:expr, $tx:ident => $body:expr) => {
         match $db {
             $crate::Database::Sqlite(pools) => {
-                let mut guard = pools.write.begin_with("BEGIN IMMEDIATE").await?;
-                let $tx = &mut guard;
-                let out = $body;
-                if out.is_ok() {
-                    guard.commit().await?;
-                }
-                out
+                pools
+                    .writer
+                    .run(move |conn: &mut ::sqlx::SqliteConnection| {
+                        ::std::boxed::Box::pin(async move {
+                            let mut guard = ::sqlx::Connection::begin(conn).await?;
+                            let $tx = &mut guard;
+                            let out: $crate::StoreResult<_> = $body;
+                            if out.is_ok() {
+                                guard.commit().await?;
+                            }
+                            out
+                        })
+                    })
+                    .await
             }
             $crate::Database::Postgres(pool) => {
-                let mut guard = pool.begin().await?;
-                let $tx = &mut guard;
-                let out = $body;
-                if out.is_ok() {
-                    guard.commit().await?;
+                async {
+                    let mut guard = pool.begin().await?;
+                    let $tx = &mut guard;
+                    let out: $crate::StoreResult<_> = $body;
+                    if out.is_ok() {
+                        guard.commit().await?;
+                    }
+                    out
                 }
-                out
+                .await
             }
         }
     };
@@ -174,11 +202,11 @@ pub enum Database {
 }
 
 /// SQLite has one writer at a time: reads go to a pool of readers (WAL lets them run while a
-/// write is in progress), writes to one writer connection.
+/// write is in progress), writes to the one write connection's thread ([`writer::Writer`]).
 #[derive(Debug, Clone)]
 pub struct SqlitePools {
     pub read: SqlitePool,
-    pub write: SqlitePool,
+    pub writer: writer::Writer,
 }
 
 /// How to open the database.
@@ -245,14 +273,12 @@ impl Database {
                     // Checkpoints run in the background (Database::checkpoint), not inside the
                     // commit of whichever write crossed the threshold.
                     .pragma("wal_autocheckpoint", "0")
-                    .pragma("cache_size", "-16000");
-                let write = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .min_connections(1)
-                    .test_before_acquire(false)
-                    .acquire_timeout(opts.acquire_timeout)
-                    .connect_with(options.clone())
-                    .await?;
+                    .pragma("cache_size", "-16000")
+                    // A page of a list is `limit + 1` rows; the default channel (50 rows) made
+                    // the connection's thread stop and wait for the handler halfway through.
+                    .row_buffer_size(256);
+                let write = sqlx::ConnectOptions::connect(&options).await?;
+                let writer = writer::Writer::start(write, opts.acquire_timeout)?;
                 let read = SqlitePoolOptions::new()
                     .max_connections(opts.max_connections)
                     .min_connections(1)
@@ -260,7 +286,7 @@ impl Database {
                     .acquire_timeout(opts.acquire_timeout)
                     .connect_with(options)
                     .await?;
-                Ok(Database::Sqlite(SqlitePools { read, write }))
+                Ok(Database::Sqlite(SqlitePools { read, writer }))
             }
         }
     }
@@ -276,9 +302,16 @@ impl Database {
     pub async fn migrate(&self) -> StoreResult<()> {
         let result = match self {
             Database::Sqlite(pools) => {
-                sqlx::migrate!("../../migrations/sqlite")
-                    .run(&pools.write)
-                    .await
+                pools
+                    .writer
+                    .run_alone(|conn| {
+                        Box::pin(async move {
+                            Ok(sqlx::migrate!("../../migrations/sqlite")
+                                .run_direct(conn)
+                                .await)
+                        })
+                    })
+                    .await?
             }
             Database::Postgres(pool) => sqlx::migrate!("../../migrations/postgres").run(pool).await,
         };
@@ -320,11 +353,27 @@ impl Database {
         Ok(())
     }
 
+    /// Close the pools. On SQLite the write-ahead log is first copied into the database file
+    /// and truncated, so the file left behind is complete by itself and the next start does not
+    /// begin with a long log to read through.
     pub async fn close(&self) {
         match self {
             Database::Sqlite(pools) => {
                 pools.read.close().await;
-                pools.write.close().await;
+                let truncated = pools
+                    .writer
+                    .run_alone(|conn| {
+                        Box::pin(async move {
+                            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                                .execute(conn)
+                                .await?;
+                            Ok(())
+                        })
+                    })
+                    .await;
+                if let Err(e) = truncated {
+                    tracing::debug!(error = %e, "final checkpoint skipped");
+                }
             }
             Database::Postgres(pool) => pool.close().await,
         }

@@ -65,7 +65,7 @@ pub struct Template {
 }
 
 #[derive(sqlx::FromRow)]
-struct TemplateRow {
+pub(crate) struct TemplateRow {
     id: Uuid,
     kind: String,
     name: String,
@@ -76,7 +76,7 @@ struct TemplateRow {
 }
 
 impl TemplateRow {
-    fn into_template(self) -> StoreResult<Template> {
+    pub(crate) fn into_template(self) -> StoreResult<Template> {
         let raw: Vec<(String, String)> =
             serde_json::from_str(&self.items).map_err(|_| bad("items"))?;
         let items = raw
@@ -104,7 +104,43 @@ fn items_json(items: &[(AgendaCategory, String)]) -> String {
 }
 
 const STARTER_COLUMNS: &str = "id, category, question, active, version, created_at, updated_at";
-const TEMPLATE_COLUMNS: &str = "id, kind, name, items, version, created_at, updated_at";
+pub(crate) const TEMPLATE_COLUMNS: &str = "id, kind, name, items, version, created_at, updated_at";
+
+/// Record that a pair put a starter on a meeting's agenda, on `$ex` (inside the transaction that
+/// adds the agenda item).
+macro_rules! record_starter_use {
+    ($ex:expr, $starter_id:expr, $category:expr, $meeting_id:expr, $pair:expr, $item_id:expr, $ts:expr) => {
+        sqlx::query(
+            "INSERT INTO starter_uses (starter_id, meeting_id, manager_id, report_id, \
+             agenda_item_id, category, used_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind($starter_id)
+        .bind($meeting_id)
+        .bind($pair.0)
+        .bind($pair.1)
+        .bind($item_id)
+        .bind($category.as_str())
+        .bind($ts)
+        .execute($ex)
+        .await?
+    };
+}
+pub(crate) use record_starter_use;
+
+/// Read one agenda template on `$ex` (inside a transaction); `?` on a missing one.
+macro_rules! fetch_template {
+    ($ex:expr, $id:expr) => {{
+        let row: Option<$crate::library::TemplateRow> = sqlx::query_as(&format!(
+            "SELECT {} FROM agenda_templates WHERE id = $1",
+            $crate::library::TEMPLATE_COLUMNS
+        ))
+        .bind($id)
+        .fetch_optional($ex)
+        .await?;
+        row.ok_or($crate::StoreError::NotFound)?.into_template()?
+    }};
+}
+pub(crate) use fetch_template;
 
 impl Database {
     /// Fill the library the first time the server starts on a database (once: HR's later edits,
@@ -191,7 +227,8 @@ impl Database {
     ) -> StoreResult<Starter> {
         let id = Uuid::now_v7();
         let ts = now();
-        with_writer!(self, pool => {
+        let question = question.to_owned();
+        with_writer!(self, conn => {
             sqlx::query(&format!(
                 "INSERT INTO conversation_starters ({STARTER_COLUMNS}) VALUES ($1, $2, $3, $4, 1, $5, $5)"
             ))
@@ -200,9 +237,9 @@ impl Database {
             .bind(question)
             .bind(true)
             .bind(ts)
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
-        });
+        })?;
         self.get_starter(id).await
     }
 
@@ -215,7 +252,8 @@ impl Database {
         active: bool,
     ) -> StoreResult<Starter> {
         let ts = now();
-        with_writer!(self, pool => {
+        let question = question.to_owned();
+        with_writer!(self, conn => {
             let done = sqlx::query(
                 "UPDATE conversation_starters SET category = $1, question = $2, active = $3, \
                  updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6",
@@ -226,12 +264,12 @@ impl Database {
             .bind(ts)
             .bind(id)
             .bind(expected_version)
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::Stale);
             }
-        });
+        })?;
         self.get_starter(id).await
     }
 
@@ -260,34 +298,6 @@ impl Database {
             .await?;
             rows.into_iter().map(StarterRow::into_starter).collect()
         })
-    }
-
-    /// Record that a pair put a starter on a meeting's agenda.
-    pub async fn record_starter_use(
-        &self,
-        starter: &Starter,
-        meeting_id: Uuid,
-        manager: Uuid,
-        report: Uuid,
-        agenda_item_id: Uuid,
-    ) -> StoreResult<()> {
-        let ts = now();
-        with_writer!(self, pool => {
-            sqlx::query(
-                "INSERT INTO starter_uses (starter_id, meeting_id, manager_id, report_id, \
-                 agenda_item_id, category, used_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(starter.id)
-            .bind(meeting_id)
-            .bind(manager)
-            .bind(report)
-            .bind(agenda_item_id)
-            .bind(starter.category.as_str())
-            .bind(ts)
-            .execute(pool)
-            .await?;
-        });
-        Ok(())
     }
 
     pub async fn list_templates(&self) -> StoreResult<Vec<Template>> {
@@ -321,22 +331,23 @@ impl Database {
         items: &[(AgendaCategory, String)],
     ) -> StoreResult<Template> {
         let ts = now();
-        with_writer!(self, pool => {
+        let (name, items) = (name.to_owned(), items_json(items));
+        with_writer!(self, conn => {
             let done = sqlx::query(
                 "UPDATE agenda_templates SET name = $1, items = $2, updated_at = $3, \
                  version = version + 1 WHERE id = $4 AND version = $5",
             )
             .bind(name)
-            .bind(items_json(items))
+            .bind(items)
             .bind(ts)
             .bind(id)
             .bind(expected_version)
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::Stale);
             }
-        });
+        })?;
         self.get_template(id).await
     }
 }

@@ -12,7 +12,7 @@ use crate::{Database, StoreError, StoreResult, now, with_pool, with_write_tx};
 
 const SERIES_COLUMNS: &str = "id, kind, manager_id, report_id, frequency, interval_weeks, weekday, \
      nth, day_of_month, local_time, time_zone, duration_minutes, start_date, end_date, paused, \
-     version, created_at, updated_at";
+     version, created_at, updated_at, agenda_template_id";
 
 const MEETING_COLUMNS: &str = "id, series_id, occurrence_date, kind, manager_id, report_id, \
      starts_at, ends_at, status, held_at, actual_duration_minutes, version, created_at, updated_at";
@@ -37,6 +37,7 @@ struct SeriesRow {
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    agenda_template_id: Option<Uuid>,
 }
 
 fn corrupt(what: &str) -> StoreError {
@@ -95,6 +96,7 @@ impl SeriesRow {
             report_id: self.report_id,
             cadence,
             paused: self.paused,
+            agenda_template_id: self.agenda_template_id,
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -148,6 +150,7 @@ pub struct NewSeries {
     pub manager_id: Uuid,
     pub report_id: Uuid,
     pub cadence: Cadence,
+    pub agenda_template_id: Option<Uuid>,
 }
 
 /// Filters of the meetings list.
@@ -231,14 +234,19 @@ macro_rules! top_up {
                     Some(l) if l >= $at => l + Duration::seconds(1),
                     _ => $at,
                 };
+                let template = match series.agenda_template_id {
+                    Some(t) => Some(crate::library::fetch_template!(&mut *$conn, t)),
+                    None => None,
+                };
                 for occ in series.cadence.occurrences_from(from, missing) {
-                    sqlx::query(
+                    let meeting_id = Uuid::now_v7();
+                    let added = sqlx::query(
                         "INSERT INTO meetings (id, series_id, occurrence_date, kind, manager_id, \
                          report_id, starts_at, ends_at, status, version, created_at, updated_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) \
                          ON CONFLICT (series_id, occurrence_date) DO NOTHING",
                     )
-                    .bind(Uuid::now_v7())
+                    .bind(meeting_id)
                     .bind(series.id)
                     .bind(occ.local_date)
                     .bind(series.kind.as_str())
@@ -250,6 +258,17 @@ macro_rules! top_up {
                     .bind($ts)
                     .execute(&mut *$conn)
                     .await?;
+                    if let Some(template) = &template
+                        && added.rows_affected() == 1
+                    {
+                        crate::agenda::insert_template_items!(
+                            &mut *$conn,
+                            meeting_id,
+                            series.manager_id,
+                            template,
+                            $ts
+                        );
+                    }
                 }
             }
         }
@@ -269,14 +288,16 @@ impl Database {
             report_id: new.report_id,
             cadence: new.cadence.clone(),
             paused: false,
+            agenda_template_id: new.agenda_template_id,
             version: 1,
             created_at: ts,
             updated_at: ts,
         };
+        let new = new.clone();
         with_write_tx!(self, tx => {
             sqlx::query(&format!(
                 "INSERT INTO meeting_series ({SERIES_COLUMNS}) VALUES \
-                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $16)"
+                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $16, $17)"
             ))
             .bind(id)
             .bind(new.kind.as_str())
@@ -294,6 +315,7 @@ impl Database {
             .bind(new.cadence.end_date)
             .bind(false)
             .bind(ts)
+            .bind(new.agenda_template_id)
             .execute(&mut **tx)
             .await?;
             top_up!(&mut **tx, &series, ts, ts);
@@ -342,10 +364,10 @@ impl Database {
             let page = self.list_series(None, after, 200).await?;
             let Some(last) = page.last() else { break };
             after = Some(last.id);
-            for series in &page {
+            for series in page {
                 let ts = now();
                 with_write_tx!(self, tx => {
-                    top_up!(&mut **tx, series, at, ts);
+                    top_up!(&mut **tx, &series, at, ts);
                     StoreResult::Ok(())
                 })?;
                 done += 1;
@@ -364,26 +386,9 @@ impl Database {
         starts_at: DateTime<Utc>,
         ends_at: DateTime<Utc>,
     ) -> StoreResult<Meeting> {
-        let id = Uuid::now_v7();
         let ts = now();
-        crate::with_writer!(self, pool => {
-            sqlx::query(
-                "INSERT INTO meetings (id, kind, manager_id, report_id, starts_at, ends_at, status, \
-                 version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)",
-            )
-            .bind(id)
-            .bind(kind.as_str())
-            .bind(manager_id)
-            .bind(report_id)
-            .bind(starts_at)
-            .bind(ends_at)
-            .bind(MeetingStatus::Scheduled.as_str())
-            .bind(ts)
-            .execute(pool)
-            .await?;
-        });
-        Ok(Meeting {
-            id,
+        let meeting = Meeting {
+            id: Uuid::now_v7(),
             series_id: None,
             occurrence_date: None,
             kind,
@@ -397,6 +402,23 @@ impl Database {
             version: 1,
             created_at: ts,
             updated_at: ts,
+        };
+        crate::with_writer!(self, conn => {
+            sqlx::query(
+                "INSERT INTO meetings (id, kind, manager_id, report_id, starts_at, ends_at, status, \
+                 version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)",
+            )
+            .bind(meeting.id)
+            .bind(meeting.kind.as_str())
+            .bind(meeting.manager_id)
+            .bind(meeting.report_id)
+            .bind(meeting.starts_at)
+            .bind(meeting.ends_at)
+            .bind(meeting.status.as_str())
+            .bind(ts)
+            .execute(&mut *conn)
+            .await?;
+            meeting
         })
     }
 
@@ -413,15 +435,14 @@ impl Database {
     }
 
     /// A page of meetings ordered by start time, then id. A participant filter reads the two
-    /// indexes (as manager, as report) and merges them, instead of scanning every meeting for an
-    /// `OR`.
+    /// indexes (as manager, as report), each already in (starts_at, id) order, and merges them:
+    /// no `OR` scan and no sort.
     pub async fn list_meetings(&self, f: &MeetingFilter) -> StoreResult<Vec<Meeting>> {
         fn conditions<'a, DB: sqlx::Database>(qb: &mut QueryBuilder<'a, DB>, f: &'a MeetingFilter)
         where
             Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
             DateTime<Utc>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
             &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-            i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
         {
             if let Some(s) = f.series_id {
                 qb.push(" AND series_id = ").push_bind(s);
@@ -436,43 +457,40 @@ impl Database {
                 qb.push(" AND starts_at < ").push_bind(to);
             }
             if let Some((at, id)) = f.after {
-                qb.push(" AND (starts_at > ")
+                qb.push(" AND (starts_at, id) > (")
                     .push_bind(at)
-                    .push(" OR (starts_at = ")
-                    .push_bind(at)
-                    .push(" AND id > ")
+                    .push(", ")
                     .push_bind(id)
-                    .push("))");
+                    .push(")");
             }
-            qb.push(" ORDER BY starts_at, id LIMIT ").push_bind(f.limit);
         }
         with_pool!(self, pool => {
-            let mut qb = QueryBuilder::new("");
+            let mut qb = QueryBuilder::new(format!("SELECT {MEETING_COLUMNS} FROM meetings WHERE "));
             match f.participant {
                 Some(p) => {
-                    qb.push(format!("SELECT * FROM (SELECT * FROM (SELECT {MEETING_COLUMNS} FROM meetings WHERE manager_id = "));
-                    qb.push_bind(p);
+                    qb.push("manager_id = ").push_bind(p);
                     conditions(&mut qb, f);
-                    qb.push(format!(") AS as_manager UNION ALL SELECT * FROM (SELECT {MEETING_COLUMNS} FROM meetings WHERE report_id = "));
+                    qb.push(format!(" UNION ALL SELECT {MEETING_COLUMNS} FROM meetings WHERE report_id = "));
                     qb.push_bind(p);
                     qb.push(" AND manager_id <> ").push_bind(p);
                     conditions(&mut qb, f);
-                    qb.push(") AS as_report) AS mine ORDER BY starts_at, id LIMIT ").push_bind(f.limit);
                 }
                 None => {
-                    qb.push(format!("SELECT {MEETING_COLUMNS} FROM meetings WHERE 1 = 1"));
+                    qb.push("1 = 1");
                     conditions(&mut qb, f);
                 }
             }
+            qb.push(" ORDER BY starts_at, id LIMIT ").push_bind(f.limit);
             let rows: Vec<MeetingRow> = qb.build_query_as().fetch_all(pool).await?;
             rows.into_iter().map(MeetingRow::into_meeting).collect()
         })
     }
 
     /// Apply a status change or a reschedule, if the meeting is still at `expected_version`.
-    /// When an occurrence is completed, skipped or cancelled, its series is topped up and every
+    /// When a meeting is completed, skipped or cancelled, its series is topped up and every
     /// undiscussed agenda item (private ones stay private) moves on to the next scheduled
-    /// meeting of the series, in the same transaction.
+    /// meeting of the series (for a one-off: the same pair's next scheduled meeting, if any),
+    /// in the same transaction.
     pub async fn change_meeting(
         &self,
         id: Uuid,
@@ -485,6 +503,7 @@ impl Database {
             Some(s) => Some(self.get_series(s).await?),
             None => None,
         };
+        let change = change.clone();
         with_write_tx!(self, tx => {
             let done = sqlx::query(
                 "UPDATE meetings SET status = $1, starts_at = $2, ends_at = $3, held_at = $4, \
@@ -506,30 +525,42 @@ impl Database {
             }
             if let Some(series) = &series {
                 top_up!(&mut **tx, series, ts, ts);
-                if change.status != MeetingStatus::Scheduled {
-                    let next: Option<Uuid> = sqlx::query_scalar(
-                        "SELECT id FROM meetings WHERE series_id = $1 AND status = $2 AND id <> $3 \
-                         AND starts_at > $4 ORDER BY starts_at, id LIMIT 1",
+            }
+            if change.status != MeetingStatus::Scheduled {
+                // The next meeting of the series; for a one-off, the pair's next meeting.
+                let mut next = QueryBuilder::new("SELECT id FROM meetings WHERE ");
+                match &series {
+                    Some(series) => next.push("series_id = ").push_bind(series.id),
+                    None => next
+                        .push("manager_id = ")
+                        .push_bind(current.manager_id)
+                        .push(" AND report_id = ")
+                        .push_bind(current.report_id),
+                };
+                next.push(" AND status = ")
+                    .push_bind(MeetingStatus::Scheduled.as_str())
+                    .push(" AND id <> ")
+                    .push_bind(id)
+                    .push(" AND starts_at > ")
+                    .push_bind(change.starts_at)
+                    .push(" ORDER BY starts_at, id LIMIT 1");
+                let next: Option<Uuid> = next.build_query_scalar().fetch_optional(&mut **tx).await?;
+                if let Some(next) = next {
+                    // The series template's own points come back with every meeting by
+                    // themselves; carrying them too would put them on the agenda twice.
+                    sqlx::query(
+                        "UPDATE agenda_items SET meeting_id = $1, times_carried = times_carried + 1, \
+                         position = NULL, updated_at = $2, version = version + 1 \
+                         WHERE meeting_id = $3 AND checked = $4 \
+                         AND ($5 IS NULL OR template_id IS NULL OR template_id <> $5)",
                     )
-                    .bind(series.id)
-                    .bind(MeetingStatus::Scheduled.as_str())
+                    .bind(next)
+                    .bind(ts)
                     .bind(id)
-                    .bind(change.starts_at)
-                    .fetch_optional(&mut **tx)
+                    .bind(false)
+                    .bind(series.as_ref().and_then(|s| s.agenda_template_id))
+                    .execute(&mut **tx)
                     .await?;
-                    if let Some(next) = next {
-                        sqlx::query(
-                            "UPDATE agenda_items SET meeting_id = $1, times_carried = times_carried + 1, \
-                             position = NULL, updated_at = $2, version = version + 1 \
-                             WHERE meeting_id = $3 AND checked = $4",
-                        )
-                        .bind(next)
-                        .bind(ts)
-                        .bind(id)
-                        .bind(false)
-                        .execute(&mut **tx)
-                        .await?;
-                    }
                 }
             }
             StoreResult::Ok(())
@@ -570,7 +601,13 @@ impl Database {
         expectations_clear: Option<i32>,
     ) -> StoreResult<Rating> {
         let ts = now();
-        crate::with_writer!(self, pool => {
+        let rating = Rating {
+            person_id: person,
+            useful,
+            expectations_clear,
+            updated_at: ts,
+        };
+        crate::with_writer!(self, conn => {
             sqlx::query(
                 "INSERT INTO meeting_ratings (meeting_id, person_id, useful, expectations_clear, \
                  created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
@@ -578,18 +615,13 @@ impl Database {
                  expectations_clear = $4, updated_at = $5",
             )
             .bind(meeting_id)
-            .bind(person)
-            .bind(useful)
-            .bind(expectations_clear)
+            .bind(rating.person_id)
+            .bind(rating.useful)
+            .bind(rating.expectations_clear)
             .bind(ts)
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
-        });
-        Ok(Rating {
-            person_id: person,
-            useful,
-            expectations_clear,
-            updated_at: ts,
+            rating
         })
     }
 
@@ -617,28 +649,33 @@ impl Database {
         expected_version: i64,
         paused: bool,
         end_date: Option<NaiveDate>,
+        agenda_template_id: Option<Uuid>,
     ) -> StoreResult<MeetingSeries> {
         let ts = now();
         let mut updated = series.clone();
         updated.paused = paused;
         updated.cadence.end_date = end_date;
+        updated.agenda_template_id = agenda_template_id;
+        let new_template = agenda_template_id.filter(|t| series.agenda_template_id != Some(*t));
+        let series_id = series.id;
         with_write_tx!(self, tx => {
             let done = sqlx::query(
                 "UPDATE meeting_series SET paused = $1, end_date = $2, updated_at = $3, \
-                 version = version + 1 WHERE id = $4 AND version = $5",
+                 version = version + 1, agenda_template_id = $6 WHERE id = $4 AND version = $5",
             )
             .bind(paused)
             .bind(end_date)
             .bind(ts)
-            .bind(series.id)
+            .bind(series_id)
             .bind(expected_version)
+            .bind(agenda_template_id)
             .execute(&mut **tx)
             .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::Stale);
             }
             let mut qb = QueryBuilder::new("DELETE FROM meetings WHERE series_id = ");
-            qb.push_bind(series.id)
+            qb.push_bind(series_id)
                 .push(" AND status = ")
                 .push_bind(MeetingStatus::Scheduled.as_str())
                 .push(" AND starts_at >= ")
@@ -660,6 +697,26 @@ impl Database {
             }
             qb.build().execute(&mut **tx).await?;
             top_up!(&mut **tx, &updated, ts, ts);
+            if let Some(t) = new_template {
+                // A new default template also reaches the meetings already scheduled.
+                let template = crate::library::fetch_template!(&mut **tx, t);
+                let waiting: Vec<Uuid> = sqlx::query_scalar(
+                    "SELECT id FROM meetings WHERE series_id = $1 AND status = $2 AND starts_at >= $3 \
+                     AND NOT EXISTS (SELECT 1 FROM agenda_items a WHERE a.meeting_id = meetings.id \
+                     AND a.template_id = $4)",
+                )
+                .bind(series_id)
+                .bind(MeetingStatus::Scheduled.as_str())
+                .bind(ts)
+                .bind(t)
+                .fetch_all(&mut **tx)
+                .await?;
+                for meeting_id in waiting {
+                    crate::agenda::insert_template_items!(
+                        &mut **tx, meeting_id, updated.manager_id, &template, ts
+                    );
+                }
+            }
             StoreResult::Ok(())
         })?;
         self.get_series(series.id).await
@@ -684,8 +741,9 @@ impl Database {
         series: &MeetingSeries,
         past: &[PastMeeting],
     ) -> StoreResult<()> {
+        let (series, past) = (series.clone(), past.to_vec());
         with_write_tx!(self, tx => {
-            for p in past {
+            for p in &past {
                 let id = Uuid::now_v7();
                 let held = (p.status == MeetingStatus::Completed).then_some(p.occurrence.starts_at);
                 sqlx::query(

@@ -351,31 +351,8 @@ impl Database {
     ) -> StoreResult<Person> {
         let id = Uuid::now_v7();
         let ts = now();
-        let written: StoreResult<()> = if draft.secondary_manager_ids.is_empty() {
-            // One statement needs no explicit transaction: one round trip to the database.
-            with_writer!(self, pool => {
-                let mut conn = pool.acquire().await?;
-                insert_person_row!(&mut *conn, id, draft, draft.manager_id, password_hash, ts);
-                Ok(())
-            })
-        } else {
-            with_write_tx!(self, tx => {
-            insert_person_row!(&mut **tx, id, draft, draft.manager_id, password_hash, ts);
-            for m in &draft.secondary_manager_ids {
-                sqlx::query(
-                    "INSERT INTO person_secondary_managers (person_id, manager_id) VALUES ($1, $2)",
-                )
-                .bind(id)
-                .bind(*m)
-                .execute(&mut **tx)
-                .await?;
-            }
-            Ok(())
-            })
-        };
-        written?;
-        // What was written, without reading it back.
-        Ok(Person {
+        // What is written, returned without reading it back.
+        let person = Person {
             id,
             email: draft.email.as_str().to_owned(),
             display_name: draft.display_name.as_str().to_owned(),
@@ -391,7 +368,29 @@ impl Database {
             updated_at: ts,
             deactivated_at: (!draft.active).then_some(ts),
             deleted_at: None,
-        })
+        };
+        let (draft, password_hash) = (draft.clone(), password_hash.map(str::to_owned));
+        if draft.secondary_manager_ids.is_empty() {
+            // One statement: no savepoint needed.
+            with_writer!(self, conn => {
+                insert_person_row!(&mut *conn, id, &draft, draft.manager_id, password_hash.as_deref(), ts);
+            })?;
+        } else {
+            with_write_tx!(self, tx => {
+                insert_person_row!(&mut **tx, id, &draft, draft.manager_id, password_hash.as_deref(), ts);
+                for m in &draft.secondary_manager_ids {
+                    sqlx::query(
+                        "INSERT INTO person_secondary_managers (person_id, manager_id) VALUES ($1, $2)",
+                    )
+                    .bind(id)
+                    .bind(*m)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(person)
     }
 
     pub async fn get_person(&self, id: PersonId) -> StoreResult<Person> {
@@ -469,6 +468,7 @@ impl Database {
         draft: &PersonDraft,
     ) -> StoreResult<Person> {
         let ts = now();
+        let draft = draft.clone();
         with_write_tx!(self, tx => {
             let current = fetch_person!(&mut **tx, id).ok_or(StoreError::NotFound)?;
             if expected_version.is_some_and(|v| v != current.version) {
@@ -489,7 +489,7 @@ impl Database {
                 }
             }
             let deactivated = deactivated_at(current.active, current.deactivated_at, draft.active, ts);
-            update_person_row!(&mut **tx, id, draft, draft.manager_id, deactivated, ts);
+            update_person_row!(&mut **tx, id, &draft, draft.manager_id, deactivated, ts);
             move_manager_series!(&mut **tx, id, current.manager_id, draft.manager_id, ts);
             if draft.secondary_manager_ids != current.secondary_manager_ids {
                 write_secondary!(&mut **tx, id, &draft.secondary_manager_ids);
@@ -556,17 +556,17 @@ impl Database {
 
     pub async fn set_password_hash(&self, id: PersonId, hash: &str) -> StoreResult<()> {
         let ts = now();
-        with_writer!(self, pool => {
+        let hash = hash.to_owned();
+        with_writer!(self, conn => {
             let done = sqlx::query("UPDATE people SET password_hash = $1, updated_at = $2 WHERE id = $3")
                 .bind(hash)
                 .bind(ts)
                 .bind(id)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
-            Ok(())
         })
     }
 
@@ -640,6 +640,7 @@ impl Database {
     /// what it would have been or why it failed.
     pub async fn import_people(&self, rows: &[ImportRow]) -> StoreResult<ImportOutcome> {
         let ts = now();
+        let rows = rows.to_vec();
         with_write_tx!(self, tx => {
             let existing: Vec<ExistingPerson> = sqlx::query_as(
                 "SELECT id, email_normalized, external_id, manager_id, email, display_name, title, \
@@ -647,7 +648,7 @@ impl Database {
             )
             .fetch_all(&mut **tx)
             .await?;
-            let plan = plan_import(&existing, rows);
+            let plan = plan_import(&existing, &rows);
             if !plan.applied {
                 return Ok(plan.outcome());
             }

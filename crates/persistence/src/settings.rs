@@ -15,16 +15,17 @@ impl Database {
     /// Store `value` under `key` unless a value is there already; return the stored value.
     /// Two replicas starting at once agree on one value.
     pub async fn setting_or_insert(&self, key: &str, value: &str) -> StoreResult<String> {
-        with_writer!(self, pool => {
+        let (key, value) = (key.to_owned(), value.to_owned());
+        with_writer!(self, conn => {
             sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-                .bind(key)
+                .bind(&key)
                 .bind(value)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await?;
-            Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-                .bind(key)
-                .fetch_one(pool)
-                .await?)
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(&key)
+                .fetch_one(&mut *conn)
+                .await?
         })
     }
 }

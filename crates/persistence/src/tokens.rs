@@ -45,21 +45,22 @@ impl Database {
     ) -> StoreResult<ApiTokenRecord> {
         let id = Uuid::now_v7();
         let ts = now();
-        with_writer!(self, pool => {
+        let text = [name, token_hash, prefix, scopes].map(str::to_owned);
+        with_writer!(self, conn => {
             sqlx::query(
                 "INSERT INTO api_tokens (id, name, token_hash, prefix, scopes, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(id)
-            .bind(name)
-            .bind(token_hash)
-            .bind(prefix)
-            .bind(scopes)
+            .bind(&text[0])
+            .bind(&text[1])
+            .bind(&text[2])
+            .bind(&text[3])
             .bind(created_by)
             .bind(ts)
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
-        });
+        })?;
         self.get_api_token(id).await
     }
 
@@ -94,18 +95,17 @@ impl Database {
     /// Revoke a live token; a revoked one is [`StoreError::NotFound`].
     pub async fn revoke_api_token(&self, id: Uuid) -> StoreResult<()> {
         let ts = now();
-        with_writer!(self, pool => {
+        with_writer!(self, conn => {
             let done = sqlx::query(
                 "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
             )
             .bind(ts)
             .bind(id)
-            .execute(pool)
+            .execute(&mut *conn)
             .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
-            Ok(())
         })
     }
 
@@ -125,13 +125,12 @@ impl Database {
     /// Record use of a token. Callers throttle this (once a minute) to keep reads read-only.
     pub async fn touch_api_token(&self, id: Uuid) -> StoreResult<()> {
         let ts = now();
-        with_writer!(self, pool => {
+        with_writer!(self, conn => {
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
                 .bind(ts)
                 .bind(id)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await?;
-        });
-        Ok(())
+        })
     }
 }

@@ -281,20 +281,8 @@ pub async fn create(
     create_once(&state, &actor, &req, &body.raw, || async {
         let item = state
             .db
-            .add_agenda_item(meeting.id, author, &text, category, private)
+            .add_agenda_item(&meeting, author, &text, category, private, starter.as_ref())
             .await?;
-        if let Some(s) = &starter {
-            state
-                .db
-                .record_starter_use(
-                    s,
-                    meeting.id,
-                    meeting.manager_id,
-                    meeting.report_id,
-                    item.id,
-                )
-                .await?;
-        }
         let location = format!("/api/v1/meetings/{}/agenda-items/{}", meeting.id, item.id);
         let tag = etag(item.version);
         let out = serde_json::to_value(ItemOut::from(item)).map_err(ApiError::internal)?;

@@ -4,7 +4,7 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Duration, Utc};
-use oneonone_domain::agenda::{AgendaCategory, AgendaText};
+use oneonone_domain::agenda::AgendaCategory;
 use oneonone_domain::{Actor, Text};
 use oneonone_persistence::library::{Starter, Template};
 use serde::{Deserialize, Serialize};
@@ -390,13 +390,7 @@ pub async fn apply_template(
             }
             other => other.into(),
         })?;
-    for (category, title) in &template.items {
-        let text = AgendaText::parse(title, None)?;
-        state
-            .db
-            .add_agenda_item(meeting.id, me, &text, *category, false)
-            .await?;
-    }
+    state.db.apply_template(meeting.id, me, &template).await?;
     let items = state
         .db
         .list_agenda(meeting.id, me, meeting.report_id)

@@ -192,6 +192,9 @@ pub struct SeriesIn {
     /// First possible date (local). Default: today in `time_zone`.
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
+    /// An agenda template (`GET /agenda-templates`) whose talking points start every meeting
+    /// of the series. Unchecked ones are not carried over: the next meeting brings them anyway.
+    pub agenda_template_id: Option<Uuid>,
 }
 
 /// A recurring 1:1.
@@ -209,6 +212,8 @@ pub struct SeriesOut {
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
     pub paused: bool,
+    /// The template every meeting of the series starts with, if any.
+    pub agenda_template_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -253,6 +258,7 @@ impl From<MeetingSeries> for SeriesOut {
             start_date: s.cadence.start_date,
             end_date: s.cadence.end_date,
             paused: s.paused,
+            agenda_template_id: s.agenda_template_id,
             created_at: s.created_at,
             updated_at: s.updated_at,
         }
@@ -479,7 +485,25 @@ fn parse_series(
         manager_id: body.manager_id,
         report_id: body.report_id,
         cadence,
+        agenda_template_id: body.agenda_template_id,
     })
+}
+
+/// 422 unless `id` names an agenda template.
+async fn check_template(state: &AppState, id: Option<Uuid>) -> ApiResult<()> {
+    if let Some(id) = id {
+        match state.db.get_template(id).await {
+            Ok(_) => {}
+            Err(oneonone_persistence::StoreError::NotFound) => {
+                return Err(ApiError::validation(
+                    "agenda_template_id",
+                    "no such template",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }
 
 /// Create a recurring 1:1.
@@ -513,6 +537,7 @@ pub async fn create_series(
     }
     let (_, rec) = recommendation_for(&state, body.value.report_id).await?;
     let new = parse_series(&body.value, &rec)?;
+    check_template(&state, new.agenda_template_id).await?;
     create_once(&state, &actor, &req, &body.raw, || async {
         let series = state.db.create_series(&new).await?;
         let id = series.id;
@@ -1070,6 +1095,10 @@ pub struct SeriesPatch {
     /// The last date of the series, or `null` for none.
     #[schema(nullable)]
     pub end_date: Option<NaiveDate>,
+    /// The template every meeting starts with, or `null` for none. A new template is also put
+    /// on the agendas of the meetings already scheduled; clearing it removes nothing.
+    #[schema(nullable)]
+    pub agenda_template_id: Option<Uuid>,
 }
 
 #[derive(Debug, Serialize, Deserialize, Validate)]
@@ -1077,6 +1106,7 @@ pub struct SeriesPatch {
 struct SeriesFields {
     paused: bool,
     end_date: Option<NaiveDate>,
+    agenda_template_id: Option<Uuid>,
 }
 
 /// Pause, resume or end a recurring 1:1 (the participants, or a `meetings:write` token).
@@ -1104,6 +1134,7 @@ pub async fn update_series(
     let f: SeriesFields = body.into_inner().apply(&SeriesFields {
         paused: series.paused,
         end_date: series.cadence.end_date,
+        agenda_template_id: series.agenda_template_id,
     })?;
     if f.end_date
         .is_some_and(|end| end < series.cadence.start_date)
@@ -1113,10 +1144,17 @@ pub async fn update_series(
             "must not be before start_date",
         ));
     }
+    check_template(&state, f.agenda_template_id).await?;
     if_match.check(&etag(series.version))?;
     let updated = state
         .db
-        .change_series(&series, series.version, f.paused, f.end_date)
+        .change_series(
+            &series,
+            series.version,
+            f.paused,
+            f.end_date,
+            f.agenda_template_id,
+        )
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(updated.version)))

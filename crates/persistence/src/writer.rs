@@ -1,0 +1,225 @@
+//! SQLite's single writer, with group commit.
+//!
+//! SQLite lets one connection write at a time. The write connection lives on its own thread
+//! and takes its work from a queue: whatever is queued when it looks (up to [`MAX_BATCH`] jobs)
+//! runs back to back inside one `BEGIN IMMEDIATE … COMMIT`, and each job learns its outcome only
+//! after that commit. Under load the next job is already waiting when one ends, instead of
+//! waiting for a request task to be scheduled, and one commit serves many writes.
+//!
+//! A job made of one statement needs nothing more: SQLite undoes a failed statement and keeps
+//! the transaction. A job of several statements that must stand or fall together runs inside its
+//! own savepoint ([`crate::with_write_tx!`] does this), so its failure leaves the other jobs of
+//! the batch alone.
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use sqlx::{Connection, SqliteConnection};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{StoreError, StoreResult};
+
+/// At most this many jobs share one commit.
+pub const MAX_BATCH: usize = 128;
+/// Jobs waiting for the writer beyond this make the submitters wait (back-pressure).
+const QUEUE: usize = 4096;
+
+/// Tells a job how its batch ended: `None` committed, `Some(reason)` did not.
+type Finish = Box<dyn FnOnce(Option<&str>) + Send>;
+type Work = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Finish> + Send>;
+
+struct Job {
+    /// Runs outside any batch transaction (migrations, checkpoints).
+    alone: bool,
+    work: Work,
+}
+
+/// A handle on the writer thread. Cheap to clone; the thread ends when the last handle is gone.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<Job>,
+    patience: Duration,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job").field("alone", &self.alone).finish()
+    }
+}
+
+impl Writer {
+    /// Move `conn` to a new thread that serves the queue. `patience` bounds how long a job waits
+    /// for room in a full queue before the database counts as unavailable.
+    pub fn start(conn: SqliteConnection, patience: Duration) -> StoreResult<Writer> {
+        let (queue, jobs) = mpsc::channel(QUEUE);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Other(sqlx::Error::Io(e)))?;
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || runtime.block_on(serve(conn, jobs)))
+            .map_err(|e| StoreError::Other(sqlx::Error::Io(e)))?;
+        Ok(Writer { queue, patience })
+    }
+
+    /// Run `f` on the write connection as part of the next batch, and return its result once the
+    /// batch has committed.
+    pub async fn run<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, StoreResult<T>>
+            + Send
+            + 'static,
+    {
+        self.submit(false, f).await
+    }
+
+    /// Run `f` on the write connection by itself, outside any transaction.
+    pub async fn run_alone<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, StoreResult<T>>
+            + Send
+            + 'static,
+    {
+        self.submit(true, f).await
+    }
+
+    async fn submit<T, F>(&self, alone: bool, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, StoreResult<T>>
+            + Send
+            + 'static,
+    {
+        let (reply, outcome) = oneshot::channel::<StoreResult<T>>();
+        let work: Work = Box::new(move |conn| {
+            Box::pin(async move {
+                let out = f(conn).await;
+                let finish: Finish = Box::new(move |failed| {
+                    let out = match failed {
+                        None => out,
+                        Some(reason) => Err(StoreError::Unavailable(sqlx::Error::Protocol(
+                            format!("the write was not committed: {reason}"),
+                        ))),
+                    };
+                    // The submitter may have gone (its request was cancelled); nothing to tell.
+                    let _ = reply.send(out);
+                });
+                finish
+            })
+        });
+        let job = Job { alone, work };
+        match tokio::time::timeout(self.patience, self.queue.send(job)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return Err(StoreError::Unavailable(sqlx::Error::PoolClosed)),
+            Err(_) => return Err(StoreError::Unavailable(sqlx::Error::PoolTimedOut)),
+        }
+        outcome
+            .await
+            .map_err(|_| StoreError::Unavailable(sqlx::Error::WorkerCrashed))?
+    }
+}
+
+/// Run `first` and the batched jobs that follow it in one transaction, then tell each of them
+/// how the commit went. If no transaction can begin, `first` comes back unrun.
+async fn run_batch(
+    conn: &mut SqliteConnection,
+    first: Job,
+    queued: &mut std::iter::Peekable<std::vec::Drain<'_, Job>>,
+    finished: &mut Vec<Finish>,
+) -> Result<(), (Job, sqlx::Error)> {
+    let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
+        Ok(tx) => tx,
+        Err(e) => return Err((first, e)),
+    };
+    finished.push((first.work)(&mut tx).await);
+    while let Some(next) = queued.next_if(|j| !j.alone) {
+        finished.push((next.work)(&mut tx).await);
+    }
+    let failed = tx.commit().await.err().map(|e| e.to_string());
+    for finish in finished.drain(..) {
+        finish(failed.as_deref());
+    }
+    Ok(())
+}
+
+/// The writer thread: take what is queued, run it in one transaction, commit, answer.
+async fn serve(mut conn: SqliteConnection, mut jobs: mpsc::Receiver<Job>) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    let mut finished: Vec<Finish> = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let mut queued = batch.drain(..).peekable();
+        while let Some(job) = queued.next() {
+            if job.alone {
+                let finish = (job.work)(&mut conn).await;
+                finish(None);
+                continue;
+            }
+            // A run of batched jobs, up to the next one that must run alone.
+            if let Err((job, e)) = run_batch(&mut conn, job, &mut queued, &mut finished).await {
+                // No transaction to share: this job commits by itself, and tells its own
+                // failure if it has one.
+                tracing::warn!(error = %e, "could not begin a write batch");
+                let finish = (job.work)(&mut conn).await;
+                finish(None);
+            }
+        }
+    }
+    let _ = conn.close().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ConnectOptions, Database, StoreError, StoreResult, with_write_tx};
+
+    async fn fresh() -> (Database, std::path::PathBuf) {
+        let path =
+            std::env::temp_dir().join(format!("oneonone-writer-{}.db", uuid::Uuid::now_v7()));
+        let db = Database::connect(&ConnectOptions::new(format!("sqlite://{}", path.display())))
+            .await
+            .expect("open");
+        db.migrate().await.expect("migrate");
+        (db, path)
+    }
+
+    /// A job that writes and then fails, queued among jobs that succeed: it leaves nothing
+    /// behind, and the others in its batch commit.
+    #[tokio::test]
+    async fn a_failed_job_undoes_only_itself_within_a_batch() {
+        let (db, path) = fresh().await;
+        let failing = |db: Database| async move {
+            let out: StoreResult<()> = with_write_tx!(&db, tx => {
+                sqlx::query("INSERT INTO settings (key, value) VALUES ('doomed', 'x')")
+                    .execute(&mut **tx)
+                    .await?;
+                Err(StoreError::Stale)
+            });
+            out
+        };
+        let mut jobs = Vec::new();
+        for i in 0..50 {
+            let db = db.clone();
+            jobs.push(tokio::spawn(async move {
+                if i == 25 {
+                    failing(db).await.is_err()
+                } else {
+                    db.setting_or_insert(&format!("k{i}"), "v").await.is_ok()
+                }
+            }));
+        }
+        for job in jobs {
+            assert!(job.await.expect("join"));
+        }
+        assert_eq!(db.setting("doomed").await.expect("read"), None);
+        for i in (0..50).filter(|i| *i != 25) {
+            assert_eq!(
+                db.setting(&format!("k{i}")).await.expect("read").as_deref(),
+                Some("v")
+            );
+        }
+        db.close().await;
+        let _ = std::fs::remove_file(path);
+    }
+}
