@@ -14,6 +14,7 @@ pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod timestamp;
 
 pub use config::Settings;
 pub use startup::Application;

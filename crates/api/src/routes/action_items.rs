@@ -109,8 +109,11 @@ pub struct ActionOut {
     pub status: Status,
     /// Open and past its due date.
     pub overdue: bool,
+    #[serde(serialize_with = "crate::timestamp::utc_opt")]
     pub completed_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub updated_at: DateTime<Utc>,
 }
 

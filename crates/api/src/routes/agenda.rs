@@ -144,12 +144,16 @@ pub struct ItemOut {
     /// Set once the agenda was reordered; otherwise the report's items come first.
     pub position: Option<i32>,
     pub checked: bool,
+    #[serde(serialize_with = "crate::timestamp::utc_opt")]
     pub checked_at: Option<DateTime<Utc>>,
     /// When it was first added, before any carry-over.
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub first_added_at: DateTime<Utc>,
     /// How many times it moved on to the next meeting undiscussed.
     pub times_carried: i32,
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -460,6 +464,7 @@ pub async fn reorder(
 pub struct NoteOut {
     pub body: String,
     pub updated_by: Uuid,
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub updated_at: DateTime<Utc>,
     /// Send as `If-Match` when you write it.
     pub etag: String,

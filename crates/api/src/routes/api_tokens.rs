@@ -89,8 +89,10 @@ pub struct ApiTokenOut {
     pub scopes: Vec<TokenScope>,
     /// The HR admin who created it; the token stops working when they are deactivated.
     pub created_by: Uuid,
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub created_at: DateTime<Utc>,
     /// Updated at most once a minute.
+    #[serde(serialize_with = "crate::timestamp::utc_opt")]
     pub last_used_at: Option<DateTime<Utc>>,
 }
 

@@ -37,6 +37,7 @@ pub struct LoginResponse {
     pub access_token: String,
     /// Always `Bearer`.
     pub token_type: &'static str,
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub expires_at: DateTime<Utc>,
     /// The signed-in person.
     pub person_id: Uuid,

@@ -27,6 +27,7 @@ pub struct StarterOut {
     pub question: String,
     /// Inactive starters are kept (their past use still counts) but no longer suggested.
     pub active: bool,
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -254,6 +255,7 @@ pub struct TemplateOut {
     pub kind: String,
     pub name: String,
     pub items: Vec<TemplateItem>,
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -214,7 +214,9 @@ pub struct SeriesOut {
     pub paused: bool,
     /// The template every meeting of the series starts with, if any.
     pub agenda_template_id: Option<Uuid>,
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -298,13 +300,18 @@ pub struct MeetingOut {
     pub kind: Kind,
     pub manager_id: Uuid,
     pub report_id: Uuid,
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub starts_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub ends_at: DateTime<Utc>,
     pub status: Status,
     /// When it was held (completed meetings).
+    #[serde(serialize_with = "crate::timestamp::utc_opt")]
     pub held_at: Option<DateTime<Utc>>,
     pub actual_duration_minutes: Option<i32>,
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -1014,6 +1021,7 @@ pub struct RatingOut {
     pub person_id: Uuid,
     pub useful: i32,
     pub expectations_clear: Option<i32>,
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub updated_at: DateTime<Utc>,
 }
 

@@ -54,11 +54,15 @@ pub struct PersonOut {
     pub external_id: Option<String>,
     pub hr_admin: bool,
     pub active: bool,
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::timestamp::utc")]
     pub updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::timestamp::utc_opt")]
     pub deactivated_at: Option<DateTime<Utc>>,
     /// Set only on tombstones of erased people, which appear in `updated_since` listings with
     /// every personal field removed.
+    #[serde(serialize_with = "crate::timestamp::utc_opt")]
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
