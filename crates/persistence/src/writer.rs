@@ -13,6 +13,7 @@
 
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
@@ -122,6 +123,22 @@ impl Writer {
     }
 }
 
+/// Run one job, surviving a panic in it: the thread must outlive any one write. A job that
+/// panicked has dropped its reply, so its submitter gets an error (503); if it had a savepoint
+/// open, dropping it rolled that back.
+async fn guarded(work: Work, conn: &mut SqliteConnection) -> Option<Finish> {
+    match std::panic::AssertUnwindSafe(work(conn))
+        .catch_unwind()
+        .await
+    {
+        Ok(finish) => Some(finish),
+        Err(_) => {
+            tracing::error!("a write job panicked; its request fails, the writer goes on");
+            None
+        }
+    }
+}
+
 /// Run `first` and the batched jobs that follow it in one transaction, then tell each of them
 /// how the commit went. If no transaction can begin, `first` comes back unrun.
 async fn run_batch(
@@ -134,9 +151,9 @@ async fn run_batch(
         Ok(tx) => tx,
         Err(e) => return Err((first, e)),
     };
-    finished.push((first.work)(&mut tx).await);
+    finished.extend(guarded(first.work, &mut tx).await);
     while let Some(next) = queued.next_if(|j| !j.alone) {
-        finished.push((next.work)(&mut tx).await);
+        finished.extend(guarded(next.work, &mut tx).await);
     }
     let failed = tx.commit().await.err().map(|e| e.to_string());
     for finish in finished.drain(..) {
@@ -153,8 +170,9 @@ async fn serve(mut conn: SqliteConnection, mut jobs: mpsc::Receiver<Job>) {
         let mut queued = batch.drain(..).peekable();
         while let Some(job) = queued.next() {
             if job.alone {
-                let finish = (job.work)(&mut conn).await;
-                finish(None);
+                if let Some(finish) = guarded(job.work, &mut conn).await {
+                    finish(None);
+                }
                 continue;
             }
             // A run of batched jobs, up to the next one that must run alone.
@@ -162,8 +180,9 @@ async fn serve(mut conn: SqliteConnection, mut jobs: mpsc::Receiver<Job>) {
                 // No transaction to share: this job commits by itself, and tells its own
                 // failure if it has one.
                 tracing::warn!(error = %e, "could not begin a write batch");
-                let finish = (job.work)(&mut conn).await;
-                finish(None);
+                if let Some(finish) = guarded(job.work, &mut conn).await {
+                    finish(None);
+                }
             }
         }
     }
@@ -182,6 +201,30 @@ mod tests {
             .expect("open");
         db.migrate().await.expect("migrate");
         (db, path)
+    }
+
+    /// A write that panics fails alone; the writer thread goes on serving.
+    #[tokio::test]
+    async fn the_writer_survives_a_panicking_job() {
+        let (db, path) = fresh().await;
+        let crate::Database::Sqlite(pools) = &db else {
+            panic!("SQLite expected");
+        };
+        let panicked = pools
+            .writer
+            .run(
+                |_conn| -> futures_util::future::BoxFuture<'_, StoreResult<()>> {
+                    Box::pin(async move { panic!("a bug in a write") })
+                },
+            )
+            .await;
+        assert!(matches!(panicked, Err(StoreError::Unavailable(_))));
+        assert_eq!(
+            db.setting_or_insert("after", "yes").await.expect("write"),
+            "yes"
+        );
+        db.close().await;
+        let _ = std::fs::remove_file(path);
     }
 
     /// A job that writes and then fails, queued among jobs that succeed: it leaves nothing
