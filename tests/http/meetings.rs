@@ -27,6 +27,20 @@ async fn pair(app: &TestApp) -> Pair {
     }
 }
 
+/// A weekly series (Mondays 10:00 Berlin from 2030-03-18) for the pair, and its meetings.
+async fn berlin_series(app: &TestApp, p: &Pair) -> (Uuid, Vec<String>) {
+    let series = app
+        .post(
+            "/api/v1/meeting-series",
+            &p.manager_token,
+            &weekly_berlin(p),
+        )
+        .await
+        .expect(201)
+        .id();
+    (series, app.series_meetings(&p.manager_token, series).await)
+}
+
 fn weekly_berlin(p: &Pair) -> serde_json::Value {
     json!({
         "manager_id": p.manager, "report_id": p.report,
@@ -74,23 +88,8 @@ async fn a_series_creates_its_next_eight_meetings_at_local_time_across_dst() {
 async fn meetings_are_visible_to_participants_and_hr_only() {
     let app = spawn_app().await;
     let p = pair(&app).await;
-    let series = app
-        .post(
-            "/api/v1/meeting-series",
-            &p.manager_token,
-            &weekly_berlin(&p),
-        )
-        .await
-        .expect(201)
-        .id();
-    let list = app
-        .get(
-            &format!("/api/v1/meetings?series_id={series}"),
-            &p.manager_token,
-        )
-        .await
-        .expect(200);
-    let meeting = list.body["data"][0]["id"].as_str().unwrap().to_owned();
+    let (series, meetings) = berlin_series(&app, &p).await;
+    let meeting = meetings[0].clone();
     let (_, outsider) = app
         .person_with_login("o@example.com", "Outsider", None)
         .await;
@@ -140,16 +139,7 @@ async fn meetings_are_visible_to_participants_and_hr_only() {
 async fn complete_skip_cancel_and_reschedule() {
     let app = spawn_app().await;
     let p = pair(&app).await;
-    let series = app
-        .post(
-            "/api/v1/meeting-series",
-            &p.manager_token,
-            &weekly_berlin(&p),
-        )
-        .await
-        .expect(201)
-        .id();
-    let ids = app.series_meetings(&p.manager_token, series).await;
+    let (series, ids) = berlin_series(&app, &p).await;
 
     let done = app
         .post(
@@ -343,23 +333,8 @@ async fn cadence_recommendation_follows_span_of_control() {
 async fn participants_rate_held_meetings() {
     let app = spawn_app().await;
     let p = pair(&app).await;
-    let series = app
-        .post(
-            "/api/v1/meeting-series",
-            &p.manager_token,
-            &weekly_berlin(&p),
-        )
-        .await
-        .expect(201)
-        .id();
-    let list = app
-        .get(
-            &format!("/api/v1/meetings?series_id={series}"),
-            &p.manager_token,
-        )
-        .await
-        .expect(200);
-    let m = list.body["data"][0]["id"].as_str().unwrap().to_owned();
+    let (_, meetings) = berlin_series(&app, &p).await;
+    let m = meetings[0].clone();
     let rate = |token: &str, body: serde_json::Value| {
         app.request(
             Method::PUT,
@@ -413,16 +388,7 @@ async fn participants_rate_held_meetings() {
 async fn a_new_manager_takes_over_the_series_and_history_stays() {
     let app = spawn_app().await;
     let p = pair(&app).await;
-    let series = app
-        .post(
-            "/api/v1/meeting-series",
-            &p.manager_token,
-            &weekly_berlin(&p),
-        )
-        .await
-        .expect(201)
-        .id();
-    let m = app.series_meetings(&p.manager_token, series).await;
+    let (series, m) = berlin_series(&app, &p).await;
     app.post(
         &format!("/api/v1/meetings/{}/agenda-items", m[0]),
         &p.report_token,
@@ -513,16 +479,7 @@ async fn a_new_manager_takes_over_the_series_and_history_stays() {
 async fn pausing_removes_empty_upcoming_meetings_and_resuming_refills() {
     let app = spawn_app().await;
     let p = pair(&app).await;
-    let series = app
-        .post(
-            "/api/v1/meeting-series",
-            &p.manager_token,
-            &weekly_berlin(&p),
-        )
-        .await
-        .expect(201)
-        .id();
-    let before = app.series_meetings(&p.manager_token, series).await;
+    let (series, before) = berlin_series(&app, &p).await;
     assert_eq!(before.len(), 8);
     app.post(
         &format!("/api/v1/meetings/{}/agenda-items", before[2]),

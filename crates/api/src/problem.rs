@@ -94,6 +94,18 @@ impl ApiError {
         ApiError::Validation(ValidationErrors::single(field, message))
     }
 
+    /// For a record the request body refers to (`template_id`, `starter_id`): a missing one is
+    /// the body's fault (422 on `field`), not a missing resource (404); other errors as usual.
+    pub fn unless_found(
+        field: &'static str,
+        message: &'static str,
+    ) -> impl FnOnce(StoreError) -> Self {
+        move |e| match e {
+            StoreError::NotFound => ApiError::validation(field, message),
+            other => other.into(),
+        }
+    }
+
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {
         ApiError::Internal(e.into())
     }

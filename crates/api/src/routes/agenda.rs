@@ -257,13 +257,18 @@ pub async fn create(
     let (meeting, author) = as_participant(&state, &actor, id.into_inner()).await?;
     let starter = match body.value.starter_id {
         None => None,
-        Some(s) => match state.db.get_starter(s).await {
-            Ok(starter) if starter.active => Some(starter),
-            Ok(_) | Err(oneonone_persistence::StoreError::NotFound) => {
-                return Err(ApiError::validation("starter_id", "no such active starter"));
+        Some(s) => {
+            const MISSING: &str = "no such active starter";
+            let starter = state
+                .db
+                .get_starter(s)
+                .await
+                .map_err(ApiError::unless_found("starter_id", MISSING))?;
+            if !starter.active {
+                return Err(ApiError::validation("starter_id", MISSING));
             }
-            Err(e) => return Err(e.into()),
-        },
+            Some(starter)
+        }
     };
     let title = match (&body.value.title, &starter) {
         (Some(t), _) => t.clone(),

@@ -386,12 +386,7 @@ pub async fn apply_template(
         .db
         .get_template(body.value.template_id)
         .await
-        .map_err(|e| match e {
-            oneonone_persistence::StoreError::NotFound => {
-                ApiError::validation("template_id", "no such template")
-            }
-            other => other.into(),
-        })?;
+        .map_err(ApiError::unless_found("template_id", "no such template"))?;
     state.db.apply_template(meeting.id, me, &template).await?;
     let items = state
         .db

@@ -499,16 +499,14 @@ fn parse_series(
 /// 422 unless `id` names an agenda template.
 async fn check_template(state: &AppState, id: Option<Uuid>) -> ApiResult<()> {
     if let Some(id) = id {
-        match state.db.get_template(id).await {
-            Ok(_) => {}
-            Err(oneonone_persistence::StoreError::NotFound) => {
-                return Err(ApiError::validation(
-                    "agenda_template_id",
-                    "no such template",
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        }
+        state
+            .db
+            .get_template(id)
+            .await
+            .map_err(ApiError::unless_found(
+                "agenda_template_id",
+                "no such template",
+            ))?;
     }
     Ok(())
 }
