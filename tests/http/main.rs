@@ -6,6 +6,7 @@
 mod action_items;
 mod agenda;
 mod auth;
+mod changes;
 mod contract;
 mod errors;
 mod import;

@@ -38,6 +38,8 @@ pub struct TestApp {
     pub db: Database,
     pub admin_token: String,
     pub admin_id: Uuid,
+    /// Fault hooks of the server's changes.
+    pub faults: std::sync::Arc<oneonone_usecases::once::Faults>,
     handle: ServerHandle,
     store: Store,
 }
@@ -172,6 +174,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let port = app.port();
     let db = app.database().clone();
     let handle = app.handle();
+    let faults = app.faults();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -183,6 +186,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         db,
         admin_token: String::new(),
         admin_id: Uuid::nil(),
+        faults,
         handle,
         store,
     };

@@ -210,10 +210,13 @@ fn add_shared_responses(spec: &mut Spec) {
                 .as_ref()
                 .is_some_and(|s| s.iter().all(|r| r == &Default::default()));
             let has_body = op.request_body.is_some();
-            let idempotent_create = op
-                .parameters
-                .as_ref()
-                .is_some_and(|ps| ps.iter().any(|p| p.name == crate::idempotency::HEADER));
+            let has_header = |name: &str| {
+                op.parameters
+                    .as_ref()
+                    .is_some_and(|ps| ps.iter().any(|p| p.name.eq_ignore_ascii_case(name)))
+            };
+            let idempotent_create = has_header(crate::idempotency::HEADER);
+            let conditional = has_header("If-Match");
             let mut wanted: Vec<&str> = Vec::new();
             if in_api {
                 wanted.extend(["400", "503"]);
@@ -230,7 +233,7 @@ fn add_shared_responses(spec: &mut Spec) {
             if idempotent_create {
                 wanted.extend(["409", "422"]);
             }
-            if matches!(method, "PATCH" | "DELETE") && has_id {
+            if conditional || (matches!(method, "PATCH" | "DELETE") && has_id) {
                 wanted.push("412");
             }
             if path.ends_with("/auth/login") {
@@ -337,6 +340,69 @@ mod tests {
         assert_eq!(allowed_methods("/api/v1/nothing"), None);
         assert_eq!(allowed_methods("/api/v1/people/import"), Some("POST"));
         assert_eq!(allowed_methods("/api/v1/people/import"), Some("POST"));
+    }
+
+    /// utoipa keys schemas by name, so a second type with a name already taken silently replaces
+    /// the first in the contract (two `Status` enums did once: every meeting failed validation
+    /// in generated clients). Every `ToSchema` type must have a name of its own.
+    #[test]
+    fn schema_names_are_unique() {
+        fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    rust_files(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        rust_files(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        let mut seen: std::collections::HashMap<String, String> = Default::default();
+        let mut duplicates = Vec::new();
+        let mut count = 0;
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            let mut pending: Option<Option<String>> = None;
+            for line in text.lines().map(str::trim) {
+                if line.starts_with("#[derive(") && line.contains("ToSchema") {
+                    pending = Some(None);
+                } else if let Some(alias) = pending.as_mut() {
+                    if let Some(rest) = line.strip_prefix("#[schema(as = ") {
+                        *alias = rest.split(')').next().map(str::to_owned);
+                    } else if let Some(decl) = line
+                        .strip_prefix("pub struct ")
+                        .or_else(|| line.strip_prefix("pub enum "))
+                        .or_else(|| line.strip_prefix("struct "))
+                        .or_else(|| line.strip_prefix("enum "))
+                    {
+                        let own: String = decl
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .collect();
+                        let name = alias.clone().unwrap_or(own);
+                        let at = format!("{}", file.display());
+                        count += 1;
+                        if let Some(first) = seen.insert(name.clone(), at.clone()) {
+                            duplicates.push(format!("{name}: {first} and {at}"));
+                        }
+                        pending = None;
+                    }
+                }
+            }
+        }
+        assert!(
+            count > 30,
+            "found only {count} schema types: is the scan broken?"
+        );
+        assert!(
+            duplicates.is_empty(),
+            "schema names used twice (give one `#[schema(as = …)]`): {duplicates:?}"
+        );
     }
 
     #[test]

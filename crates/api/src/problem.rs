@@ -238,6 +238,22 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<oneonone_usecases::Error> for ApiError {
+    fn from(e: oneonone_usecases::Error) -> Self {
+        use oneonone_usecases::Error as E;
+        match e {
+            E::Denied(d) => d.into(),
+            E::NotFound => ApiError::NotFound,
+            E::Invalid(v) => ApiError::Validation(v),
+            E::Conflict { code, detail } => ApiError::Conflict { code, detail },
+            E::Stale => ApiError::PreconditionFailed,
+            E::Refused { code, detail } => ApiError::Unprocessable { code, detail },
+            E::Store(s) => s.into(),
+            E::Internal(cause) => ApiError::Internal(anyhow::anyhow!(cause)),
+        }
+    }
+}
+
 impl From<ValidationErrors> for ApiError {
     fn from(e: ValidationErrors) -> Self {
         ApiError::Validation(e)

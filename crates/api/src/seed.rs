@@ -3,6 +3,7 @@
 
 use oneonone_domain::person::{PersonDraft, PersonFields};
 use oneonone_persistence::{Database, ImportRow};
+use oneonone_usecases as usecases;
 
 use crate::auth::hash_password;
 
@@ -183,7 +184,11 @@ pub async fn demo(db: &Database) -> anyhow::Result<()> {
             manager_external_id: manager.map(str::to_owned),
         });
     }
-    let outcome = db.import_people(&rows).await?;
+    let outcome = db
+        .transact(move |tx| {
+            Box::pin(async move { usecases::people::seed::import(tx, &rows).await })
+        })
+        .await?;
     anyhow::ensure!(
         outcome.applied,
         "the demo organisation did not import: {:?}",
@@ -194,22 +199,19 @@ pub async fn demo(db: &Database) -> anyhow::Result<()> {
             .person_id_by_email(email)
             .await?
             .ok_or_else(|| anyhow::anyhow!("demo person {email} missing"))?;
-        if role == "HR admin" {
-            let person = db.get_person(id).await?;
-            if !person.hr_admin {
-                let mut fields = person.fields();
-                fields.hr_admin = true;
-                let draft =
-                    PersonDraft::parse(&fields, Some(id)).map_err(|e| anyhow::anyhow!("{e}"))?;
-                db.update_person(id, None, &draft).await?;
-            }
-        }
-        if db.password_hash(id).await?.is_none() {
-            let hash = hash_password(DEMO_PASSWORD.to_owned())
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            db.set_password_hash(id, &hash).await?;
-        }
+        let hash = match db.password_hash(id).await? {
+            Some(_) => None,
+            None => Some(
+                hash_password(DEMO_PASSWORD.to_owned())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+            ),
+        };
+        let (email, hr_admin) = (email.to_owned(), role == "HR admin");
+        db.transact(move |tx| {
+            Box::pin(async move { usecases::people::seed::login(tx, &email, hr_admin, hash).await })
+        })
+        .await?;
     }
     Ok(())
 }
@@ -331,13 +333,16 @@ pub async fn history(
             let cadence =
                 Cadence::new(frequency, local, tz, rec.duration_minutes, start_date, None)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let new = NewSeries {
+                kind: MeetingKind::ManagerReport,
+                manager_id: *manager,
+                report_id: *report,
+                cadence: cadence.clone(),
+                agenda_template_id: None,
+            };
             let series = db
-                .create_series(&NewSeries {
-                    kind: MeetingKind::ManagerReport,
-                    manager_id: *manager,
-                    report_id: *report,
-                    cadence: cadence.clone(),
-                    agenda_template_id: None,
+                .transact(move |tx| {
+                    Box::pin(async move { usecases::meetings::seed_series(tx, &new).await })
                 })
                 .await?;
             stats.series += 1;
@@ -436,7 +441,12 @@ pub async fn synthetic(
         });
     }
     for chunk in rows.chunks(10_000) {
-        let outcome = db.import_people(chunk).await?;
+        let chunk = chunk.to_vec();
+        let outcome = db
+            .transact(move |tx| {
+                Box::pin(async move { usecases::people::seed::import(tx, &chunk).await })
+            })
+            .await?;
         anyhow::ensure!(outcome.applied, "the synthetic organisation did not import");
     }
     let login = "person1@synthetic.example.com".to_owned();
@@ -446,7 +456,13 @@ pub async fn synthetic(
         let hash = hash_password(DEMO_PASSWORD.to_owned())
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        db.set_password_hash(id, &hash).await?;
+        let email = login.clone();
+        db.transact(move |tx| {
+            Box::pin(
+                async move { usecases::people::seed::login(tx, &email, false, Some(hash)).await },
+            )
+        })
+        .await?;
     }
     let stats = history(db, months, "Europe/Berlin", Some(progress)).await?;
     Ok((login, stats))

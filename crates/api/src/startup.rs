@@ -11,7 +11,6 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, get, web};
 use anyhow::Context;
-use oneonone_domain::person::{PersonDraft, PersonFields};
 use oneonone_persistence::{Backend, ConnectOptions, Database, StoreError, backend_of};
 use tracing::Instrument;
 use utoipa_actix_web::AppExt;
@@ -81,38 +80,25 @@ async fn bootstrap_admin(settings: &Settings, db: &Database) -> anyhow::Result<(
     let Some((email, password)) = &settings.bootstrap_admin else {
         return Ok(());
     };
-    if db.count_active_hr_admins().await? > 0 {
-        return Ok(());
-    }
     oneonone_domain::person::validate_password(
         "ONEONONE_BOOTSTRAP_ADMIN_PASSWORD",
         password.expose(),
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let fields = PersonFields {
-        email: email.clone(),
-        display_name: "HR admin".into(),
-        hr_admin: true,
-        active: true,
-        ..PersonFields::default()
-    };
-    let draft = PersonDraft::parse(&fields, None).map_err(|e| anyhow::anyhow!("{e}"))?;
     let hash = hash_password(password.expose().to_owned())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    match db.person_id_by_email(draft.email.normalized()).await? {
-        Some(id) => {
-            let mut person = db.get_person(id).await?.fields();
-            person.hr_admin = true;
-            person.active = true;
-            let draft =
-                PersonDraft::parse(&person, Some(id)).map_err(|e| anyhow::anyhow!("{e}"))?;
-            db.update_person(id, None, &draft).await?;
-            db.set_password_hash(id, &hash).await?;
-        }
-        None => {
-            db.create_person(&draft, Some(&hash)).await?;
-        }
+    let address = email.clone();
+    let changed = db
+        .transact(move |tx| {
+            Box::pin(async move {
+                oneonone_usecases::people::bootstrap_admin(tx, &address, "HR admin", &hash).await
+            })
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if !changed {
+        return Ok(());
     }
     tracing::info!(email = %email, "created the bootstrap HR admin");
     Ok(())
@@ -224,6 +210,7 @@ impl Application {
             jwt: Arc::new(JwtKeys::new(&secret, settings.jwt_ttl)),
             limiter: Arc::new(LoginLimiter::new(settings.login_attempts_per_minute)),
             settings: Arc::new(settings.clone()),
+            faults: Arc::default(),
         };
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
@@ -276,6 +263,11 @@ impl Application {
 
     pub fn database(&self) -> &Database {
         &self.state.db
+    }
+
+    /// The fault hooks of this server's changes (tests arm them).
+    pub fn faults(&self) -> Arc<oneonone_usecases::once::Faults> {
+        Arc::clone(&self.state.faults)
     }
 
     pub fn handle(&self) -> ServerHandle {

@@ -14,4 +14,6 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     pub limiter: Arc<LoginLimiter>,
     pub settings: Arc<Settings>,
+    /// Test hooks that fail a change at a chosen point (never armed in production).
+    pub faults: Arc<oneonone_usecases::once::Faults>,
 }

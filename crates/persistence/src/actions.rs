@@ -65,54 +65,6 @@ pub struct ActionFilter {
 }
 
 impl Database {
-    pub async fn create_action_item(
-        &self,
-        meeting: &Meeting,
-        assignee: Uuid,
-        created_by: Uuid,
-        title: &str,
-        due_date: Option<NaiveDate>,
-    ) -> StoreResult<ActionItem> {
-        let ts = now();
-        let item = ActionItem {
-            id: Uuid::now_v7(),
-            meeting_id: meeting.id,
-            series_id: meeting.series_id,
-            assignee_id: assignee,
-            created_by,
-            manager_id: meeting.manager_id,
-            report_id: meeting.report_id,
-            title: title.to_owned(),
-            due_date,
-            status: ActionStatus::Open,
-            completed_at: None,
-            version: 1,
-            created_at: ts,
-            updated_at: ts,
-        };
-        with_writer!(self, conn => {
-            sqlx::query(
-                "INSERT INTO action_items (id, meeting_id, series_id, assignee_id, created_by, \
-                 manager_id, report_id, title, due_date, status, version, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)",
-            )
-            .bind(item.id)
-            .bind(item.meeting_id)
-            .bind(item.series_id)
-            .bind(item.assignee_id)
-            .bind(item.created_by)
-            .bind(item.manager_id)
-            .bind(item.report_id)
-            .bind(item.title.as_str())
-            .bind(item.due_date)
-            .bind(item.status.as_str())
-            .bind(ts)
-            .execute(&mut *conn)
-            .await?;
-            item
-        })
-    }
-
     pub async fn get_action_item(&self, id: Uuid) -> StoreResult<ActionItem> {
         with_pool!(self, pool => {
             let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM action_items a WHERE a.id = $1"))
@@ -202,5 +154,55 @@ impl Database {
             }
         })?;
         self.get_action_item(current.id).await
+    }
+}
+
+impl crate::Tx<'_> {
+    pub async fn create_action_item(
+        &mut self,
+        meeting: &Meeting,
+        assignee: Uuid,
+        created_by: Uuid,
+        title: &str,
+        due_date: Option<NaiveDate>,
+    ) -> StoreResult<ActionItem> {
+        let ts = now();
+        let item = ActionItem {
+            id: Uuid::now_v7(),
+            meeting_id: meeting.id,
+            series_id: meeting.series_id,
+            assignee_id: assignee,
+            created_by,
+            manager_id: meeting.manager_id,
+            report_id: meeting.report_id,
+            title: title.to_owned(),
+            due_date,
+            status: ActionStatus::Open,
+            completed_at: None,
+            version: 1,
+            created_at: ts,
+            updated_at: ts,
+        };
+        Ok(crate::on_tx!(self, conn => {
+            sqlx::query(
+                "INSERT INTO action_items (id, meeting_id, series_id, assignee_id, created_by, \
+                 manager_id, report_id, title, due_date, status, version, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)",
+            )
+            .bind(item.id)
+            .bind(item.meeting_id)
+            .bind(item.series_id)
+            .bind(item.assignee_id)
+            .bind(item.created_by)
+            .bind(item.manager_id)
+            .bind(item.report_id)
+            .bind(item.title.as_str())
+            .bind(item.due_date)
+            .bind(item.status.as_str())
+            .bind(ts)
+            .execute(&mut *conn)
+            .await?;
+            item
+        }))
     }
 }

@@ -142,72 +142,6 @@ impl Database {
         })
     }
 
-    /// Add an item. With `starter`, the use of that conversation starter is recorded with it
-    /// (in the same transaction), for suggestions and topic reports.
-    pub async fn add_agenda_item(
-        &self,
-        meeting: &Meeting,
-        author_id: Uuid,
-        text: &AgendaText,
-        category: AgendaCategory,
-        private: bool,
-        starter: Option<&Starter>,
-    ) -> StoreResult<AgendaItem> {
-        let ts = now();
-        let item = AgendaItem {
-            id: Uuid::now_v7(),
-            meeting_id: meeting.id,
-            author_id,
-            title: text.title.as_str().to_owned(),
-            details: text.details.as_ref().map(|d| d.as_str().to_owned()),
-            category,
-            private,
-            position: None,
-            checked: false,
-            checked_at: None,
-            first_added_at: ts,
-            times_carried: 0,
-            version: 1,
-            created_at: ts,
-            updated_at: ts,
-        };
-        macro_rules! insert_item {
-            ($ex:expr, $item:expr) => {
-                sqlx::query(&format!(
-                    "INSERT INTO agenda_items ({ITEM_COLUMNS}) VALUES \
-                     ($1, $2, $3, $4, $5, $6, $7, NULL, $8, NULL, $9, 0, 1, $9, $9)"
-                ))
-                .bind($item.id)
-                .bind($item.meeting_id)
-                .bind($item.author_id)
-                .bind($item.title.as_str())
-                .bind($item.details.as_deref())
-                .bind($item.category.as_str())
-                .bind($item.private)
-                .bind(false)
-                .bind($item.created_at)
-                .execute($ex)
-                .await?
-            };
-        }
-        let Some(starter) = starter else {
-            // One statement: no savepoint needed.
-            return with_writer!(self, conn => {
-                insert_item!(&mut *conn, item);
-                item
-            });
-        };
-        let pair = (meeting.manager_id, meeting.report_id);
-        let (starter_id, starter_category) = (starter.id, starter.category);
-        with_write_tx!(self, tx => {
-            insert_item!(&mut **tx, item);
-            record_starter_use!(
-                &mut **tx, starter_id, starter_category, item.meeting_id, pair, item.id, ts
-            );
-            Ok(item)
-        })
-    }
-
     /// Add a template's talking points to a meeting's agenda, all or none, as `author`'s shared
     /// items.
     pub async fn apply_template(
@@ -387,6 +321,74 @@ impl Database {
                 version: current.map_or(1, |v| v + 1),
                 updated_at: ts,
             })
+        })
+    }
+}
+
+impl crate::Tx<'_> {
+    /// Add an item. With `starter`, the use of that conversation starter is recorded with it
+    /// (in the same transaction), for suggestions and topic reports.
+    pub async fn add_agenda_item(
+        &mut self,
+        meeting: &Meeting,
+        author_id: Uuid,
+        text: &AgendaText,
+        category: AgendaCategory,
+        private: bool,
+        starter: Option<&Starter>,
+    ) -> StoreResult<AgendaItem> {
+        let ts = now();
+        let item = AgendaItem {
+            id: Uuid::now_v7(),
+            meeting_id: meeting.id,
+            author_id,
+            title: text.title.as_str().to_owned(),
+            details: text.details.as_ref().map(|d| d.as_str().to_owned()),
+            category,
+            private,
+            position: None,
+            checked: false,
+            checked_at: None,
+            first_added_at: ts,
+            times_carried: 0,
+            version: 1,
+            created_at: ts,
+            updated_at: ts,
+        };
+        macro_rules! insert_item {
+            ($ex:expr, $item:expr) => {
+                sqlx::query(&format!(
+                    "INSERT INTO agenda_items ({ITEM_COLUMNS}) VALUES \
+                     ($1, $2, $3, $4, $5, $6, $7, NULL, $8, NULL, $9, 0, 1, $9, $9)"
+                ))
+                .bind($item.id)
+                .bind($item.meeting_id)
+                .bind($item.author_id)
+                .bind($item.title.as_str())
+                .bind($item.details.as_deref())
+                .bind($item.category.as_str())
+                .bind($item.private)
+                .bind(false)
+                .bind($item.created_at)
+                .execute($ex)
+                .await?
+            };
+        }
+        let Some(starter) = starter else {
+            // One statement: no savepoint needed.
+            return Ok(crate::on_tx!(self, conn => {
+                insert_item!(&mut *conn, item);
+                item
+            }));
+        };
+        let pair = (meeting.manager_id, meeting.report_id);
+        let (starter_id, starter_category) = (starter.id, starter.category);
+        crate::on_tx!(self, conn => {
+            insert_item!(&mut *conn, item);
+            record_starter_use!(
+                &mut *conn, starter_id, starter_category, item.meeting_id, pair, item.id, ts
+            );
+            Ok(item)
         })
     }
 }

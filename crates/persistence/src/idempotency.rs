@@ -1,32 +1,44 @@
 //! Stored responses for `Idempotency-Key`, so a retried create returns what the first one did.
+//!
+//! A response is stored by [`Tx::save_response`] in the transaction of the change it answers:
+//! the key, the change and the answer commit together or not at all. There is no "claimed"
+//! state that a crash or a hung-up client could leave behind; two requests racing with one key
+//! both run, and the second one's insert of the key fails (PostgreSQL makes it wait for the
+//! first to commit), undoing its change, so it replays the first one's answer instead.
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::{Database, StoreResult, now, with_writer};
+use crate::{Database, StoreResult, Tx, now, on_tx, with_pool, with_writer};
 
-/// The state of a key.
+/// A response as it was first given.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdempotencyState {
-    /// This request holds the key now and must finish it with [`Database::finish_idempotency`]
-    /// or give it back with [`Database::release_idempotency`].
-    Acquired,
-    /// Another request with this key is still running.
-    InProgress { request_hash: String },
-    /// A request with this key finished with this response.
-    Done {
-        request_hash: String,
-        status_code: u16,
-        body: String,
-        location: Option<String>,
-    },
+pub struct StoredResponse {
+    pub request_hash: String,
+    pub status_code: u16,
+    pub body: String,
+    pub location: Option<String>,
+    pub etag: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
 struct Row {
     request_hash: String,
-    status_code: Option<i32>,
-    response_body: Option<String>,
+    status_code: i32,
+    response_body: String,
     location: Option<String>,
+    etag: Option<String>,
+}
+
+impl From<Row> for StoredResponse {
+    fn from(r: Row) -> Self {
+        StoredResponse {
+            request_hash: r.request_hash,
+            status_code: u16::try_from(r.status_code).unwrap_or(200),
+            body: r.response_body,
+            location: r.location,
+            etag: r.etag,
+        }
+    }
 }
 
 /// How long keys are kept.
@@ -34,96 +46,55 @@ pub fn retention() -> Duration {
     Duration::hours(24)
 }
 
-impl Database {
-    /// Claim `key` for `principal`, or report what an earlier request with it did.
-    pub async fn begin_idempotency(
-        &self,
+const SELECT: &str = "SELECT request_hash, status_code, response_body, location, etag \
+     FROM idempotency_keys WHERE principal = $1 AND key = $2";
+
+impl Tx<'_> {
+    /// Store the response to a keyed request. Fails with [`crate::StoreError::Conflict`] when
+    /// the key has a response already (another request with it committed first).
+    pub async fn save_response(
+        &mut self,
         principal: &str,
         key: &str,
-        request_hash: &str,
-    ) -> StoreResult<IdempotencyState> {
+        response: &StoredResponse,
+    ) -> StoredResult {
         let ts = now();
-        let (principal, key, request_hash) = (
-            principal.to_owned(),
-            key.to_owned(),
-            request_hash.to_owned(),
-        );
-        with_writer!(self, conn => {
-            let inserted = sqlx::query(
-                "INSERT INTO idempotency_keys (principal, key, request_hash, created_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (principal, key) DO NOTHING",
+        on_tx!(self, conn => {
+            sqlx::query(
+                "INSERT INTO idempotency_keys (principal, key, request_hash, status_code, \
+                 response_body, location, etag, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
-            .bind(&principal)
-            .bind(&key)
-            .bind(&request_hash)
+            .bind(principal)
+            .bind(key)
+            .bind(&response.request_hash)
+            .bind(i32::from(response.status_code))
+            .bind(&response.body)
+            .bind(response.location.as_deref())
+            .bind(response.etag.as_deref())
             .bind(ts)
             .execute(&mut *conn)
             .await?;
-            if inserted.rows_affected() == 1 {
-                return Ok(IdempotencyState::Acquired);
-            }
-            let row: Option<Row> = sqlx::query_as(
-                "SELECT request_hash, status_code, response_body, location FROM idempotency_keys \
-                 WHERE principal = $1 AND key = $2",
-            )
-            .bind(&principal)
-            .bind(&key)
-            .fetch_optional(&mut *conn)
-            .await?;
-            match row {
-                // Released between our insert and select: let the client retry.
-                None => IdempotencyState::InProgress { request_hash },
-                Some(Row { request_hash, status_code: Some(code), response_body, location }) => {
-                    IdempotencyState::Done {
-                        request_hash,
-                        status_code: u16::try_from(code).unwrap_or(200),
-                        body: response_body.unwrap_or_default(),
-                        location,
-                    }
-                }
-                Some(Row { request_hash, .. }) => IdempotencyState::InProgress { request_hash },
-            }
-        })
+        });
+        Ok(())
     }
+}
 
-    pub async fn finish_idempotency(
+type StoredResult = StoreResult<()>;
+
+impl Database {
+    /// The response stored for `key`, if a request with it committed.
+    pub async fn stored_response(
         &self,
         principal: &str,
         key: &str,
-        status_code: u16,
-        body: &str,
-        location: Option<&str>,
-    ) -> StoreResult<()> {
-        let (principal, key, body, location) = (
-            principal.to_owned(),
-            key.to_owned(),
-            body.to_owned(),
-            location.map(str::to_owned),
-        );
-        with_writer!(self, conn => {
-            sqlx::query(
-                "UPDATE idempotency_keys SET status_code = $1, response_body = $2, location = $3 \
-                 WHERE principal = $4 AND key = $5",
-            )
-            .bind(i32::from(status_code))
-            .bind(body)
-            .bind(location)
-            .bind(principal)
-            .bind(key)
-            .execute(&mut *conn)
-            .await?;
-        })
-    }
-
-    /// Give a key back after a failed request, so a retry runs again.
-    pub async fn release_idempotency(&self, principal: &str, key: &str) -> StoreResult<()> {
-        let (principal, key) = (principal.to_owned(), key.to_owned());
-        with_writer!(self, conn => {
-            sqlx::query("DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2")
+    ) -> StoreResult<Option<StoredResponse>> {
+        with_pool!(self, pool => {
+            let row: Option<Row> = sqlx::query_as(SELECT)
                 .bind(principal)
                 .bind(key)
-                .execute(&mut *conn)
+                .fetch_optional(pool)
                 .await?;
+            Ok(row.map(StoredResponse::from))
         })
     }
 

@@ -6,12 +6,14 @@
 
 pub mod actions;
 pub mod agenda;
+pub mod events;
 pub mod idempotency;
 pub mod library;
 pub mod meetings;
 pub mod people;
 pub mod settings;
 pub mod tokens;
+pub mod tx;
 pub mod writer;
 
 use std::str::FromStr;
@@ -22,7 +24,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+pub use events::{Audience, EventActor, LogPosition, NewEvent};
 pub use people::{ImportOutcome, ImportRow, ImportRowResult, PeopleFilter, PeoplePageAfter};
+pub use tx::Tx;
 
 /// Expand one body for whichever pool a [`Database`] holds, for reading. On SQLite this is the
 /// pool of reader connections.

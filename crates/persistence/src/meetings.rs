@@ -276,53 +276,6 @@ macro_rules! top_up {
 }
 
 impl Database {
-    /// Create a series and its first upcoming meetings in one transaction.
-    pub async fn create_series(&self, new: &NewSeries) -> StoreResult<MeetingSeries> {
-        let id = Uuid::now_v7();
-        let ts = now();
-        let (frequency, interval, weekday, nth, day) = frequency_columns(new.cadence.frequency);
-        let series = MeetingSeries {
-            id,
-            kind: new.kind,
-            manager_id: new.manager_id,
-            report_id: new.report_id,
-            cadence: new.cadence.clone(),
-            paused: false,
-            agenda_template_id: new.agenda_template_id,
-            version: 1,
-            created_at: ts,
-            updated_at: ts,
-        };
-        let new = new.clone();
-        with_write_tx!(self, tx => {
-            sqlx::query(&format!(
-                "INSERT INTO meeting_series ({SERIES_COLUMNS}) VALUES \
-                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $16, $17)"
-            ))
-            .bind(id)
-            .bind(new.kind.as_str())
-            .bind(new.manager_id)
-            .bind(new.report_id)
-            .bind(frequency)
-            .bind(interval)
-            .bind(weekday)
-            .bind(nth)
-            .bind(day)
-            .bind(new.cadence.local_time.format("%H:%M").to_string())
-            .bind(new.cadence.time_zone.name())
-            .bind(i32::from(new.cadence.duration_minutes))
-            .bind(new.cadence.start_date)
-            .bind(new.cadence.end_date)
-            .bind(false)
-            .bind(ts)
-            .bind(new.agenda_template_id)
-            .execute(&mut **tx)
-            .await?;
-            top_up!(&mut **tx, &series, ts, ts);
-            Ok(series)
-        })
-    }
-
     pub async fn get_series(&self, id: Uuid) -> StoreResult<MeetingSeries> {
         with_pool!(self, pool => {
             let row: Option<SeriesRow> = sqlx::query_as(&format!(
@@ -374,52 +327,6 @@ impl Database {
             }
         }
         Ok(done)
-    }
-
-    /// Create a one-off meeting.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn create_meeting(
-        &self,
-        kind: MeetingKind,
-        manager_id: Uuid,
-        report_id: Uuid,
-        starts_at: DateTime<Utc>,
-        ends_at: DateTime<Utc>,
-    ) -> StoreResult<Meeting> {
-        let ts = now();
-        let meeting = Meeting {
-            id: Uuid::now_v7(),
-            series_id: None,
-            occurrence_date: None,
-            kind,
-            manager_id,
-            report_id,
-            starts_at,
-            ends_at,
-            status: MeetingStatus::Scheduled,
-            held_at: None,
-            actual_duration_minutes: None,
-            version: 1,
-            created_at: ts,
-            updated_at: ts,
-        };
-        crate::with_writer!(self, conn => {
-            sqlx::query(
-                "INSERT INTO meetings (id, kind, manager_id, report_id, starts_at, ends_at, status, \
-                 version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)",
-            )
-            .bind(meeting.id)
-            .bind(meeting.kind.as_str())
-            .bind(meeting.manager_id)
-            .bind(meeting.report_id)
-            .bind(meeting.starts_at)
-            .bind(meeting.ends_at)
-            .bind(meeting.status.as_str())
-            .bind(ts)
-            .execute(&mut *conn)
-            .await?;
-            meeting
-        })
     }
 
     pub async fn get_meeting(&self, id: Uuid) -> StoreResult<Meeting> {
@@ -801,5 +708,99 @@ impl Database {
             }
             StoreResult::Ok(())
         })
+    }
+}
+
+impl crate::Tx<'_> {
+    /// Create a series and its first upcoming meetings in one transaction.
+    pub async fn create_series(&mut self, new: &NewSeries) -> StoreResult<MeetingSeries> {
+        let id = Uuid::now_v7();
+        let ts = now();
+        let (frequency, interval, weekday, nth, day) = frequency_columns(new.cadence.frequency);
+        let series = MeetingSeries {
+            id,
+            kind: new.kind,
+            manager_id: new.manager_id,
+            report_id: new.report_id,
+            cadence: new.cadence.clone(),
+            paused: false,
+            agenda_template_id: new.agenda_template_id,
+            version: 1,
+            created_at: ts,
+            updated_at: ts,
+        };
+        let new = new.clone();
+        crate::on_tx!(self, conn => {
+            sqlx::query(&format!(
+                "INSERT INTO meeting_series ({SERIES_COLUMNS}) VALUES \
+                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $16, $17)"
+            ))
+            .bind(id)
+            .bind(new.kind.as_str())
+            .bind(new.manager_id)
+            .bind(new.report_id)
+            .bind(frequency)
+            .bind(interval)
+            .bind(weekday)
+            .bind(nth)
+            .bind(day)
+            .bind(new.cadence.local_time.format("%H:%M").to_string())
+            .bind(new.cadence.time_zone.name())
+            .bind(i32::from(new.cadence.duration_minutes))
+            .bind(new.cadence.start_date)
+            .bind(new.cadence.end_date)
+            .bind(false)
+            .bind(ts)
+            .bind(new.agenda_template_id)
+            .execute(&mut *conn)
+            .await?;
+            top_up!(&mut *conn, &series, ts, ts);
+            Ok(series)
+        })
+    }
+    /// Create a one-off meeting.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_meeting(
+        &mut self,
+        kind: MeetingKind,
+        manager_id: Uuid,
+        report_id: Uuid,
+        starts_at: DateTime<Utc>,
+        ends_at: DateTime<Utc>,
+    ) -> StoreResult<Meeting> {
+        let ts = now();
+        let meeting = Meeting {
+            id: Uuid::now_v7(),
+            series_id: None,
+            occurrence_date: None,
+            kind,
+            manager_id,
+            report_id,
+            starts_at,
+            ends_at,
+            status: MeetingStatus::Scheduled,
+            held_at: None,
+            actual_duration_minutes: None,
+            version: 1,
+            created_at: ts,
+            updated_at: ts,
+        };
+        Ok(crate::on_tx!(self, conn => {
+            sqlx::query(
+                "INSERT INTO meetings (id, kind, manager_id, report_id, starts_at, ends_at, status, \
+                 version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)",
+            )
+            .bind(meeting.id)
+            .bind(meeting.kind.as_str())
+            .bind(meeting.manager_id)
+            .bind(meeting.report_id)
+            .bind(meeting.starts_at)
+            .bind(meeting.ends_at)
+            .bind(meeting.status.as_str())
+            .bind(ts)
+            .execute(&mut *conn)
+            .await?;
+            meeting
+        }))
     }
 }

@@ -8,7 +8,7 @@ use oneonone_domain::{ValidationErrors, org};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use crate::{Database, StoreError, StoreResult, now, with_pool, with_write_tx, with_writer};
+use crate::{Database, StoreError, StoreResult, Tx, now, on_tx, with_pool};
 
 const PERSON_COLUMNS: &str = "id, email, display_name, title, department, manager_id, \
      external_id, hr_admin, active, version, created_at, updated_at, deactivated_at, deleted_at, \
@@ -342,17 +342,29 @@ fn opt_text(t: &Option<oneonone_domain::Text>) -> Option<&str> {
     t.as_ref().map(|t| t.as_str())
 }
 
-impl Database {
+impl Tx<'_> {
     /// Create a person. The manager and secondary managers must exist.
-    pub async fn create_person(
-        &self,
+    pub async fn insert_person(
+        &mut self,
         draft: &PersonDraft,
         password_hash: Option<&str>,
     ) -> StoreResult<Person> {
         let id = Uuid::now_v7();
         let ts = now();
-        // What is written, returned without reading it back.
-        let person = Person {
+        on_tx!(self, conn => {
+            insert_person_row!(conn, id, draft, draft.manager_id, password_hash, ts);
+            for m in &draft.secondary_manager_ids {
+                sqlx::query(
+                    "INSERT INTO person_secondary_managers (person_id, manager_id) VALUES ($1, $2)",
+                )
+                .bind(id)
+                .bind(*m)
+                .execute(&mut *conn)
+                .await?;
+            }
+        });
+        // What was written, returned without reading it back.
+        Ok(Person {
             id,
             email: draft.email.as_str().to_owned(),
             display_name: draft.display_name.as_str().to_owned(),
@@ -368,31 +380,212 @@ impl Database {
             updated_at: ts,
             deactivated_at: (!draft.active).then_some(ts),
             deleted_at: None,
-        };
-        let (draft, password_hash) = (draft.clone(), password_hash.map(str::to_owned));
-        if draft.secondary_manager_ids.is_empty() {
-            // One statement: no savepoint needed.
-            with_writer!(self, conn => {
-                insert_person_row!(&mut *conn, id, &draft, draft.manager_id, password_hash.as_deref(), ts);
-            })?;
-        } else {
-            with_write_tx!(self, tx => {
-                insert_person_row!(&mut **tx, id, &draft, draft.manager_id, password_hash.as_deref(), ts);
-                for m in &draft.secondary_manager_ids {
-                    sqlx::query(
-                        "INSERT INTO person_secondary_managers (person_id, manager_id) VALUES ($1, $2)",
-                    )
-                    .bind(id)
-                    .bind(*m)
-                    .execute(&mut **tx)
-                    .await?;
-                }
-                Ok(())
-            })?;
-        }
-        Ok(person)
+        })
     }
 
+    /// A person who is not erased, read in this transaction.
+    pub async fn person(&mut self, id: PersonId) -> StoreResult<Person> {
+        on_tx!(self, conn => {
+            fetch_person!(conn, id).ok_or(StoreError::NotFound)
+        })
+    }
+
+    /// The person (not erased) with this normalised email, if any.
+    pub async fn person_by_email(&mut self, email_normalized: &str) -> StoreResult<Option<Person>> {
+        on_tx!(self, conn => {
+            let row: Option<PersonRow> = sqlx::query_as(&format!(
+                "SELECT {PERSON_COLUMNS} FROM people WHERE email_normalized = $1 AND deleted_at IS NULL"
+            ))
+            .bind(email_normalized)
+            .fetch_optional(&mut *conn)
+            .await?;
+            Ok(row.map(PersonRow::into_person))
+        })
+    }
+
+    /// Replace the editable fields of a person. With `expected_version`, fail with
+    /// [`StoreError::Stale`] when the record changed since. A new manager that would close a
+    /// reporting cycle fails with [`StoreError::Rule`]. Returns the person before and after.
+    pub async fn update_person(
+        &mut self,
+        id: PersonId,
+        expected_version: Option<i64>,
+        draft: &PersonDraft,
+    ) -> StoreResult<(Person, Person)> {
+        let ts = now();
+        on_tx!(self, conn => {
+            let current = fetch_person!(conn, id).ok_or(StoreError::NotFound)?;
+            if expected_version.is_some_and(|v| v != current.version) {
+                return Err(StoreError::Stale);
+            }
+            if let Some(manager) = draft.manager_id
+                && draft.manager_id != current.manager_id
+            {
+                let chain = manager_chain!(conn, manager);
+                if chain.is_empty() {
+                    return Err(StoreError::MissingReference);
+                }
+                if org::closes_cycle(id, &chain) {
+                    return Err(StoreError::Rule(ValidationErrors::single(
+                        "manager_id",
+                        "this reporting line would form a cycle",
+                    )));
+                }
+            }
+            let deactivated = deactivated_at(current.active, current.deactivated_at, draft.active, ts);
+            update_person_row!(conn, id, draft, draft.manager_id, deactivated, ts);
+            move_manager_series!(conn, id, current.manager_id, draft.manager_id, ts);
+            if draft.secondary_manager_ids != current.secondary_manager_ids {
+                write_secondary!(conn, id, &draft.secondary_manager_ids);
+            }
+            let after = fetch_person!(conn, id).ok_or(StoreError::NotFound)?;
+            Ok((current, after))
+        })
+    }
+
+    /// Erase a person: remove every personal field for good and keep the row as a tombstone
+    /// (`deleted_at`), so history that points at it stays whole and syncing clients see the
+    /// deletion. Their own secondary-manager links go too. The caller checks that nobody
+    /// reports to them ([`Tx::has_reports`]).
+    pub async fn erase_person(&mut self, id: PersonId) -> StoreResult<()> {
+        let ts = now();
+        on_tx!(self, conn => {
+            let placeholder = format!("erased-{}@erased.invalid", id.simple());
+            let no_text: Option<&str> = None;
+            let no_id: Option<Uuid> = None;
+            sqlx::query(
+                "UPDATE people SET email = $1, email_normalized = $1, search_text = '', \
+                 display_name = 'Erased person', secondary_manager_ids = '', title = $2, department = $2, manager_id = $3, \
+                 external_id = $2, hr_admin = $4, active = $4, password_hash = $2, \
+                 deactivated_at = COALESCE(deactivated_at, $5), deleted_at = $5, updated_at = $5, \
+                 version = version + 1 WHERE id = $6",
+            )
+            .bind(&placeholder)
+            .bind(no_text)
+            .bind(no_id)
+            .bind(false)
+            .bind(ts)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("DELETE FROM person_secondary_managers WHERE person_id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Whether anyone (not erased) reports to `id`, directly or as a secondary manager.
+    pub async fn has_reports(&mut self, id: PersonId) -> StoreResult<bool> {
+        on_tx!(self, conn => {
+            let found: Option<Uuid> = sqlx::query_scalar(
+                "SELECT id FROM people WHERE manager_id = $1 AND deleted_at IS NULL \
+                 UNION ALL SELECT person_id FROM person_secondary_managers WHERE manager_id = $1 \
+                 LIMIT 1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+            Ok(found.is_some())
+        })
+    }
+
+    /// Active HR admins other than `except`. On PostgreSQL the rows of all active admins are
+    /// locked (in id order, so two such transactions queue instead of deadlocking) until the
+    /// transaction ends: two requests cannot each remove "another" admin and leave none.
+    pub async fn other_active_hr_admins(&mut self, except: PersonId) -> StoreResult<i64> {
+        let lock = match self.backend() {
+            crate::Backend::Sqlite => "",
+            crate::Backend::Postgres => " FOR UPDATE",
+        };
+        on_tx!(self, conn => {
+            let active = true;
+            let ids: Vec<Uuid> = sqlx::query_scalar(&format!(
+                "SELECT id FROM people WHERE hr_admin = $1 AND active = $1 ORDER BY id{lock}"
+            ))
+            .bind(active)
+            .fetch_all(&mut *conn)
+            .await?;
+            let others = ids.iter().filter(|id| **id != except).count();
+            Ok(i64::try_from(others).unwrap_or(i64::MAX))
+        })
+    }
+
+    /// Check that every id names an existing person; return the ones that do not.
+    pub async fn missing_people(&mut self, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_tx!(self, conn => {
+            let mut qb = QueryBuilder::new("SELECT id FROM people WHERE deleted_at IS NULL AND id IN (");
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            qb.push(")");
+            let found: HashSet<Uuid> = qb.build_query_scalar().fetch_all(&mut *conn).await?.into_iter().collect();
+            Ok(ids.iter().copied().filter(|id| !found.contains(id)).collect())
+        })
+    }
+
+    pub async fn set_password_hash(&mut self, id: PersonId, hash: &str) -> StoreResult<()> {
+        let ts = now();
+        on_tx!(self, conn => {
+            let done = sqlx::query("UPDATE people SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                .bind(hash)
+                .bind(ts)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+        });
+        Ok(())
+    }
+
+    /// Upsert many people, all or nothing. Rows match existing people by `external_id`, else
+    /// by email; managers are referenced by external id, in the batch or already stored. When
+    /// any row is invalid nothing is written and every row's result says what it would have
+    /// been or why it failed.
+    pub async fn import_people(&mut self, rows: &[ImportRow]) -> StoreResult<ImportOutcome> {
+        let ts = now();
+        on_tx!(self, conn => {
+            let existing: Vec<ExistingPerson> = sqlx::query_as(
+                "SELECT id, email_normalized, external_id, manager_id, email, display_name, title, \
+                 department, active, hr_admin, deactivated_at FROM people WHERE deleted_at IS NULL",
+            )
+            .fetch_all(&mut *conn)
+            .await?;
+            let plan = plan_import(&existing, rows);
+            if !plan.applied {
+                return Ok(plan.outcome());
+            }
+            for step in &plan.steps {
+                let draft = &rows[step.row].draft;
+                match step.action {
+                    Action::Create => {
+                        let no_password: Option<&str> = None;
+                        insert_person_row!(conn, step.id, draft, step.manager_id, no_password, ts);
+                    }
+                    Action::Update { was_active, previous_deactivation, hr_admin, previous_manager } => {
+                        // An import never grants or removes HR admin rights.
+                        let mut draft = draft.clone();
+                        draft.hr_admin = hr_admin;
+                        let deactivated = deactivated_at(was_active, previous_deactivation, draft.active, ts);
+                        update_person_row!(conn, step.id, &draft, step.manager_id, deactivated, ts);
+                        move_manager_series!(conn, step.id, previous_manager, step.manager_id, ts);
+                    }
+                    Action::Unchanged => {}
+                }
+            }
+            Ok(plan.outcome())
+        })
+    }
+}
+
+impl Database {
     pub async fn get_person(&self, id: PersonId) -> StoreResult<Person> {
         with_pool!(self, pool => {
             let row: Option<PersonRow> = sqlx::query_as(&format!(
@@ -458,118 +651,6 @@ impl Database {
         })
     }
 
-    /// Replace the editable fields of a person. With `expected_version`, fail with
-    /// [`StoreError::Stale`] when the record changed since. A new manager that would close a
-    /// reporting cycle fails with [`StoreError::Rule`].
-    pub async fn update_person(
-        &self,
-        id: PersonId,
-        expected_version: Option<i64>,
-        draft: &PersonDraft,
-    ) -> StoreResult<Person> {
-        let ts = now();
-        let draft = draft.clone();
-        with_write_tx!(self, tx => {
-            let current = fetch_person!(&mut **tx, id).ok_or(StoreError::NotFound)?;
-            if expected_version.is_some_and(|v| v != current.version) {
-                return Err(StoreError::Stale);
-            }
-            if let Some(manager) = draft.manager_id
-                && draft.manager_id != current.manager_id
-            {
-                let chain = manager_chain!(&mut **tx, manager);
-                if chain.is_empty() {
-                    return Err(StoreError::MissingReference);
-                }
-                if org::closes_cycle(id, &chain) {
-                    return Err(StoreError::Rule(ValidationErrors::single(
-                        "manager_id",
-                        "this reporting line would form a cycle",
-                    )));
-                }
-            }
-            let deactivated = deactivated_at(current.active, current.deactivated_at, draft.active, ts);
-            update_person_row!(&mut **tx, id, &draft, draft.manager_id, deactivated, ts);
-            move_manager_series!(&mut **tx, id, current.manager_id, draft.manager_id, ts);
-            if draft.secondary_manager_ids != current.secondary_manager_ids {
-                write_secondary!(&mut **tx, id, &draft.secondary_manager_ids);
-            }
-            fetch_person!(&mut **tx, id).ok_or(StoreError::NotFound)
-        })
-    }
-
-    /// Erase a person: remove every personal field for good and keep the row as a tombstone
-    /// (`deleted_at`), so history that points at it stays whole and syncing clients see the
-    /// deletion. Their own secondary-manager links go too. The caller checks that nobody
-    /// reports to them ([`Database::has_reports`]).
-    pub async fn erase_person(
-        &self,
-        id: PersonId,
-        expected_version: Option<i64>,
-    ) -> StoreResult<()> {
-        let ts = now();
-        with_write_tx!(self, tx => {
-            let current = fetch_person!(&mut **tx, id).ok_or(StoreError::NotFound)?;
-            if expected_version.is_some_and(|v| v != current.version) {
-                return Err(StoreError::Stale);
-            }
-            let placeholder = format!("erased-{}@erased.invalid", id.simple());
-            let no_text: Option<&str> = None;
-            let no_id: Option<Uuid> = None;
-            sqlx::query(
-                "UPDATE people SET email = $1, email_normalized = $1, search_text = '', \
-                 display_name = 'Erased person', secondary_manager_ids = '', title = $2, department = $2, manager_id = $3, \
-                 external_id = $2, hr_admin = $4, active = $4, password_hash = $2, \
-                 deactivated_at = COALESCE(deactivated_at, $5), deleted_at = $5, updated_at = $5, \
-                 version = version + 1 WHERE id = $6",
-            )
-            .bind(&placeholder)
-            .bind(no_text)
-            .bind(no_id)
-            .bind(false)
-            .bind(ts)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
-            sqlx::query("DELETE FROM person_secondary_managers WHERE person_id = $1")
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-            Ok(())
-        })
-    }
-
-    /// Whether anyone (not erased) reports to `id`, directly or as a secondary manager.
-    pub async fn has_reports(&self, id: PersonId) -> StoreResult<bool> {
-        with_pool!(self, pool => {
-            let found: Option<Uuid> = sqlx::query_scalar(
-                "SELECT id FROM people WHERE manager_id = $1 AND deleted_at IS NULL \
-                 UNION ALL SELECT person_id FROM person_secondary_managers WHERE manager_id = $1 \
-                 LIMIT 1",
-            )
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-            Ok(found.is_some())
-        })
-    }
-
-    pub async fn set_password_hash(&self, id: PersonId, hash: &str) -> StoreResult<()> {
-        let ts = now();
-        let hash = hash.to_owned();
-        with_writer!(self, conn => {
-            let done = sqlx::query("UPDATE people SET password_hash = $1, updated_at = $2 WHERE id = $3")
-                .bind(hash)
-                .bind(ts)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
-        })
-    }
-
     pub async fn login_record(&self, email_normalized: &str) -> StoreResult<Option<LoginRecord>> {
         with_pool!(self, pool => {
             Ok(sqlx::query_as("SELECT id, password_hash, active FROM people WHERE email_normalized = $1")
@@ -598,16 +679,6 @@ impl Database {
         })
     }
 
-    pub async fn count_active_hr_admins(&self) -> StoreResult<i64> {
-        with_pool!(self, pool => {
-            let active = true;
-            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE hr_admin = $1 AND active = $1")
-                .bind(active)
-                .fetch_one(pool)
-                .await?)
-        })
-    }
-
     pub async fn person_id_by_email(&self, email_normalized: &str) -> StoreResult<Option<Uuid>> {
         with_pool!(self, pool => {
             Ok(sqlx::query_scalar("SELECT id FROM people WHERE email_normalized = $1")
@@ -631,46 +702,6 @@ impl Database {
             qb.push(")");
             let found: HashSet<Uuid> = qb.build_query_scalar().fetch_all(pool).await?.into_iter().collect();
             Ok(ids.iter().copied().filter(|id| !found.contains(id)).collect())
-        })
-    }
-
-    /// Upsert many people in one transaction, all or nothing. Rows match existing people by
-    /// `external_id`, else by email; managers are referenced by external id, in the batch or
-    /// already stored. When any row is invalid nothing is written and every row's result says
-    /// what it would have been or why it failed.
-    pub async fn import_people(&self, rows: &[ImportRow]) -> StoreResult<ImportOutcome> {
-        let ts = now();
-        let rows = rows.to_vec();
-        with_write_tx!(self, tx => {
-            let existing: Vec<ExistingPerson> = sqlx::query_as(
-                "SELECT id, email_normalized, external_id, manager_id, email, display_name, title, \
-                 department, active, hr_admin, deactivated_at FROM people WHERE deleted_at IS NULL",
-            )
-            .fetch_all(&mut **tx)
-            .await?;
-            let plan = plan_import(&existing, &rows);
-            if !plan.applied {
-                return Ok(plan.outcome());
-            }
-            for step in &plan.steps {
-                let draft = &rows[step.row].draft;
-                match step.action {
-                    Action::Create => {
-                        let no_password: Option<&str> = None;
-                        insert_person_row!(&mut **tx, step.id, draft, step.manager_id, no_password, ts);
-                    }
-                    Action::Update { was_active, previous_deactivation, hr_admin, previous_manager } => {
-                        // An import never grants or removes HR admin rights.
-                        let mut draft = draft.clone();
-                        draft.hr_admin = hr_admin;
-                        let deactivated = deactivated_at(was_active, previous_deactivation, draft.active, ts);
-                        update_person_row!(&mut **tx, step.id, &draft, step.manager_id, deactivated, ts);
-                        move_manager_series!(&mut **tx, step.id, previous_manager, step.manager_id, ts);
-                    }
-                    Action::Unchanged => {}
-                }
-            }
-            Ok(plan.outcome())
         })
     }
 }

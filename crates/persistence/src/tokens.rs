@@ -35,35 +35,6 @@ const TOKEN_COLUMNS: &str =
     "id, name, prefix, scopes, created_by, created_at, last_used_at, revoked_at";
 
 impl Database {
-    pub async fn create_api_token(
-        &self,
-        name: &str,
-        token_hash: &str,
-        prefix: &str,
-        scopes: &str,
-        created_by: Uuid,
-    ) -> StoreResult<ApiTokenRecord> {
-        let id = Uuid::now_v7();
-        let ts = now();
-        let text = [name, token_hash, prefix, scopes].map(str::to_owned);
-        with_writer!(self, conn => {
-            sqlx::query(
-                "INSERT INTO api_tokens (id, name, token_hash, prefix, scopes, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(id)
-            .bind(&text[0])
-            .bind(&text[1])
-            .bind(&text[2])
-            .bind(&text[3])
-            .bind(created_by)
-            .bind(ts)
-            .execute(&mut *conn)
-            .await?;
-        })?;
-        self.get_api_token(id).await
-    }
-
     pub async fn get_api_token(&self, id: Uuid) -> StoreResult<ApiTokenRecord> {
         with_pool!(self, pool => {
             sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1 AND revoked_at IS NULL"))
@@ -131,6 +102,42 @@ impl Database {
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
+        })
+    }
+}
+
+impl crate::Tx<'_> {
+    pub async fn create_api_token(
+        &mut self,
+        name: &str,
+        token_hash: &str,
+        prefix: &str,
+        scopes: &str,
+        created_by: Uuid,
+    ) -> StoreResult<ApiTokenRecord> {
+        let id = Uuid::now_v7();
+        let ts = now();
+        let text = [name, token_hash, prefix, scopes].map(str::to_owned);
+        crate::on_tx!(self, conn => {
+            sqlx::query(
+                "INSERT INTO api_tokens (id, name, token_hash, prefix, scopes, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(&text[0])
+            .bind(&text[1])
+            .bind(&text[2])
+            .bind(&text[3])
+            .bind(created_by)
+            .bind(ts)
+            .execute(&mut *conn)
+            .await?;
+        });
+        crate::on_tx!(self, conn => {
+            Ok(sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"))
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await?)
         })
     }
 }

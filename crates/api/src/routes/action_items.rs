@@ -18,14 +18,16 @@ use validator::Validate;
 use super::agenda::as_participant;
 use crate::auth::Auth;
 use crate::extract::{IfMatch, JsonBody, MergePatch, etag};
-use crate::idempotency::{Created, create_once};
+use crate::idempotency::{create_once, created};
 use crate::pagination;
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
+use oneonone_usecases as usecases;
 
 /// Where an action item stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ActionItemStatus)]
 pub enum Status {
     Open,
     Done,
@@ -179,19 +181,20 @@ pub async fn create(
         ));
     }
     let due = body.value.due_date;
-    create_once(&state, &actor, &req, &body.raw, || async {
-        let item = state
-            .db
-            .create_action_item(&meeting, assignee, me, &text, due)
+    let who = actor.clone();
+    create_once(&state, &actor, &req, &body.raw, move |tx| {
+        Box::pin(async move {
+            let item = usecases::meetings::create_action_item(
+                tx, &who, &meeting, assignee, me, &text, due,
+            )
             .await?;
-        let id = item.id;
-        let tag = etag(item.version);
-        let out = serde_json::to_value(ActionOut::from(item)).map_err(ApiError::internal)?;
-        Ok(Created::new(
-            out,
-            format!("/api/v1/action-items/{id}"),
-            Some(tag),
-        ))
+            let (id, tag) = (item.id, etag(item.version));
+            created(
+                &ActionOut::from(item),
+                format!("/api/v1/action-items/{id}"),
+                Some(tag),
+            )
+        })
     })
     .await
 }

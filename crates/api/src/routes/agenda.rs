@@ -19,9 +19,10 @@ use validator::Validate;
 
 use crate::auth::Auth;
 use crate::extract::{IfMatch, JsonBody, MergePatch, etag};
-use crate::idempotency::{Created, create_once};
+use crate::idempotency::{create_once, created};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
+use oneonone_usecases as usecases;
 
 /// The topic of an agenda item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -287,15 +288,24 @@ pub async fn create(
         (None, None) => AgendaCategory::Other,
     };
     let private = body.value.private;
-    create_once(&state, &actor, &req, &body.raw, || async {
-        let item = state
-            .db
-            .add_agenda_item(&meeting, author, &text, category, private, starter.as_ref())
+    let who = actor.clone();
+    create_once(&state, &actor, &req, &body.raw, move |tx| {
+        Box::pin(async move {
+            let item = usecases::meetings::add_agenda_item(
+                tx,
+                &who,
+                &meeting,
+                author,
+                &text,
+                category,
+                private,
+                starter.as_ref(),
+            )
             .await?;
-        let location = format!("/api/v1/meetings/{}/agenda-items/{}", meeting.id, item.id);
-        let tag = etag(item.version);
-        let out = serde_json::to_value(ItemOut::from(item)).map_err(ApiError::internal)?;
-        Ok(Created::new(out, location, Some(tag)))
+            let location = format!("/api/v1/meetings/{}/agenda-items/{}", meeting.id, item.id);
+            let tag = etag(item.version);
+            created(&ItemOut::from(item), location, Some(tag))
+        })
     })
     .await
 }

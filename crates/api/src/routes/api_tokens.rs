@@ -12,10 +12,11 @@ use validator::Validate;
 use super::people::PageQuery;
 use crate::auth::{API_TOKEN_PREFIX, Auth, random_secret, sha256_hex};
 use crate::extract::JsonBody;
-use crate::idempotency::{Created, create_once};
+use crate::idempotency::{create_once, created};
 use crate::pagination;
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
+use oneonone_usecases as usecases;
 
 /// A permission of an API token. A `:write` scope includes the matching `:read`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -159,22 +160,30 @@ pub async fn create(
         .map(|s| s.as_str())
         .collect::<Vec<_>>()
         .join(" ");
-    create_once(&state, &actor, &req, &body.raw, || async {
-        let random = random_secret(32);
-        let hash = sha256_hex(random.as_bytes());
-        let secret = format!("{API_TOKEN_PREFIX}{random}");
-        let prefix: String = secret.chars().take(API_TOKEN_PREFIX.len() + 4).collect();
-        let record = state
-            .db
-            .create_api_token(name.as_str(), &hash, &prefix, &scope_text, creator)
+    let who = actor.clone();
+    create_once(&state, &actor, &req, &body.raw, move |tx| {
+        Box::pin(async move {
+            let random = random_secret(32);
+            let hash = sha256_hex(random.as_bytes());
+            let secret = format!("{API_TOKEN_PREFIX}{random}");
+            let prefix: String = secret.chars().take(API_TOKEN_PREFIX.len() + 4).collect();
+            let record = usecases::tokens::create(
+                tx,
+                &who,
+                name.as_str(),
+                &hash,
+                &prefix,
+                &scope_text,
+                creator,
+            )
             .await?;
-        let id = record.id;
-        let out = ApiTokenCreated {
-            token: record.into(),
-            secret,
-        };
-        let body = serde_json::to_value(out).map_err(ApiError::internal)?;
-        Ok(Created::new(body, format!("/api/v1/api-tokens/{id}"), None))
+            let id = record.id;
+            let out = ApiTokenCreated {
+                token: record.into(),
+                secret,
+            };
+            created(&out, format!("/api/v1/api-tokens/{id}"), None)
+        })
     })
     .await
 }

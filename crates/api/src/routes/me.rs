@@ -65,6 +65,11 @@ pub async fn change_password(
         ));
     }
     let hash = hash_password(body.new_password).await?;
-    state.db.set_password_hash(id, &hash).await?;
+    crate::idempotency::change(&state, move |tx| {
+        Box::pin(
+            async move { oneonone_usecases::people::change_own_password(tx, &actor, &hash).await },
+        )
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

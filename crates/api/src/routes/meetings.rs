@@ -14,14 +14,16 @@ use validator::Validate;
 
 use crate::auth::Auth;
 use crate::extract::{IfMatch, JsonBody, etag};
-use crate::idempotency::{Created, create_once};
+use crate::idempotency::{create_once, created};
 use crate::pagination;
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
+use oneonone_usecases as usecases;
 
 /// The kind of 1:1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = MeetingKind)]
 pub enum Kind {
     ManagerReport,
     SkipLevel,
@@ -57,6 +59,7 @@ impl From<MeetingKind> for Kind {
 /// Where a meeting stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = MeetingStatus)]
 pub enum Status {
     Scheduled,
     Completed,
@@ -543,15 +546,17 @@ pub async fn create_series(
     let (_, rec) = recommendation_for(&state, body.value.report_id).await?;
     let new = parse_series(&body.value, &rec)?;
     check_template(&state, new.agenda_template_id).await?;
-    create_once(&state, &actor, &req, &body.raw, || async {
-        let series = state.db.create_series(&new).await?;
-        let id = series.id;
-        let out = serde_json::to_value(SeriesOut::from(series)).map_err(ApiError::internal)?;
-        Ok(Created::new(
-            out,
-            format!("/api/v1/meeting-series/{id}"),
-            None,
-        ))
+    let who = actor.clone();
+    create_once(&state, &actor, &req, &body.raw, move |tx| {
+        Box::pin(async move {
+            let series = usecases::meetings::create_series(tx, &who, &new).await?;
+            let id = series.id;
+            created(
+                &SeriesOut::from(series),
+                format!("/api/v1/meeting-series/{id}"),
+                None,
+            )
+        })
     })
     .await
 }
@@ -735,19 +740,25 @@ pub async fn create_meeting(
     }
     let kind: MeetingKind = b.kind.unwrap_or(Kind::ManagerReport).into();
     let starts_at = b.starts_at;
-    create_once(&state, &actor, &req, &body.raw, || async {
-        let meeting = state
-            .db
-            .create_meeting(kind, pair[0], pair[1], starts_at, starts_at + length)
+    let who = actor.clone();
+    create_once(&state, &actor, &req, &body.raw, move |tx| {
+        Box::pin(async move {
+            let meeting = usecases::meetings::create_meeting(
+                tx,
+                &who,
+                kind,
+                pair,
+                starts_at,
+                starts_at + length,
+            )
             .await?;
-        let id = meeting.id;
-        let tag = etag(meeting.version);
-        let out = serde_json::to_value(MeetingOut::from(meeting)).map_err(ApiError::internal)?;
-        Ok(Created::new(
-            out,
-            format!("/api/v1/meetings/{id}"),
-            Some(tag),
-        ))
+            let (id, tag) = (meeting.id, etag(meeting.version));
+            created(
+                &MeetingOut::from(meeting),
+                format!("/api/v1/meetings/{id}"),
+                Some(tag),
+            )
+        })
     })
     .await
 }

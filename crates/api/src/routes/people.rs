@@ -1,7 +1,5 @@
 //! `/people`: the directory and the org chart.
 
-use std::collections::HashSet;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
@@ -9,6 +7,7 @@ use oneonone_domain::person::{Person, PersonDraft, PersonFields, limits, validat
 use oneonone_domain::{Actor, ValidationErrors, policy};
 use oneonone_persistence::ImportRow;
 use oneonone_persistence::people::{ImportRowResult, PeopleFilter, PeoplePageAfter};
+use oneonone_usecases as usecases;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -16,7 +15,7 @@ use validator::Validate;
 
 use crate::auth::{Auth, hash_password};
 use crate::extract::{IfMatch, JsonBody, MergePatch, etag};
-use crate::idempotency::{Created, create_once};
+use crate::idempotency::{change, create_once, created, reply};
 use crate::pagination;
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -324,25 +323,6 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(page))
 }
 
-/// Check that the people a draft refers to exist, naming the field of each that does not.
-async fn check_references(state: &AppState, draft: &PersonDraft) -> ApiResult<()> {
-    let mut ids: Vec<Uuid> = draft.secondary_manager_ids.clone();
-    ids.extend(draft.manager_id);
-    let missing: HashSet<Uuid> = state.db.missing_people(&ids).await?.into_iter().collect();
-    let mut errors = ValidationErrors::default();
-    if draft.manager_id.is_some_and(|m| missing.contains(&m)) {
-        errors.push("manager_id", "no such person");
-    }
-    if draft
-        .secondary_manager_ids
-        .iter()
-        .any(|m| missing.contains(m))
-    {
-        errors.push("secondary_manager_ids", "no such person");
-    }
-    Ok(errors.into_result()?)
-}
-
 fn location(id: Uuid) -> String {
     format!("/api/v1/people/{id}")
 }
@@ -365,15 +345,19 @@ pub async fn create(
     body: JsonBody<PersonIn>,
 ) -> ApiResult<HttpResponse> {
     policy::manage_people(&actor)?;
-    let draft = PersonDraft::parse(&body.value.fields(), None)?;
-    create_once(&state, &actor, &req, &body.raw, || async {
-        check_references(&state, &draft).await?;
-        let person = state.db.create_person(&draft, None).await?;
-        let tag = etag(person.version);
-        let id = person.id;
-        let out = serde_json::to_value(PersonOut::from_person(person, &actor))
-            .map_err(ApiError::internal)?;
-        Ok(Created::new(out, location(id), Some(tag)))
+    let fields = body.value.fields();
+    PersonDraft::parse(&fields, None)?;
+    let me = actor.clone();
+    create_once(&state, &actor, &req, &body.raw, move |tx| {
+        Box::pin(async move {
+            let person = usecases::people::create(tx, &me, fields).await?;
+            let (id, tag) = (person.id, etag(person.version));
+            created(
+                &PersonOut::from_person(person, &me),
+                location(id),
+                Some(tag),
+            )
+        })
     })
     .await
 }
@@ -409,22 +393,6 @@ const PATCHABLE: [&str; 9] = [
     "active",
 ];
 
-/// Refuse a change that would leave the organisation without an active HR admin.
-async fn keep_an_hr_admin(
-    state: &AppState,
-    current: &Person,
-    draft: &PersonDraft,
-) -> ApiResult<()> {
-    let loses_admin = current.hr_admin && current.active && !(draft.hr_admin && draft.active);
-    if loses_admin && state.db.count_active_hr_admins().await? <= 1 {
-        return Err(ApiError::Conflict {
-            code: "last_hr_admin",
-            detail: "this is the last active HR admin; make someone else HR admin first".into(),
-        });
-    }
-    Ok(())
-}
-
 /// Change a person (JSON merge patch).
 ///
 /// Send `If-Match` with the ETag you read to avoid overwriting someone else's change (412 when
@@ -450,12 +418,31 @@ pub async fn update(
     if let Some(unknown) = patch.keys().find(|k| !PATCHABLE.contains(&k.as_str())) {
         return Err(ApiError::validation(unknown, "unknown field"));
     }
-    let current = state.db.get_person(id).await?;
-    let before = serde_json::to_value(PersonIn::from_fields(current.fields()))
-        .map_err(ApiError::internal)?;
+    let precondition = if_match.precondition();
+    let me = actor.clone();
+    let person = change(&state, move |tx| {
+        Box::pin(async move {
+            let edit: usecases::people::Edit = Box::new(move |current| apply_patch(current, patch));
+            usecases::people::update(tx, &me, id, edit, &precondition).await
+        })
+    })
+    .await?;
+    Ok(person_response(
+        actix_web::http::StatusCode::OK,
+        person,
+        &actor,
+    ))
+}
+
+/// Apply a merge patch to a person's fields: the new fields and the names of those it changes.
+fn apply_patch(
+    current: PersonFields,
+    patch: serde_json::Map<String, serde_json::Value>,
+) -> usecases::Result<(PersonFields, Vec<&'static str>)> {
+    let before =
+        serde_json::to_value(PersonIn::from_fields(current)).map_err(usecases::Error::internal)?;
     let mut merged = before.clone();
-    let patch_doc = serde_json::Value::Object(patch);
-    json_patch::merge(&mut merged, &patch_doc);
+    json_patch::merge(&mut merged, &serde_json::Value::Object(patch));
     if let Some(obj) = merged.as_object_mut()
         && obj
             .get("secondary_manager_ids")
@@ -463,33 +450,17 @@ pub async fn update(
     {
         obj.insert("secondary_manager_ids".into(), serde_json::json!([]));
     }
-    let changed: Vec<&str> = PATCHABLE
+    let changed: Vec<&'static str> = PATCHABLE
         .iter()
         .copied()
         .filter(|f| before.get(f) != merged.get(f))
         .collect();
-    policy::edit_person(&actor, id, &changed)?;
-    let fields: PersonIn = crate::extract::parse_json(merged.to_string().as_bytes())?;
-    let draft = PersonDraft::parse(&fields.fields(), Some(id))?;
-    if_match.check(&etag(current.version))?;
-    if changed.is_empty() {
-        return Ok(person_response(
-            actix_web::http::StatusCode::OK,
-            current,
-            &actor,
-        ));
-    }
-    check_references(&state, &draft).await?;
-    keep_an_hr_admin(&state, &current, &draft).await?;
-    let person = state
-        .db
-        .update_person(id, Some(current.version), &draft)
-        .await?;
-    Ok(person_response(
-        actix_web::http::StatusCode::OK,
-        person,
-        &actor,
-    ))
+    let fields: PersonIn =
+        crate::extract::parse_json(merged.to_string().as_bytes()).map_err(|e| match e {
+            ApiError::Validation(v) => usecases::Error::Invalid(v),
+            other => usecases::Error::invalid("body", other.to_string()),
+        })?;
+    Ok((fields.fields(), changed))
 }
 
 /// Set a person's `active` flag, honouring `If-Match`.
@@ -500,25 +471,14 @@ async fn set_active(
     if_match: &IfMatch,
     active: bool,
 ) -> ApiResult<HttpResponse> {
-    policy::read_directory(actor)?;
-    let current = state.db.get_person(id).await?;
-    policy::manage_people(actor)?;
-    if_match.check(&etag(current.version))?;
-    if current.active == active {
-        return Ok(person_response(
-            actix_web::http::StatusCode::OK,
-            current,
-            actor,
-        ));
-    }
-    let mut fields = current.fields();
-    fields.active = active;
-    let draft = PersonDraft::parse(&fields, Some(id))?;
-    keep_an_hr_admin(state, &current, &draft).await?;
-    let person = state
-        .db
-        .update_person(id, Some(current.version), &draft)
-        .await?;
+    let precondition = if_match.precondition();
+    let me = actor.clone();
+    let person = change(state, move |tx| {
+        Box::pin(
+            async move { usecases::people::set_active(tx, &me, id, active, &precondition).await },
+        )
+    })
+    .await?;
     Ok(person_response(
         actix_web::http::StatusCode::OK,
         person,
@@ -586,24 +546,11 @@ pub async fn erase(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    policy::read_directory(&actor)?;
-    let current = state.db.get_person(id).await?;
-    policy::manage_people(&actor)?;
-    if_match.check(&etag(current.version))?;
-    if state.db.has_reports(id).await? {
-        return Err(ApiError::Conflict {
-            code: "has_reports",
-            detail: "people still report to this person (directly or as a secondary manager); \
-                     give them another manager first"
-                .into(),
-        });
-    }
-    let mut fields = current.fields();
-    fields.active = false;
-    fields.hr_admin = false;
-    let draft = PersonDraft::parse(&fields, Some(id))?;
-    keep_an_hr_admin(&state, &current, &draft).await?;
-    state.db.erase_person(id, Some(current.version)).await?;
+    let precondition = if_match.precondition();
+    change(&state, move |tx| {
+        Box::pin(async move { usecases::people::erase(tx, &actor, id, &precondition).await })
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -657,7 +604,10 @@ pub async fn set_password(
     let password = body.into_inner().password;
     validate_password("password", &password)?;
     let hash = hash_password(password).await?;
-    state.db.set_password_hash(id, &hash).await?;
+    change(&state, move |tx| {
+        Box::pin(async move { usecases::people::set_password(tx, &actor, id, &hash).await })
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -776,50 +726,46 @@ pub async fn import(
         }
     }
     errors.into_result()?;
-    create_once(&state, &actor, &req, &body.raw, || async {
-        let outcome = state.db.import_people(&rows).await?;
-        if !outcome.applied {
-            let mut errors = ValidationErrors::default();
-            for (i, r) in outcome.rows.iter().enumerate() {
-                if let ImportRowResult::Failed(e) = r {
-                    errors
-                        .0
-                        .extend(e.clone().prefixed(&format!("rows[{i}].")).0);
-                }
-            }
-            return Err(ApiError::Validation(errors));
-        }
-        let mut result = ImportResult {
-            created: 0,
-            updated: 0,
-            unchanged: 0,
-            rows: Vec::with_capacity(outcome.rows.len()),
-        };
-        for (index, r) in outcome.rows.into_iter().enumerate() {
-            let (status, id) = match r {
-                ImportRowResult::Created(id) => {
-                    result.created += 1;
-                    (ImportStatus::Created, id)
-                }
-                ImportRowResult::Updated(id) => {
-                    result.updated += 1;
-                    (ImportStatus::Updated, id)
-                }
-                ImportRowResult::Unchanged(id) => {
-                    result.unchanged += 1;
-                    (ImportStatus::Unchanged, id)
-                }
-                ImportRowResult::Failed(_) => continue,
-            };
-            result.rows.push(ImportRowOut { index, status, id });
-        }
-        let body = serde_json::to_value(result).map_err(ApiError::internal)?;
-        Ok(Created {
-            status: actix_web::http::StatusCode::OK,
-            body,
-            location: None,
-            etag: None,
+    let me = actor.clone();
+    create_once(&state, &actor, &req, &body.raw, move |tx| {
+        Box::pin(async move {
+            let outcome = usecases::people::import(tx, &me, &rows).await?;
+            reply(
+                actix_web::http::StatusCode::OK,
+                &import_result(outcome.rows),
+                None,
+                None,
+            )
         })
     })
     .await
+}
+
+/// The response to an applied import: counts, and each row's result in input order.
+fn import_result(rows: Vec<ImportRowResult>) -> ImportResult {
+    let mut result = ImportResult {
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        rows: Vec::with_capacity(rows.len()),
+    };
+    for (index, r) in rows.into_iter().enumerate() {
+        let (status, id) = match r {
+            ImportRowResult::Created(id) => {
+                result.created += 1;
+                (ImportStatus::Created, id)
+            }
+            ImportRowResult::Updated(id) => {
+                result.updated += 1;
+                (ImportStatus::Updated, id)
+            }
+            ImportRowResult::Unchanged(id) => {
+                result.unchanged += 1;
+                (ImportStatus::Unchanged, id)
+            }
+            ImportRowResult::Failed(_) => continue,
+        };
+        result.rows.push(ImportRowOut { index, status, id });
+    }
+    result
 }

@@ -1,0 +1,271 @@
+//! The event log: what changed, to which record, by whom, when, and who may know.
+//!
+//! Every use case appends its events with [`Tx::append_event`] in the transaction of its
+//! change, so an event exists exactly when its change does. Events carry metadata only: never
+//! the text of an agenda item, a note or anything private.
+//!
+//! **Positions that never go backwards.** A reader that has seen an event at position N must
+//! never later find a new event below N. On SQLite that holds by itself: one writer assigns
+//! positions and commits them in order. On PostgreSQL transactions take sequence numbers in one
+//! order and may commit in another, so an event's place in the log is `(txid, position)`, where
+//! `txid` is the id of the transaction that appended it (assigned at its first write, increasing),
+//! and readers only read events of transactions older than the oldest one still running
+//! (`pg_snapshot_xmin(pg_current_snapshot())`). Any transaction that commits later either was
+//! running then (so its id is at least that bound, above everything read) or had no id yet (so
+//! it gets a larger one). The price: a long-running writing transaction holds the log back until
+//! it ends.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{Database, StoreResult, Tx, now, on_tx, with_pool};
+
+/// A place in the log; readers continue after it. `(0, 0)` is before everything.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LogPosition {
+    pub txid: i64,
+    pub position: i64,
+}
+
+/// Who can know about an event: the directory (everyone), the two people of a 1:1 (and HR
+/// admins and `meetings:read` tokens for metadata), or one author alone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Audience {
+    /// The pair of a 1:1 record, when the event is about one.
+    pub pair: Option<(Uuid, Uuid)>,
+    /// Meeting content (agenda, notes, action items, ratings): the pair alone, never HR or
+    /// tokens.
+    pub content: bool,
+    /// A private record: its author alone, whoever else reads the log.
+    pub private_to: Option<Uuid>,
+}
+
+/// An event to append.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// `person.created`, `meeting.completed`, `agenda_item.added`, …
+    pub kind: &'static str,
+    /// `person`, `meeting_series`, `meeting`, `agenda_item`, `note`, `action_item`, `rating`, …
+    pub subject_type: &'static str,
+    pub subject_id: Uuid,
+    pub audience: Audience,
+    /// Metadata (ids, statuses, the names of changed fields), never free text.
+    pub data: serde_json::Value,
+}
+
+impl NewEvent {
+    pub fn new(kind: &'static str, subject_type: &'static str, subject_id: Uuid) -> Self {
+        Self {
+            kind,
+            subject_type,
+            subject_id,
+            audience: Audience::default(),
+            data: serde_json::Value::Object(Default::default()),
+        }
+    }
+
+    pub fn pair(mut self, manager_id: Uuid, report_id: Uuid) -> Self {
+        self.audience.pair = Some((manager_id, report_id));
+        self
+    }
+
+    pub fn content(mut self) -> Self {
+        self.audience.content = true;
+        self
+    }
+
+    pub fn private_to(mut self, author: Option<Uuid>) -> Self {
+        self.audience.private_to = author;
+        self
+    }
+
+    pub fn data(mut self, data: serde_json::Value) -> Self {
+        self.data = data;
+        self
+    }
+}
+
+/// Who did it: a person, an API token, or the system (seed, schedules).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventActor {
+    pub person_id: Option<Uuid>,
+    pub token_id: Option<Uuid>,
+}
+
+/// An event as read back.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Event {
+    pub txid: i64,
+    pub position: i64,
+    pub id: Uuid,
+    pub kind: String,
+    pub subject_type: String,
+    pub subject_id: Uuid,
+    pub actor_id: Option<Uuid>,
+    pub actor_token: Option<Uuid>,
+    pub manager_id: Option<Uuid>,
+    pub report_id: Option<Uuid>,
+    pub private_to: Option<Uuid>,
+    pub content: bool,
+    pub data: String,
+    pub occurred_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct WindowRow {
+    #[sqlx(flatten)]
+    event: Event,
+    visible: bool,
+}
+
+impl Event {
+    pub fn log_position(&self) -> LogPosition {
+        LogPosition {
+            txid: self.txid,
+            position: self.position,
+        }
+    }
+}
+
+/// Which events a reader may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// Everything but content and private records: HR admins, tokens with `meetings:read`.
+    Metadata { with_meetings: bool },
+    /// A person: the directory, their own 1:1 records (content included), their own private
+    /// records.
+    Person(Uuid),
+    /// Everything (background jobs that decide per recipient themselves).
+    System,
+}
+
+/// What a read of the log asks for.
+#[derive(Debug, Clone)]
+pub struct LogQuery {
+    pub after: LogPosition,
+    pub limit: u32,
+    pub reader: Reader,
+    /// Only these subject types (empty: all).
+    pub subject_types: Vec<String>,
+}
+
+const COLUMNS: &str = "txid, position, id, kind, subject_type, subject_id, actor_id, actor_token, \
+    manager_id, report_id, private_to, content, data, occurred_at";
+
+impl Tx<'_> {
+    /// Append events to the log, in this transaction.
+    pub async fn append_events(
+        &mut self,
+        actor: EventActor,
+        events: &[NewEvent],
+    ) -> StoreResult<()> {
+        let ts = now();
+        for e in events {
+            let (manager, report) = e.audience.pair.unzip();
+            on_tx!(self, conn => {
+                sqlx::query(
+                    "INSERT INTO events (id, kind, subject_type, subject_id, actor_id, actor_token, \
+                     manager_id, report_id, private_to, content, data, occurred_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(Uuid::now_v7())
+                .bind(e.kind)
+                .bind(e.subject_type)
+                .bind(e.subject_id)
+                .bind(actor.person_id)
+                .bind(actor.token_id)
+                .bind(manager)
+                .bind(report)
+                .bind(e.audience.private_to)
+                .bind(e.audience.content)
+                .bind(e.data.to_string())
+                .bind(ts)
+                .execute(&mut *conn)
+                .await?;
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Database {
+    /// Events after `q.after` that `q.reader` may see, in log order, at most `q.limit`; and the
+    /// position the reader has now read up to (past events it may not see, too, so a reader
+    /// that sees little does not scan the same rows again and again).
+    pub async fn read_log(&self, q: &LogQuery) -> StoreResult<(Vec<Event>, LogPosition)> {
+        // The visibility rules as SQL, on columns written by `append_events`.
+        let (who, see_meetings, system) = match q.reader {
+            Reader::Metadata { with_meetings } => (None, with_meetings, false),
+            Reader::Person(id) => (Some(id), false, false),
+            Reader::System => (None, true, true),
+        };
+        let types = q.subject_types.join(",");
+        let visible = "($4 OR ( \
+                 (private_to IS NULL OR private_to = $5) \
+                 AND ( (manager_id IS NULL AND content = FALSE) \
+                       OR manager_id = $5 OR report_id = $5 \
+                       OR ($6 AND manager_id IS NOT NULL AND content = FALSE AND private_to IS NULL) ) )) \
+             AND ($7 = '' OR instr(',' || $7 || ',', ',' || subject_type || ',') > 0)";
+        // The window of the log this read considers, and in the same statement (so from one
+        // snapshot) which of its rows the reader may see: the reader has then read the whole
+        // window, or up to its last visible row when the page is full.
+        let scanned = q.limit.saturating_mul(4).max(64);
+        let bound = match self.backend() {
+            crate::Backend::Sqlite => "9223372036854775807",
+            crate::Backend::Postgres => "pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+        };
+        let sql = format!(
+            "SELECT {COLUMNS}, COALESCE(({visible}), FALSE) AS visible FROM events \
+             WHERE (txid > $1 OR (txid = $1 AND position > $2)) AND txid < {bound} \
+             ORDER BY txid, position LIMIT $3"
+        );
+        let sql = match self.backend() {
+            crate::Backend::Sqlite => sql,
+            // PostgreSQL has no instr(); strpos takes the same arguments.
+            crate::Backend::Postgres => sql.replace("instr(", "strpos("),
+        };
+        let window: Vec<WindowRow> = with_pool!(self, pool => {
+            sqlx::query_as(&sql)
+                .bind(q.after.txid)
+                .bind(q.after.position)
+                .bind(i64::from(scanned))
+                .bind(system)
+                .bind(who)
+                .bind(see_meetings)
+                .bind(types.clone())
+                .fetch_all(pool)
+                .await?
+        });
+        let end_of_window = window.last().map(|r| r.event.log_position());
+        let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
+        let rows: Vec<Event> = window
+            .into_iter()
+            .filter(|r| r.visible)
+            .map(|r| r.event)
+            .take(limit)
+            .collect();
+        let read_to = if rows.len() >= limit {
+            rows.last().map(Event::log_position).unwrap_or(q.after)
+        } else {
+            end_of_window.unwrap_or(q.after).max(q.after)
+        };
+        Ok((rows, read_to))
+    }
+
+    /// The events of one record, oldest first (for tests and audits).
+    pub async fn events_of(&self, subject_type: &str, subject_id: Uuid) -> StoreResult<Vec<Event>> {
+        let subject_type = subject_type.to_owned();
+        with_pool!(self, pool => {
+            let rows: Vec<Event> = sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM events WHERE subject_type = $1 AND subject_id = $2 \
+                 ORDER BY txid, position"
+            ))
+            .bind(&subject_type)
+            .bind(subject_id)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows)
+        })
+    }
+}

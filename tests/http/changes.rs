@@ -1,0 +1,308 @@
+//! One transaction per change: the write, its events and its idempotent response commit
+//! together or not at all, whatever fails and whenever a client hangs up.
+
+use std::sync::atomic::Ordering;
+
+use oneonone_persistence::events::{LogPosition, LogQuery, Reader};
+use oneonone_persistence::{Database, EventActor, NewEvent, Tx};
+use oneonone_tests::*;
+use reqwest::Method;
+use serde_json::json;
+use tokio::io::AsyncWriteExt;
+use uuid::Uuid;
+
+fn create_person(app: &TestApp, key: &str, email: &str) -> reqwest::RequestBuilder {
+    app.request(Method::POST, "/api/v1/people", Some(&app.admin_token))
+        .header("idempotency-key", key)
+        .json(&json!({"email": email, "display_name": "Keyed"}))
+}
+
+async fn person_events(app: &TestApp, id: Uuid) -> Vec<String> {
+    app.db
+        .events_of("person", id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
+}
+
+/// The change commits, then the answer is lost (a crash, a dropped connection): the retry
+/// replays the first answer, status, body, `Location` and `ETag`, and nothing is made twice.
+#[tokio::test]
+async fn a_lost_answer_is_replayed_to_the_retry() {
+    let app = spawn_app().await;
+    let before = app.count_people().await;
+    app.faults.after_commit.store(1, Ordering::SeqCst);
+    app.send(create_person(&app, "lost-answer", "lost@example.com"))
+        .await
+        .expect(500);
+    assert_eq!(app.count_people().await, before + 1, "the change committed");
+    let retry = app
+        .send(create_person(&app, "lost-answer", "lost@example.com"))
+        .await
+        .expect(201);
+    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    assert_eq!(retry.header("etag"), Some("\"v1\""));
+    let id = retry.id();
+    assert_eq!(
+        retry.header("location"),
+        Some(format!("/api/v1/people/{id}").as_str())
+    );
+    app.get(&format!("/api/v1/people/{id}"), &app.admin_token)
+        .await
+        .expect(200);
+    assert_eq!(app.count_people().await, before + 1);
+    assert_eq!(person_events(&app, id).await, ["person.created"]);
+}
+
+/// The change fails after writing everything, before the commit: nothing remains, not the
+/// person, not the event, not the key; the retry performs the change once.
+#[tokio::test]
+async fn a_failure_before_the_commit_leaves_nothing_and_the_retry_runs() {
+    let app = spawn_app().await;
+    let before = app.count_people().await;
+    app.faults.before_commit.store(1, Ordering::SeqCst);
+    app.send(create_person(&app, "rolled-back", "rb@example.com"))
+        .await
+        .expect(500);
+    assert_eq!(app.count_people().await, before);
+    let retry = app
+        .send(create_person(&app, "rolled-back", "rb@example.com"))
+        .await
+        .expect(201);
+    assert_eq!(retry.header("idempotent-replayed"), None);
+    assert_eq!(app.count_people().await, before + 1);
+    assert_eq!(person_events(&app, retry.id()).await, ["person.created"]);
+}
+
+/// Many copies of one keyed create at once: one person, every copy answered with it.
+#[tokio::test]
+async fn racing_copies_of_one_keyed_create_make_one_record() {
+    let app = spawn_app().await;
+    let before = app.count_people().await;
+    let copies = (0..12).map(|_| app.send(create_person(&app, "race", "race@example.com")));
+    let replies = futures_util::future::join_all(copies).await;
+    let mut ids = Vec::new();
+    for r in replies {
+        let r = r.expect(201);
+        ids.push(r.id());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "every copy names the same person");
+    assert_eq!(app.count_people().await, before + 1);
+}
+
+/// Clients that send a keyed create and hang up at once: every key is usable right after, and
+/// each key made exactly one person (no `idempotency_in_progress` that outlives a request).
+#[tokio::test]
+async fn clients_that_hang_up_leave_no_stuck_keys() {
+    let app = spawn_app().await;
+    let before = app.count_people().await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    const N: usize = 30;
+    for i in 0..N {
+        let body =
+            json!({"email": format!("hangup{i}@example.com"), "display_name": "Gone"}).to_string();
+        let request = format!(
+            "POST /api/v1/people HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {}\r\n\
+             content-type: application/json\r\nidempotency-key: hangup-{i}\r\n\
+             content-length: {}\r\n\r\n{body}",
+            app.admin_token,
+            body.len()
+        );
+        let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        drop(stream);
+    }
+    for i in 0..N {
+        let r = app
+            .send(
+                app.request(Method::POST, "/api/v1/people", Some(&app.admin_token))
+                    .header("idempotency-key", format!("hangup-{i}"))
+                    .json(
+                        &json!({"email": format!("hangup{i}@example.com"), "display_name": "Gone"}),
+                    ),
+            )
+            .await
+            .expect(201);
+        assert_eq!(r.body["email"], format!("hangup{i}@example.com"));
+    }
+    assert_eq!(app.count_people().await, before + N);
+}
+
+/// Every change of a person is in the log, by whom, with the names of changed fields only.
+#[tokio::test]
+async fn changes_of_people_are_logged_with_their_actor() {
+    let app = spawn_app().await;
+    let id = app
+        .create_person("logged@example.com", "Logged", None)
+        .await;
+    app.patch(
+        &format!("/api/v1/people/{id}"),
+        &app.admin_token,
+        &json!({"title": "Secret title text"}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("/api/v1/people/{id}/deactivate"),
+        &app.admin_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    // A refused change logs nothing.
+    app.patch(
+        &format!("/api/v1/people/{id}"),
+        &app.admin_token,
+        &json!({"email": "not an email"}),
+    )
+    .await
+    .expect_problem(422, "validation_failed");
+    let events = app.db.events_of("person", id).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["person.created", "person.updated", "person.deactivated"]
+    );
+    assert!(events.iter().all(|e| e.actor_id == Some(app.admin_id)));
+    assert!(events[1].data.contains("\"title\""));
+    assert!(!events.iter().any(|e| e.data.contains("Secret")));
+    let positions: Vec<(i64, i64)> = events.iter().map(|e| (e.txid, e.position)).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]));
+}
+
+/// A private talking point's event is its author's alone: the other participant's and HR's
+/// reads of the log do not show it; a shared one is the pair's, never HR's (content).
+#[tokio::test]
+async fn the_log_shows_each_reader_only_what_they_may_know() {
+    let app = spawn_app().await;
+    let p = app.one_on_one().await;
+    let meeting = &p.meetings[0];
+    let private = app
+        .post(
+            &format!("/api/v1/meetings/{meeting}/agenda-items"),
+            &p.report_token,
+            &json!({"title": "Thinking of leaving", "private": true}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let shared = app
+        .post(
+            &format!("/api/v1/meetings/{meeting}/agenda-items"),
+            &p.report_token,
+            &json!({"title": "Roadmap"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let read = |reader: Reader| {
+        let db: Database = app.db.clone();
+        async move {
+            let q = LogQuery {
+                after: LogPosition::default(),
+                limit: 1000,
+                reader,
+                subject_types: vec![],
+            };
+            let (events, _) = db.read_log(&q).await.unwrap();
+            events.into_iter().map(|e| e.subject_id).collect::<Vec<_>>()
+        }
+    };
+    // On PostgreSQL the log is readable up to the cluster's oldest running transaction: wait
+    // until the last change is readable, as a reader following the log would.
+    for _ in 0..200 {
+        if read(Reader::System).await.contains(&shared) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let report_sees = read(Reader::Person(p.report)).await;
+    assert!(report_sees.contains(&private) && report_sees.contains(&shared));
+    let manager_sees = read(Reader::Person(p.manager)).await;
+    assert!(manager_sees.contains(&shared));
+    assert!(!manager_sees.contains(&private), "a private item leaked");
+    let hr_sees = read(Reader::Metadata {
+        with_meetings: true,
+    })
+    .await;
+    assert!(hr_sees.contains(&p.series), "HR sees series metadata");
+    assert!(!hr_sees.contains(&private) && !hr_sees.contains(&shared));
+    let stranger_sees = read(Reader::Person(app.admin_id)).await;
+    assert!(!stranger_sees.contains(&p.series) && !stranger_sees.contains(&shared));
+    let types_only = LogQuery {
+        after: LogPosition::default(),
+        limit: 1000,
+        reader: Reader::System,
+        subject_types: vec!["meeting_series".into()],
+    };
+    let (series_only, _) = app.db.read_log(&types_only).await.unwrap();
+    assert!(!series_only.is_empty());
+    assert!(
+        series_only
+            .iter()
+            .all(|e| e.subject_type == "meeting_series")
+    );
+}
+
+async fn append(tx: &mut Tx<'_>, id: Uuid) {
+    tx.append_events(
+        EventActor::default(),
+        &[NewEvent::new("test.event", "test", id)],
+    )
+    .await
+    .unwrap();
+}
+
+/// Two transactions take positions in one order and commit in the other: a reader never finds
+/// a new event below what it has read. (On SQLite one writer commits in position order; the
+/// same reads hold there trivially.)
+#[tokio::test]
+async fn a_late_commit_never_appears_behind_a_reader() {
+    let app = spawn_app().await;
+    let Database::Postgres(pool) = &app.db else {
+        return;
+    };
+    let everything = |after: LogPosition| LogQuery {
+        after,
+        limit: 1000,
+        reader: Reader::System,
+        subject_types: vec!["test".into()],
+    };
+    let (first, second) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut a = pool.begin().await.unwrap();
+    append(&mut Tx::Postgres(&mut a), first).await;
+    let mut b = pool.begin().await.unwrap();
+    append(&mut Tx::Postgres(&mut b), second).await;
+    b.commit().await.unwrap();
+    let (seen, cursor) = app
+        .db
+        .read_log(&everything(LogPosition::default()))
+        .await
+        .unwrap();
+    assert!(
+        seen.is_empty(),
+        "the second commit is held back while the first transaction runs: {seen:?}"
+    );
+    a.commit().await.unwrap();
+    // The horizon is the cluster's oldest running transaction, so other tests' transactions may
+    // hold it back a little: follow the log as a reader would, from the cursor, until both came.
+    let mut cursor = cursor;
+    let mut ids: Vec<Uuid> = Vec::new();
+    for _ in 0..200 {
+        let (seen, next) = app.db.read_log(&everything(cursor)).await.unwrap();
+        assert!(
+            seen.iter()
+                .all(|e| e.log_position() > cursor && e.log_position() <= next)
+        );
+        ids.extend(seen.iter().map(|e| e.subject_id));
+        cursor = next;
+        if ids.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(ids, [first, second]);
+}
