@@ -219,18 +219,31 @@ async fn the_log_shows_each_reader_only_what_they_may_know() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let report_sees = read(Reader::Person(p.report)).await;
+    let report_sees = read(Reader::Person {
+        id: p.report,
+        all_meetings: false,
+    })
+    .await;
     assert!(report_sees.contains(&private) && report_sees.contains(&shared));
-    let manager_sees = read(Reader::Person(p.manager)).await;
+    let manager_sees = read(Reader::Person {
+        id: p.manager,
+        all_meetings: false,
+    })
+    .await;
     assert!(manager_sees.contains(&shared));
     assert!(!manager_sees.contains(&private), "a private item leaked");
-    let hr_sees = read(Reader::Metadata {
-        with_meetings: true,
+    let hr_sees = read(Reader::Person {
+        id: app.admin_id,
+        all_meetings: true,
     })
     .await;
     assert!(hr_sees.contains(&p.series), "HR sees series metadata");
     assert!(!hr_sees.contains(&private) && !hr_sees.contains(&shared));
-    let stranger_sees = read(Reader::Person(app.admin_id)).await;
+    let stranger_sees = read(Reader::Person {
+        id: app.admin_id,
+        all_meetings: false,
+    })
+    .await;
     assert!(!stranger_sees.contains(&p.series) && !stranger_sees.contains(&shared));
     let types_only = LogQuery {
         after: LogPosition::default(),
@@ -305,4 +318,182 @@ async fn a_late_commit_never_appears_behind_a_reader() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(ids, [first, second]);
+}
+
+/// Follow `GET /changes` as `token` from `cursor` until `done` holds for what came (the log on
+/// PostgreSQL is readable up to the cluster's oldest running transaction, so other tests may
+/// hold it back a moment). Returns the changes and the cursor to go on from.
+async fn follow_until(
+    app: &TestApp,
+    token: &str,
+    mut cursor: Option<String>,
+    done: impl Fn(&[serde_json::Value]) -> bool,
+) -> (Vec<serde_json::Value>, String) {
+    let mut seen = Vec::new();
+    for _ in 0..400 {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/changes?limit=200&cursor={c}"),
+            None => "/api/v1/changes?limit=200".to_owned(),
+        };
+        let page = app.get(&path, token).await.expect(200);
+        seen.extend(page.body["data"].as_array().cloned().unwrap_or_default());
+        cursor = page.body["next_cursor"].as_str().map(str::to_owned);
+        assert!(cursor.is_some(), "next_cursor is always present");
+        if page.body["has_more"] == false {
+            if done(&seen) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+    (seen, cursor.unwrap_or_default())
+}
+
+fn ids_of(changes: &[serde_json::Value], kind: &str) -> Vec<String> {
+    changes
+        .iter()
+        .filter(|c| c["type"] == kind)
+        .filter_map(|c| c["resource_id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// A participant keeps a copy of their 1:1s from the log: new meetings, changes, and
+/// tombstones for the meetings a pause removed; nobody else's records, nobody else's private
+/// points.
+#[tokio::test]
+async fn a_participant_syncs_their_meetings_from_the_log_with_tombstones() {
+    let app = spawn_app().await;
+    let p = app.one_on_one().await;
+    let first = p.meetings[0].clone();
+    app.post(
+        &format!("/api/v1/meetings/{first}/agenda-items"),
+        &p.manager_token,
+        &json!({"title": "Manager's private worry", "private": true}),
+    )
+    .await
+    .expect(201);
+    let series = p.series.to_string();
+    let (changes, cursor) = follow_until(&app, &p.report_token, None, |c| {
+        ids_of(c, "meeting_series.created").contains(&series)
+    })
+    .await;
+    assert_eq!(
+        ids_of(&changes, "meeting_series.created"),
+        std::slice::from_ref(&series)
+    );
+    let scheduled = ids_of(&changes, "meeting.scheduled");
+    assert_eq!(scheduled.len(), p.meetings.len());
+    assert!(p.meetings.iter().all(|m| scheduled.contains(m)));
+    assert!(
+        ids_of(&changes, "agenda_item.added").is_empty(),
+        "the manager's private point is not the report's to know about"
+    );
+    assert!(
+        changes
+            .iter()
+            .all(|c| c["data"].to_string().find("worry").is_none())
+    );
+    // Pausing removes the upcoming meetings without content: each one comes as a tombstone.
+    app.patch(
+        &format!("/api/v1/meeting-series/{series}"),
+        &p.manager_token,
+        &json!({"paused": true}),
+    )
+    .await
+    .expect(200);
+    let (changes, _) = follow_until(&app, &p.report_token, Some(cursor), |c| {
+        !ids_of(c, "meeting.removed").is_empty()
+    })
+    .await;
+    let removed: Vec<&serde_json::Value> = changes
+        .iter()
+        .filter(|c| c["type"] == "meeting.removed")
+        .collect();
+    assert_eq!(
+        removed.len(),
+        p.meetings.len() - 1,
+        "all but the one with content"
+    );
+    for r in &removed {
+        assert_eq!(r["action"], "deleted");
+        assert_eq!(r["resource"], "meeting");
+        let id = r["resource_id"].as_str().unwrap();
+        assert_ne!(id, first);
+        app.get(&format!("/api/v1/meetings/{id}"), &p.report_token)
+            .await
+            .expect_problem(404, "not_found");
+    }
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["type"] == "meeting_series.updated")
+    );
+    // Someone outside the pair follows the same log and finds none of it.
+    let (_, outsider) = app
+        .person_with_login("outsider@example.com", "Outsider", None)
+        .await;
+    let (theirs, _) = follow_until(&app, &outsider, None, |c| {
+        c.iter().any(|x| x["type"] == "person.created")
+    })
+    .await;
+    assert!(
+        theirs.iter().all(|c| c["resource"] == "person"),
+        "{theirs:?}"
+    );
+}
+
+/// HR admins and `meetings:read` tokens follow every 1:1's metadata but no content; a token
+/// without `people:read` sees no people; a token with neither scope is refused; bad cursors
+/// and unknown types are 400 problems.
+#[tokio::test]
+async fn hr_and_tokens_follow_metadata_only() {
+    let app = spawn_app().await;
+    let p = app.one_on_one().await;
+    let item = app
+        .post(
+            &format!("/api/v1/meetings/{}/agenda-items", p.meetings[0]),
+            &p.report_token,
+            &json!({"title": "Shared point"}),
+        )
+        .await
+        .expect(201)
+        .id()
+        .to_string();
+    let series = p.series.to_string();
+    let (hr, _) = follow_until(&app, &app.admin_token, None, |c| {
+        ids_of(c, "meeting_series.created").contains(&series)
+    })
+    .await;
+    assert!(!hr.iter().any(|c| c["resource_id"] == item.as_str()));
+    assert!(hr.iter().any(|c| c["resource"] == "person"));
+    let (_, meetings_token) = app.api_token(&["meetings:read"]).await;
+    let (seen, _) = follow_until(&app, &meetings_token, None, |c| {
+        ids_of(c, "meeting_series.created").contains(&series)
+    })
+    .await;
+    assert!(
+        seen.iter()
+            .all(|c| c["resource"] != "person" && c["resource"] != "agenda_item")
+    );
+    let filtered = app
+        .get("/api/v1/changes?types=meeting_series", &app.admin_token)
+        .await
+        .expect(200);
+    assert!(
+        filtered.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["resource"] == "meeting_series")
+    );
+    let (_, reports_token) = app.api_token(&["reports:read"]).await;
+    app.get("/api/v1/changes", &reports_token)
+        .await
+        .expect_problem(403, "forbidden");
+    app.get("/api/v1/changes?cursor=nonsense", &app.admin_token)
+        .await
+        .expect_problem(400, "invalid_cursor");
+    app.get("/api/v1/changes?types=meeting,secrets", &app.admin_token)
+        .await
+        .expect_problem(400, "invalid_query");
 }

@@ -299,7 +299,7 @@ fn spawn_housekeeping(state: AppState) {
         let mut tick = tokio::time::interval(Duration::from_secs(900));
         loop {
             tick.tick().await;
-            if let Err(e) = db.top_up_all_series(chrono::Utc::now()).await {
+            if let Err(e) = oneonone_usecases::meetings::top_up_all(&db, chrono::Utc::now()).await {
                 tracing::warn!(error = %e, "could not top up meeting series");
             }
         }

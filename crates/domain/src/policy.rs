@@ -115,6 +115,44 @@ pub fn set_password(actor: &Actor, target: PersonId) -> Decision {
     }
 }
 
+/// What an actor may follow in the change log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangeView {
+    /// The person reading: their own 1:1 records, content included, and their private ones.
+    pub person: Option<PersonId>,
+    /// Changes of people and the library (the directory).
+    pub directory: bool,
+    /// The metadata of every 1:1 (who, when, status), never content.
+    pub all_meetings: bool,
+}
+
+/// Following the change log: everyone signed in (the directory, their own 1:1s; HR admins also
+/// every 1:1's metadata); tokens with `people:read` (the directory) and/or `meetings:read`
+/// (every 1:1's metadata).
+pub fn follow_changes(actor: &Actor) -> Result<ChangeView, Denied> {
+    match actor {
+        Actor::Person { id, hr_admin } => Ok(ChangeView {
+            person: Some(*id),
+            directory: true,
+            all_meetings: *hr_admin,
+        }),
+        Actor::Integration { .. } => {
+            let view = ChangeView {
+                person: None,
+                directory: actor.has_scope(Scope::PeopleRead),
+                all_meetings: actor.has_scope(Scope::MeetingsRead),
+            };
+            if view.directory || view.all_meetings {
+                Ok(view)
+            } else {
+                Err(Denied(
+                    "following changes needs the people:read or meetings:read scope",
+                ))
+            }
+        }
+    }
+}
+
 /// Creating, listing and revoking API tokens: HR admins, signed in as themselves.
 pub fn manage_tokens(actor: &Actor) -> Decision {
     if actor.is_hr_admin() {
@@ -209,6 +247,20 @@ mod tests {
             token_id: Uuid::now_v7(),
             scopes: scopes.to_vec(),
         }
+    }
+
+    #[test]
+    fn the_change_log_shows_each_actor_its_share() {
+        let e = employee();
+        let view = follow_changes(&e).expect("people follow");
+        assert_eq!(view.person, e.person_id());
+        assert!(view.directory && !view.all_meetings);
+        assert!(follow_changes(&hr()).expect("hr").all_meetings);
+        let t = follow_changes(&token(&[Scope::MeetingsRead])).expect("meetings token");
+        assert!(t.all_meetings && !t.directory && t.person.is_none());
+        let t = follow_changes(&token(&[Scope::PeopleWrite])).expect("people token");
+        assert!(t.directory && !t.all_meetings);
+        assert!(follow_changes(&token(&[Scope::ReportsRead])).is_err());
     }
 
     #[test]

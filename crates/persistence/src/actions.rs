@@ -6,7 +6,7 @@ use oneonone_domain::meeting::Meeting;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use crate::{Database, StoreError, StoreResult, now, with_pool, with_writer};
+use crate::{Database, StoreError, StoreResult, now, with_pool};
 
 const COLUMNS: &str = "a.id, a.meeting_id, a.series_id, a.assignee_id, a.created_by, a.manager_id, \
      a.report_id, a.title, a.due_date, a.status, a.completed_at, a.version, a.created_at, a.updated_at";
@@ -65,16 +65,6 @@ pub struct ActionFilter {
 }
 
 impl Database {
-    pub async fn get_action_item(&self, id: Uuid) -> StoreResult<ActionItem> {
-        with_pool!(self, pool => {
-            let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM action_items a WHERE a.id = $1"))
-                .bind(id)
-                .fetch_optional(pool)
-                .await?;
-            row.ok_or(StoreError::NotFound)?.into_item()
-        })
-    }
-
     /// The action items a meeting shows: those agreed in it, and those still open from earlier
     /// meetings of its series.
     pub async fn meeting_action_items(&self, meeting: &Meeting) -> StoreResult<Vec<ActionItem>> {
@@ -117,44 +107,6 @@ impl Database {
             rows.into_iter().map(Row::into_item).collect()
         })
     }
-
-    /// Change an action item if it is still at `expected_version`.
-    pub async fn update_action_item(
-        &self,
-        current: &ActionItem,
-        title: &str,
-        due_date: Option<NaiveDate>,
-        status: ActionStatus,
-        assignee: Uuid,
-    ) -> StoreResult<ActionItem> {
-        let ts = now();
-        let completed_at = match status {
-            ActionStatus::Open => None,
-            _ if current.status == status => current.completed_at,
-            _ => Some(ts),
-        };
-        let (id, version, title) = (current.id, current.version, title.to_owned());
-        with_writer!(self, conn => {
-            let done = sqlx::query(
-                "UPDATE action_items SET title = $1, due_date = $2, status = $3, completed_at = $4, \
-                 assignee_id = $5, updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
-            )
-            .bind(title)
-            .bind(due_date)
-            .bind(status.as_str())
-            .bind(completed_at)
-            .bind(assignee)
-            .bind(ts)
-            .bind(id)
-            .bind(version)
-            .execute(&mut *conn)
-            .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::Stale);
-            }
-        })?;
-        self.get_action_item(current.id).await
-    }
 }
 
 impl crate::Tx<'_> {
@@ -183,7 +135,7 @@ impl crate::Tx<'_> {
             created_at: ts,
             updated_at: ts,
         };
-        Ok(crate::on_tx!(self, conn => {
+        StoreResult::Ok(crate::on_tx!(self, conn => {
             sqlx::query(
                 "INSERT INTO action_items (id, meeting_id, series_id, assignee_id, created_by, \
                  manager_id, report_id, title, due_date, status, version, created_at, updated_at) \
@@ -205,4 +157,52 @@ impl crate::Tx<'_> {
             item
         }))
     }
+}
+
+impl crate::Tx<'_> {
+    /// Change an action item if it is still at `expected_version`.
+    pub async fn update_action_item(
+        &mut self,
+        current: &ActionItem,
+        title: &str,
+        due_date: Option<NaiveDate>,
+        status: ActionStatus,
+        assignee: Uuid,
+    ) -> StoreResult<ActionItem> {
+        let ts = now();
+        let completed_at = match status {
+            ActionStatus::Open => None,
+            _ if current.status == status => current.completed_at,
+            _ => Some(ts),
+        };
+        let (id, version, title) = (current.id, current.version, title.to_owned());
+        StoreResult::Ok(crate::on_tx!(self, conn => {
+            let done = sqlx::query(
+                "UPDATE action_items SET title = $1, due_date = $2, status = $3, completed_at = $4, \
+                 assignee_id = $5, updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8",
+            )
+            .bind(title)
+            .bind(due_date)
+            .bind(status.as_str())
+            .bind(completed_at)
+            .bind(assignee)
+            .bind(ts)
+            .bind(id)
+            .bind(version)
+            .execute(&mut *conn)
+            .await?;
+            crate::one_row_or_stale(done.rows_affected())?;
+        }))?;
+        self.get_action_item(current.id).await
+    }
+}
+
+crate::read_both! {
+    pub async fn get_action_item(id: Uuid) -> StoreResult<ActionItem>, ex => {
+            let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM action_items a WHERE a.id = $1"))
+                .bind(id)
+                .fetch_optional(ex)
+                .await?;
+            row.ok_or(StoreError::NotFound)?.into_item()
+        }
 }

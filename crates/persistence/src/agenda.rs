@@ -6,7 +6,7 @@ use oneonone_domain::meeting::Meeting;
 use uuid::Uuid;
 
 use crate::library::{Starter, record_starter_use};
-use crate::{Database, StoreError, StoreResult, now, with_pool, with_write_tx, with_writer};
+use crate::{Database, StoreError, StoreResult, now, with_pool};
 
 const ITEM_COLUMNS: &str = "id, meeting_id, author_id, title, details, category, private, \
      position, checked, checked_at, first_added_at, times_carried, version, created_at, updated_at";
@@ -129,107 +129,6 @@ impl Database {
         })
     }
 
-    pub async fn get_agenda_item(&self, meeting_id: Uuid, id: Uuid) -> StoreResult<AgendaItem> {
-        with_pool!(self, pool => {
-            let row: Option<ItemRow> = sqlx::query_as(&format!(
-                "SELECT {ITEM_COLUMNS} FROM agenda_items WHERE id = $1 AND meeting_id = $2"
-            ))
-            .bind(id)
-            .bind(meeting_id)
-            .fetch_optional(pool)
-            .await?;
-            row.ok_or(StoreError::NotFound)?.into_item()
-        })
-    }
-
-    /// Add a template's talking points to a meeting's agenda, all or none, as `author`'s shared
-    /// items.
-    pub async fn apply_template(
-        &self,
-        meeting_id: Uuid,
-        author: Uuid,
-        template: &crate::library::Template,
-    ) -> StoreResult<()> {
-        let ts = now();
-        let template = template.clone();
-        with_write_tx!(self, tx => {
-            insert_template_items!(&mut **tx, meeting_id, author, &template, ts);
-            Ok(())
-        })
-    }
-
-    /// Change an item if it is still at `expected_version`.
-    pub async fn update_agenda_item(
-        &self,
-        current: &AgendaItem,
-        expected_version: i64,
-        update: &ItemUpdate,
-    ) -> StoreResult<AgendaItem> {
-        let ts = now();
-        let checked_at = match (current.checked, update.checked) {
-            (false, true) => Some(ts),
-            (true, true) => current.checked_at,
-            _ => None,
-        };
-        let (id, update) = (current.id, update.clone());
-        with_writer!(self, conn => {
-            let done = sqlx::query(
-                "UPDATE agenda_items SET title = $1, details = $2, category = $3, private = $4, \
-                 checked = $5, checked_at = $6, updated_at = $7, version = version + 1 \
-                 WHERE id = $8 AND version = $9",
-            )
-            .bind(update.text.title.as_str())
-            .bind(update.text.details.as_ref().map(|d| d.as_str()))
-            .bind(update.category.as_str())
-            .bind(update.private)
-            .bind(update.checked)
-            .bind(checked_at)
-            .bind(ts)
-            .bind(id)
-            .bind(expected_version)
-            .execute(&mut *conn)
-            .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::Stale);
-            }
-        })?;
-        self.get_agenda_item(current.meeting_id, current.id).await
-    }
-
-    pub async fn delete_agenda_item(&self, id: Uuid, expected_version: i64) -> StoreResult<()> {
-        with_writer!(self, conn => {
-            let done = sqlx::query("DELETE FROM agenda_items WHERE id = $1 AND version = $2")
-                .bind(id)
-                .bind(expected_version)
-                .execute(&mut *conn)
-                .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::Stale);
-            }
-        })
-    }
-
-    /// Put these items of a meeting in this order (positions 1, 2, …).
-    pub async fn reorder_agenda(&self, meeting_id: Uuid, ordered: &[Uuid]) -> StoreResult<()> {
-        let ts = now();
-        let ordered = ordered.to_vec();
-        with_write_tx!(self, tx => {
-            for (i, id) in ordered.iter().enumerate() {
-                sqlx::query(
-                    "UPDATE agenda_items SET position = $1, updated_at = $2, version = version + 1 \
-                     WHERE id = $3 AND meeting_id = $4",
-                )
-                .bind(i32::try_from(i + 1).unwrap_or(i32::MAX))
-                .bind(ts)
-                .bind(*id)
-                .bind(meeting_id)
-                .execute(&mut **tx)
-                .await?;
-            }
-            StoreResult::Ok(())
-        })
-    }
-
     /// The shared note and `viewer`'s private note of a meeting, in one query.
     pub async fn notes_for(
         &self,
@@ -263,65 +162,6 @@ impl Database {
             }
         }
         Ok((shared, private))
-    }
-
-    /// Write a note. With `expected_version`, refuse ([`StoreError::Stale`]) when it changed.
-    pub async fn put_note(
-        &self,
-        meeting_id: Uuid,
-        owner_key: &str,
-        body: &str,
-        by: Uuid,
-        expected_version: Option<i64>,
-    ) -> StoreResult<Note> {
-        let ts = now();
-        let (owner_key, body) = (owner_key.to_owned(), body.to_owned());
-        with_write_tx!(self, tx => {
-            let current: Option<i64> = sqlx::query_scalar(
-                "SELECT version FROM meeting_notes WHERE meeting_id = $1 AND owner_key = $2",
-            )
-            .bind(meeting_id)
-            .bind(&owner_key)
-            .fetch_optional(&mut **tx)
-            .await?;
-            if expected_version.is_some() && expected_version != current {
-                return Err(StoreError::Stale);
-            }
-            match current {
-                None => {
-                    sqlx::query(
-                        "INSERT INTO meeting_notes (meeting_id, owner_key, body, updated_by, version, \
-                         created_at, updated_at) VALUES ($1, $2, $3, $4, 1, $5, $5)",
-                    )
-                    .bind(meeting_id)
-                    .bind(&owner_key)
-                    .bind(&body)
-                    .bind(by)
-                    .bind(ts)
-                    .execute(&mut **tx)
-                    .await?;
-                }
-                Some(_) => {
-                    sqlx::query(
-                        "UPDATE meeting_notes SET body = $1, updated_by = $2, updated_at = $3, \
-                         version = version + 1 WHERE meeting_id = $4 AND owner_key = $5",
-                    )
-                    .bind(&body)
-                    .bind(by)
-                    .bind(ts)
-                    .bind(meeting_id)
-                    .bind(&owner_key)
-                    .execute(&mut **tx)
-                    .await?;
-                }
-            }
-            Ok(Note {
-                body,
-                updated_by: by,
-                version: current.map_or(1, |v| v + 1),
-                updated_at: ts,
-            })
-        })
     }
 }
 
@@ -391,4 +231,159 @@ impl crate::Tx<'_> {
             Ok(item)
         })
     }
+}
+
+impl crate::Tx<'_> {
+    /// Change an item if it is still at `expected_version`.
+    pub async fn update_agenda_item(
+        &mut self,
+        current: &AgendaItem,
+        expected_version: i64,
+        update: &ItemUpdate,
+    ) -> StoreResult<AgendaItem> {
+        let ts = now();
+        let checked_at = match (current.checked, update.checked) {
+            (false, true) => Some(ts),
+            (true, true) => current.checked_at,
+            _ => None,
+        };
+        let (id, update) = (current.id, update.clone());
+        StoreResult::Ok(crate::on_tx!(self, conn => {
+            let done = sqlx::query(
+                "UPDATE agenda_items SET title = $1, details = $2, category = $3, private = $4, \
+                 checked = $5, checked_at = $6, updated_at = $7, version = version + 1 \
+                 WHERE id = $8 AND version = $9",
+            )
+            .bind(update.text.title.as_str())
+            .bind(update.text.details.as_ref().map(|d| d.as_str()))
+            .bind(update.category.as_str())
+            .bind(update.private)
+            .bind(update.checked)
+            .bind(checked_at)
+            .bind(ts)
+            .bind(id)
+            .bind(expected_version)
+            .execute(&mut *conn)
+            .await?;
+            crate::one_row_or_stale(done.rows_affected())?;
+        }))?;
+        self.get_agenda_item(current.meeting_id, current.id).await
+    }
+    pub async fn delete_agenda_item(&mut self, id: Uuid, expected_version: i64) -> StoreResult<()> {
+        crate::on_tx!(self, conn => {
+            let done = sqlx::query("DELETE FROM agenda_items WHERE id = $1 AND version = $2")
+                .bind(id)
+                .bind(expected_version)
+                .execute(&mut *conn)
+                .await?;
+            crate::one_row_or_stale(done.rows_affected())?;
+        });
+        Ok(())
+    }
+    /// Put these items of a meeting in this order (positions 1, 2, …).
+    pub async fn reorder_agenda(&mut self, meeting_id: Uuid, ordered: &[Uuid]) -> StoreResult<()> {
+        let ts = now();
+        let ordered = ordered.to_vec();
+        crate::on_tx!(self, conn => {
+            for (i, id) in ordered.iter().enumerate() {
+                sqlx::query(
+                    "UPDATE agenda_items SET position = $1, updated_at = $2, version = version + 1 \
+                     WHERE id = $3 AND meeting_id = $4",
+                )
+                .bind(i32::try_from(i + 1).unwrap_or(i32::MAX))
+                .bind(ts)
+                .bind(*id)
+                .bind(meeting_id)
+                .execute(&mut *conn)
+                .await?;
+            }
+            StoreResult::Ok(())
+        })
+    }
+    /// Write a note. With `expected_version`, refuse ([`StoreError::Stale`]) when it changed.
+    pub async fn put_note(
+        &mut self,
+        meeting_id: Uuid,
+        owner_key: &str,
+        body: &str,
+        by: Uuid,
+        expected_version: Option<i64>,
+    ) -> StoreResult<Note> {
+        let ts = now();
+        let (owner_key, body) = (owner_key.to_owned(), body.to_owned());
+        crate::on_tx!(self, conn => {
+            let current: Option<i64> = sqlx::query_scalar(
+                "SELECT version FROM meeting_notes WHERE meeting_id = $1 AND owner_key = $2",
+            )
+            .bind(meeting_id)
+            .bind(&owner_key)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if expected_version.is_some() && expected_version != current {
+                return Err(StoreError::Stale);
+            }
+            match current {
+                None => {
+                    sqlx::query(
+                        "INSERT INTO meeting_notes (meeting_id, owner_key, body, updated_by, version, \
+                         created_at, updated_at) VALUES ($1, $2, $3, $4, 1, $5, $5)",
+                    )
+                    .bind(meeting_id)
+                    .bind(&owner_key)
+                    .bind(&body)
+                    .bind(by)
+                    .bind(ts)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                Some(_) => {
+                    sqlx::query(
+                        "UPDATE meeting_notes SET body = $1, updated_by = $2, updated_at = $3, \
+                         version = version + 1 WHERE meeting_id = $4 AND owner_key = $5",
+                    )
+                    .bind(&body)
+                    .bind(by)
+                    .bind(ts)
+                    .bind(meeting_id)
+                    .bind(&owner_key)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+            }
+            Ok(Note {
+                body,
+                updated_by: by,
+                version: current.map_or(1, |v| v + 1),
+                updated_at: ts,
+            })
+        })
+    }
+    /// Add a template's talking points to a meeting's agenda, all or none, as `author`'s shared
+    /// items.
+    pub async fn apply_template(
+        &mut self,
+        meeting_id: Uuid,
+        author: Uuid,
+        template: &crate::library::Template,
+    ) -> StoreResult<()> {
+        let ts = now();
+        let template = template.clone();
+        crate::on_tx!(self, conn => {
+            insert_template_items!(&mut *conn, meeting_id, author, &template, ts);
+            Ok(())
+        })
+    }
+}
+
+crate::read_both! {
+    pub async fn get_agenda_item(meeting_id: Uuid, id: Uuid) -> StoreResult<AgendaItem>, ex => {
+            let row: Option<ItemRow> = sqlx::query_as(&format!(
+                "SELECT {ITEM_COLUMNS} FROM agenda_items WHERE id = $1 AND meeting_id = $2"
+            ))
+            .bind(id)
+            .bind(meeting_id)
+            .fetch_optional(ex)
+            .await?;
+            row.ok_or(StoreError::NotFound)?.into_item()
+        }
 }

@@ -131,11 +131,12 @@ impl Event {
 /// Which events a reader may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reader {
-    /// Everything but content and private records: HR admins, tokens with `meetings:read`.
-    Metadata { with_meetings: bool },
+    /// A reader that is no person (an API token): directory events and, with `meetings`, the
+    /// metadata of every 1:1; never content or private records.
+    Metadata { meetings: bool },
     /// A person: the directory, their own 1:1 records (content included), their own private
-    /// records.
-    Person(Uuid),
+    /// records; with `all_meetings` (HR admins) the metadata of every 1:1 too.
+    Person { id: Uuid, all_meetings: bool },
     /// Everything (background jobs that decide per recipient themselves).
     System,
 }
@@ -196,8 +197,8 @@ impl Database {
     pub async fn read_log(&self, q: &LogQuery) -> StoreResult<(Vec<Event>, LogPosition)> {
         // The visibility rules as SQL, on columns written by `append_events`.
         let (who, see_meetings, system) = match q.reader {
-            Reader::Metadata { with_meetings } => (None, with_meetings, false),
-            Reader::Person(id) => (Some(id), false, false),
+            Reader::Metadata { meetings } => (None, meetings, false),
+            Reader::Person { id, all_meetings } => (Some(id), all_meetings, false),
             Reader::System => (None, true, true),
         };
         let types = q.subject_types.join(",");

@@ -117,6 +117,41 @@ macro_rules! with_write_tx {
     };
 }
 
+/// Define a read on both [`Database`] (its read pool) and [`Tx`] (inside the transaction) from
+/// one body, which uses `$ex` as the executor of its one query.
+#[macro_export]
+macro_rules! read_both {
+    ($(#[$doc:meta])* pub async fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty, $ex:ident => $body:block) => {
+        impl $crate::Database {
+            $(#[$doc])*
+            pub async fn $name(&self, $($arg: $ty),*) -> $ret {
+                $crate::with_pool!(self, pool => {
+                    let $ex = pool;
+                    $body
+                })
+            }
+        }
+        impl $crate::Tx<'_> {
+            $(#[$doc])*
+            pub async fn $name(&mut self, $($arg: $ty),*) -> $ret {
+                $crate::on_tx!(self, conn => {
+                    let $ex = &mut *conn;
+                    $body
+                })
+            }
+        }
+    };
+}
+
+/// [`StoreError::Stale`] unless a conditional write (`… AND version = $n`) changed one row.
+pub fn one_row_or_stale(done: u64) -> StoreResult<()> {
+    if done == 0 {
+        Err(StoreError::Stale)
+    } else {
+        Ok(())
+    }
+}
+
 /// What can go wrong in storage, in terms the API maps to status codes.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

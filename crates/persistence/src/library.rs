@@ -5,7 +5,7 @@ use oneonone_domain::agenda::AgendaCategory;
 use oneonone_domain::library::{STARTERS, TEMPLATES};
 use uuid::Uuid;
 
-use crate::{Database, StoreError, StoreResult, now, with_pool, with_write_tx, with_writer};
+use crate::{Database, StoreError, StoreResult, now, with_pool, with_write_tx};
 
 const SEEDED: &str = "library_seeded";
 
@@ -208,71 +208,6 @@ impl Database {
         })
     }
 
-    pub async fn get_starter(&self, id: Uuid) -> StoreResult<Starter> {
-        with_pool!(self, pool => {
-            let row: Option<StarterRow> = sqlx::query_as(&format!(
-                "SELECT {STARTER_COLUMNS} FROM conversation_starters WHERE id = $1"
-            ))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-            row.ok_or(StoreError::NotFound)?.into_starter()
-        })
-    }
-
-    pub async fn create_starter(
-        &self,
-        category: AgendaCategory,
-        question: &str,
-    ) -> StoreResult<Starter> {
-        let id = Uuid::now_v7();
-        let ts = now();
-        let question = question.to_owned();
-        with_writer!(self, conn => {
-            sqlx::query(&format!(
-                "INSERT INTO conversation_starters ({STARTER_COLUMNS}) VALUES ($1, $2, $3, $4, 1, $5, $5)"
-            ))
-            .bind(id)
-            .bind(category.as_str())
-            .bind(question)
-            .bind(true)
-            .bind(ts)
-            .execute(&mut *conn)
-            .await?;
-        })?;
-        self.get_starter(id).await
-    }
-
-    pub async fn update_starter(
-        &self,
-        id: Uuid,
-        expected_version: i64,
-        category: AgendaCategory,
-        question: &str,
-        active: bool,
-    ) -> StoreResult<Starter> {
-        let ts = now();
-        let question = question.to_owned();
-        with_writer!(self, conn => {
-            let done = sqlx::query(
-                "UPDATE conversation_starters SET category = $1, question = $2, active = $3, \
-                 updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6",
-            )
-            .bind(category.as_str())
-            .bind(question)
-            .bind(active)
-            .bind(ts)
-            .bind(id)
-            .bind(expected_version)
-            .execute(&mut *conn)
-            .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::Stale);
-            }
-        })?;
-        self.get_starter(id).await
-    }
-
     /// Active starters this pair has not used since `since`, least used by them first.
     pub async fn suggested_starters(
         &self,
@@ -310,21 +245,60 @@ impl Database {
             rows.into_iter().map(TemplateRow::into_template).collect()
         })
     }
+}
 
-    pub async fn get_template(&self, id: Uuid) -> StoreResult<Template> {
-        with_pool!(self, pool => {
-            let row: Option<TemplateRow> = sqlx::query_as(&format!(
-                "SELECT {TEMPLATE_COLUMNS} FROM agenda_templates WHERE id = $1"
+impl crate::Tx<'_> {
+    pub async fn create_starter(
+        &mut self,
+        category: AgendaCategory,
+        question: &str,
+    ) -> StoreResult<Starter> {
+        let id = Uuid::now_v7();
+        let ts = now();
+        let question = question.to_owned();
+        StoreResult::Ok(crate::on_tx!(self, conn => {
+            sqlx::query(&format!(
+                "INSERT INTO conversation_starters ({STARTER_COLUMNS}) VALUES ($1, $2, $3, $4, 1, $5, $5)"
             ))
             .bind(id)
-            .fetch_optional(pool)
+            .bind(category.as_str())
+            .bind(question)
+            .bind(true)
+            .bind(ts)
+            .execute(&mut *conn)
             .await?;
-            row.ok_or(StoreError::NotFound)?.into_template()
-        })
+        }))?;
+        self.get_starter(id).await
     }
-
+    pub async fn update_starter(
+        &mut self,
+        id: Uuid,
+        expected_version: i64,
+        category: AgendaCategory,
+        question: &str,
+        active: bool,
+    ) -> StoreResult<Starter> {
+        let ts = now();
+        let question = question.to_owned();
+        StoreResult::Ok(crate::on_tx!(self, conn => {
+            let done = sqlx::query(
+                "UPDATE conversation_starters SET category = $1, question = $2, active = $3, \
+                 updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6",
+            )
+            .bind(category.as_str())
+            .bind(question)
+            .bind(active)
+            .bind(ts)
+            .bind(id)
+            .bind(expected_version)
+            .execute(&mut *conn)
+            .await?;
+            crate::one_row_or_stale(done.rows_affected())?;
+        }))?;
+        self.get_starter(id).await
+    }
     pub async fn update_template(
-        &self,
+        &mut self,
         id: Uuid,
         expected_version: i64,
         name: &str,
@@ -332,7 +306,7 @@ impl Database {
     ) -> StoreResult<Template> {
         let ts = now();
         let (name, items) = (name.to_owned(), items_json(items));
-        with_writer!(self, conn => {
+        StoreResult::Ok(crate::on_tx!(self, conn => {
             let done = sqlx::query(
                 "UPDATE agenda_templates SET name = $1, items = $2, updated_at = $3, \
                  version = version + 1 WHERE id = $4 AND version = $5",
@@ -344,10 +318,32 @@ impl Database {
             .bind(expected_version)
             .execute(&mut *conn)
             .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::Stale);
-            }
-        })?;
+            crate::one_row_or_stale(done.rows_affected())?;
+        }))?;
         self.get_template(id).await
     }
+}
+
+crate::read_both! {
+    pub async fn get_starter(id: Uuid) -> StoreResult<Starter>, ex => {
+            let row: Option<StarterRow> = sqlx::query_as(&format!(
+                "SELECT {STARTER_COLUMNS} FROM conversation_starters WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(ex)
+            .await?;
+            row.ok_or(StoreError::NotFound)?.into_starter()
+        }
+}
+
+crate::read_both! {
+    pub async fn get_template(id: Uuid) -> StoreResult<Template>, ex => {
+            let row: Option<TemplateRow> = sqlx::query_as(&format!(
+                "SELECT {TEMPLATE_COLUMNS} FROM agenda_templates WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(ex)
+            .await?;
+            row.ok_or(StoreError::NotFound)?.into_template()
+        }
 }

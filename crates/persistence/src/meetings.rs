@@ -208,10 +208,12 @@ fn frequency_columns(
 }
 
 /// Insert the missing upcoming occurrences of a series (so that [`UPCOMING_OCCURRENCES`] are
-/// scheduled from `at` on); slots already taken (even by a rescheduled or cancelled meeting) are left alone.
+/// scheduled from `at` on); slots already taken (even by a rescheduled or cancelled meeting) are
+/// left alone. Evaluates to the ids of the meetings it scheduled.
 macro_rules! top_up {
     ($conn:expr, $series:expr, $at:expr, $ts:expr) => {{
         let series: &MeetingSeries = $series;
+        let mut scheduled: Vec<Uuid> = Vec::new();
         if !series.paused {
             let last: Option<DateTime<Utc>> =
                 sqlx::query_scalar("SELECT MAX(starts_at) FROM meetings WHERE series_id = $1")
@@ -258,6 +260,9 @@ macro_rules! top_up {
                     .bind($ts)
                     .execute(&mut *$conn)
                     .await?;
+                    if added.rows_affected() == 1 {
+                        scheduled.push(meeting_id);
+                    }
                     if let Some(template) = &template
                         && added.rows_affected() == 1
                     {
@@ -272,22 +277,11 @@ macro_rules! top_up {
                 }
             }
         }
+        scheduled
     }};
 }
 
 impl Database {
-    pub async fn get_series(&self, id: Uuid) -> StoreResult<MeetingSeries> {
-        with_pool!(self, pool => {
-            let row: Option<SeriesRow> = sqlx::query_as(&format!(
-                "SELECT {SERIES_COLUMNS} FROM meeting_series WHERE id = $1"
-            ))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-            row.ok_or(StoreError::NotFound)?.into_series()
-        })
-    }
-
     /// A page of series, in creation order, optionally those of one participant.
     pub async fn list_series(
         &self,
@@ -306,38 +300,6 @@ impl Database {
             qb.push(" ORDER BY id LIMIT ").push_bind(limit);
             let rows: Vec<SeriesRow> = qb.build_query_as().fetch_all(pool).await?;
             rows.into_iter().map(SeriesRow::into_series).collect()
-        })
-    }
-
-    /// Keep every active series stocked with upcoming meetings as time passes.
-    pub async fn top_up_all_series(&self, at: DateTime<Utc>) -> StoreResult<usize> {
-        let mut after = None;
-        let mut done = 0;
-        loop {
-            let page = self.list_series(None, after, 200).await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.id);
-            for series in page {
-                let ts = now();
-                with_write_tx!(self, tx => {
-                    top_up!(&mut **tx, &series, at, ts);
-                    StoreResult::Ok(())
-                })?;
-                done += 1;
-            }
-        }
-        Ok(done)
-    }
-
-    pub async fn get_meeting(&self, id: Uuid) -> StoreResult<Meeting> {
-        with_pool!(self, pool => {
-            let row: Option<MeetingRow> = sqlx::query_as(&format!(
-                "SELECT {MEETING_COLUMNS} FROM meetings WHERE id = $1"
-            ))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-            row.ok_or(StoreError::NotFound)?.into_meeting()
         })
     }
 
@@ -393,88 +355,6 @@ impl Database {
         })
     }
 
-    /// Apply a status change or a reschedule, if the meeting is still at `expected_version`.
-    /// When a meeting is completed, skipped or cancelled, its series is topped up and every
-    /// undiscussed agenda item (private ones stay private) moves on to the next scheduled
-    /// meeting of the series (for a one-off: the same pair's next scheduled meeting, if any),
-    /// in the same transaction.
-    pub async fn change_meeting(
-        &self,
-        id: Uuid,
-        expected_version: i64,
-        change: &MeetingChange,
-    ) -> StoreResult<Meeting> {
-        let ts = now();
-        let current = self.get_meeting(id).await?;
-        let series = match current.series_id {
-            Some(s) => Some(self.get_series(s).await?),
-            None => None,
-        };
-        let change = change.clone();
-        with_write_tx!(self, tx => {
-            let done = sqlx::query(
-                "UPDATE meetings SET status = $1, starts_at = $2, ends_at = $3, held_at = $4, \
-                 actual_duration_minutes = $5, updated_at = $6, version = version + 1 \
-                 WHERE id = $7 AND version = $8",
-            )
-            .bind(change.status.as_str())
-            .bind(change.starts_at)
-            .bind(change.ends_at)
-            .bind(change.held_at)
-            .bind(change.actual_duration_minutes)
-            .bind(ts)
-            .bind(id)
-            .bind(expected_version)
-            .execute(&mut **tx)
-            .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::Stale);
-            }
-            if let Some(series) = &series {
-                top_up!(&mut **tx, series, ts, ts);
-            }
-            if change.status != MeetingStatus::Scheduled {
-                // The next meeting of the series; for a one-off, the pair's next meeting.
-                let mut next = QueryBuilder::new("SELECT id FROM meetings WHERE ");
-                match &series {
-                    Some(series) => next.push("series_id = ").push_bind(series.id),
-                    None => next
-                        .push("manager_id = ")
-                        .push_bind(current.manager_id)
-                        .push(" AND report_id = ")
-                        .push_bind(current.report_id),
-                };
-                next.push(" AND status = ")
-                    .push_bind(MeetingStatus::Scheduled.as_str())
-                    .push(" AND id <> ")
-                    .push_bind(id)
-                    .push(" AND starts_at > ")
-                    .push_bind(change.starts_at)
-                    .push(" ORDER BY starts_at, id LIMIT 1");
-                let next: Option<Uuid> = next.build_query_scalar().fetch_optional(&mut **tx).await?;
-                if let Some(next) = next {
-                    // The series template's own points come back with every meeting by
-                    // themselves; carrying them too would put them on the agenda twice.
-                    sqlx::query(
-                        "UPDATE agenda_items SET meeting_id = $1, times_carried = times_carried + 1, \
-                         position = NULL, updated_at = $2, version = version + 1 \
-                         WHERE meeting_id = $3 AND checked = $4 \
-                         AND ($5 IS NULL OR template_id IS NULL OR template_id <> $5)",
-                    )
-                    .bind(next)
-                    .bind(ts)
-                    .bind(id)
-                    .bind(false)
-                    .bind(series.as_ref().and_then(|s| s.agenda_template_id))
-                    .execute(&mut **tx)
-                    .await?;
-                }
-            }
-            StoreResult::Ok(())
-        })?;
-        self.get_meeting(id).await
-    }
-
     /// How many people report to `manager` (not erased), and whether `person` manages anyone.
     pub async fn span_of_control(&self, manager: Uuid) -> StoreResult<i64> {
         with_pool!(self, pool => {
@@ -499,39 +379,6 @@ pub struct Rating {
 }
 
 impl Database {
-    /// Record (or replace) `person`'s rating of a meeting.
-    pub async fn rate_meeting(
-        &self,
-        meeting_id: Uuid,
-        person: Uuid,
-        useful: i32,
-        expectations_clear: Option<i32>,
-    ) -> StoreResult<Rating> {
-        let ts = now();
-        let rating = Rating {
-            person_id: person,
-            useful,
-            expectations_clear,
-            updated_at: ts,
-        };
-        crate::with_writer!(self, conn => {
-            sqlx::query(
-                "INSERT INTO meeting_ratings (meeting_id, person_id, useful, expectations_clear, \
-                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
-                 ON CONFLICT (meeting_id, person_id) DO UPDATE SET useful = $3, \
-                 expectations_clear = $4, updated_at = $5",
-            )
-            .bind(meeting_id)
-            .bind(rating.person_id)
-            .bind(rating.useful)
-            .bind(rating.expectations_clear)
-            .bind(ts)
-            .execute(&mut *conn)
-            .await?;
-            rating
-        })
-    }
-
     pub async fn meeting_ratings(&self, meeting_id: Uuid) -> StoreResult<Vec<Rating>> {
         with_pool!(self, pool => {
             Ok(sqlx::query_as(
@@ -545,89 +392,26 @@ impl Database {
     }
 }
 
-impl Database {
-    /// Pause or resume a series, or change its end date, if it is still at `expected_version`.
-    /// Pausing (or ending earlier) removes the upcoming scheduled meetings that no longer fall in
-    /// the series and hold no content yet (no talking points, notes or action items); meetings
-    /// with content stay, so nothing anyone wrote is lost. Resuming fills the next meetings again.
-    pub async fn change_series(
-        &self,
-        series: &MeetingSeries,
-        expected_version: i64,
-        paused: bool,
-        end_date: Option<NaiveDate>,
-        agenda_template_id: Option<Uuid>,
-    ) -> StoreResult<MeetingSeries> {
-        let ts = now();
-        let mut updated = series.clone();
-        updated.paused = paused;
-        updated.cadence.end_date = end_date;
-        updated.agenda_template_id = agenda_template_id;
-        let new_template = agenda_template_id.filter(|t| series.agenda_template_id != Some(*t));
-        let series_id = series.id;
-        with_write_tx!(self, tx => {
-            let done = sqlx::query(
-                "UPDATE meeting_series SET paused = $1, end_date = $2, updated_at = $3, \
-                 version = version + 1, agenda_template_id = $6 WHERE id = $4 AND version = $5",
-            )
-            .bind(paused)
-            .bind(end_date)
-            .bind(ts)
-            .bind(series_id)
-            .bind(expected_version)
-            .bind(agenda_template_id)
-            .execute(&mut **tx)
-            .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::Stale);
-            }
-            let mut qb = QueryBuilder::new("DELETE FROM meetings WHERE series_id = ");
-            qb.push_bind(series_id)
-                .push(" AND status = ")
-                .push_bind(MeetingStatus::Scheduled.as_str())
-                .push(" AND starts_at >= ")
-                .push_bind(ts)
-                .push(" AND NOT EXISTS (SELECT 1 FROM agenda_items a WHERE a.meeting_id = meetings.id)")
-                .push(" AND NOT EXISTS (SELECT 1 FROM action_items c WHERE c.meeting_id = meetings.id)")
-                .push(" AND NOT EXISTS (SELECT 1 FROM meeting_notes n WHERE n.meeting_id = meetings.id)")
-                .push(" AND NOT EXISTS (SELECT 1 FROM starter_uses s WHERE s.meeting_id = meetings.id)")
-                .push(" AND NOT EXISTS (SELECT 1 FROM meeting_ratings r WHERE r.meeting_id = meetings.id)");
-            if !paused {
-                match end_date {
-                    Some(end) => {
-                        qb.push(" AND occurrence_date > ").push_bind(end);
-                    }
-                    None => {
-                        qb.push(" AND 1 = 0");
-                    }
-                }
-            }
-            qb.build().execute(&mut **tx).await?;
-            top_up!(&mut **tx, &updated, ts, ts);
-            if let Some(t) = new_template {
-                // A new default template also reaches the meetings already scheduled.
-                let template = crate::library::fetch_template!(&mut **tx, t);
-                let waiting: Vec<Uuid> = sqlx::query_scalar(
-                    "SELECT id FROM meetings WHERE series_id = $1 AND status = $2 AND starts_at >= $3 \
-                     AND NOT EXISTS (SELECT 1 FROM agenda_items a WHERE a.meeting_id = meetings.id \
-                     AND a.template_id = $4)",
-                )
-                .bind(series_id)
-                .bind(MeetingStatus::Scheduled.as_str())
-                .bind(ts)
-                .bind(t)
-                .fetch_all(&mut **tx)
-                .await?;
-                for meeting_id in waiting {
-                    crate::agenda::insert_template_items!(
-                        &mut **tx, meeting_id, updated.manager_id, &template, ts
-                    );
-                }
-            }
-            StoreResult::Ok(())
-        })?;
-        self.get_series(series.id).await
-    }
+impl Database {}
+
+/// What changing a meeting did besides the meeting itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MeetingEffects {
+    /// Meetings the series' top-up scheduled.
+    pub scheduled: Vec<Uuid>,
+    /// The meeting undiscussed talking points moved on to, if any.
+    pub carried_to: Option<Uuid>,
+    /// Talking points carried over, with their author when private.
+    pub carried: Vec<(Uuid, Option<Uuid>)>,
+}
+
+/// What changing a series did to its meetings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeriesEffects {
+    /// Upcoming meetings without content that no longer fall in the series.
+    pub removed: Vec<Uuid>,
+    /// Meetings scheduled (on resuming, say).
+    pub scheduled: Vec<Uuid>,
 }
 
 /// One past meeting of a series, for seeding history.
@@ -712,8 +496,11 @@ impl Database {
 }
 
 impl crate::Tx<'_> {
-    /// Create a series and its first upcoming meetings in one transaction.
-    pub async fn create_series(&mut self, new: &NewSeries) -> StoreResult<MeetingSeries> {
+    /// Create a series and its first upcoming meetings, and the ids of those meetings.
+    pub async fn create_series(
+        &mut self,
+        new: &NewSeries,
+    ) -> StoreResult<(MeetingSeries, Vec<Uuid>)> {
         let id = Uuid::now_v7();
         let ts = now();
         let (frequency, interval, weekday, nth, day) = frequency_columns(new.cadence.frequency);
@@ -754,8 +541,20 @@ impl crate::Tx<'_> {
             .bind(new.agenda_template_id)
             .execute(&mut *conn)
             .await?;
-            top_up!(&mut *conn, &series, ts, ts);
-            Ok(series)
+            let scheduled = top_up!(&mut *conn, &series, ts, ts);
+            Ok((series, scheduled))
+        })
+    }
+
+    /// Keep a series stocked with upcoming meetings from `at` on: the ids of those it added.
+    pub async fn top_up_series(
+        &mut self,
+        series: &MeetingSeries,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<Uuid>> {
+        let ts = now();
+        crate::on_tx!(self, conn => {
+            Ok(top_up!(&mut *conn, series, at, ts))
         })
     }
     /// Create a one-off meeting.
@@ -785,7 +584,7 @@ impl crate::Tx<'_> {
             created_at: ts,
             updated_at: ts,
         };
-        Ok(crate::on_tx!(self, conn => {
+        StoreResult::Ok(crate::on_tx!(self, conn => {
             sqlx::query(
                 "INSERT INTO meetings (id, kind, manager_id, report_id, starts_at, ends_at, status, \
                  version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)",
@@ -803,4 +602,230 @@ impl crate::Tx<'_> {
             meeting
         }))
     }
+}
+
+impl crate::Tx<'_> {
+    /// Apply a status change or a reschedule, if the meeting is still at `expected_version`.
+    /// When a meeting is completed, skipped or cancelled, its series is topped up and every
+    /// undiscussed agenda item (private ones stay private) moves on to the next scheduled
+    /// meeting of the series (for a one-off: the same pair's next scheduled meeting, if any),
+    /// in the same transaction.
+    pub async fn change_meeting(
+        &mut self,
+        id: Uuid,
+        expected_version: i64,
+        change: &MeetingChange,
+    ) -> StoreResult<(Meeting, MeetingEffects)> {
+        let ts = now();
+        let current = self.get_meeting(id).await?;
+        let series = match current.series_id {
+            Some(s) => Some(self.get_series(s).await?),
+            None => None,
+        };
+        let change = change.clone();
+        let effects = crate::on_tx!(self, conn => {
+            let done = sqlx::query(
+                "UPDATE meetings SET status = $1, starts_at = $2, ends_at = $3, held_at = $4, \
+                 actual_duration_minutes = $5, updated_at = $6, version = version + 1 \
+                 WHERE id = $7 AND version = $8",
+            )
+            .bind(change.status.as_str())
+            .bind(change.starts_at)
+            .bind(change.ends_at)
+            .bind(change.held_at)
+            .bind(change.actual_duration_minutes)
+            .bind(ts)
+            .bind(id)
+            .bind(expected_version)
+            .execute(&mut *conn)
+            .await?;
+            crate::one_row_or_stale(done.rows_affected())?;
+            let mut effects = MeetingEffects::default();
+            if let Some(series) = &series {
+                effects.scheduled = top_up!(&mut *conn, series, ts, ts);
+            }
+            if change.status != MeetingStatus::Scheduled {
+                // The next meeting of the series; for a one-off, the pair's next meeting.
+                let mut next = QueryBuilder::new("SELECT id FROM meetings WHERE ");
+                match &series {
+                    Some(series) => next.push("series_id = ").push_bind(series.id),
+                    None => next
+                        .push("manager_id = ")
+                        .push_bind(current.manager_id)
+                        .push(" AND report_id = ")
+                        .push_bind(current.report_id),
+                };
+                next.push(" AND status = ")
+                    .push_bind(MeetingStatus::Scheduled.as_str())
+                    .push(" AND id <> ")
+                    .push_bind(id)
+                    .push(" AND starts_at > ")
+                    .push_bind(change.starts_at)
+                    .push(" ORDER BY starts_at, id LIMIT 1");
+                let next: Option<Uuid> = next.build_query_scalar().fetch_optional(&mut *conn).await?;
+                if let Some(next) = next {
+                    // The series template's own points come back with every meeting by
+                    // themselves; carrying them too would put them on the agenda twice.
+                    let carried: Vec<(Uuid, Uuid, bool)> = sqlx::query_as(
+                        "UPDATE agenda_items SET meeting_id = $1, times_carried = times_carried + 1, \
+                         position = NULL, updated_at = $2, version = version + 1 \
+                         WHERE meeting_id = $3 AND checked = $4 \
+                         AND ($5 IS NULL OR template_id IS NULL OR template_id <> $5) \
+                         RETURNING id, author_id, private",
+                    )
+                    .bind(next)
+                    .bind(ts)
+                    .bind(id)
+                    .bind(false)
+                    .bind(series.as_ref().and_then(|s| s.agenda_template_id))
+                    .fetch_all(&mut *conn)
+                    .await?;
+                    effects.carried_to = Some(next);
+                    effects.carried = carried
+                        .into_iter()
+                        .map(|(item, author, private)| (item, private.then_some(author)))
+                        .collect();
+                }
+            }
+            StoreResult::Ok(effects)
+        })?;
+        Ok((self.get_meeting(id).await?, effects))
+    }
+    /// Pause or resume a series, or change its end date, if it is still at `expected_version`.
+    /// Pausing (or ending earlier) removes the upcoming scheduled meetings that no longer fall in
+    /// the series and hold no content yet (no talking points, notes or action items); meetings
+    /// with content stay, so nothing anyone wrote is lost. Resuming fills the next meetings again.
+    pub async fn change_series(
+        &mut self,
+        series: &MeetingSeries,
+        expected_version: i64,
+        paused: bool,
+        end_date: Option<NaiveDate>,
+        agenda_template_id: Option<Uuid>,
+    ) -> StoreResult<(MeetingSeries, SeriesEffects)> {
+        let ts = now();
+        let mut updated = series.clone();
+        updated.paused = paused;
+        updated.cadence.end_date = end_date;
+        updated.agenda_template_id = agenda_template_id;
+        let new_template = agenda_template_id.filter(|t| series.agenda_template_id != Some(*t));
+        let series_id = series.id;
+        let effects = crate::on_tx!(self, conn => {
+            let done = sqlx::query(
+                "UPDATE meeting_series SET paused = $1, end_date = $2, updated_at = $3, \
+                 version = version + 1, agenda_template_id = $6 WHERE id = $4 AND version = $5",
+            )
+            .bind(paused)
+            .bind(end_date)
+            .bind(ts)
+            .bind(series_id)
+            .bind(expected_version)
+            .bind(agenda_template_id)
+            .execute(&mut *conn)
+            .await?;
+            crate::one_row_or_stale(done.rows_affected())?;
+            let mut qb = QueryBuilder::new("DELETE FROM meetings WHERE series_id = ");
+            qb.push_bind(series_id)
+                .push(" AND status = ")
+                .push_bind(MeetingStatus::Scheduled.as_str())
+                .push(" AND starts_at >= ")
+                .push_bind(ts)
+                .push(" AND NOT EXISTS (SELECT 1 FROM agenda_items a WHERE a.meeting_id = meetings.id)")
+                .push(" AND NOT EXISTS (SELECT 1 FROM action_items c WHERE c.meeting_id = meetings.id)")
+                .push(" AND NOT EXISTS (SELECT 1 FROM meeting_notes n WHERE n.meeting_id = meetings.id)")
+                .push(" AND NOT EXISTS (SELECT 1 FROM starter_uses s WHERE s.meeting_id = meetings.id)")
+                .push(" AND NOT EXISTS (SELECT 1 FROM meeting_ratings r WHERE r.meeting_id = meetings.id)");
+            if !paused {
+                match end_date {
+                    Some(end) => {
+                        qb.push(" AND occurrence_date > ").push_bind(end);
+                    }
+                    None => {
+                        qb.push(" AND 1 = 0");
+                    }
+                }
+            }
+            qb.push(" RETURNING id");
+            let removed: Vec<Uuid> = qb.build_query_scalar().fetch_all(&mut *conn).await?;
+            let scheduled = top_up!(&mut *conn, &updated, ts, ts);
+            if let Some(t) = new_template {
+                // A new default template also reaches the meetings already scheduled.
+                let template = crate::library::fetch_template!(&mut *conn, t);
+                let waiting: Vec<Uuid> = sqlx::query_scalar(
+                    "SELECT id FROM meetings WHERE series_id = $1 AND status = $2 AND starts_at >= $3 \
+                     AND NOT EXISTS (SELECT 1 FROM agenda_items a WHERE a.meeting_id = meetings.id \
+                     AND a.template_id = $4)",
+                )
+                .bind(series_id)
+                .bind(MeetingStatus::Scheduled.as_str())
+                .bind(ts)
+                .bind(t)
+                .fetch_all(&mut *conn)
+                .await?;
+                for meeting_id in waiting {
+                    crate::agenda::insert_template_items!(
+                        &mut *conn, meeting_id, updated.manager_id, &template, ts
+                    );
+                }
+            }
+            StoreResult::Ok(SeriesEffects { removed, scheduled })
+        })?;
+        Ok((self.get_series(series.id).await?, effects))
+    }
+    /// Record (or replace) `person`'s rating of a meeting.
+    pub async fn rate_meeting(
+        &mut self,
+        meeting_id: Uuid,
+        person: Uuid,
+        useful: i32,
+        expectations_clear: Option<i32>,
+    ) -> StoreResult<Rating> {
+        let ts = now();
+        let rating = Rating {
+            person_id: person,
+            useful,
+            expectations_clear,
+            updated_at: ts,
+        };
+        StoreResult::Ok(crate::on_tx!(self, conn => {
+            sqlx::query(
+                "INSERT INTO meeting_ratings (meeting_id, person_id, useful, expectations_clear, \
+                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
+                 ON CONFLICT (meeting_id, person_id) DO UPDATE SET useful = $3, \
+                 expectations_clear = $4, updated_at = $5",
+            )
+            .bind(meeting_id)
+            .bind(rating.person_id)
+            .bind(rating.useful)
+            .bind(rating.expectations_clear)
+            .bind(ts)
+            .execute(&mut *conn)
+            .await?;
+            rating
+        }))
+    }
+}
+
+crate::read_both! {
+    pub async fn get_series(id: Uuid) -> StoreResult<MeetingSeries>, ex => {
+            let row: Option<SeriesRow> = sqlx::query_as(&format!(
+                "SELECT {SERIES_COLUMNS} FROM meeting_series WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(ex)
+            .await?;
+            row.ok_or(StoreError::NotFound)?.into_series()
+        }
+}
+
+crate::read_both! {
+    pub async fn get_meeting(id: Uuid) -> StoreResult<Meeting>, ex => {
+            let row: Option<MeetingRow> = sqlx::query_as(&format!(
+                "SELECT {MEETING_COLUMNS} FROM meetings WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(ex)
+            .await?;
+            row.ok_or(StoreError::NotFound)?.into_meeting()
+        }
 }

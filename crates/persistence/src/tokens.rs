@@ -63,23 +63,6 @@ impl Database {
         })
     }
 
-    /// Revoke a live token; a revoked one is [`StoreError::NotFound`].
-    pub async fn revoke_api_token(&self, id: Uuid) -> StoreResult<()> {
-        let ts = now();
-        with_writer!(self, conn => {
-            let done = sqlx::query(
-                "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-            )
-            .bind(ts)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
-        })
-    }
-
     pub async fn token_for_auth(&self, token_hash: &str) -> StoreResult<Option<TokenAuthRecord>> {
         with_pool!(self, pool => {
             Ok(sqlx::query_as(
@@ -139,5 +122,25 @@ impl crate::Tx<'_> {
                 .fetch_one(&mut *conn)
                 .await?)
         })
+    }
+}
+
+impl crate::Tx<'_> {
+    /// Revoke a live token; a revoked one is [`StoreError::NotFound`].
+    pub async fn revoke_api_token(&mut self, id: Uuid) -> StoreResult<()> {
+        let ts = now();
+        crate::on_tx!(self, conn => {
+            let done = sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            )
+            .bind(ts)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+        });
+        Ok(())
     }
 }

@@ -7,6 +7,9 @@
 //! or not at all. HTTP handlers, `seed`, the bootstrap admin and every later entry point (jobs,
 //! SCIM) call these functions and nothing below them.
 
+pub mod agenda;
+pub mod changes;
+pub mod library;
 pub mod meetings;
 pub mod once;
 pub mod people;

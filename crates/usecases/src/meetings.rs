@@ -3,15 +3,15 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use oneonone_domain::action::ActionItem;
 use oneonone_domain::agenda::{AgendaCategory, AgendaItem, AgendaText};
-use oneonone_domain::meeting::{Meeting, MeetingKind, MeetingSeries};
-use oneonone_domain::policy::Actor;
-use oneonone_persistence::library::Starter;
-use oneonone_persistence::meetings::NewSeries;
-use oneonone_persistence::{NewEvent, Tx};
+use oneonone_domain::meeting::{self as m, Meeting, MeetingKind, MeetingSeries, MeetingStatus};
+use oneonone_domain::policy::{self, Actor};
+use oneonone_persistence::library::{Starter, Template};
+use oneonone_persistence::meetings::{MeetingChange, NewSeries, Rating};
+use oneonone_persistence::{Database, EventActor, NewEvent, Tx};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::{Result, by};
+use crate::{Error, Precondition, Result, SYSTEM, by};
 
 /// Create a recurring 1:1 and its first upcoming meetings.
 pub async fn create_series(
@@ -32,16 +32,14 @@ async fn create_series_as(
     actor: oneonone_persistence::EventActor,
     new: &NewSeries,
 ) -> Result<MeetingSeries> {
-    let series = tx.create_series(new).await?;
-    tx.append_events(
-        actor,
-        &[
-            NewEvent::new("meeting_series.created", "meeting_series", series.id)
-                .pair(series.manager_id, series.report_id)
-                .data(json!({"kind": series.kind.as_str()})),
-        ],
-    )
-    .await?;
+    let (series, scheduled) = tx.create_series(new).await?;
+    let mut events = vec![
+        NewEvent::new("meeting_series.created", "meeting_series", series.id)
+            .pair(series.manager_id, series.report_id)
+            .data(json!({"kind": series.kind.as_str()})),
+    ];
+    events.extend(scheduled_events(&series, &scheduled));
+    tx.append_events(actor, &events).await?;
     Ok(series)
 }
 
@@ -117,4 +115,204 @@ pub async fn create_action_item(
     )
     .await?;
     Ok(item)
+}
+
+/// The events of meetings a series scheduled.
+fn scheduled_events(series: &MeetingSeries, scheduled: &[Uuid]) -> Vec<NewEvent> {
+    scheduled
+        .iter()
+        .map(|id| {
+            NewEvent::new("meeting.scheduled", "meeting", *id)
+                .pair(series.manager_id, series.report_id)
+                .data(json!({"series_id": series.id}))
+        })
+        .collect()
+}
+
+/// Keep every active series stocked with upcoming meetings as time passes (a background job):
+/// one transaction a series, each with the events of what it scheduled. Returns how many
+/// meetings were scheduled.
+pub async fn top_up_all(db: &Database, at: DateTime<Utc>) -> Result<usize> {
+    let mut after = None;
+    let mut scheduled = 0;
+    loop {
+        let page = db.list_series(None, after, 200).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        for series in page.into_iter().filter(|s| !s.paused) {
+            scheduled += db
+                .transact(move |tx| {
+                    Box::pin(async move {
+                        let ids = tx.top_up_series(&series, at).await?;
+                        tx.append_events(SYSTEM, &scheduled_events(&series, &ids))
+                            .await?;
+                        Ok::<_, Error>(ids.len())
+                    })
+                })
+                .await?;
+        }
+    }
+    Ok(scheduled)
+}
+
+/// How a status change shapes a meeting: its new times and, when held, when and how long.
+pub type Shape = Box<dyn FnOnce(&Meeting) -> Result<MeetingChange> + Send>;
+
+/// Reschedule, complete, skip or cancel a meeting (its participants, or a `meetings:write`
+/// token). Completing, skipping or cancelling carries the undiscussed talking points over to
+/// the next meeting and tops the series up; doing it again changes nothing.
+pub async fn change_meeting(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    id: Uuid,
+    to: MeetingStatus,
+    precondition: &Precondition,
+    shape: Shape,
+) -> Result<Meeting> {
+    let meeting = tx.get_meeting(id).await?;
+    if !policy::see_meeting(actor, meeting.participants()) {
+        return Err(Error::NotFound);
+    }
+    policy::run_meeting(actor, meeting.participants())?;
+    precondition.check(meeting.version)?;
+    m::transition(meeting.status, to).map_err(|e| Error::Conflict {
+        code: "invalid_transition",
+        detail: e.to_string(),
+    })?;
+    if meeting.status == to && to != MeetingStatus::Scheduled {
+        return Ok(meeting);
+    }
+    let change = shape(&meeting)?;
+    let (updated, effects) = tx.change_meeting(id, meeting.version, &change).await?;
+    let kind = match to {
+        MeetingStatus::Scheduled => "meeting.rescheduled",
+        MeetingStatus::Completed => "meeting.completed",
+        MeetingStatus::Skipped => "meeting.skipped",
+        MeetingStatus::Cancelled => "meeting.cancelled",
+    };
+    let (manager, report) = (updated.manager_id, updated.report_id);
+    let mut events = vec![
+        NewEvent::new(kind, "meeting", id)
+            .pair(manager, report)
+            .data(json!({"status": to.as_str(), "series_id": updated.series_id})),
+    ];
+    events.extend(effects.scheduled.iter().map(|s| {
+        NewEvent::new("meeting.scheduled", "meeting", *s)
+            .pair(manager, report)
+            .data(json!({"series_id": updated.series_id}))
+    }));
+    if let Some(next) = effects.carried_to {
+        events.extend(effects.carried.iter().map(|(item, private_author)| {
+            NewEvent::new("agenda_item.carried_over", "agenda_item", *item)
+                .pair(manager, report)
+                .content()
+                .private_to(*private_author)
+                .data(json!({"from_meeting_id": id, "meeting_id": next}))
+        }));
+    }
+    tx.append_events(by(actor), &events).await?;
+    Ok(updated)
+}
+
+/// Pause, resume, end a series or set its template (checked by the caller against the version
+/// it read). Removed upcoming meetings are logged, so syncing clients delete them.
+pub async fn change_series(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    series: &MeetingSeries,
+    paused: bool,
+    end_date: Option<NaiveDate>,
+    agenda_template_id: Option<Uuid>,
+) -> Result<MeetingSeries> {
+    let (updated, effects) = tx
+        .change_series(series, series.version, paused, end_date, agenda_template_id)
+        .await?;
+    let (manager, report) = (updated.manager_id, updated.report_id);
+    let mut events = vec![
+        NewEvent::new("meeting_series.updated", "meeting_series", updated.id)
+            .pair(manager, report)
+            .data(json!({
+                "paused": updated.paused,
+                "end_date": updated.cadence.end_date,
+                "agenda_template_id": updated.agenda_template_id,
+            })),
+    ];
+    events.extend(effects.removed.iter().map(|id| {
+        NewEvent::new("meeting.removed", "meeting", *id)
+            .pair(manager, report)
+            .data(json!({"series_id": updated.id}))
+    }));
+    events.extend(scheduled_events(&updated, &effects.scheduled));
+    tx.append_events(by(actor), &events).await?;
+    Ok(updated)
+}
+
+/// Record a participant's rating of a held meeting. A rating is its rater's alone: so is its
+/// event.
+pub async fn rate(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    meeting: &Meeting,
+    rater: Uuid,
+    useful: i32,
+    expectations_clear: Option<i32>,
+) -> Result<Rating> {
+    let rating = tx
+        .rate_meeting(meeting.id, rater, useful, expectations_clear)
+        .await?;
+    tx.append_events(
+        by(actor),
+        &[NewEvent::new("rating.recorded", "meeting", meeting.id)
+            .pair(meeting.manager_id, meeting.report_id)
+            .content()
+            .private_to(Some(rater))],
+    )
+    .await?;
+    Ok(rating)
+}
+
+/// The event of a change to content of a meeting (`content`, the pair's alone).
+pub fn content_event(
+    kind: &'static str,
+    subject_type: &'static str,
+    subject_id: Uuid,
+    meeting: &Meeting,
+    private_to: Option<Uuid>,
+) -> NewEvent {
+    NewEvent::new(kind, subject_type, subject_id)
+        .pair(meeting.manager_id, meeting.report_id)
+        .content()
+        .private_to(private_to)
+        .data(json!({"meeting_id": meeting.id}))
+}
+
+/// Append the events of one change, as `actor`.
+pub async fn record(tx: &mut Tx<'_>, actor: &Actor, events: &[NewEvent]) -> Result<()> {
+    tx.append_events(by(actor), events).await?;
+    Ok(())
+}
+
+/// Put a template's talking points on a meeting's agenda, as `author`'s shared items.
+pub async fn apply_template(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    meeting: &Meeting,
+    author: Uuid,
+    template: &Template,
+) -> Result<()> {
+    tx.apply_template(meeting.id, author, template).await?;
+    let event = content_event(
+        "agenda.template_applied",
+        "meeting",
+        meeting.id,
+        meeting,
+        None,
+    )
+    .data(json!({"meeting_id": meeting.id, "template_id": template.id}));
+    record(tx, actor, &[event]).await
+}
+
+/// The actor of system-made events, for callers that have no [`Actor`].
+pub fn system() -> EventActor {
+    SYSTEM
 }

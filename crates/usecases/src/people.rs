@@ -208,7 +208,7 @@ pub async fn set_password(
     tx.set_password_hash(id, password_hash).await?;
     tx.append_events(
         by(actor),
-        &[NewEvent::new("person.password_set", PERSON, id)],
+        &[NewEvent::new("person.password_set", PERSON, id).content()],
     )
     .await?;
     Ok(())
@@ -343,7 +343,7 @@ pub async fn change_own_password(
     tx.set_password_hash(id, password_hash).await?;
     tx.append_events(
         by(actor),
-        &[NewEvent::new("person.password_changed", PERSON, id)],
+        &[NewEvent::new("person.password_changed", PERSON, id).content()],
     )
     .await?;
     Ok(())

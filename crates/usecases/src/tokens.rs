@@ -29,3 +29,15 @@ pub async fn create(
     .await?;
     Ok(record)
 }
+
+/// Revoke a live API token (HR admins); it stops working at once.
+pub async fn revoke(tx: &mut Tx<'_>, actor: &Actor, id: Uuid) -> Result<()> {
+    policy::manage_tokens(actor)?;
+    tx.revoke_api_token(id).await?;
+    tx.append_events(
+        by(actor),
+        &[NewEvent::new("api_token.revoked", "api_token", id).content()],
+    )
+    .await?;
+    Ok(())
+}

@@ -356,15 +356,21 @@ pub async fn update(
     }
     let text = title(&fields.title)?;
     if_match.check(&etag(current.version))?;
-    let item = state
-        .db
-        .update_action_item(
-            &current,
-            &text,
-            fields.due_date,
-            fields.status.into(),
-            fields.assignee_id,
-        )
-        .await?;
+    let who = actor.clone();
+    let item = crate::idempotency::change(&state, move |tx| {
+        Box::pin(async move {
+            usecases::agenda::update_action(
+                tx,
+                &who,
+                &current,
+                &text,
+                fields.due_date,
+                fields.status.into(),
+                fields.assignee_id,
+            )
+            .await
+        })
+    })
+    .await?;
     Ok(action_response(StatusCode::OK, item))
 }

@@ -19,7 +19,7 @@ use validator::Validate;
 
 use crate::auth::Auth;
 use crate::extract::{IfMatch, JsonBody, MergePatch, etag};
-use crate::idempotency::{create_once, created};
+use crate::idempotency::{change, create_once, created};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 use oneonone_usecases as usecases;
@@ -392,10 +392,15 @@ pub async fn update(
         private: fields.private,
         checked: fields.checked,
     };
-    let item = state
-        .db
-        .update_agenda_item(&current, current.version, &update)
-        .await?;
+    let who = actor.clone();
+    let fields: Vec<String> = changed.iter().map(|f| (*f).to_owned()).collect();
+    let item = change(&state, move |tx| {
+        Box::pin(async move {
+            let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+            usecases::agenda::update_item(tx, &who, &meeting, &current, &update, &fields).await
+        })
+    })
+    .await?;
     Ok(item_response(StatusCode::OK, item))
 }
 
@@ -419,10 +424,10 @@ pub async fn remove(
         ));
     }
     if_match.check(&etag(current.version))?;
-    state
-        .db
-        .delete_agenda_item(current.id, current.version)
-        .await?;
+    change(&state, move |tx| {
+        Box::pin(async move { usecases::agenda::remove_item(tx, &actor, &meeting, &current).await })
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -462,7 +467,16 @@ pub async fn reorder(
             "not an item of this agenda",
         ));
     }
-    state.db.reorder_agenda(meeting.id, &ids).await?;
+    let listed: Vec<(Uuid, Option<Uuid>)> = ids
+        .iter()
+        .filter_map(|id| visible.iter().find(|i| i.id == *id))
+        .map(|i| (i.id, i.private.then_some(i.author_id)))
+        .collect();
+    let (who, m) = (actor.clone(), meeting.clone());
+    change(&state, move |tx| {
+        Box::pin(async move { usecases::agenda::reorder(tx, &who, &m, &listed).await })
+    })
+    .await?;
     let items = state
         .db
         .list_agenda(meeting.id, viewer, meeting.report_id)
@@ -556,10 +570,16 @@ async fn write_note(
         None => None,
         Some(_) => Some(if_match.version().ok_or(ApiError::PreconditionFailed)?),
     };
-    let note = state
-        .db
-        .put_note(meeting.id, &owner, &text, viewer, expected)
-        .await?;
+    let who = actor.clone();
+    let note = change(state, move |tx| {
+        Box::pin(async move {
+            usecases::agenda::write_note(
+                tx, &who, &meeting, &owner, !shared, &text, viewer, expected,
+            )
+            .await
+        })
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(note.version)))
         .json(NoteOut::from(note)))

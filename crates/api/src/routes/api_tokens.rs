@@ -242,6 +242,10 @@ pub async fn revoke(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     policy::manage_tokens(&actor)?;
-    state.db.revoke_api_token(id.into_inner()).await?;
+    let id = id.into_inner();
+    crate::idempotency::change(&state, move |tx| {
+        Box::pin(async move { usecases::tokens::revoke(tx, &actor, id).await })
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

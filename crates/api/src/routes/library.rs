@@ -15,8 +15,10 @@ use validator::Validate;
 use super::agenda::{Category, ItemOut, ItemPage, as_participant};
 use crate::auth::Auth;
 use crate::extract::{IfMatch, JsonBody, MergePatch, etag};
+use crate::idempotency::change;
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
+use oneonone_usecases as usecases;
 
 /// A conversation starter.
 #[derive(Debug, Serialize, ToSchema)]
@@ -131,10 +133,11 @@ pub async fn create_starter(
 ) -> ApiResult<HttpResponse> {
     hr_only(&actor)?;
     let q = question(&body.value.question)?;
-    let s = state
-        .db
-        .create_starter(body.value.category.into(), &q)
-        .await?;
+    let (who, category) = (actor.clone(), body.value.category.into());
+    let s = change(&state, move |tx| {
+        Box::pin(async move { usecases::library::create_starter(tx, &who, category, &q).await })
+    })
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -186,10 +189,13 @@ pub async fn update_starter(
     })?;
     let q = question(&f.question)?;
     if_match.check(&etag(current.version))?;
-    let s = state
-        .db
-        .update_starter(current.id, current.version, f.category.into(), &q, f.active)
-        .await?;
+    let (who, category, active) = (actor.clone(), f.category.into(), f.active);
+    let s = change(&state, move |tx| {
+        Box::pin(async move {
+            usecases::library::update_starter(tx, &who, &current, category, &q, active).await
+        })
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(s.version)))
         .json(StarterOut::from(s)))
@@ -354,10 +360,13 @@ pub async fn update_template(
         items.push((AgendaCategory::from(item.category), t.into_string()));
     }
     if_match.check(&etag(current.version))?;
-    let t = state
-        .db
-        .update_template(current.id, current.version, name.as_str(), &items)
-        .await?;
+    let who = actor.clone();
+    let t = change(&state, move |tx| {
+        Box::pin(async move {
+            usecases::library::update_template(tx, &who, &current, name.as_str(), &items).await
+        })
+    })
+    .await?;
     Ok(HttpResponse::build(StatusCode::OK)
         .insert_header((header::ETAG, etag(t.version)))
         .json(TemplateOut::from(t)))
@@ -387,7 +396,13 @@ pub async fn apply_template(
         .get_template(body.value.template_id)
         .await
         .map_err(ApiError::unless_found("template_id", "no such template"))?;
-    state.db.apply_template(meeting.id, me, &template).await?;
+    let (who, m) = (actor.clone(), meeting.clone());
+    change(&state, move |tx| {
+        Box::pin(
+            async move { usecases::meetings::apply_template(tx, &who, &m, me, &template).await },
+        )
+    })
+    .await?;
     let items = state
         .db
         .list_agenda(meeting.id, me, meeting.report_id)

@@ -4,7 +4,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use oneonone_domain::cadence::{self, Cadence, Frequency, parse_time_zone};
-use oneonone_domain::meeting::{self as m, Meeting, MeetingKind, MeetingSeries, MeetingStatus};
+use oneonone_domain::meeting::{Meeting, MeetingKind, MeetingSeries, MeetingStatus};
 use oneonone_domain::{Actor, ValidationErrors, policy};
 use oneonone_persistence::meetings::{MeetingChange, MeetingFilter, NewSeries};
 use serde::{Deserialize, Serialize};
@@ -847,23 +847,17 @@ async fn change(
     id: Uuid,
     if_match: &IfMatch,
     to: MeetingStatus,
-    shape: impl FnOnce(&Meeting) -> ApiResult<MeetingChange>,
+    shape: impl FnOnce(&Meeting) -> usecases::Result<MeetingChange> + Send + 'static,
 ) -> ApiResult<HttpResponse> {
-    let meeting = visible_meeting(state, actor, id).await?;
-    policy::run_meeting(actor, meeting.participants())?;
-    if_match.check(&etag(meeting.version))?;
-    m::transition(meeting.status, to).map_err(|e| ApiError::Conflict {
-        code: "invalid_transition",
-        detail: e.to_string(),
-    })?;
-    if meeting.status == to && to != MeetingStatus::Scheduled {
-        return Ok(meeting_response(StatusCode::OK, meeting));
-    }
-    let change = shape(&meeting)?;
-    let updated = state
-        .db
-        .change_meeting(id, meeting.version, &change)
-        .await?;
+    let precondition = if_match.precondition();
+    let who = actor.clone();
+    let updated = crate::idempotency::change(state, move |tx| {
+        Box::pin(async move {
+            usecases::meetings::change_meeting(tx, &who, id, to, &precondition, Box::new(shape))
+                .await
+        })
+    })
+    .await?;
     Ok(meeting_response(StatusCode::OK, updated))
 }
 
@@ -892,7 +886,7 @@ pub async fn reschedule(
         id.into_inner(),
         &if_match,
         MeetingStatus::Scheduled,
-        |meeting| {
+        move |meeting| {
             let starts_at = b.starts_at.unwrap_or(meeting.starts_at);
             Ok(MeetingChange {
                 status: MeetingStatus::Scheduled,
@@ -938,7 +932,7 @@ pub async fn complete(
         id.into_inner(),
         &if_match,
         MeetingStatus::Completed,
-        |meeting| {
+        move |meeting| {
             Ok(MeetingChange {
                 status: MeetingStatus::Completed,
                 starts_at: meeting.starts_at,
@@ -951,7 +945,9 @@ pub async fn complete(
     .await
 }
 
-fn status_only(to: MeetingStatus) -> impl FnOnce(&Meeting) -> ApiResult<MeetingChange> {
+fn status_only(
+    to: MeetingStatus,
+) -> impl FnOnce(&Meeting) -> usecases::Result<MeetingChange> + Send + 'static {
     move |meeting| {
         Ok(MeetingChange {
             status: to,
@@ -1078,10 +1074,13 @@ pub async fn rate(
             detail: "only a completed meeting can be rated".into(),
         });
     }
-    let r = state
-        .db
-        .rate_meeting(meeting.id, me, b.useful, b.expectations_clear)
-        .await?;
+    let who = actor.clone();
+    let r = crate::idempotency::change(&state, move |tx| {
+        Box::pin(async move {
+            usecases::meetings::rate(tx, &who, &meeting, me, b.useful, b.expectations_clear).await
+        })
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(RatingOut::from(r)))
 }
 
@@ -1163,16 +1162,21 @@ pub async fn update_series(
     }
     check_template(&state, f.agenda_template_id).await?;
     if_match.check(&etag(series.version))?;
-    let updated = state
-        .db
-        .change_series(
-            &series,
-            series.version,
-            f.paused,
-            f.end_date,
-            f.agenda_template_id,
-        )
-        .await?;
+    let who = actor.clone();
+    let updated = crate::idempotency::change(&state, move |tx| {
+        Box::pin(async move {
+            usecases::meetings::change_series(
+                tx,
+                &who,
+                &series,
+                f.paused,
+                f.end_date,
+                f.agenda_template_id,
+            )
+            .await
+        })
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(updated.version)))
         .json(SeriesOut::from(updated)))

@@ -4,6 +4,7 @@ pub mod action_items;
 pub mod agenda;
 pub mod api_tokens;
 pub mod auth;
+pub mod changes;
 pub mod health;
 pub mod library;
 pub mod me;
@@ -84,5 +85,6 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(library::suggested)
         .service(library::list_templates)
         .service(library::update_template)
-        .service(library::apply_template);
+        .service(library::apply_template)
+        .service(changes::list);
 }
