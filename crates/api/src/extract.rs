@@ -91,11 +91,13 @@ impl<T: DeserializeOwned + Validate + 'static, const LIMIT: usize> FromRequest
 
 /// Parse and validate a JSON document into `T`.
 pub fn parse_json<T: DeserializeOwned + Validate>(raw: &[u8]) -> Result<T, ApiError> {
-    let doc: serde_json::Value = serde_json::from_slice(raw).map_err(|e| ApiError::BadRequest {
-        code: "malformed_json",
-        detail: format!("the body is not valid JSON: {e}"),
-    })?;
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(raw).map_err(|e| ApiError::BadRequest {
+            code: "malformed_json",
+            detail: format!("the body is not valid JSON: {e}"),
+        })?;
     reject_nul(&doc, "")?;
+    integral_numbers(&mut doc);
     let value: T = serde_path_to_error::deserialize(doc).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." { String::new() } else { path };
@@ -111,6 +113,28 @@ fn clean_serde(e: &serde_json::Error) -> String {
     match s.find(" at line ") {
         Some(i) => s[..i].to_owned(),
         None => s,
+    }
+}
+
+/// JSON Schema counts `39.0` as an integer, and so do generated clients that send every number
+/// as a float: write such numbers as integers, so that an integer field accepts them (a float
+/// field accepts an integer as well). `39.5` stays what it is, and an integer field refuses it.
+fn integral_numbers(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                // Exact: |f| < 2^53, so the conversion loses nothing.
+                #[allow(clippy::cast_possible_truncation)]
+                let i = f as i64;
+                *v = serde_json::Value::from(i);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(integral_numbers),
+        _ => {}
     }
 }
 
@@ -320,6 +344,19 @@ pub fn etag(version: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integral_floats_are_integers() {
+        #[derive(Debug, serde::Deserialize, Validate)]
+        struct T {
+            n: u16,
+            x: f64,
+        }
+        let t: T = parse_json(br#"{"n": 39.0, "x": 2}"#).expect("39.0 is an integer");
+        assert_eq!((t.n, t.x), (39, 2.0));
+        assert!(parse_json::<T>(br#"{"n": 39.5, "x": 2}"#).is_err());
+        assert!(parse_json::<T>(br#"{"n": 1e3, "x": 0.5}"#).is_ok());
+    }
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize, Validate)]

@@ -11,7 +11,7 @@ use utoipa::openapi::{ContentBuilder, HeaderBuilder, OpenApi as Spec, Ref, RefOr
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
-use crate::problem::{FieldProblem, Problem};
+use crate::problem::{ErrorCode, FieldProblem, Problem};
 use crate::routes;
 
 #[derive(OpenApi)]
@@ -41,7 +41,7 @@ an HR admin created.",
         (name = "changes", description = "The change log: follow every change you may know about from a cursor, to keep a copy in sync."),
         (name = "health", description = "Probes.")
     ),
-    components(schemas(Problem, FieldProblem)),
+    components(schemas(Problem, FieldProblem, ErrorCode)),
     modifiers(&Security),
     security(("bearer" = []))
 )]
@@ -404,6 +404,75 @@ mod tests {
             duplicates.is_empty(),
             "schema names used twice (give one `#[schema(as = …)]`): {duplicates:?}"
         );
+    }
+
+    /// Every code the server can put in a problem is in the contract's closed `ErrorCode` set.
+    #[test]
+    fn error_codes_are_a_closed_set_in_the_contract() {
+        let spec: serde_json::Value = serde_json::from_str(spec_json()).expect("spec");
+        let listed: Vec<&str> = spec["components"]["schemas"]["ErrorCode"]["enum"]
+            .as_array()
+            .expect("ErrorCode enum")
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut used = Vec::new();
+        for krate in ["api", "usecases", "persistence", "domain"] {
+            let mut stack = vec![root.join(krate).join("src")];
+            while let Some(dir) = stack.pop() {
+                for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                    let path = entry.path();
+                    if path.is_dir() {
+                        stack.push(path);
+                        continue;
+                    }
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    for marker in ["code: \"", "=> \""] {
+                        for part in text.split(marker).skip(1) {
+                            let code: String = part
+                                .chars()
+                                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                                .collect();
+                            if part[code.len()..].starts_with('"') && !code.is_empty() {
+                                used.push((code, path.display().to_string(), marker));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let codes: Vec<_> = used.iter().filter(|(_, _, m)| *m == "code: \"").collect();
+        assert!(codes.len() > 10, "the scan found only {codes:?}");
+        for (code, file, _) in codes {
+            assert!(
+                listed.contains(&code.as_str()),
+                "`{code}` ({file}) is not in ErrorCode"
+            );
+        }
+        for e in [
+            crate::problem::ApiError::Unauthorized(String::new()),
+            crate::problem::ApiError::Forbidden(String::new()),
+            crate::problem::ApiError::NotFound,
+            crate::problem::ApiError::MethodNotAllowed {
+                allow: String::new(),
+            },
+            crate::problem::ApiError::PreconditionFailed,
+            crate::problem::ApiError::PayloadTooLarge { limit: 1 },
+            crate::problem::ApiError::UnsupportedMediaType(String::new()),
+            crate::problem::ApiError::Validation(Default::default()),
+            crate::problem::ApiError::TooManyRequests {
+                retry_after_secs: 1,
+            },
+            crate::problem::ApiError::Unavailable,
+            crate::problem::ApiError::internal(std::io::Error::other("x")),
+        ] {
+            assert!(
+                listed.contains(&e.code()),
+                "{} is not in ErrorCode",
+                e.code()
+            );
+        }
     }
 
     #[test]

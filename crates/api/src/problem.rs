@@ -21,6 +21,58 @@ pub struct FieldProblem {
     pub message: String,
 }
 
+/// Every `code` a problem can carry. The set is closed: a new one is a change of the contract.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: a malformed request (header, path).
+    BadRequest,
+    /// 400: the body is not JSON.
+    MalformedJson,
+    /// 400: a query parameter is invalid.
+    InvalidQuery,
+    /// 400: a cursor this API did not issue.
+    InvalidCursor,
+    /// 401.
+    Unauthorized,
+    /// 403.
+    Forbidden,
+    /// 404: no such resource, or not yours to know about.
+    NotFound,
+    /// 405.
+    MethodNotAllowed,
+    /// 409: a unique field (email, external id) is taken.
+    Conflict,
+    /// 409: the last active HR admin cannot be removed.
+    LastHrAdmin,
+    /// 409: people still report to this person.
+    HasReports,
+    /// 409: the meeting's status does not allow this change.
+    InvalidTransition,
+    /// 409: only a held meeting can be rated.
+    NotHeld,
+    /// 409: a request with this Idempotency-Key is still running.
+    IdempotencyInProgress,
+    /// 412: the resource changed since you read it.
+    PreconditionFailed,
+    /// 413.
+    PayloadTooLarge,
+    /// 415.
+    UnsupportedMediaType,
+    /// 422: invalid fields, listed in `errors`.
+    ValidationFailed,
+    /// 422: a referenced record does not exist.
+    UnknownReference,
+    /// 422: this Idempotency-Key came with another request.
+    IdempotencyKeyReused,
+    /// 429: retry after `Retry-After` seconds.
+    RateLimited,
+    /// 503: the database is unavailable; retry after `Retry-After` seconds.
+    ServiceUnavailable,
+    /// 500: a bug.
+    InternalError,
+}
+
 /// An RFC 9457 problem document.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -41,8 +93,8 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong, for a person.
     pub detail: String,
-    /// Stable machine-readable code, e.g. `validation_failed`, `not_found`,
-    /// `precondition_failed`, `idempotency_key_reused`.
+    /// Stable machine-readable code, one of a closed set: switch on it.
+    #[schema(value_type = ErrorCode)]
     pub code: String,
     /// The invalid fields, for `validation_failed`.
     #[serde(skip_serializing_if = "Option::is_none")]
