@@ -3,7 +3,7 @@ CARGO ?= cargo
 BIN := target/release/oneonone
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run build test test-sqlite test-postgres openapi lint bench conformance
+.PHONY: run build test test-sqlite test-postgres openapi lint bench conformance clients
 
 ## Build, seed the demo organisation into ./oneonone.db and serve on http://127.0.0.1:8080
 run: build
@@ -44,3 +44,7 @@ bench:
 ## schemathesis against the running server's spec, on SQLite and PostgreSQL
 conformance:
 	bash scripts/conformance.sh
+
+## Typed TypeScript and Python clients generated from the contract run a 1:1 scenario, both databases
+clients:
+	bash scripts/clients.sh
