@@ -1,6 +1,8 @@
 # oneonone — the two commands a newcomer needs are `make run` and `make test`.
 CARGO ?= cargo
-BIN := target/release/oneonone
+# Cargo's output folder: CARGO_TARGET_DIR when set (many developers set it globally), else target/.
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+BIN := $(TARGET_DIR)/release/oneonone
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 .PHONY: run build test test-sqlite test-postgres openapi lint bench conformance clients
@@ -23,10 +25,12 @@ test: test-sqlite
 
 test-sqlite:
 	@echo "== tests on SQLite"
+	$(CARGO) build -p oneonone-api
 	env -u ONEONONE_TEST_POSTGRES_URL $(CARGO) test --workspace
 
 test-postgres:
 	@echo "== tests on PostgreSQL ($$ONEONONE_TEST_POSTGRES_URL)"
+	$(CARGO) build -p oneonone-api
 	$(CARGO) test -p oneonone-tests
 
 ## Regenerate the committed contract

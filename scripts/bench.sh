@@ -19,6 +19,7 @@ MANAGER_EMAIL=person1@synthetic.example.com
 MANAGER_PASSWORD=oneonone-demo-2026
 
 cargo build --release --quiet -p oneonone-api -p oneonone-bench
+TARGET="${CARGO_TARGET_DIR:-target}"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -28,14 +29,14 @@ bench_against() {
   port=$(free_port)
   ONEONONE_DATABASE_URL="$url" ONEONONE_BIND="127.0.0.1:$port" ONEONONE_LOG=warn \
   ONEONONE_BOOTSTRAP_ADMIN_EMAIL="$ADMIN_EMAIL" ONEONONE_BOOTSTRAP_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
-    target/release/oneonone serve >"target/bench-$label-$plan.log" 2>&1 &
+    "$TARGET/release/oneonone" serve >"$TARGET/bench-$label-$plan.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do
     curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
     sleep 0.2
   done
   echo "== $label, $plan: $CONNECTIONS connections, ${SECONDS_PER_ENDPOINT}s per endpoint"
-  target/release/oneonone-bench "http://127.0.0.1:$port" "$email" "$password" \
+  "$TARGET/release/oneonone-bench" "http://127.0.0.1:$port" "$email" "$password" \
     "$SECONDS_PER_ENDPOINT" "$CONNECTIONS" "$plan" || rc=$?
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
@@ -44,7 +45,7 @@ bench_against() {
 
 seed_org() {
   echo "== seeding $PEOPLE people with $MONTHS months of 1:1 history"
-  ONEONONE_DATABASE_URL="$1" ONEONONE_LOG=warn target/release/oneonone seed --people "$PEOPLE" --months "$MONTHS"
+  ONEONONE_DATABASE_URL="$1" ONEONONE_LOG=warn "$TARGET/release/oneonone" seed --people "$PEOPLE" --months "$MONTHS"
 }
 
 tmp=$(mktemp -d)

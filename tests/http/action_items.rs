@@ -132,3 +132,117 @@ async fn action_items_stay_open_across_meetings_until_done() {
     let theirs = app.get("/api/v1/action-items", &outsider).await.expect(200);
     assert!(theirs.body["data"].as_array().unwrap().is_empty());
 }
+
+/// Open action items follow the pair, not the series: a one-off 1:1 of the same two people (or
+/// a new series between them) shows them; someone else's 1:1 does not. Lists filter by due
+/// range and meeting; meetings by kind and by manager or report.
+#[tokio::test]
+async fn open_items_follow_the_pair_and_lists_filter() {
+    let app = spawn_app().await;
+    let p = app.one_on_one().await;
+    let item = app
+        .post(
+            &format!("/api/v1/meetings/{}/action-items", p.meetings[0]),
+            &p.manager_token,
+            &json!({"title": "Book the offsite", "assignee_id": p.report, "due_date": "2030-02-01"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let one_off = app
+        .post(
+            "/api/v1/meetings",
+            &p.report_token,
+            &json!({"manager_id": p.manager, "report_id": p.report, "starts_at": "2030-06-01T10:00:00Z", "kind": "manager_report"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let shown = app
+        .get(
+            &format!("/api/v1/meetings/{one_off}/action-items"),
+            &p.report_token,
+        )
+        .await
+        .expect(200);
+    assert!(shown.text.contains(&item.to_string()), "{}", shown.text);
+    // Another pair's meeting with the same manager does not show it.
+    let (other, _) = app
+        .person_with_login("other@example.com", "Other", Some(p.manager))
+        .await;
+    let theirs = app
+        .post(
+            "/api/v1/meetings",
+            &p.manager_token,
+            &json!({"manager_id": p.manager, "report_id": other, "starts_at": "2030-06-02T10:00:00Z"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let not_shown = app
+        .get(
+            &format!("/api/v1/meetings/{theirs}/action-items"),
+            &p.manager_token,
+        )
+        .await
+        .expect(200);
+    assert!(!not_shown.text.contains(&item.to_string()));
+    // Filters.
+    let count = |reply: &Reply| reply.body["data"].as_array().unwrap().len();
+    let in_range = app
+        .get(
+            "/api/v1/action-items?due_from=2030-01-01&due_to=2030-02-01",
+            &p.report_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(count(&in_range), 1);
+    let out_of_range = app
+        .get("/api/v1/action-items?due_from=2030-02-02", &p.report_token)
+        .await
+        .expect(200);
+    assert_eq!(count(&out_of_range), 0);
+    let by_meeting = app
+        .get(
+            &format!("/api/v1/action-items?meeting_id={one_off}"),
+            &p.report_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(count(&by_meeting), 0);
+    let by_meeting = app
+        .get(
+            &format!("/api/v1/action-items?meeting_id={}", p.meetings[0]),
+            &p.report_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(count(&by_meeting), 1);
+    let with_other = app
+        .get(
+            &format!("/api/v1/meetings?participant=me&report_id={other}&limit=200"),
+            &p.manager_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(ids(&with_other), [theirs.to_string()]);
+    let skip_level = app
+        .get(
+            "/api/v1/meetings?participant=me&kind=skip_level",
+            &p.manager_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(count(&skip_level), 0);
+    let as_manager = app
+        .get(
+            &format!(
+                "/api/v1/meetings?participant=me&manager_id={}&limit=200",
+                p.manager
+            ),
+            &p.report_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(count(&as_manager), p.meetings.len() + 1);
+}

@@ -277,6 +277,8 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
         meetings.extend(ids(&body_of(&seen, "/api/v1/meetings?limit"), 3));
         let actions = ids(&body_of(&seen, "/api/v1/action-items?limit"), 3);
         let tokens = ids(&body_of(&seen, "/api/v1/api-tokens"), 2);
+        let starters = ids(&body_of(&seen, "/api/v1/conversation-starters"), 2);
+        let templates = ids(&body_of(&seen, "/api/v1/agenda-templates"), 2);
         let mut next = Vec::new();
         for id in &people {
             next.push(format!("/api/v1/people/{id}"));
@@ -294,6 +296,16 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
                 .map(|id| format!("/api/v1/action-items/{id}")),
         );
         next.extend(tokens.iter().map(|id| format!("/api/v1/api-tokens/{id}")));
+        next.extend(
+            starters
+                .iter()
+                .map(|id| format!("/api/v1/conversation-starters/{id}")),
+        );
+        next.extend(
+            templates
+                .iter()
+                .map(|id| format!("/api/v1/agenda-templates/{id}")),
+        );
         for id in &meetings {
             for sub in [
                 "",

@@ -314,3 +314,171 @@ async fn a_series_template_starts_every_meeting_without_piling_up() {
     let kept = app.agenda(&o.manager_token, &o.meetings[3]).await;
     assert_eq!(titles(&kept).len(), weekly_titles.len() + career_count);
 }
+
+/// People make templates of their own, which nobody else sees or uses; HR admins add to the
+/// shared library and may delete any template; deleting one detaches it from the series that
+/// used it. Starters can be read where their `Location` says; keyed creates replay.
+#[tokio::test]
+async fn own_templates_are_private_and_deletable() {
+    let app = spawn_app().await;
+    let p = app.one_on_one().await;
+    let body =
+        json!({"name": "My prep", "items": [{"category": "goals", "title": "Quarter goals"}]});
+    let mine = app
+        .send(
+            app.request(
+                Method::POST,
+                "/api/v1/agenda-templates",
+                Some(&p.manager_token),
+            )
+            .header("idempotency-key", "tpl-1")
+            .json(&body),
+        )
+        .await
+        .expect(201);
+    let id = mine.id();
+    assert_eq!(mine.body["owner_id"], p.manager.to_string());
+    assert_eq!(mine.body["kind"], "custom");
+    let location = mine.header("location").unwrap().to_owned();
+    let again = app
+        .send(
+            app.request(
+                Method::POST,
+                "/api/v1/agenda-templates",
+                Some(&p.manager_token),
+            )
+            .header("idempotency-key", "tpl-1")
+            .json(&body),
+        )
+        .await
+        .expect(201);
+    assert_eq!(again.id(), id);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    app.get(&location, &p.manager_token).await.expect(200);
+    // The report neither sees nor uses the manager's own template.
+    app.get(&location, &p.report_token)
+        .await
+        .expect_problem(404, "not_found");
+    let listed = app
+        .get("/api/v1/agenda-templates", &p.report_token)
+        .await
+        .expect(200);
+    assert!(!listed.text.contains(&id.to_string()));
+    app.post(
+        &format!("/api/v1/meetings/{}/apply-template", p.meetings[0]),
+        &p.report_token,
+        &json!({"template_id": id}),
+    )
+    .await
+    .expect_problem(422, "validation_failed");
+    app.delete(&location, &p.report_token)
+        .await
+        .expect_problem(404, "not_found");
+    // The manager's series starts every meeting with it, until it is deleted.
+    app.patch(
+        &format!("/api/v1/meeting-series/{}", p.series),
+        &p.manager_token,
+        &json!({"agenda_template_id": id}),
+    )
+    .await
+    .expect(200);
+    let applied = app
+        .post(
+            &format!("/api/v1/meetings/{}/apply-template", p.meetings[1]),
+            &p.manager_token,
+            &json!({"template_id": id}),
+        )
+        .await
+        .expect(200);
+    assert!(applied.text.contains("Quarter goals"));
+    app.send_if_match(Method::DELETE, &location, &p.manager_token, "\"v9\"", None)
+        .await
+        .expect_problem(412, "precondition_failed");
+    app.send_if_match(Method::DELETE, &location, &p.manager_token, "\"v1\"", None)
+        .await
+        .expect(204);
+    app.get(&location, &p.manager_token)
+        .await
+        .expect_problem(404, "not_found");
+    let series = app
+        .get(
+            &format!("/api/v1/meeting-series/{}", p.series),
+            &p.manager_token,
+        )
+        .await
+        .expect(200);
+    assert!(series.body["agenda_template_id"].is_null());
+    // Items it put on agendas stay.
+    assert!(
+        app.agenda(&p.manager_token, &p.meetings[1])
+            .await
+            .text
+            .contains("Quarter goals")
+    );
+    // HR's templates are the shared library's: everyone sees them.
+    let shared = app
+        .post("/api/v1/agenda-templates", &app.admin_token, &body)
+        .await
+        .expect(201);
+    assert!(shared.body["owner_id"].is_null());
+    app.get(
+        &format!("/api/v1/agenda-templates/{}", shared.id()),
+        &p.report_token,
+    )
+    .await
+    .expect(200);
+    app.post(
+        "/api/v1/agenda-templates",
+        &p.manager_token,
+        &json!({"name": "x", "items": []}),
+    )
+    .await
+    .expect_problem(422, "validation_failed");
+    // A created starter is readable where its Location points.
+    let starter = app
+        .post(
+            "/api/v1/conversation-starters",
+            &app.admin_token,
+            &json!({"category": "ideas", "question": "What would you change first?"}),
+        )
+        .await
+        .expect(201);
+    let read = app
+        .get(starter.header("location").unwrap(), &p.report_token)
+        .await
+        .expect(200);
+    assert_eq!(read.body["question"], "What would you change first?");
+}
+
+/// Applying a template with an Idempotency-Key twice adds its points once.
+#[tokio::test]
+async fn a_retried_apply_template_adds_its_points_once() {
+    let app = spawn_app().await;
+    let p = app.one_on_one().await;
+    let templates = app
+        .get("/api/v1/agenda-templates", &p.manager_token)
+        .await
+        .expect(200);
+    let weekly = templates.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "weekly")
+        .unwrap()["id"]
+        .clone();
+    let apply = || {
+        app.request(
+            Method::POST,
+            &format!("/api/v1/meetings/{}/apply-template", p.meetings[2]),
+            Some(&p.manager_token),
+        )
+        .header("idempotency-key", "apply-once")
+        .json(&json!({"template_id": weekly}))
+    };
+    let first = app.send(apply()).await.expect(200);
+    let second = app.send(apply()).await.expect(200);
+    assert_eq!(second.header("idempotent-replayed"), Some("true"));
+    assert_eq!(first.body, second.body);
+    let agenda = app.agenda(&p.manager_token, &p.meetings[2]).await;
+    assert_eq!(agenda.body["data"], first.body["data"]);
+}

@@ -8,6 +8,7 @@ mod agenda;
 mod auth;
 mod changes;
 mod contract;
+mod crash;
 mod errors;
 mod import;
 mod library;

@@ -31,6 +31,27 @@ enum Store {
     Postgres { admin_url: String, name: String },
 }
 
+/// A fresh database of its own (a SQLite file, or a PostgreSQL database when
+/// `ONEONONE_TEST_POSTGRES_URL` is set), removed when dropped.
+pub struct TestDatabase {
+    pub url: String,
+    store: Store,
+}
+
+impl TestDatabase {
+    pub async fn new() -> Self {
+        let (store, url) = fresh_store().await;
+        Self { url, store }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let store = std::mem::replace(&mut self.store, Store::Sqlite(PathBuf::new()));
+        remove_store(store);
+    }
+}
+
 /// A running server with a fresh database.
 pub struct TestApp {
     pub base: String,
@@ -208,36 +229,40 @@ impl Drop for TestApp {
         // which cannot happen while this runtime is busy dropping us.
         drop(self.handle.stop(false));
         let store = std::mem::replace(&mut self.store, Store::Sqlite(PathBuf::new()));
-        match store {
-            Store::Sqlite(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let mut p = path.clone().into_os_string();
-                    p.push(suffix);
-                    let _ = std::fs::remove_file(p);
-                }
+        remove_store(store);
+    }
+}
+
+/// Remove a test database.
+fn remove_store(store: Store) {
+    match store {
+        Store::Sqlite(path) => {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = path.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
             }
-            Store::Postgres { admin_url, name } => {
-                // Drop cannot await: remove the database from a thread with a runtime of its own.
-                let cleanup = std::thread::spawn(move || {
-                    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                    else {
-                        return;
-                    };
-                    rt.block_on(async move {
-                        if let Ok(pool) = sqlx::PgPool::connect(&admin_url).await {
-                            let _ = sqlx::query(&format!(
-                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                            ))
-                            .execute(&pool)
-                            .await;
-                            pool.close().await;
-                        }
-                    });
+        }
+        Store::Postgres { admin_url, name } => {
+            // Drop cannot await: remove the database from a thread with a runtime of its own.
+            let cleanup = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    if let Ok(pool) = sqlx::PgPool::connect(&admin_url).await {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&pool)
+                                .await;
+                        pool.close().await;
+                    }
                 });
-                let _ = cleanup.join();
-            }
+            });
+            let _ = cleanup.join();
         }
     }
 }

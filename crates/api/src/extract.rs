@@ -96,6 +96,10 @@ pub fn parse_json<T: DeserializeOwned + Validate>(raw: &[u8]) -> Result<T, ApiEr
             code: "malformed_json",
             detail: format!("the body is not valid JSON: {e}"),
         })?;
+    if !doc.is_object() {
+        // serde would read a struct from an array too (`[null, null]`); the contract says object.
+        return Err(ApiError::validation("body", "must be a JSON object"));
+    }
     reject_nul(&doc, "")?;
     integral_numbers(&mut doc);
     let value: T = serde_path_to_error::deserialize(doc).map_err(|e| {
@@ -388,6 +392,11 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         assert!(parse_json::<Body>(br#"{"name": "ok", "x": 1}"#).is_err());
+        // A struct is an object, never an array (serde alone would take `["ok"]`).
+        match parse_json::<Body>(br#"["ok"]"#) {
+            Err(ApiError::Validation(v)) => assert_eq!(v.0[0].field, "body"),
+            other => panic!("unexpected {other:?}"),
+        }
         assert_eq!(
             parse_json::<Body>(br#"{"name": "ok"}"#)
                 .map(|b| b.name)

@@ -115,6 +115,44 @@ pub fn set_password(actor: &Actor, target: PersonId) -> Decision {
     }
 }
 
+/// Reading the conversation-starter library and agenda templates: people, not integrations.
+pub fn read_library(actor: &Actor) -> Decision {
+    match actor {
+        Actor::Person { .. } => Ok(()),
+        Actor::Integration { .. } => Err(Denied("the library is for people, not integrations")),
+    }
+}
+
+/// Curating the shared library (starters, everyone's templates): HR admins.
+pub fn curate_library(actor: &Actor) -> Decision {
+    if actor.is_hr_admin() {
+        Ok(())
+    } else {
+        Err(Denied("only HR admins edit the library"))
+    }
+}
+
+/// Seeing and using an agenda template: the shared library everyone signed in; a person's own
+/// template its owner (and HR admins, who look after every template). Others must not learn it
+/// exists.
+pub fn see_template(actor: &Actor, owner: Option<PersonId>) -> bool {
+    match owner {
+        None => actor.person_id().is_some(),
+        Some(o) => actor.is_hr_admin() || actor.person_id() == Some(o),
+    }
+}
+
+/// Changing or deleting an agenda template: HR admins any, a person their own.
+pub fn edit_template(actor: &Actor, owner: Option<PersonId>) -> Decision {
+    if actor.is_hr_admin() || (owner.is_some() && actor.person_id() == owner) {
+        Ok(())
+    } else {
+        Err(Denied(
+            "only HR admins change the shared templates; people change their own",
+        ))
+    }
+}
+
 /// What an actor may follow in the change log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChangeView {
@@ -247,6 +285,23 @@ mod tests {
             token_id: Uuid::now_v7(),
             scopes: scopes.to_vec(),
         }
+    }
+
+    #[test]
+    fn the_library_is_read_by_people_and_curated_by_hr() {
+        let e = employee();
+        assert!(read_library(&e).is_ok());
+        assert!(read_library(&token(&[Scope::PeopleRead])).is_err());
+        assert!(curate_library(&hr()).is_ok() && curate_library(&e).is_err());
+        assert!(edit_template(&e, e.person_id()).is_ok());
+        assert!(edit_template(&e, None).is_err());
+        assert!(edit_template(&e, Some(Uuid::now_v7())).is_err());
+        assert!(edit_template(&hr(), Some(Uuid::now_v7())).is_ok());
+        assert!(edit_template(&hr(), None).is_ok());
+        assert!(see_template(&e, None) && see_template(&e, e.person_id()));
+        assert!(!see_template(&e, Some(Uuid::now_v7())));
+        assert!(see_template(&hr(), Some(Uuid::now_v7())));
+        assert!(!see_template(&token(&[Scope::PeopleRead]), None));
     }
 
     #[test]

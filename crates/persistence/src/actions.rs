@@ -60,25 +60,33 @@ pub struct ActionFilter {
     pub status: Option<ActionStatus>,
     /// Only items due before this date (overdue ones, with `status = open`).
     pub due_before: Option<NaiveDate>,
+    /// Only items due on or after this date.
+    pub due_from: Option<NaiveDate>,
+    /// Only items due on or before this date.
+    pub due_to: Option<NaiveDate>,
+    /// Only items agreed in this meeting.
+    pub meeting_id: Option<Uuid>,
     pub after: Option<Uuid>,
     pub limit: i64,
 }
 
 impl Database {
-    /// The action items a meeting shows: those agreed in it, and those still open from earlier
-    /// meetings of its series.
+    /// The action items a meeting shows: those agreed in it, and those still open from any
+    /// earlier 1:1 of the same two people (of any series, or none).
     pub async fn meeting_action_items(&self, meeting: &Meeting) -> StoreResult<Vec<ActionItem>> {
         with_pool!(self, pool => {
             let rows: Vec<Row> = sqlx::query_as(&format!(
                 "SELECT {COLUMNS} FROM action_items a JOIN meetings m ON m.id = a.meeting_id \
                  WHERE a.meeting_id = $1 \
-                 OR (a.series_id = $2 AND a.status = $3 AND m.starts_at < $4) \
+                 OR (a.status = $3 AND m.starts_at < $4 AND ( \
+                     (a.manager_id = $2 AND a.report_id = $5) OR (a.manager_id = $5 AND a.report_id = $2))) \
                  ORDER BY a.created_at, a.id"
             ))
             .bind(meeting.id)
-            .bind(meeting.series_id)
+            .bind(meeting.manager_id)
             .bind(ActionStatus::Open.as_str())
             .bind(meeting.starts_at)
+            .bind(meeting.report_id)
             .fetch_all(pool)
             .await?;
             rows.into_iter().map(Row::into_item).collect()
@@ -98,6 +106,15 @@ impl Database {
             }
             if let Some(d) = f.due_before {
                 qb.push(" AND a.due_date < ").push_bind(d);
+            }
+            if let Some(d) = f.due_from {
+                qb.push(" AND a.due_date >= ").push_bind(d);
+            }
+            if let Some(d) = f.due_to {
+                qb.push(" AND a.due_date <= ").push_bind(d);
+            }
+            if let Some(m) = f.meeting_id {
+                qb.push(" AND a.meeting_id = ").push_bind(m);
             }
             if let Some(after) = f.after {
                 qb.push(" AND a.id > ").push_bind(after);

@@ -103,32 +103,6 @@ macro_rules! insert_template_items {
 pub(crate) use insert_template_items;
 
 impl Database {
-    /// The agenda of a meeting as `viewer` sees it: shared items and their own private ones.
-    /// Reordered items first by position; then the report's items, then the others', each in
-    /// the order they were added (the employee leads).
-    pub async fn list_agenda(
-        &self,
-        meeting_id: Uuid,
-        viewer: Uuid,
-        report_id: Uuid,
-    ) -> StoreResult<Vec<AgendaItem>> {
-        with_pool!(self, pool => {
-            let rows: Vec<ItemRow> = sqlx::query_as(&format!(
-                "SELECT {ITEM_COLUMNS} FROM agenda_items WHERE meeting_id = $1 \
-                 AND (private = $2 OR author_id = $3) \
-                 ORDER BY CASE WHEN position IS NULL THEN 1 ELSE 0 END, position, \
-                 CASE WHEN author_id = $4 THEN 0 ELSE 1 END, created_at, id"
-            ))
-            .bind(meeting_id)
-            .bind(false)
-            .bind(viewer)
-            .bind(report_id)
-            .fetch_all(pool)
-            .await?;
-            rows.into_iter().map(ItemRow::into_item).collect()
-        })
-    }
-
     /// The shared note and `viewer`'s private note of a meeting, in one query.
     pub async fn notes_for(
         &self,
@@ -385,5 +359,26 @@ crate::read_both! {
             .fetch_optional(ex)
             .await?;
             row.ok_or(StoreError::NotFound)?.into_item()
+        }
+}
+
+crate::read_both! {
+    /// The agenda of a meeting as `viewer` sees it: shared items and their own private ones.
+    /// Reordered items first by position; then the report's items, then the others', each in
+    /// the order they were added (the employee leads).
+    pub async fn list_agenda(meeting_id: Uuid, viewer: Uuid, report_id: Uuid) -> StoreResult<Vec<AgendaItem>>, ex => {
+            let rows: Vec<ItemRow> = sqlx::query_as(&format!(
+                "SELECT {ITEM_COLUMNS} FROM agenda_items WHERE meeting_id = $1 \
+                 AND (private = $2 OR author_id = $3) \
+                 ORDER BY CASE WHEN position IS NULL THEN 1 ELSE 0 END, position, \
+                 CASE WHEN author_id = $4 THEN 0 ELSE 1 END, created_at, id"
+            ))
+            .bind(meeting_id)
+            .bind(false)
+            .bind(viewer)
+            .bind(report_id)
+            .fetch_all(ex)
+            .await?;
+            rows.into_iter().map(ItemRow::into_item).collect()
         }
 }

@@ -56,6 +56,8 @@ impl StarterRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
     pub id: Uuid,
+    /// Who made it, for a person's own template; `None` for the shared library.
+    pub owner_id: Option<Uuid>,
     pub kind: String,
     pub name: String,
     pub items: Vec<(AgendaCategory, String)>,
@@ -67,6 +69,7 @@ pub struct Template {
 #[derive(sqlx::FromRow)]
 pub(crate) struct TemplateRow {
     id: Uuid,
+    owner_id: Option<Uuid>,
     kind: String,
     name: String,
     items: String,
@@ -85,6 +88,7 @@ impl TemplateRow {
             .collect::<StoreResult<_>>()?;
         Ok(Template {
             id: self.id,
+            owner_id: self.owner_id,
             kind: self.kind,
             name: self.name,
             items,
@@ -104,7 +108,8 @@ fn items_json(items: &[(AgendaCategory, String)]) -> String {
 }
 
 const STARTER_COLUMNS: &str = "id, category, question, active, version, created_at, updated_at";
-pub(crate) const TEMPLATE_COLUMNS: &str = "id, kind, name, items, version, created_at, updated_at";
+pub(crate) const TEMPLATE_COLUMNS: &str =
+    "id, owner_id, kind, name, items, version, created_at, updated_at";
 
 /// Record that a pair put a starter on a meeting's agenda, on `$ex` (inside the transaction that
 /// adds the agenda item).
@@ -131,7 +136,7 @@ pub(crate) use record_starter_use;
 macro_rules! fetch_template {
     ($ex:expr, $id:expr) => {{
         let row: Option<$crate::library::TemplateRow> = sqlx::query_as(&format!(
-            "SELECT {} FROM agenda_templates WHERE id = $1",
+            "SELECT {} FROM agenda_templates WHERE id = $1 AND deleted_at IS NULL",
             $crate::library::TEMPLATE_COLUMNS
         ))
         .bind($id)
@@ -169,7 +174,7 @@ impl Database {
                     let items: Vec<(AgendaCategory, String)> =
                         items.iter().map(|(c, t)| (*c, (*t).to_owned())).collect();
                     sqlx::query(&format!(
-                        "INSERT INTO agenda_templates ({TEMPLATE_COLUMNS}) VALUES ($1, $2, $3, $4, 1, $5, $5)"
+                        "INSERT INTO agenda_templates ({TEMPLATE_COLUMNS}) VALUES ($1, NULL, $2, $3, $4, 1, $5, $5)"
                     ))
                     .bind(Uuid::now_v7())
                     .bind(kind)
@@ -235,11 +240,20 @@ impl Database {
         })
     }
 
-    pub async fn list_templates(&self) -> StoreResult<Vec<Template>> {
+    /// The shared templates and, with `owner`, that person's own (all, for `None` owner and
+    /// `everyone`: HR admins see every template), never deleted ones.
+    pub async fn list_templates(
+        &self,
+        owner: Option<Uuid>,
+        everyone: bool,
+    ) -> StoreResult<Vec<Template>> {
         with_pool!(self, pool => {
             let rows: Vec<TemplateRow> = sqlx::query_as(&format!(
-                "SELECT {TEMPLATE_COLUMNS} FROM agenda_templates ORDER BY id"
+                "SELECT {TEMPLATE_COLUMNS} FROM agenda_templates WHERE deleted_at IS NULL \
+                 AND ($1 OR owner_id IS NULL OR owner_id = $2) ORDER BY id"
             ))
+            .bind(everyone)
+            .bind(owner)
             .fetch_all(pool)
             .await?;
             rows.into_iter().map(TemplateRow::into_template).collect()
@@ -248,6 +262,72 @@ impl Database {
 }
 
 impl crate::Tx<'_> {
+    /// A new template, the shared library's (`owner` `None`) or a person's own.
+    pub async fn create_template(
+        &mut self,
+        owner: Option<Uuid>,
+        name: &str,
+        items: &[(AgendaCategory, String)],
+    ) -> StoreResult<Template> {
+        let ts = now();
+        let id = Uuid::now_v7();
+        crate::on_tx!(self, conn => {
+            sqlx::query(&format!(
+                "INSERT INTO agenda_templates ({TEMPLATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, 1, $6, $6)"
+            ))
+            .bind(id)
+            .bind(owner)
+            .bind("custom")
+            .bind(name)
+            .bind(items_json(items))
+            .bind(ts)
+            .execute(&mut *conn)
+            .await?;
+        });
+        Ok(Template {
+            id,
+            owner_id: owner,
+            kind: "custom".into(),
+            name: name.to_owned(),
+            items: items.to_vec(),
+            version: 1,
+            created_at: ts,
+            updated_at: ts,
+        })
+    }
+
+    /// Delete a template still at `expected_version`; the series that started every meeting with
+    /// it stop doing so. Returns those series (their ids and pairs).
+    pub async fn delete_template(
+        &mut self,
+        id: Uuid,
+        expected_version: i64,
+    ) -> StoreResult<Vec<(Uuid, Uuid, Uuid)>> {
+        let ts = now();
+        crate::on_tx!(self, conn => {
+            let done = sqlx::query(
+                "UPDATE agenda_templates SET deleted_at = $1, updated_at = $1, version = version + 1 \
+                 WHERE id = $2 AND version = $3 AND deleted_at IS NULL",
+            )
+            .bind(ts)
+            .bind(id)
+            .bind(expected_version)
+            .execute(&mut *conn)
+            .await?;
+            crate::one_row_or_stale(done.rows_affected())?;
+            let detached: Vec<(Uuid, Uuid, Uuid)> = sqlx::query_as(
+                "UPDATE meeting_series SET agenda_template_id = NULL, updated_at = $1, \
+                 version = version + 1 WHERE agenda_template_id = $2 \
+                 RETURNING id, manager_id, report_id",
+            )
+            .bind(ts)
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+            Ok(detached)
+        })
+    }
+
     pub async fn create_starter(
         &mut self,
         category: AgendaCategory,
@@ -339,7 +419,7 @@ crate::read_both! {
 crate::read_both! {
     pub async fn get_template(id: Uuid) -> StoreResult<Template>, ex => {
             let row: Option<TemplateRow> = sqlx::query_as(&format!(
-                "SELECT {TEMPLATE_COLUMNS} FROM agenda_templates WHERE id = $1"
+                "SELECT {TEMPLATE_COLUMNS} FROM agenda_templates WHERE id = $1 AND deleted_at IS NULL"
             ))
             .bind(id)
             .fetch_optional(ex)

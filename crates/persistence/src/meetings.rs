@@ -158,6 +158,9 @@ pub struct NewSeries {
 pub struct MeetingFilter {
     pub participant: Option<Uuid>,
     pub series_id: Option<Uuid>,
+    pub kind: Option<MeetingKind>,
+    pub manager_id: Option<Uuid>,
+    pub report_id: Option<Uuid>,
     pub status: Option<MeetingStatus>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
@@ -315,6 +318,15 @@ impl Database {
         {
             if let Some(s) = f.series_id {
                 qb.push(" AND series_id = ").push_bind(s);
+            }
+            if let Some(k) = f.kind {
+                qb.push(" AND kind = ").push_bind(k.as_str());
+            }
+            if let Some(m) = f.manager_id {
+                qb.push(" AND manager_id = ").push_bind(m);
+            }
+            if let Some(r) = f.report_id {
+                qb.push(" AND report_id = ").push_bind(r);
             }
             if let Some(s) = f.status {
                 qb.push(" AND status = ").push_bind(s.as_str());

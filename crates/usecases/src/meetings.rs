@@ -292,14 +292,15 @@ pub async fn record(tx: &mut Tx<'_>, actor: &Actor, events: &[NewEvent]) -> Resu
     Ok(())
 }
 
-/// Put a template's talking points on a meeting's agenda, as `author`'s shared items.
+/// Put a template's talking points on a meeting's agenda, as `author`'s shared items; the
+/// agenda as `author` then sees it.
 pub async fn apply_template(
     tx: &mut Tx<'_>,
     actor: &Actor,
     meeting: &Meeting,
     author: Uuid,
     template: &Template,
-) -> Result<()> {
+) -> Result<Vec<oneonone_domain::agenda::AgendaItem>> {
     tx.apply_template(meeting.id, author, template).await?;
     let event = content_event(
         "agenda.template_applied",
@@ -309,7 +310,10 @@ pub async fn apply_template(
         None,
     )
     .data(json!({"meeting_id": meeting.id, "template_id": template.id}));
-    record(tx, actor, &[event]).await
+    record(tx, actor, &[event]).await?;
+    Ok(tx
+        .list_agenda(meeting.id, author, meeting.report_id)
+        .await?)
 }
 
 /// The actor of system-made events, for callers that have no [`Actor`].

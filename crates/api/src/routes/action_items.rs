@@ -59,7 +59,11 @@ impl From<ActionStatus> for Status {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"title": "Draft the migration RFC", "assignee_id": "019a6a5e-8f5e-7cc0-9a53-2a3f4c1b2d3e", "due_date": "2026-12-10"}))]
 pub struct ActionIn {
-    #[schema(min_length = 1, max_length = 300)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        min_length = 1,
+        max_length = 300
+    )]
     pub title: String,
     /// One of the two participants.
     pub assignee_id: Uuid,
@@ -71,7 +75,11 @@ pub struct ActionIn {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "done"}))]
 pub struct ActionPatch {
-    #[schema(min_length = 1, max_length = 300)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        min_length = 1,
+        max_length = 300
+    )]
     pub title: Option<String>,
     #[schema(nullable)]
     pub due_date: Option<NaiveDate>,
@@ -229,6 +237,12 @@ pub struct ActionQuery {
     pub status: Option<Status>,
     /// `true`: only open items past their due date.
     pub overdue: Option<bool>,
+    /// Only items due on or after this date.
+    pub due_from: Option<NaiveDate>,
+    /// Only items due on or before this date.
+    pub due_to: Option<NaiveDate>,
+    /// Only items agreed in this meeting.
+    pub meeting_id: Option<Uuid>,
 }
 
 fn person_only(actor: &Actor) -> ApiResult<Uuid> {
@@ -270,6 +284,9 @@ pub async fn list(
             q.status.map(Into::into)
         },
         due_before: overdue.then(|| Utc::now().date_naive()),
+        due_from: q.due_from,
+        due_to: q.due_to,
+        meeting_id: q.meeting_id,
         after: q
             .cursor
             .as_deref()

@@ -80,14 +80,21 @@ impl From<AgendaCategory> for Category {
 #[schema(example = json!({"title": "What would a move to staff engineer take?", "category": "career", "private": false}))]
 pub struct ItemIn {
     /// Required unless `starter_id` is given (then the starter's question is the default).
-    #[schema(min_length = 1, max_length = 300)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        min_length = 1,
+        max_length = 300
+    )]
     #[serde(default)]
     pub title: Option<String>,
     /// A conversation starter this talking point comes from; its use is recorded for the pair
     /// and for topic reports. Its category is the default.
     #[serde(default)]
     pub starter_id: Option<Uuid>,
-    #[schema(max_length = 10000)]
+    #[schema(
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+        max_length = 10000
+    )]
     #[serde(default)]
     pub details: Option<String>,
     /// Default `other`.
@@ -104,9 +111,17 @@ pub struct ItemIn {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"checked": true}))]
 pub struct ItemPatch {
-    #[schema(min_length = 1, max_length = 300)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        min_length = 1,
+        max_length = 300
+    )]
     pub title: Option<String>,
-    #[schema(max_length = 10000, nullable)]
+    #[schema(
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+        max_length = 10000,
+        nullable
+    )]
     pub details: Option<String>,
     pub category: Option<Category>,
     pub private: Option<bool>,
@@ -519,12 +534,20 @@ pub struct NotesOut {
     pub private: Option<NoteOut>,
 }
 
+/// A note's largest body: 100,000 characters may take 12 bytes each in JSON (`\uXXXX` escapes
+/// of a surrogate pair), so a note at its length limit fits, and is refused by that limit (422),
+/// not by the size of its request.
+const NOTE_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
 /// A note's text.
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"body": "Agreed: Priya leads the migration RFC."}))]
 pub struct NoteIn {
-    #[schema(max_length = 100000)]
+    #[schema(
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+        max_length = 100000
+    )]
     pub body: String,
 }
 
@@ -596,7 +619,7 @@ pub async fn write_shared(
     Auth(actor): Auth,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: JsonBody<NoteIn>,
+    body: JsonBody<NoteIn, NOTE_BODY_LIMIT>,
 ) -> ApiResult<HttpResponse> {
     write_note(
         &state,
@@ -620,7 +643,7 @@ pub async fn write_private(
     Auth(actor): Auth,
     id: web::Path<Uuid>,
     if_match: IfMatch,
-    body: JsonBody<NoteIn>,
+    body: JsonBody<NoteIn, NOTE_BODY_LIMIT>,
 ) -> ApiResult<HttpResponse> {
     write_note(
         &state,

@@ -63,7 +63,11 @@ impl From<Scope> for TokenScope {
 #[schema(example = json!({"name": "Nightly HR sync", "scopes": ["people:write"]}))]
 pub struct ApiTokenIn {
     /// What the token is for.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        min_length = 1,
+        max_length = 100
+    )]
     pub name: String,
     /// At least one.
     #[validate(length(min = 1, max = 10))]

@@ -18,10 +18,10 @@ use crate::state::AppState;
 #[schema(example = json!({"email": "ada@example.com", "password": "correct horse battery staple"}))]
 pub struct LoginRequest {
     #[validate(length(min = 1, max = 254))]
-    #[schema(min_length = 1, max_length = 254)]
+    #[schema(pattern = r"^[^\u0000]*$", min_length = 1, max_length = 254)]
     pub email: String,
     #[validate(length(min = 1, max = 256))]
-    #[schema(min_length = 1, max_length = 256)]
+    #[schema(pattern = r"^[^\u0000]*$", min_length = 1, max_length = 256)]
     pub password: String,
 }
 

@@ -2,10 +2,10 @@
 //! in meetings.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Duration, Utc};
 use oneonone_domain::agenda::AgendaCategory;
-use oneonone_domain::{Actor, Text};
+use oneonone_domain::{Actor, Text, policy};
 use oneonone_persistence::library::{Starter, Template};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -15,7 +15,7 @@ use validator::Validate;
 use super::agenda::{Category, ItemOut, ItemPage, as_participant};
 use crate::auth::Auth;
 use crate::extract::{IfMatch, JsonBody, MergePatch, etag};
-use crate::idempotency::change;
+use crate::idempotency::{change, create_once, created, reply};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 use oneonone_usecases as usecases;
@@ -63,23 +63,11 @@ pub struct StarterQuery {
 }
 
 fn signed_in_person_or_hr(actor: &Actor) -> ApiResult<()> {
-    if actor.person_id().is_some() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "the library is for people, not integrations".into(),
-        ))
-    }
+    Ok(policy::read_library(actor)?)
 }
 
 fn hr_only(actor: &Actor) -> ApiResult<()> {
-    if actor.is_hr_admin() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "only HR admins edit the library".into(),
-        ))
-    }
+    Ok(policy::curate_library(actor)?)
 }
 
 /// The conversation-starter library.
@@ -112,7 +100,11 @@ pub async fn list_starters(
 #[schema(example = json!({"category": "wellbeing", "question": "What would make next week better than this one?"}))]
 pub struct StarterIn {
     pub category: Category,
-    #[schema(min_length = 1, max_length = 300)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        min_length = 1,
+        max_length = 300
+    )]
     pub question: String,
 }
 
@@ -122,27 +114,45 @@ fn question(raw: &str) -> ApiResult<String> {
         .map_err(|e| ApiError::validation("question", e.to_string()))
 }
 
-/// Add a starter to the library (HR admins).
+/// Add a starter to the library (HR admins). Send an `Idempotency-Key` to retry safely.
 #[utoipa::path(tag = "library", operation_id = "create_conversation_starter", request_body = StarterIn,
+    params(crate::extract::IdempotencyKeyHeader),
     responses((status = 201, description = "Added.", body = StarterOut, headers(("Location" = String), ("ETag" = String)))))]
 #[post("/conversation-starters")]
 pub async fn create_starter(
     state: web::Data<AppState>,
     Auth(actor): Auth,
+    req: HttpRequest,
     body: JsonBody<StarterIn>,
 ) -> ApiResult<HttpResponse> {
     hr_only(&actor)?;
     let q = question(&body.value.question)?;
     let (who, category) = (actor.clone(), body.value.category.into());
-    let s = change(&state, move |tx| {
-        Box::pin(async move { usecases::library::create_starter(tx, &who, category, &q).await })
+    create_once(&state, &actor, &req, &body.raw, move |tx| {
+        Box::pin(async move {
+            let s = usecases::library::create_starter(tx, &who, category, &q).await?;
+            let (location, tag) = (
+                format!("/api/v1/conversation-starters/{}", s.id),
+                etag(s.version),
+            );
+            created(&StarterOut::from(s), location, Some(tag))
+        })
     })
-    .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/conversation-starters/{}", s.id),
-        ))
+    .await
+}
+
+/// Read a starter.
+#[utoipa::path(tag = "library", operation_id = "read_conversation_starter", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The starter.", body = StarterOut, headers(("ETag" = String)))))]
+#[get("/conversation-starters/{id}")]
+pub async fn read_starter(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    signed_in_person_or_hr(&actor)?;
+    let s = state.db.get_starter(id.into_inner()).await?;
+    Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(s.version)))
         .json(StarterOut::from(s)))
 }
@@ -153,7 +163,11 @@ pub async fn create_starter(
 #[schema(example = json!({"active": false}))]
 pub struct StarterPatch {
     pub category: Option<Category>,
-    #[schema(min_length = 1, max_length = 300)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        min_length = 1,
+        max_length = 300
+    )]
     pub question: Option<String>,
     pub active: Option<bool>,
 }
@@ -248,16 +262,23 @@ pub async fn suggested(
 #[serde(deny_unknown_fields)]
 pub struct TemplateItem {
     pub category: Category,
-    #[schema(min_length = 1, max_length = 300)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        min_length = 1,
+        max_length = 300
+    )]
     pub title: String,
 }
 
 /// An agenda template.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "019a6a5e-8f5e-7cc0-9a53-2a3f4c1b2d80", "kind": "weekly", "name": "Weekly 1:1", "items": [{"category": "wellbeing", "title": "How are you doing?"}], "updated_at": "2026-11-01T08:00:00Z"}))]
+#[schema(example = json!({"id": "019a6a5e-8f5e-7cc0-9a53-2a3f4c1b2d80", "owner_id": null, "kind": "weekly", "name": "Weekly 1:1", "items": [{"category": "wellbeing", "title": "How are you doing?"}], "updated_at": "2026-11-01T08:00:00Z"}))]
 pub struct TemplateOut {
     pub id: Uuid,
-    /// `weekly`, `first_one_on_one`, `career`, `skip_level`, `peer`, `new_hire_30_60_90`.
+    /// The person whose own template this is; `null` for the shared library.
+    pub owner_id: Option<Uuid>,
+    /// `weekly`, `first_one_on_one`, `career`, `skip_level`, `peer`, `new_hire_30_60_90` for the
+    /// seeded ones; `custom` for those made since.
     pub kind: String,
     pub name: String,
     pub items: Vec<TemplateItem>,
@@ -269,6 +290,7 @@ impl From<Template> for TemplateOut {
     fn from(t: Template) -> Self {
         Self {
             id: t.id,
+            owner_id: t.owner_id,
             kind: t.kind,
             name: t.name,
             items: t
@@ -292,7 +314,7 @@ pub struct TemplatePage {
     pub next_cursor: Option<String>,
 }
 
-/// The agenda templates.
+/// The agenda templates: the shared library and your own (HR admins: every template).
 #[utoipa::path(tag = "library", operation_id = "list_agenda_templates",
     responses((status = 200, description = "The templates.", body = TemplatePage)))]
 #[get("/agenda-templates")]
@@ -301,7 +323,10 @@ pub async fn list_templates(
     Auth(actor): Auth,
 ) -> ApiResult<HttpResponse> {
     signed_in_person_or_hr(&actor)?;
-    let rows = state.db.list_templates().await?;
+    let rows = state
+        .db
+        .list_templates(actor.person_id(), actor.is_hr_admin())
+        .await?;
     Ok(HttpResponse::Ok().json(TemplatePage {
         data: rows.into_iter().map(TemplateOut::from).collect(),
         next_cursor: None,
@@ -312,7 +337,11 @@ pub async fn list_templates(
 #[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TemplatePatch {
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        min_length = 1,
+        max_length = 100
+    )]
     pub name: Option<String>,
     #[schema(min_items = 1, max_items = 30)]
     pub items: Option<Vec<TemplateItem>>,
@@ -325,7 +354,113 @@ struct TemplateFields {
     items: Vec<TemplateItem>,
 }
 
-/// Edit a template (HR admins).
+/// A template's name and talking points, checked.
+fn template_fields(
+    name: &str,
+    items: &[TemplateItem],
+) -> ApiResult<(Text, Vec<(AgendaCategory, String)>)> {
+    let name =
+        Text::parse_line(name, 100).map_err(|e| ApiError::validation("name", e.to_string()))?;
+    if items.is_empty() || items.len() > 30 {
+        return Err(ApiError::validation(
+            "items",
+            "must hold 1 to 30 talking points",
+        ));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let t = Text::parse_line(&item.title, 300)
+            .map_err(|e| ApiError::validation(&format!("items[{i}].title"), e.to_string()))?;
+        out.push((AgendaCategory::from(item.category), t.into_string()));
+    }
+    Ok((name, out))
+}
+
+/// A new template.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Project retro 1:1", "items": [{"category": "feedback", "title": "What went well on the launch?"}]}))]
+pub struct TemplateIn {
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        min_length = 1,
+        max_length = 100
+    )]
+    pub name: String,
+    #[schema(min_items = 1, max_items = 30)]
+    pub items: Vec<TemplateItem>,
+}
+
+/// Make a template: HR admins add to the shared library; anyone else makes one of their own,
+/// which only they (and HR admins) see. Send an `Idempotency-Key` to retry safely.
+#[utoipa::path(tag = "library", operation_id = "create_agenda_template", request_body = TemplateIn,
+    params(crate::extract::IdempotencyKeyHeader),
+    responses((status = 201, description = "Made.", body = TemplateOut, headers(("Location" = String), ("ETag" = String)))))]
+#[post("/agenda-templates")]
+pub async fn create_template(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    req: HttpRequest,
+    body: JsonBody<TemplateIn>,
+) -> ApiResult<HttpResponse> {
+    signed_in_person_or_hr(&actor)?;
+    let (name, items) = template_fields(&body.value.name, &body.value.items)?;
+    let who = actor.clone();
+    create_once(&state, &actor, &req, &body.raw, move |tx| {
+        Box::pin(async move {
+            let t = usecases::library::create_template(tx, &who, name.as_str(), &items).await?;
+            let (location, tag) = (
+                format!("/api/v1/agenda-templates/{}", t.id),
+                etag(t.version),
+            );
+            created(&TemplateOut::from(t), location, Some(tag))
+        })
+    })
+    .await
+}
+
+/// Read a template (a shared one, or your own).
+#[utoipa::path(tag = "library", operation_id = "read_agenda_template", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The template.", body = TemplateOut, headers(("ETag" = String)))))]
+#[get("/agenda-templates/{id}")]
+pub async fn read_template(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    signed_in_person_or_hr(&actor)?;
+    let t = state.db.get_template(id.into_inner()).await?;
+    if !policy::see_template(&actor, t.owner_id) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(t.version)))
+        .json(TemplateOut::from(t)))
+}
+
+/// Delete a template (HR admins any, people their own). Series that started every meeting with
+/// it stop doing so; talking points it already put on agendas stay.
+#[utoipa::path(tag = "library", operation_id = "delete_agenda_template",
+    params(("id" = Uuid, Path), crate::extract::IfMatchHeader),
+    responses((status = 204, description = "Deleted.")))]
+#[delete("/agenda-templates/{id}")]
+pub async fn delete_template(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let (id, precondition) = (id.into_inner(), if_match.precondition());
+    change(&state, move |tx| {
+        Box::pin(
+            async move { usecases::library::delete_template(tx, &actor, id, &precondition).await },
+        )
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Edit a template (HR admins any, people their own).
 #[utoipa::path(tag = "library", operation_id = "update_agenda_template",
     params(("id" = Uuid, Path), crate::extract::IfMatchHeader),
     request_body(content = TemplatePatch, content_type = "application/merge-patch+json"),
@@ -340,25 +475,15 @@ pub async fn update_template(
 ) -> ApiResult<HttpResponse> {
     signed_in_person_or_hr(&actor)?;
     let current = state.db.get_template(id.into_inner()).await?;
-    hr_only(&actor)?;
+    if !policy::see_template(&actor, current.owner_id) {
+        return Err(ApiError::NotFound);
+    }
+    policy::edit_template(&actor, current.owner_id)?;
     let f: TemplateFields = body.into_inner().apply(&TemplateFields {
         name: current.name.clone(),
         items: TemplateOut::from(current.clone()).items,
     })?;
-    let name =
-        Text::parse_line(&f.name, 100).map_err(|e| ApiError::validation("name", e.to_string()))?;
-    if f.items.is_empty() || f.items.len() > 30 {
-        return Err(ApiError::validation(
-            "items",
-            "must hold 1 to 30 talking points",
-        ));
-    }
-    let mut items = Vec::with_capacity(f.items.len());
-    for (i, item) in f.items.iter().enumerate() {
-        let t = Text::parse_line(&item.title, 300)
-            .map_err(|e| ApiError::validation(&format!("items[{i}].title"), e.to_string()))?;
-        items.push((AgendaCategory::from(item.category), t.into_string()));
-    }
+    let (name, items) = template_fields(&f.name, &f.items)?;
     if_match.check(&etag(current.version))?;
     let who = actor.clone();
     let t = change(&state, move |tx| {
@@ -379,14 +504,16 @@ pub struct ApplyTemplate {
     pub template_id: Uuid,
 }
 
-/// Add a template's talking points to a meeting's agenda (shared, authored by you).
-#[utoipa::path(tag = "library", operation_id = "apply_agenda_template", params(("id" = Uuid, Path)),
+/// Add a template's talking points to a meeting's agenda (shared, authored by you). Send an
+/// `Idempotency-Key` to retry safely: a replay does not add them twice.
+#[utoipa::path(tag = "library", operation_id = "apply_agenda_template", params(("id" = Uuid, Path), crate::extract::IdempotencyKeyHeader),
     request_body = ApplyTemplate,
     responses((status = 200, description = "The agenda with the template's items.", body = ItemPage)))]
 #[post("/meetings/{id}/apply-template")]
 pub async fn apply_template(
     state: web::Data<AppState>,
     Auth(actor): Auth,
+    req: HttpRequest,
     id: web::Path<Uuid>,
     body: JsonBody<ApplyTemplate>,
 ) -> ApiResult<HttpResponse> {
@@ -396,19 +523,20 @@ pub async fn apply_template(
         .get_template(body.value.template_id)
         .await
         .map_err(ApiError::unless_found("template_id", "no such template"))?;
-    let (who, m) = (actor.clone(), meeting.clone());
-    change(&state, move |tx| {
-        Box::pin(
-            async move { usecases::meetings::apply_template(tx, &who, &m, me, &template).await },
-        )
+    if !policy::see_template(&actor, template.owner_id) {
+        return Err(ApiError::validation("template_id", "no such template"));
+    }
+    let who = actor.clone();
+    create_once(&state, &actor, &req, &body.raw, move |tx| {
+        Box::pin(async move {
+            let items =
+                usecases::meetings::apply_template(tx, &who, &meeting, me, &template).await?;
+            let page = ItemPage {
+                data: items.into_iter().map(ItemOut::from).collect(),
+                next_cursor: None,
+            };
+            reply(StatusCode::OK, &page, None, None)
+        })
     })
-    .await?;
-    let items = state
-        .db
-        .list_agenda(meeting.id, me, meeting.report_id)
-        .await?;
-    Ok(HttpResponse::Ok().json(ItemPage {
-        data: items.into_iter().map(ItemOut::from).collect(),
-        next_cursor: None,
-    }))
+    .await
 }

@@ -38,9 +38,9 @@ pub async fn read(state: web::Data<AppState>, Auth(actor): Auth) -> ApiResult<Ht
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"current_password": "the old one", "new_password": "a new long passphrase"}))]
 pub struct ChangePassword {
-    #[schema(min_length = 1, max_length = 256)]
+    #[schema(pattern = r"^[^\u0000]*$", min_length = 1, max_length = 256)]
     pub current_password: String,
-    #[schema(min_length = 12, max_length = 256)]
+    #[schema(pattern = r"^[^\u0000]*$", min_length = 12, max_length = 256)]
     pub new_password: String,
 }
 

@@ -500,16 +500,17 @@ fn parse_series(
 }
 
 /// 422 unless `id` names an agenda template.
-async fn check_template(state: &AppState, id: Option<Uuid>) -> ApiResult<()> {
+async fn check_template(state: &AppState, actor: &Actor, id: Option<Uuid>) -> ApiResult<()> {
+    const MISSING: &str = "no such template";
     if let Some(id) = id {
-        state
+        let t = state
             .db
             .get_template(id)
             .await
-            .map_err(ApiError::unless_found(
-                "agenda_template_id",
-                "no such template",
-            ))?;
+            .map_err(ApiError::unless_found("agenda_template_id", MISSING))?;
+        if !policy::see_template(actor, t.owner_id) {
+            return Err(ApiError::validation("agenda_template_id", MISSING));
+        }
     }
     Ok(())
 }
@@ -545,7 +546,7 @@ pub async fn create_series(
     }
     let (_, rec) = recommendation_for(&state, body.value.report_id).await?;
     let new = parse_series(&body.value, &rec)?;
-    check_template(&state, new.agenda_template_id).await?;
+    check_template(&state, &actor, new.agenda_template_id).await?;
     let who = actor.clone();
     create_once(&state, &actor, &req, &body.raw, move |tx| {
         Box::pin(async move {
@@ -632,6 +633,12 @@ pub struct MeetingsQuery {
     pub participant: Option<String>,
     pub series_id: Option<Uuid>,
     pub status: Option<Status>,
+    /// Only 1:1s of this kind.
+    pub kind: Option<Kind>,
+    /// Only 1:1s with this manager (the organiser, for peer and cross-functional ones).
+    pub manager_id: Option<Uuid>,
+    /// Only 1:1s with this report (the other person, for peer and cross-functional ones).
+    pub report_id: Option<Uuid>,
     /// Only meetings starting at or after this instant (e.g. now, for upcoming ones).
     pub from: Option<DateTime<Utc>>,
     /// Only meetings starting before this instant (e.g. now, for past ones).
@@ -658,6 +665,9 @@ pub async fn list_meetings(
     let filter = MeetingFilter {
         participant: who,
         series_id: q.series_id,
+        kind: q.kind.map(Into::into),
+        manager_id: q.manager_id,
+        report_id: q.report_id,
         status: q.status.map(Into::into),
         from: q.from,
         to: q.to,
@@ -1160,7 +1170,7 @@ pub async fn update_series(
             "must not be before start_date",
         ));
     }
-    check_template(&state, f.agenda_template_id).await?;
+    check_template(&state, &actor, f.agenda_template_id).await?;
     if_match.check(&etag(series.version))?;
     let who = actor.clone();
     let updated = crate::idempotency::change(&state, move |tx| {

@@ -81,9 +81,13 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(action_items::update)
         .service(library::list_starters)
         .service(library::create_starter)
+        .service(library::read_starter)
         .service(library::update_starter)
         .service(library::suggested)
         .service(library::list_templates)
+        .service(library::create_template)
+        .service(library::read_template)
+        .service(library::delete_template)
         .service(library::update_template)
         .service(library::apply_template)
         .service(changes::list);

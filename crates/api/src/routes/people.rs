@@ -110,13 +110,17 @@ pub struct PersonIn {
     /// Unique in the organisation, case-insensitively.
     #[schema(format = Email, max_length = 254)]
     pub email: String,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        min_length = 1,
+        max_length = 200
+    )]
     pub display_name: String,
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$", max_length = 200)]
     pub title: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$", max_length = 200)]
     pub department: Option<String>,
     #[serde(default)]
     pub manager_id: Option<Uuid>,
@@ -125,7 +129,7 @@ pub struct PersonIn {
     pub secondary_manager_ids: Vec<Uuid>,
     /// The HR system's key, unique.
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$", max_length = 200)]
     pub external_id: Option<String>,
     #[serde(default)]
     pub hr_admin: bool,
@@ -176,17 +180,33 @@ impl PersonIn {
 pub struct PersonPatch {
     #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        min_length = 1,
+        max_length = 200
+    )]
     pub display_name: Option<String>,
-    #[schema(max_length = 200, nullable)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 200,
+        nullable
+    )]
     pub title: Option<String>,
-    #[schema(max_length = 200, nullable)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 200,
+        nullable
+    )]
     pub department: Option<String>,
     #[schema(nullable)]
     pub manager_id: Option<Uuid>,
     #[schema(max_items = 20, nullable)]
     pub secondary_manager_ids: Option<Vec<Uuid>>,
-    #[schema(max_length = 200, nullable)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 200,
+        nullable
+    )]
     pub external_id: Option<String>,
     pub hr_admin: Option<bool>,
     pub active: Option<bool>,
@@ -583,7 +603,7 @@ pub async fn direct_reports(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"password": "a long initial passphrase"}))]
 pub struct SetPassword {
-    #[schema(min_length = 12, max_length = 256)]
+    #[schema(pattern = r"^[^\u0000]*$", min_length = 12, max_length = 256)]
     pub password: String,
 }
 
@@ -616,18 +636,22 @@ pub async fn set_password(
 #[serde(deny_unknown_fields)]
 pub struct ImportRowIn {
     /// The HR system's key; rows match stored people by it, else by email.
-    #[schema(max_length = 200)]
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$", max_length = 200)]
     pub external_id: Option<String>,
     #[schema(format = Email, max_length = 254)]
     pub email: String,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$",
+        min_length = 1,
+        max_length = 200
+    )]
     pub display_name: String,
-    #[schema(max_length = 200)]
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$", max_length = 200)]
     pub title: Option<String>,
-    #[schema(max_length = 200)]
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$", max_length = 200)]
     pub department: Option<String>,
     /// The manager's `external_id`, in this batch or already stored.
-    #[schema(max_length = 200)]
+    #[schema(pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$", max_length = 200)]
     pub manager_external_id: Option<String>,
     /// `false` deactivates a leaver. Default `true`.
     #[serde(default = "yes")]

@@ -1,0 +1,198 @@
+//! A real crash: the server process is killed with SIGKILL while clients create records with
+//! `Idempotency-Key`s, then started again on the same database. Every key must then either
+//! replay its first answer or create its record once: never a 409 that outlives the crash,
+//! never two records for one key.
+
+use std::collections::{HashMap, HashSet};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use oneonone_tests::*;
+use serde_json::json;
+use tokio::sync::Mutex;
+
+/// The `oneonone` binary next to this test's (`make test` builds it first).
+fn server_binary() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target directory");
+    let bin = dir.join("oneonone");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first (`cargo build -p oneonone-api`; `make test` does)",
+        bin.display()
+    );
+    bin
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+async fn start(url: &str) -> Server {
+    let port = free_port();
+    let mut child = Command::new(server_binary())
+        .arg("serve")
+        .env("ONEONONE_DATABASE_URL", url)
+        .env("ONEONONE_BIND", format!("127.0.0.1:{port}"))
+        .env("ONEONONE_JWT_SECRET", JWT_SECRET)
+        .env("ONEONONE_BOOTSTRAP_ADMIN_EMAIL", ADMIN_EMAIL)
+        .env("ONEONONE_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("ONEONONE_LOGIN_ATTEMPTS_PER_MINUTE", "100000")
+        .env("ONEONONE_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the server");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+            && r.status().is_success()
+        {
+            return Server { child, base };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the server did not become ready");
+}
+
+async fn admin_token(base: &str) -> String {
+    let r: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("login body");
+    r["access_token"].as_str().expect("token").to_owned()
+}
+
+fn body(i: usize) -> serde_json::Value {
+    json!({"email": format!("crash{i}@example.com"), "display_name": format!("Crash {i}")})
+}
+
+async fn create(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    i: usize,
+) -> Result<(u16, serde_json::Value), reqwest::Error> {
+    let r = client
+        .post(format!("{base}/api/v1/people"))
+        .bearer_auth(token)
+        .header("idempotency-key", format!("crash-{i}"))
+        .json(&body(i))
+        .send()
+        .await?;
+    let status = r.status().as_u16();
+    let body = r.json().await.unwrap_or(serde_json::Value::Null);
+    Ok((status, body))
+}
+
+#[tokio::test]
+async fn sigkill_under_keyed_creates_leaves_no_key_stuck_and_no_duplicate() {
+    let db = TestDatabase::new().await;
+    let mut server = start(&db.url).await;
+    let token = admin_token(&server.base).await;
+    let client = reqwest::Client::new();
+    // Creates from 8 clients at once, each with its own keys, until the server dies.
+    let answered: Arc<Mutex<HashMap<usize, String>>> = Arc::default();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut workers = Vec::new();
+    for _ in 0..8 {
+        let (client, base, token) = (client.clone(), server.base.clone(), token.clone());
+        let (answered, next) = (Arc::clone(&answered), Arc::clone(&next));
+        workers.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                match create(&client, &base, &token, i).await {
+                    Ok((201, b)) => {
+                        let id = b["id"].as_str().unwrap_or_default().to_owned();
+                        answered.lock().await.insert(i, id);
+                    }
+                    Ok((status, b)) => panic!("create {i} answered {status}: {b}"),
+                    Err(_) => return, // the server is gone
+                }
+            }
+        }));
+    }
+    // Let a few hundred creates through, then kill the server in the middle of the next ones.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while answered.lock().await.len() < 300 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.child.kill().expect("SIGKILL");
+    let _ = server.child.wait();
+    for w in workers {
+        w.await.expect("worker");
+    }
+    let sent = next.load(std::sync::atomic::Ordering::SeqCst);
+    let answered = answered.lock().await.clone();
+    assert!(answered.len() >= 100, "too few creates before the kill");
+    // Start again on the same database and retry every key that was sent.
+    let mut server = start(&db.url).await;
+    let token = admin_token(&server.base).await;
+    let mut ids = HashSet::new();
+    for i in 0..sent {
+        let (status, b) = create(&client, &server.base, &token, i)
+            .await
+            .expect("retry after restart");
+        assert_eq!(status, 201, "key crash-{i} after the crash: {b}");
+        let id = b["id"].as_str().unwrap_or_default().to_owned();
+        if let Some(first) = answered.get(&i) {
+            assert_eq!(&id, first, "key crash-{i} replays its first answer");
+        }
+        ids.insert(id);
+    }
+    assert_eq!(ids.len(), sent, "one person per key");
+    // No key made a second person: exactly `sent` people were created.
+    let mut count = 0;
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{}/api/v1/people?limit=200&cursor={c}", server.base),
+            None => format!("{}/api/v1/people?limit=200", server.base),
+        };
+        let page: serde_json::Value = client
+            .get(url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("page");
+        count += page["data"]
+            .as_array()
+            .map(|d| {
+                d.iter()
+                    .filter(|p| p["email"].as_str().is_some_and(|e| e.starts_with("crash")))
+                    .count()
+            })
+            .unwrap_or(0);
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(count, sent);
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+}
