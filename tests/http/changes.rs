@@ -497,3 +497,46 @@ async fn hr_and_tokens_follow_metadata_only() {
         .await
         .expect_problem(400, "invalid_query");
 }
+
+/// A manager change hands the series and its upcoming meetings to the new manager: the log
+/// tells the new pair (an update) and the old manager (a hand-over; their fetch is then a 404).
+#[tokio::test]
+async fn a_manager_change_tells_both_managers() {
+    let app = spawn_app().await;
+    let p = app.one_on_one().await;
+    let (new_manager, new_token) = app
+        .person_with_login("new.manager@example.com", "New Manager", None)
+        .await;
+    let (_, old_cursor) = follow_until(&app, &p.manager_token, None, |c| {
+        !ids_of(c, "meeting_series.created").is_empty()
+    })
+    .await;
+    app.patch(
+        &format!("/api/v1/people/{}", p.report),
+        &app.admin_token,
+        &json!({"manager_id": new_manager}),
+    )
+    .await
+    .expect(200);
+    let series = p.series.to_string();
+    let (old, _) = follow_until(&app, &p.manager_token, Some(old_cursor), |c| {
+        ids_of(c, "meeting_series.handed_over").contains(&series)
+    })
+    .await;
+    assert!(ids_of(&old, "meeting_series.updated").is_empty());
+    assert!(!ids_of(&old, "meeting.handed_over").is_empty());
+    app.get(
+        &format!("/api/v1/meeting-series/{series}"),
+        &p.manager_token,
+    )
+    .await
+    .expect_problem(404, "not_found");
+    let (new, _) = follow_until(&app, &new_token, None, |c| {
+        ids_of(c, "meeting_series.updated").contains(&series)
+    })
+    .await;
+    assert!(ids_of(&new, "meeting_series.handed_over").is_empty());
+    app.get(&format!("/api/v1/meeting-series/{series}"), &new_token)
+        .await
+        .expect(200);
+}

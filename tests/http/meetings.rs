@@ -603,3 +603,100 @@ async fn the_demo_organisation_has_months_of_history_and_seeding_twice_changes_n
         assert!(m["manager_id"] == me || m["report_id"] == me);
     }
 }
+
+/// A series moves to a new time and weekday from a date on: the meetings ahead move with their
+/// agendas, the ones before the date and the held ones stay.
+#[tokio::test]
+async fn a_series_changes_its_schedule_from_a_date_on() {
+    let app = spawn_app().await;
+    let p = app.one_on_one().await;
+    let m = &p.meetings;
+    let item = app
+        .post(
+            &format!("/api/v1/meetings/{}/agenda-items", m[2]),
+            &p.report_token,
+            &json!({"title": "Carry me along"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let before = app
+        .get(&format!("/api/v1/meetings/{}", m[1]), &p.manager_token)
+        .await
+        .expect(200);
+    let series = app
+        .get(
+            &format!("/api/v1/meeting-series/{}", p.series),
+            &p.manager_token,
+        )
+        .await
+        .expect(200);
+    let etag = series.header("etag").unwrap().to_owned();
+    let path = format!("/api/v1/meeting-series/{}/reschedule", p.series);
+    let change = json!({"from": "2030-01-10", "local_time": "15:00",
+        "cadence": {"frequency": "weekly", "weekday": "friday"}});
+    app.send_if_match(
+        Method::POST,
+        &path,
+        &p.manager_token,
+        "\"v999\"",
+        Some(change.clone()),
+    )
+    .await
+    .expect_problem(412, "precondition_failed");
+    app.send_if_match(
+        Method::POST,
+        &path,
+        &p.manager_token,
+        &etag,
+        Some(json!({"time_zone": "Mars/Olympus"})),
+    )
+    .await
+    .expect_problem(422, "validation_failed");
+    let (_, stranger) = app
+        .person_with_login("stranger@example.com", "Stranger", None)
+        .await;
+    app.post(&path, &stranger, &change)
+        .await
+        .expect_problem(404, "not_found");
+    let updated = app
+        .send_if_match(Method::POST, &path, &p.manager_token, &etag, Some(change))
+        .await
+        .expect(200);
+    assert_eq!(updated.body["local_time"], "15:00");
+    assert_eq!(updated.body["cadence"]["weekday"], "friday");
+    assert_eq!(updated.body["start_date"], "2030-01-10");
+    // The meeting ahead moved to the first Friday, 15:00 New York, with its talking point.
+    let moved = app
+        .get(&format!("/api/v1/meetings/{}", m[2]), &p.report_token)
+        .await
+        .expect(200);
+    assert_eq!(moved.body["starts_at"], "2030-01-11T20:00:00Z"); // Friday 11 January
+    assert!(moved.text.contains(&item.to_string()));
+    // The one before the date did not move.
+    let unmoved = app
+        .get(&format!("/api/v1/meetings/{}", m[1]), &p.manager_token)
+        .await
+        .expect(200);
+    assert_eq!(unmoved.body["starts_at"], before.body["starts_at"]);
+    // Every meeting from the date on is on a Friday at 15:00 local time (20:00Z in winter).
+    let all = app
+        .get(
+            &format!("/api/v1/meetings?series_id={}&from=2030-01-10T00:00:00Z&to=2030-03-01T00:00:00Z&limit=200", p.series),
+            &p.manager_token,
+        )
+        .await
+        .expect(200);
+    let starts: Vec<&str> = all.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["starts_at"].as_str().unwrap())
+        .collect();
+    assert!(starts.len() >= 6, "{starts:?}");
+    for s in &starts {
+        let t: chrono::DateTime<chrono::Utc> = s.parse().unwrap();
+        assert_eq!(chrono::Datelike::weekday(&t), chrono::Weekday::Fri, "{s}");
+        assert!(s.ends_with("T20:00:00Z"), "{s}");
+    }
+}

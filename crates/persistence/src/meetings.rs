@@ -417,6 +417,17 @@ pub struct MeetingEffects {
     pub carried: Vec<(Uuid, Option<Uuid>)>,
 }
 
+/// What a new cadence did to a series' meetings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RescheduleEffects {
+    /// Upcoming meetings moved to the new schedule (same ids, agendas kept).
+    pub moved: Vec<Uuid>,
+    /// Empty upcoming meetings the new schedule had no room for.
+    pub removed: Vec<Uuid>,
+    /// Meetings added to keep the series stocked.
+    pub scheduled: Vec<Uuid>,
+}
+
 /// What changing a series did to its meetings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SeriesEffects {
@@ -556,6 +567,116 @@ impl crate::Tx<'_> {
             let scheduled = top_up!(&mut *conn, &series, ts, ts);
             Ok((series, scheduled))
         })
+    }
+
+    /// Give a series a new cadence from `from` (a local date) on: its scheduled meetings still
+    /// ahead (from `now`, on or after `from`) move to the new schedule in order, keeping their
+    /// ids and agendas; held, skipped and cancelled ones stay where they were. Moved meetings
+    /// the new schedule has no room for (it ends sooner) are removed when empty and kept
+    /// otherwise. Fails with [`StoreError::Stale`] unless the series is at `expected_version`.
+    pub async fn reschedule_series(
+        &mut self,
+        series: &MeetingSeries,
+        expected_version: i64,
+        cadence: &oneonone_domain::cadence::Cadence,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(MeetingSeries, RescheduleEffects)> {
+        let ts = crate::now();
+        let (frequency, interval, weekday, nth, day) = frequency_columns(cadence.frequency);
+        let mut updated = series.clone();
+        updated.cadence = cadence.clone();
+        let from = cadence.start_date;
+        let effects = crate::on_tx!(self, conn => {
+            let done = sqlx::query(
+                "UPDATE meeting_series SET frequency = $1, interval_weeks = $2, weekday = $3, \
+                 nth = $4, day_of_month = $5, local_time = $6, time_zone = $7, \
+                 duration_minutes = $8, start_date = $9, end_date = $10, updated_at = $11, \
+                 version = version + 1 WHERE id = $12 AND version = $13",
+            )
+            .bind(frequency)
+            .bind(interval)
+            .bind(weekday)
+            .bind(nth)
+            .bind(day)
+            .bind(cadence.local_time.format("%H:%M").to_string())
+            .bind(cadence.time_zone.name())
+            .bind(i32::from(cadence.duration_minutes))
+            .bind(cadence.start_date)
+            .bind(cadence.end_date)
+            .bind(ts)
+            .bind(series.id)
+            .bind(expected_version)
+            .execute(&mut *conn)
+            .await?;
+            crate::one_row_or_stale(done.rows_affected())?;
+            let ahead: Vec<Uuid> = sqlx::query_scalar(
+                "SELECT id FROM meetings WHERE series_id = $1 AND status = $2 AND starts_at >= $3 \
+                 AND occurrence_date >= $4 ORDER BY starts_at, id",
+            )
+            .bind(series.id)
+            .bind(MeetingStatus::Scheduled.as_str())
+            .bind(now)
+            .bind(from)
+            .fetch_all(&mut *conn)
+            .await?;
+            for id in &ahead {
+                sqlx::query("UPDATE meetings SET occurrence_date = NULL WHERE id = $1")
+                    .bind(*id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            // Dates that meetings staying where they are still hold remain theirs.
+            let held: std::collections::HashSet<NaiveDate> = {
+                let rows: Vec<Option<NaiveDate>> = sqlx::query_scalar(
+                    "SELECT occurrence_date FROM meetings WHERE series_id = $1",
+                )
+                .bind(series.id)
+                .fetch_all(&mut *conn)
+                .await?;
+                rows.into_iter().flatten().collect()
+            };
+            let start = std::cmp::max(now, cadence.instant_on(from));
+            let slots = cadence.occurrences_from(start, ahead.len() + held.len());
+            let mut free = slots.into_iter().filter(|o| !held.contains(&o.local_date));
+            let mut effects = RescheduleEffects::default();
+            for id in &ahead {
+                match free.next() {
+                    Some(o) => {
+                        sqlx::query(
+                            "UPDATE meetings SET occurrence_date = $1, starts_at = $2, ends_at = $3, \
+                             updated_at = $4, version = version + 1 WHERE id = $5",
+                        )
+                        .bind(o.local_date)
+                        .bind(o.starts_at)
+                        .bind(o.ends_at)
+                        .bind(ts)
+                        .bind(*id)
+                        .execute(&mut *conn)
+                        .await?;
+                        effects.moved.push(*id);
+                    }
+                    None => {
+                        let gone = sqlx::query(
+                            "DELETE FROM meetings WHERE id = $1 \
+                             AND NOT EXISTS (SELECT 1 FROM agenda_items a WHERE a.meeting_id = meetings.id) \
+                             AND NOT EXISTS (SELECT 1 FROM action_items c WHERE c.meeting_id = meetings.id) \
+                             AND NOT EXISTS (SELECT 1 FROM meeting_notes n WHERE n.meeting_id = meetings.id) \
+                             AND NOT EXISTS (SELECT 1 FROM starter_uses s WHERE s.meeting_id = meetings.id) \
+                             AND NOT EXISTS (SELECT 1 FROM meeting_ratings r WHERE r.meeting_id = meetings.id)",
+                        )
+                        .bind(*id)
+                        .execute(&mut *conn)
+                        .await?;
+                        if gone.rows_affected() == 1 {
+                            effects.removed.push(*id);
+                        }
+                    }
+                }
+            }
+            effects.scheduled = top_up!(&mut *conn, &updated, now, ts);
+            StoreResult::Ok(effects)
+        })?;
+        Ok((self.get_series(series.id).await?, effects))
     }
 
     /// Keep a series stocked with upcoming meetings from `at` on: the ids of those it added.

@@ -149,6 +149,8 @@ pub enum ImportRowResult {
 pub struct ImportOutcome {
     pub applied: bool,
     pub rows: Vec<ImportRowResult>,
+    /// 1:1 records new managers took over.
+    pub handed_over: Vec<HandOver>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -292,25 +294,27 @@ macro_rules! update_person_row {
 macro_rules! move_manager_series {
     ($conn:expr, $person:expr, $old:expr, $new:expr, $ts:expr) => {{
         let (person, old, new): (Uuid, Option<Uuid>, Option<Uuid>) = ($person, $old, $new);
+        let mut handed: Vec<HandOver> = Vec::new();
         if let (Some(old), Some(new)) = (old, new)
             && old != new
         {
             let kind = oneonone_domain::meeting::MeetingKind::ManagerReport.as_str();
-            sqlx::query(
+            let series: Vec<Uuid> = sqlx::query_scalar(
                 "UPDATE meeting_series SET manager_id = $1, updated_at = $2, version = version + 1 \
-                 WHERE report_id = $3 AND manager_id = $4 AND kind = $5",
+                 WHERE report_id = $3 AND manager_id = $4 AND kind = $5 RETURNING id",
             )
             .bind(new)
             .bind($ts)
             .bind(person)
             .bind(old)
             .bind(kind)
-            .execute(&mut *$conn)
+            .fetch_all(&mut *$conn)
             .await?;
-            sqlx::query(
+            let meetings: Vec<Uuid> = sqlx::query_scalar(
                 "UPDATE meetings SET manager_id = $1, updated_at = $2, version = version + 1 \
                  WHERE status = $3 AND starts_at >= $2 AND manager_id = $4 AND series_id IN \
-                 (SELECT id FROM meeting_series WHERE report_id = $5 AND manager_id = $1 AND kind = $6)",
+                 (SELECT id FROM meeting_series WHERE report_id = $5 AND manager_id = $1 AND kind = $6) \
+                 RETURNING id",
             )
             .bind(new)
             .bind($ts)
@@ -318,10 +322,41 @@ macro_rules! move_manager_series {
             .bind(old)
             .bind(person)
             .bind(kind)
-            .execute(&mut *$conn)
+            .fetch_all(&mut *$conn)
             .await?;
+            let records = series
+                .into_iter()
+                .map(|id| ("meeting_series", id))
+                .chain(meetings.into_iter().map(|id| ("meeting", id)));
+            handed.extend(records.map(|(subject_type, id)| HandOver {
+                subject_type,
+                id,
+                report: person,
+                from: old,
+                to: new,
+            }));
         }
+        handed
     }};
+}
+
+/// A 1:1 record a manager change handed from one manager to the next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandOver {
+    /// `meeting_series` or `meeting`.
+    pub subject_type: &'static str,
+    pub id: Uuid,
+    pub report: Uuid,
+    pub from: Uuid,
+    pub to: Uuid,
+}
+
+/// A change of a person: before, after, and the 1:1 records it handed to a new manager.
+#[derive(Debug, Clone)]
+pub struct PersonUpdate {
+    pub before: Person,
+    pub after: Person,
+    pub handed_over: Vec<HandOver>,
 }
 
 /// When a person stops or starts being active, the deactivation date follows.
@@ -405,13 +440,14 @@ impl Tx<'_> {
 
     /// Replace the editable fields of a person. With `expected_version`, fail with
     /// [`StoreError::Stale`] when the record changed since. A new manager that would close a
-    /// reporting cycle fails with [`StoreError::Rule`]. Returns the person before and after.
+    /// reporting cycle fails with [`StoreError::Rule`]. A new manager takes over the
+    /// manager–report series with its upcoming meetings (held ones keep who held them).
     pub async fn update_person(
         &mut self,
         id: PersonId,
         expected_version: Option<i64>,
         draft: &PersonDraft,
-    ) -> StoreResult<(Person, Person)> {
+    ) -> StoreResult<PersonUpdate> {
         let ts = now();
         on_tx!(self, conn => {
             let current = fetch_person!(conn, id).ok_or(StoreError::NotFound)?;
@@ -434,12 +470,12 @@ impl Tx<'_> {
             }
             let deactivated = deactivated_at(current.active, current.deactivated_at, draft.active, ts);
             update_person_row!(conn, id, draft, draft.manager_id, deactivated, ts);
-            move_manager_series!(conn, id, current.manager_id, draft.manager_id, ts);
+            let handed_over = move_manager_series!(conn, id, current.manager_id, draft.manager_id, ts);
             if draft.secondary_manager_ids != current.secondary_manager_ids {
                 write_secondary!(conn, id, &draft.secondary_manager_ids);
             }
             let after = fetch_person!(conn, id).ok_or(StoreError::NotFound)?;
-            Ok((current, after))
+            Ok(PersonUpdate { before: current, after, handed_over })
         })
     }
 
@@ -562,6 +598,7 @@ impl Tx<'_> {
             if !plan.applied {
                 return Ok(plan.outcome());
             }
+            let mut handed_over = Vec::new();
             for step in &plan.steps {
                 let draft = &rows[step.row].draft;
                 match step.action {
@@ -575,12 +612,14 @@ impl Tx<'_> {
                         draft.hr_admin = hr_admin;
                         let deactivated = deactivated_at(was_active, previous_deactivation, draft.active, ts);
                         update_person_row!(conn, step.id, &draft, step.manager_id, deactivated, ts);
-                        move_manager_series!(conn, step.id, previous_manager, step.manager_id, ts);
+                        handed_over.extend(move_manager_series!(conn, step.id, previous_manager, step.manager_id, ts));
                     }
                     Action::Unchanged => {}
                 }
             }
-            Ok(plan.outcome())
+            let mut outcome = plan.outcome();
+            outcome.handed_over = handed_over;
+            Ok(outcome)
         })
     }
 }
@@ -738,6 +777,7 @@ impl ImportPlan {
         ImportOutcome {
             applied: self.applied,
             rows: self.results.clone(),
+            handed_over: Vec::new(),
         }
     }
 }

@@ -247,6 +247,40 @@ pub async fn change_series(
     Ok(updated)
 }
 
+/// Give a series a new cadence (time, weekday, frequency, time zone, duration) from a date on:
+/// its scheduled meetings ahead move, keeping their agendas; history stays (the caller checked
+/// the series' version and who may run it).
+pub async fn reschedule_series(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    series: &MeetingSeries,
+    cadence: &oneonone_domain::cadence::Cadence,
+    now: DateTime<Utc>,
+) -> Result<MeetingSeries> {
+    let (updated, effects) = tx
+        .reschedule_series(series, series.version, cadence, now)
+        .await?;
+    let (manager, report) = (updated.manager_id, updated.report_id);
+    let mut events = vec![
+        NewEvent::new("meeting_series.rescheduled", "meeting_series", updated.id)
+            .pair(manager, report)
+            .data(json!({"from": cadence.start_date})),
+    ];
+    events.extend(effects.moved.iter().map(|id| {
+        NewEvent::new("meeting.rescheduled", "meeting", *id)
+            .pair(manager, report)
+            .data(json!({"series_id": updated.id}))
+    }));
+    events.extend(effects.removed.iter().map(|id| {
+        NewEvent::new("meeting.removed", "meeting", *id)
+            .pair(manager, report)
+            .data(json!({"series_id": updated.id}))
+    }));
+    events.extend(scheduled_events(&updated, &effects.scheduled));
+    tx.append_events(by(actor), &events).await?;
+    Ok(updated)
+}
+
 /// Record a participant's rating of a held meeting. A rating is its rater's alone: so is its
 /// event.
 pub async fn rate(

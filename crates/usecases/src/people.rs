@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use oneonone_domain::ValidationErrors;
 use oneonone_domain::person::{Person, PersonDraft, PersonFields, PersonId};
 use oneonone_domain::policy::{self, Actor};
-use oneonone_persistence::people::{ImportOutcome, ImportRow, ImportRowResult};
+use oneonone_persistence::people::{HandOver, ImportOutcome, ImportRow, ImportRowResult};
 use oneonone_persistence::{EventActor, NewEvent, Tx};
 use serde_json::json;
 use uuid::Uuid;
@@ -90,6 +90,29 @@ fn updated_event(before: &Person, after: &Person) -> NewEvent {
     }))
 }
 
+/// The events of 1:1 records a new manager took over: an update for the new pair, and for the
+/// old pair a hand-over (the old manager's copy, fetched again, is gone for them: a 404).
+fn hand_over_events(handed: &[HandOver]) -> Vec<NewEvent> {
+    handed
+        .iter()
+        .flat_map(|h| {
+            let (updated, handed) = match h.subject_type {
+                "meeting" => ("meeting.updated", "meeting.handed_over"),
+                _ => ("meeting_series.updated", "meeting_series.handed_over"),
+            };
+            let data = json!({"manager_id": h.to, "previous_manager_id": h.from});
+            [
+                NewEvent::new(handed, h.subject_type, h.id)
+                    .pair(h.from, h.report)
+                    .data(data.clone()),
+                NewEvent::new(updated, h.subject_type, h.id)
+                    .pair(h.to, h.report)
+                    .data(data),
+            ]
+        })
+        .collect()
+}
+
 async fn write_update(
     tx: &mut Tx<'_>,
     actor: EventActor,
@@ -98,12 +121,13 @@ async fn write_update(
 ) -> Result<Person> {
     check_references(tx, draft).await?;
     keep_an_hr_admin(tx, current, draft).await?;
-    let (before, after) = tx
+    let update = tx
         .update_person(current.id, Some(current.version), draft)
         .await?;
-    tx.append_events(actor, &[updated_event(&before, &after)])
-        .await?;
-    Ok(after)
+    let mut events = vec![updated_event(&update.before, &update.after)];
+    events.extend(hand_over_events(&update.handed_over));
+    tx.append_events(actor, &events).await?;
+    Ok(update.after)
 }
 
 /// Create a person: HR admins and `people:write` tokens.
@@ -248,6 +272,7 @@ async fn import_as(
             }
             _ => None,
         })
+        .chain(hand_over_events(&outcome.handed_over))
         .collect();
     tx.append_events(actor, &events).await?;
     Ok(outcome)
@@ -279,9 +304,9 @@ pub async fn bootstrap_admin(
             fields.hr_admin = true;
             fields.active = true;
             let draft = PersonDraft::parse(&fields, Some(current.id))?;
-            let (before, after) = tx.update_person(current.id, None, &draft).await?;
+            let update = tx.update_person(current.id, None, &draft).await?;
             tx.set_password_hash(current.id, password_hash).await?;
-            tx.append_events(system, &[updated_event(&before, &after)])
+            tx.append_events(system, &[updated_event(&update.before, &update.after)])
                 .await?;
         }
         None => {
@@ -318,9 +343,12 @@ pub mod seed {
             let mut fields = current.fields();
             fields.hr_admin = true;
             let draft = PersonDraft::parse(&fields, Some(current.id))?;
-            let (before, after) = tx.update_person(current.id, None, &draft).await?;
-            tx.append_events(crate::SYSTEM, &[updated_event(&before, &after)])
-                .await?;
+            let update = tx.update_person(current.id, None, &draft).await?;
+            tx.append_events(
+                crate::SYSTEM,
+                &[updated_event(&update.before, &update.after)],
+            )
+            .await?;
         }
         if let Some(hash) = hash {
             tx.set_password_hash(current.id, &hash).await?;

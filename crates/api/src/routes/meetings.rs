@@ -436,6 +436,26 @@ pub async fn recommendation(
     Ok(HttpResponse::Ok().json(dto))
 }
 
+/// A cadence as a request states it, its defaults taken from the first date.
+fn frequency_of(c: &CadenceDto, first: NaiveDate) -> Frequency {
+    use chrono::Datelike;
+    match c.frequency {
+        FrequencyKind::Weekly => Frequency::Weekly {
+            interval_weeks: c.interval_weeks.unwrap_or(1),
+            weekday: c.weekday.map(Weekday::from).unwrap_or(first.weekday()),
+        },
+        FrequencyKind::MonthlyWeekday => Frequency::MonthlyByWeekday {
+            nth: c.nth.unwrap_or(1),
+            weekday: c.weekday.map(Weekday::from).unwrap_or(first.weekday()),
+        },
+        FrequencyKind::MonthlyDay => Frequency::MonthlyByDay {
+            day: c
+                .day_of_month
+                .unwrap_or(u8::try_from(first.day()).unwrap_or(1)),
+        },
+    }
+}
+
 fn parse_series(
     body: &SeriesIn,
     rec: &cadence::Recommendation,
@@ -456,30 +476,15 @@ fn parse_series(
     let start_date = body
         .start_date
         .unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
-    use chrono::Datelike;
     let frequency = match &body.cadence {
-        Some(c) => match c.frequency {
-            FrequencyKind::Weekly => Frequency::Weekly {
-                interval_weeks: c.interval_weeks.unwrap_or(1),
-                weekday: c.weekday.map(Weekday::from).unwrap_or(start_date.weekday()),
-            },
-            FrequencyKind::MonthlyWeekday => Frequency::MonthlyByWeekday {
-                nth: c.nth.unwrap_or(1),
-                weekday: c.weekday.map(Weekday::from).unwrap_or(start_date.weekday()),
-            },
-            FrequencyKind::MonthlyDay => Frequency::MonthlyByDay {
-                day: c
-                    .day_of_month
-                    .unwrap_or(u8::try_from(start_date.day()).unwrap_or(1)),
-            },
-        },
+        Some(c) => frequency_of(c, start_date),
         None if rec.monthly => Frequency::MonthlyByWeekday {
             nth: 1,
-            weekday: start_date.weekday(),
+            weekday: chrono::Datelike::weekday(&start_date),
         },
         None => Frequency::Weekly {
             interval_weeks: rec.interval_weeks.unwrap_or(1),
-            weekday: start_date.weekday(),
+            weekday: chrono::Datelike::weekday(&start_date),
         },
     };
     let cadence = Cadence::new(
@@ -1133,6 +1138,100 @@ struct SeriesFields {
     paused: bool,
     end_date: Option<NaiveDate>,
     agenda_template_id: Option<Uuid>,
+}
+
+/// A new schedule for a series, from a date on. Fields left out keep their current values.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"from": "2027-01-04", "local_time": "14:00", "cadence": {"frequency": "weekly", "interval_weeks": 2, "weekday": "thursday"}}))]
+pub struct SeriesReschedule {
+    /// The first local date of the new schedule. Default: today in the (new) time zone.
+    pub from: Option<NaiveDate>,
+    pub cadence: Option<CadenceDto>,
+    /// Local start time, `HH:MM`.
+    #[schema(example = "14:00", pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+    pub local_time: Option<String>,
+    /// IANA time zone.
+    #[schema(example = "Europe/Berlin", max_length = 64)]
+    pub time_zone: Option<String>,
+    /// 15 to 120.
+    #[schema(minimum = 15, maximum = 120)]
+    pub duration_minutes: Option<u16>,
+}
+
+/// Change a recurring 1:1's schedule from a date on: a new time, weekday, frequency, time zone
+/// or duration (the participants, or a `meetings:write` token).
+///
+/// The scheduled meetings still ahead (from `from` on) move to the new schedule in order,
+/// keeping their ids, agendas, notes and action items; held, skipped and cancelled meetings and
+/// everything before `from` stay as they were. Send `If-Match` with the series' ETag.
+#[utoipa::path(tag = "meetings", operation_id = "reschedule_meeting_series",
+    params(("id" = Uuid, Path), crate::extract::IfMatchHeader), request_body = SeriesReschedule,
+    responses((status = 200, description = "Rescheduled.", body = SeriesOut, headers(("ETag" = String)))))]
+#[post("/meeting-series/{id}/reschedule")]
+pub async fn reschedule_series(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: JsonBody<SeriesReschedule>,
+) -> ApiResult<HttpResponse> {
+    let series = state.db.get_series(id.into_inner()).await?;
+    let pair = [series.manager_id, series.report_id];
+    if !policy::see_meeting(&actor, pair) {
+        return Err(ApiError::NotFound);
+    }
+    policy::run_meeting(&actor, pair)?;
+    let b = body.into_inner();
+    let current = &series.cadence;
+    let mut errors = ValidationErrors::default();
+    let tz = match b.time_zone.as_deref() {
+        Some(name) => errors.check("time_zone", parse_time_zone(name.trim())),
+        None => Some(current.time_zone),
+    };
+    let local_time = match b.local_time.as_deref() {
+        Some(t) => errors.check(
+            "local_time",
+            NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| "must be HH:MM"),
+        ),
+        None => Some(current.local_time),
+    };
+    errors.clone().into_result()?;
+    let (Some(tz), Some(local_time)) = (tz, local_time) else {
+        return Err(errors.into());
+    };
+    let from = b
+        .from
+        .unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
+    if current.end_date.is_some_and(|end| from > end) {
+        return Err(ApiError::validation(
+            "from",
+            "must not be after the series' end_date",
+        ));
+    }
+    let frequency = match &b.cadence {
+        Some(c) => frequency_of(c, from),
+        None => current.frequency,
+    };
+    let cadence = Cadence::new(
+        frequency,
+        local_time,
+        tz,
+        b.duration_minutes.unwrap_or(current.duration_minutes),
+        from,
+        current.end_date,
+    )?;
+    if_match.check(&etag(series.version))?;
+    let who = actor.clone();
+    let updated = crate::idempotency::change(&state, move |tx| {
+        Box::pin(async move {
+            usecases::meetings::reschedule_series(tx, &who, &series, &cadence, Utc::now()).await
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(updated.version)))
+        .json(SeriesOut::from(updated)))
 }
 
 /// Pause, resume or end a recurring 1:1 (the participants, or a `meetings:write` token).

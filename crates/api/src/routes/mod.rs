@@ -56,6 +56,7 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(meetings::list_series)
         .service(meetings::read_series)
         .service(meetings::update_series)
+        .service(meetings::reschedule_series)
         .service(meetings::list_meetings)
         .service(meetings::create_meeting)
         .service(meetings::read_meeting)
