@@ -235,13 +235,6 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
-/// A path segment that does not parse (an id that is not a UUID) names nothing: 404 — or 405
-/// when the path is a literal route with other methods (`PATCH /people/import`).
-pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default()
-        .error_handler(|_, req| crate::openapi::unrouted(req.method().as_str(), req.path()).into())
-}
-
 /// A JSON merge patch (RFC 7396) document, applied by the handler onto the current fields.
 #[derive(Debug, serde::Deserialize)]
 pub struct MergePatch(pub serde_json::Map<String, serde_json::Value>);

@@ -8,6 +8,18 @@ use serde::de::DeserializeOwned;
 use crate::problem::ApiError;
 
 pub const DEFAULT_LIMIT: u32 = 50;
+
+/// Paging parameters.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
 pub const MAX_LIMIT: u32 = 200;
 
 /// Check `limit` (1..=200, default 50).

@@ -19,13 +19,20 @@ use uuid::Uuid;
 
 use crate::auth::{JwtKeys, LoginLimiter, hash_password, random_secret};
 use crate::config::Settings;
-use crate::extract::{path_config, query_config};
+use crate::extract::query_config;
 use crate::openapi;
 use crate::problem::ApiError;
 use crate::routes;
 use crate::state::AppState;
 
 const JWT_SETTING: &str = "jwt_secret";
+
+/// A path segment that does not parse (an id that is not a UUID) names nothing: 404 — or 405
+/// when the path is a literal route with other methods (`PATCH /people/import`).
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default()
+        .error_handler(|_, req| openapi::unrouted(req.method().as_str(), req.path()).into())
+}
 
 /// A running server: its port, its state (tests use the database directly), and a handle.
 pub struct Application {

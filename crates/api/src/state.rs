@@ -17,3 +17,15 @@ pub struct AppState {
     /// Test hooks that fail a change at a chosen point (never armed in production).
     pub faults: Arc<oneonone_usecases::once::Faults>,
 }
+
+impl AppState {
+    /// The meeting and the participant acting, or the right refusal: 404 for anyone who may not
+    /// know the meeting exists, 403 for those who see its metadata only.
+    pub async fn participant(
+        &self,
+        actor: &oneonone_domain::Actor,
+        meeting: uuid::Uuid,
+    ) -> crate::problem::ApiResult<(oneonone_domain::meeting::Meeting, uuid::Uuid)> {
+        Ok(oneonone_usecases::meetings::as_participant(&self.db, actor, meeting).await?)
+    }
+}

@@ -92,6 +92,15 @@ impl AgendaText {
     }
 }
 
+/// A note: the shared one of a meeting, or a participant's private one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub body: String,
+    pub updated_by: Uuid,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// The fields of an item only its author may change; the rest (checked, order) either
 /// participant may.
 pub const AUTHOR_ONLY_FIELDS: [&str; 4] = ["title", "details", "category", "private"];

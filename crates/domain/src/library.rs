@@ -1,7 +1,36 @@
 //! The seeded library: conversation starters by category and agenda templates for the common
 //! kinds of 1:1. HR admins edit both afterwards; these are only the first contents.
 
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
 use crate::agenda::AgendaCategory::{self, *};
+
+/// A conversation starter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Starter {
+    pub id: Uuid,
+    pub category: AgendaCategory,
+    pub question: String,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An agenda template: a named list of talking points for a kind of meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    pub id: Uuid,
+    /// Who made it, for a person's own template; `None` for the shared library.
+    pub owner_id: Option<Uuid>,
+    pub kind: String,
+    pub name: String,
+    pub items: Vec<(AgendaCategory, String)>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
 
 /// Questions that open a good 1:1, by topic. Drawn from what the managers who already held good
 /// 1:1s ask (seed 000) and the HR guide's topics (seed 004): career growth, coaching, feedback in

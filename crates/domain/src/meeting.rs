@@ -131,6 +131,15 @@ pub fn transition(from: MeetingStatus, to: MeetingStatus) -> Result<(), InvalidT
 /// How many upcoming occurrences of a series exist as meetings, so clients can prepare agendas.
 pub const UPCOMING_OCCURRENCES: usize = 8;
 
+/// A participant's rating of a meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rating {
+    pub person_id: Uuid,
+    pub useful: i32,
+    pub expectations_clear: Option<i32>,
+    pub updated_at: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

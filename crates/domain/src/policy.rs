@@ -115,6 +115,31 @@ pub fn set_password(actor: &Actor, target: PersonId) -> Decision {
     }
 }
 
+/// Changing a talking point's `fields`: its author anything; the other participant only what is
+/// not the author's (checking it off, its place).
+pub fn edit_agenda_item(viewer: PersonId, author: PersonId, fields: &[&str]) -> Decision {
+    if viewer == author
+        || !fields
+            .iter()
+            .any(|f| crate::agenda::AUTHOR_ONLY_FIELDS.contains(f))
+    {
+        Ok(())
+    } else {
+        Err(Denied(
+            "only the author changes a talking point's text, category or privacy; you can check it off",
+        ))
+    }
+}
+
+/// Removing a talking point: its author.
+pub fn remove_agenda_item(viewer: PersonId, author: PersonId) -> Decision {
+    if viewer == author {
+        Ok(())
+    } else {
+        Err(Denied("only the author removes a talking point"))
+    }
+}
+
 /// Reading the conversation-starter library and agenda templates: people, not integrations.
 pub fn read_library(actor: &Actor) -> Decision {
     match actor {
@@ -285,6 +310,16 @@ mod tests {
             token_id: Uuid::now_v7(),
             scopes: scopes.to_vec(),
         }
+    }
+
+    #[test]
+    fn talking_points_are_their_authors_but_either_checks_them_off() {
+        let (author, other) = (Uuid::now_v7(), Uuid::now_v7());
+        assert!(edit_agenda_item(author, author, &["title", "private"]).is_ok());
+        assert!(edit_agenda_item(other, author, &["checked"]).is_ok());
+        assert!(edit_agenda_item(other, author, &["checked", "title"]).is_err());
+        assert!(remove_agenda_item(author, author).is_ok());
+        assert!(remove_agenda_item(other, author).is_err());
     }
 
     #[test]

@@ -5,6 +5,8 @@ use oneonone_domain::agenda::{AgendaCategory, AgendaItem, AgendaText};
 use oneonone_domain::meeting::Meeting;
 use uuid::Uuid;
 
+pub use oneonone_domain::agenda::Note;
+
 use crate::library::{Starter, record_starter_use};
 use crate::{Database, StoreError, StoreResult, now, with_pool};
 
@@ -52,15 +54,6 @@ impl ItemRow {
             updated_at: self.updated_at,
         })
     }
-}
-
-/// A note as stored.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct Note {
-    pub body: String,
-    pub updated_by: Uuid,
-    pub version: i64,
-    pub updated_at: DateTime<Utc>,
 }
 
 /// The owner key of the shared note.
@@ -112,8 +105,10 @@ impl Database {
         #[derive(sqlx::FromRow)]
         struct Row {
             owner_key: String,
-            #[sqlx(flatten)]
-            note: Note,
+            body: String,
+            updated_by: Uuid,
+            version: i64,
+            updated_at: DateTime<Utc>,
         }
         let mine = viewer.to_string();
         let rows: Vec<Row> = with_pool!(self, pool => {
@@ -129,10 +124,16 @@ impl Database {
         });
         let (mut shared, mut private) = (None, None);
         for row in rows {
+            let note = Note {
+                body: row.body,
+                updated_by: row.updated_by,
+                version: row.version,
+                updated_at: row.updated_at,
+            };
             if row.owner_key == SHARED_NOTE {
-                shared = Some(row.note);
+                shared = Some(note);
             } else if row.owner_key == mine {
-                private = Some(row.note);
+                private = Some(note);
             }
         }
         Ok((shared, private))

@@ -5,21 +5,11 @@ use oneonone_domain::agenda::AgendaCategory;
 use oneonone_domain::library::{STARTERS, TEMPLATES};
 use uuid::Uuid;
 
+pub use oneonone_domain::library::{Starter, Template};
+
 use crate::{Database, StoreError, StoreResult, now, with_pool, with_write_tx};
 
 const SEEDED: &str = "library_seeded";
-
-/// A conversation starter.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Starter {
-    pub id: Uuid,
-    pub category: AgendaCategory,
-    pub question: String,
-    pub active: bool,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
 
 #[derive(sqlx::FromRow)]
 struct StarterRow {
@@ -50,20 +40,6 @@ impl StarterRow {
             updated_at: self.updated_at,
         })
     }
-}
-
-/// An agenda template: a named list of talking points for a kind of meeting.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Template {
-    pub id: Uuid,
-    /// Who made it, for a person's own template; `None` for the shared library.
-    pub owner_id: Option<Uuid>,
-    pub kind: String,
-    pub name: String,
-    pub items: Vec<(AgendaCategory, String)>,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
 }
 
 #[derive(sqlx::FromRow)]

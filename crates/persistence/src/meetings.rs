@@ -8,6 +8,8 @@ use oneonone_domain::meeting::{
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+pub use oneonone_domain::meeting::Rating;
+
 use crate::{Database, StoreError, StoreResult, now, with_pool, with_write_tx};
 
 const SERIES_COLUMNS: &str = "id, kind, manager_id, report_id, frequency, interval_weeks, weekday, \
@@ -381,25 +383,25 @@ impl Database {
     }
 }
 
-/// A participant's rating of a meeting.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct Rating {
-    pub person_id: Uuid,
-    pub useful: i32,
-    pub expectations_clear: Option<i32>,
-    pub updated_at: DateTime<Utc>,
-}
-
 impl Database {
     pub async fn meeting_ratings(&self, meeting_id: Uuid) -> StoreResult<Vec<Rating>> {
         with_pool!(self, pool => {
-            Ok(sqlx::query_as(
+            let rows: Vec<(Uuid, i32, Option<i32>, DateTime<Utc>)> = sqlx::query_as(
                 "SELECT person_id, useful, expectations_clear, updated_at FROM meeting_ratings \
                  WHERE meeting_id = $1 ORDER BY person_id",
             )
             .bind(meeting_id)
             .fetch_all(pool)
-            .await?)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(person_id, useful, expectations_clear, updated_at)| Rating {
+                    person_id,
+                    useful,
+                    expectations_clear,
+                    updated_at,
+                })
+                .collect())
         })
     }
 }

@@ -354,3 +354,20 @@ pub async fn apply_template(
 pub fn system() -> EventActor {
     SYSTEM
 }
+
+/// The meeting and the participant acting, or the right refusal: 404 for anyone who may not
+/// know the meeting exists, 403 for those who see its metadata only (HR admins, tokens).
+pub async fn as_participant(
+    db: &Database,
+    actor: &Actor,
+    meeting: Uuid,
+) -> Result<(Meeting, Uuid)> {
+    let meeting = db.get_meeting(meeting).await?;
+    match policy::meeting_content(actor, meeting.participants()) {
+        policy::ContentAccess::Participant(id) => Ok((meeting, id)),
+        policy::ContentAccess::MetadataOnly => Err(Error::Denied(policy::Denied(
+            "the content of a 1:1 belongs to its two participants",
+        ))),
+        policy::ContentAccess::Hidden => Err(Error::NotFound),
+    }
+}

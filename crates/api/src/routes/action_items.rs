@@ -15,7 +15,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::agenda::as_participant;
 use crate::auth::Auth;
 use crate::extract::{IfMatch, JsonBody, MergePatch, etag};
 use crate::idempotency::{create_once, created};
@@ -179,7 +178,7 @@ pub async fn create(
     id: web::Path<Uuid>,
     body: JsonBody<ActionIn>,
 ) -> ApiResult<HttpResponse> {
-    let (meeting, me) = as_participant(&state, &actor, id.into_inner()).await?;
+    let (meeting, me) = state.participant(&actor, id.into_inner()).await?;
     let text = title(&body.value.title)?;
     let assignee = body.value.assignee_id;
     if !meeting.participants().contains(&assignee) {
@@ -217,7 +216,7 @@ pub async fn for_meeting(
     Auth(actor): Auth,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (meeting, _) = as_participant(&state, &actor, id.into_inner()).await?;
+    let (meeting, _) = state.participant(&actor, id.into_inner()).await?;
     let items = state.db.meeting_action_items(&meeting).await?;
     Ok(HttpResponse::Ok().json(ActionPage {
         data: items.into_iter().map(ActionOut::from).collect(),

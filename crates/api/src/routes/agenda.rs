@@ -7,9 +7,8 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
-use oneonone_domain::agenda::{self, AUTHOR_ONLY_FIELDS, AgendaCategory, AgendaItem, AgendaText};
-use oneonone_domain::meeting::Meeting;
-use oneonone_domain::policy::{self, ContentAccess};
+use oneonone_domain::agenda::{self, AgendaCategory, AgendaItem, AgendaText};
+use oneonone_domain::policy;
 use oneonone_domain::{Actor, Text};
 use oneonone_persistence::agenda::{ItemUpdate, Note, SHARED_NOTE};
 use serde::{Deserialize, Serialize};
@@ -202,22 +201,6 @@ pub struct ItemPage {
     pub next_cursor: Option<String>,
 }
 
-/// The meeting and the participant acting, or the right refusal.
-pub(crate) async fn as_participant(
-    state: &AppState,
-    actor: &Actor,
-    meeting: Uuid,
-) -> ApiResult<(Meeting, Uuid)> {
-    let meeting = state.db.get_meeting(meeting).await?;
-    match policy::meeting_content(actor, meeting.participants()) {
-        ContentAccess::Participant(id) => Ok((meeting, id)),
-        ContentAccess::MetadataOnly => Err(ApiError::Forbidden(
-            "the content of a 1:1 belongs to its two participants".into(),
-        )),
-        ContentAccess::Hidden => Err(ApiError::NotFound),
-    }
-}
-
 /// An item `viewer` may see, or 404 (a private item of the other person does not exist for you).
 async fn visible_item(
     state: &AppState,
@@ -247,7 +230,7 @@ pub async fn list(
     Auth(actor): Auth,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (meeting, viewer) = as_participant(&state, &actor, id.into_inner()).await?;
+    let (meeting, viewer) = state.participant(&actor, id.into_inner()).await?;
     let items = state
         .db
         .list_agenda(meeting.id, viewer, meeting.report_id)
@@ -270,7 +253,7 @@ pub async fn create(
     id: web::Path<Uuid>,
     body: JsonBody<ItemIn>,
 ) -> ApiResult<HttpResponse> {
-    let (meeting, author) = as_participant(&state, &actor, id.into_inner()).await?;
+    let (meeting, author) = state.participant(&actor, id.into_inner()).await?;
     let starter = match body.value.starter_id {
         None => None,
         Some(s) => {
@@ -335,7 +318,7 @@ pub async fn read(
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (meeting, item) = path.into_inner();
-    let (meeting, viewer) = as_participant(&state, &actor, meeting).await?;
+    let (meeting, viewer) = state.participant(&actor, meeting).await?;
     let item = visible_item(&state, meeting.id, item, viewer).await?;
     Ok(item_response(StatusCode::OK, item))
 }
@@ -368,7 +351,7 @@ pub async fn update(
     body: JsonBody<MergePatch>,
 ) -> ApiResult<HttpResponse> {
     let (meeting, item) = path.into_inner();
-    let (meeting, viewer) = as_participant(&state, &actor, meeting).await?;
+    let (meeting, viewer) = state.participant(&actor, meeting).await?;
     let current = visible_item(&state, meeting.id, item, viewer).await?;
     let patch = body.into_inner().0;
     const FIELDS: [&str; 5] = ["title", "details", "category", "private", "checked"];
@@ -390,11 +373,7 @@ pub async fn update(
         .copied()
         .filter(|f| before.get(f) != merged.get(f))
         .collect();
-    if current.author_id != viewer && changed.iter().any(|f| AUTHOR_ONLY_FIELDS.contains(f)) {
-        return Err(ApiError::Forbidden(
-            "only the author changes a talking point's text, category or privacy; you can check it off".into(),
-        ));
-    }
+    policy::edit_agenda_item(viewer, current.author_id, &changed)?;
     let fields: ItemFields = crate::extract::parse_json(merged.to_string().as_bytes())?;
     let text = AgendaText::parse(&fields.title, fields.details.as_deref())?;
     if_match.check(&etag(current.version))?;
@@ -431,13 +410,9 @@ pub async fn remove(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let (meeting, item) = path.into_inner();
-    let (meeting, viewer) = as_participant(&state, &actor, meeting).await?;
+    let (meeting, viewer) = state.participant(&actor, meeting).await?;
     let current = visible_item(&state, meeting.id, item, viewer).await?;
-    if current.author_id != viewer {
-        return Err(ApiError::Forbidden(
-            "only the author removes a talking point".into(),
-        ));
-    }
+    policy::remove_agenda_item(viewer, current.author_id)?;
     if_match.check(&etag(current.version))?;
     change(&state, move |tx| {
         Box::pin(async move { usecases::agenda::remove_item(tx, &actor, &meeting, &current).await })
@@ -467,7 +442,7 @@ pub async fn reorder(
     id: web::Path<Uuid>,
     body: JsonBody<AgendaOrder>,
 ) -> ApiResult<HttpResponse> {
-    let (meeting, viewer) = as_participant(&state, &actor, id.into_inner()).await?;
+    let (meeting, viewer) = state.participant(&actor, id.into_inner()).await?;
     let visible = state
         .db
         .list_agenda(meeting.id, viewer, meeting.report_id)
@@ -560,7 +535,7 @@ pub async fn notes(
     Auth(actor): Auth,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (meeting, viewer) = as_participant(&state, &actor, id.into_inner()).await?;
+    let (meeting, viewer) = state.participant(&actor, id.into_inner()).await?;
     let (shared, private) = state.db.notes_for(meeting.id, viewer).await?;
     Ok(HttpResponse::Ok().json(NotesOut {
         shared: shared.map(NoteOut::from),
@@ -576,7 +551,7 @@ async fn write_note(
     if_match: &IfMatch,
     body: NoteIn,
 ) -> ApiResult<HttpResponse> {
-    let (meeting, viewer) = as_participant(state, actor, meeting).await?;
+    let (meeting, viewer) = state.participant(actor, meeting).await?;
     let text = if body.body.trim().is_empty() {
         String::new()
     } else {

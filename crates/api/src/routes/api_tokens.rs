@@ -9,11 +9,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::people::PageQuery;
 use crate::auth::{API_TOKEN_PREFIX, Auth, random_secret, sha256_hex};
 use crate::extract::JsonBody;
 use crate::idempotency::{create_once, created};
-use crate::pagination;
+use crate::pagination::{self, PageQuery};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 use oneonone_usecases as usecases;

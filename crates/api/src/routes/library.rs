@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::agenda::{Category, ItemOut, ItemPage, as_participant};
+use super::agenda::{Category, ItemOut, ItemPage};
 use crate::auth::Auth;
 use crate::extract::{IfMatch, JsonBody, MergePatch, etag};
 use crate::idempotency::{change, create_once, created, reply};
@@ -235,7 +235,7 @@ pub async fn suggested(
     id: web::Path<Uuid>,
     query: web::Query<SuggestQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (meeting, _) = as_participant(&state, &actor, id.into_inner()).await?;
+    let (meeting, _) = state.participant(&actor, id.into_inner()).await?;
     let limit = match query.limit {
         None => 5,
         Some(n) if (1..=20).contains(&n) => i64::from(n),
@@ -517,7 +517,7 @@ pub async fn apply_template(
     id: web::Path<Uuid>,
     body: JsonBody<ApplyTemplate>,
 ) -> ApiResult<HttpResponse> {
-    let (meeting, me) = as_participant(&state, &actor, id.into_inner()).await?;
+    let (meeting, me) = state.participant(&actor, id.into_inner()).await?;
     let template = state
         .db
         .get_template(body.value.template_id)

@@ -1075,7 +1075,7 @@ pub async fn rate(
     id: web::Path<Uuid>,
     body: JsonBody<RatingIn>,
 ) -> ApiResult<HttpResponse> {
-    let (meeting, me) = super::agenda::as_participant(&state, &actor, id.into_inner()).await?;
+    let (meeting, me) = state.participant(&actor, id.into_inner()).await?;
     let b = body.into_inner();
     if b.expectations_clear.is_some() && me != meeting.report_id {
         return Err(ApiError::validation(
@@ -1108,7 +1108,7 @@ pub async fn ratings(
     Auth(actor): Auth,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (meeting, _) = super::agenda::as_participant(&state, &actor, id.into_inner()).await?;
+    let (meeting, _) = state.participant(&actor, id.into_inner()).await?;
     let rows = state.db.meeting_ratings(meeting.id).await?;
     Ok(HttpResponse::Ok().json(RatingsOut {
         data: rows.into_iter().map(RatingOut::from).collect(),

@@ -16,7 +16,7 @@ use validator::Validate;
 use crate::auth::{Auth, hash_password};
 use crate::extract::{IfMatch, JsonBody, MergePatch, etag};
 use crate::idempotency::{change, create_once, created, reply};
-use crate::pagination;
+use crate::pagination::{self, PageQuery};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -233,17 +233,6 @@ pub struct PeopleQuery {
     /// Free text matched anywhere in name or email, case-insensitively.
     #[param(max_length = 200)]
     pub q: Option<String>,
-}
-
-/// Paging parameters.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 fn no_nul(field: &str, value: Option<&str>) -> ApiResult<()> {
