@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{Database, StoreResult, Tx, now, on_tx, with_pool};
+use crate::{Database, StoreResult, Tx, now, with_pool};
 
 /// A place in the log; readers continue after it. `(0, 0)` is before everything.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -154,37 +154,109 @@ pub struct LogQuery {
 const COLUMNS: &str = "txid, position, id, kind, subject_type, subject_id, actor_id, actor_token, \
     manager_id, report_id, private_to, content, data, occurred_at";
 
+/// An event ready to be written: every column but the position.
+#[derive(Debug, Clone)]
+pub(crate) struct EventRow {
+    id: Uuid,
+    kind: &'static str,
+    subject_type: &'static str,
+    subject_id: Uuid,
+    actor: EventActor,
+    manager_id: Option<Uuid>,
+    report_id: Option<Uuid>,
+    private_to: Option<Uuid>,
+    content: bool,
+    data: String,
+    occurred_at: DateTime<Utc>,
+}
+
+/// Write rows to the log with multi-row inserts, on either database.
+macro_rules! insert_rows {
+    ($conn:expr, $rows:expr) => {
+        for chunk in $rows.chunks(64) {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO events (id, kind, subject_type, subject_id, actor_id, actor_token, \
+                 manager_id, report_id, private_to, content, data, occurred_at) ",
+            );
+            qb.push_values(chunk, |mut b, r| {
+                b.push_bind(r.id)
+                    .push_bind(r.kind)
+                    .push_bind(r.subject_type)
+                    .push_bind(r.subject_id)
+                    .push_bind(r.actor.person_id)
+                    .push_bind(r.actor.token_id)
+                    .push_bind(r.manager_id)
+                    .push_bind(r.report_id)
+                    .push_bind(r.private_to)
+                    .push_bind(r.content)
+                    .push_bind(r.data.as_str())
+                    .push_bind(r.occurred_at);
+            });
+            qb.build().execute(&mut *$conn).await?;
+        }
+    };
+}
+
+// SQLite's one writer commits a batch of changes at once (`writer`): their events wait here, on
+// the writer thread, and are written together just before the batch commits (one statement for
+// the batch instead of one per change). A change that fails takes its own events back out.
+thread_local! {
+    static PENDING: std::cell::RefCell<Vec<EventRow>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How many events wait on this thread (a change remembers it, to take its own back out).
+pub(crate) fn pending_mark() -> usize {
+    PENDING.with(|p| p.borrow().len())
+}
+
+/// Drop the events added since `mark` (their change failed).
+pub(crate) fn pending_truncate(mark: usize) {
+    PENDING.with(|p| p.borrow_mut().truncate(mark));
+}
+
+/// Write this thread's waiting events in the batch's transaction.
+pub(crate) async fn flush_pending(conn: &mut sqlx::SqliteConnection) -> StoreResult<()> {
+    let rows = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    if rows.is_empty() {
+        return Ok(());
+    }
+    insert_rows!(conn, rows);
+    Ok(())
+}
+
 impl Tx<'_> {
-    /// Append events to the log, in this transaction.
+    /// Append events to the log, in this transaction: they commit with it or not at all.
     pub async fn append_events(
         &mut self,
         actor: EventActor,
         events: &[NewEvent],
     ) -> StoreResult<()> {
         let ts = now();
-        for e in events {
-            let (manager, report) = e.audience.pair.unzip();
-            on_tx!(self, conn => {
-                sqlx::query(
-                    "INSERT INTO events (id, kind, subject_type, subject_id, actor_id, actor_token, \
-                     manager_id, report_id, private_to, content, data, occurred_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                )
-                .bind(Uuid::now_v7())
-                .bind(e.kind)
-                .bind(e.subject_type)
-                .bind(e.subject_id)
-                .bind(actor.person_id)
-                .bind(actor.token_id)
-                .bind(manager)
-                .bind(report)
-                .bind(e.audience.private_to)
-                .bind(e.audience.content)
-                .bind(e.data.to_string())
-                .bind(ts)
-                .execute(&mut *conn)
-                .await?;
-            });
+        let rows: Vec<EventRow> = events
+            .iter()
+            .map(|e| {
+                let (manager_id, report_id) = e.audience.pair.unzip();
+                EventRow {
+                    id: Uuid::now_v7(),
+                    kind: e.kind,
+                    subject_type: e.subject_type,
+                    subject_id: e.subject_id,
+                    actor,
+                    manager_id,
+                    report_id,
+                    private_to: e.audience.private_to,
+                    content: e.audience.content,
+                    data: e.data.to_string(),
+                    occurred_at: ts,
+                }
+            })
+            .collect();
+        match self {
+            Tx::Sqlite(_) => PENDING.with(|p| p.borrow_mut().extend(rows)),
+            Tx::Postgres(conn) => {
+                let conn: &mut sqlx::PgConnection = conn;
+                insert_rows!(conn, rows);
+            }
         }
         Ok(())
     }

@@ -9,8 +9,9 @@
 //! does not cut a change off half-way (nor would it matter: an unfinished transaction leaves
 //! nothing behind).
 
+use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
-use sqlx::{Connection, PgConnection, SqliteConnection};
+use sqlx::{PgConnection, SqliteConnection};
 
 use crate::{Database, StoreError, StoreResult};
 
@@ -72,20 +73,32 @@ impl Database {
                     .writer
                     .run(move |conn: &mut SqliteConnection| {
                         Box::pin(async move {
-                            let mut savepoint = conn.begin().await?;
+                            // A savepoint of the batch's transaction, left open when the change
+                            // succeeds (the batch's COMMIT releases it: one statement less for
+                            // every change), rolled back when it fails or panics. One name
+                            // serves all: `ROLLBACK TO` and `RELEASE` take the latest savepoint
+                            // of that name, which is this change's. Its events wait for the
+                            // batch's commit too (`events::flush_pending`).
+                            sqlx::query("SAVEPOINT change").execute(&mut *conn).await?;
+                            let mark = crate::events::pending_mark();
                             let out = {
-                                let mut tx = Tx::Sqlite(&mut savepoint);
-                                work(&mut tx).await
+                                let mut tx = Tx::Sqlite(&mut *conn);
+                                std::panic::AssertUnwindSafe(work(&mut tx))
+                                    .catch_unwind()
+                                    .await
                             };
+                            let out = match out {
+                                Ok(Ok(v)) => return Ok(Ok(v)),
+                                other => other,
+                            };
+                            crate::events::pending_truncate(mark);
+                            sqlx::query("ROLLBACK TO change")
+                                .execute(&mut *conn)
+                                .await?;
+                            sqlx::query("RELEASE change").execute(&mut *conn).await?;
                             match out {
-                                Ok(v) => {
-                                    savepoint.commit().await?;
-                                    Ok(Ok(v))
-                                }
-                                Err(e) => {
-                                    savepoint.rollback().await?;
-                                    Ok(Err(e))
-                                }
+                                Ok(result) => Ok(result),
+                                Err(panic) => std::panic::resume_unwind(panic),
                             }
                         })
                     })

@@ -155,7 +155,11 @@ async fn run_batch(
     while let Some(next) = queued.next_if(|j| !j.alone) {
         finished.extend(guarded(next.work, &mut tx).await);
     }
-    let failed = tx.commit().await.err().map(|e| e.to_string());
+    // The events of the batch's changes, in one go, then one commit for everything.
+    let failed = match crate::events::flush_pending(&mut tx).await {
+        Ok(()) => tx.commit().await.err().map(|e| e.to_string()),
+        Err(e) => Some(e.to_string()),
+    };
     for finish in finished.drain(..) {
         finish(failed.as_deref());
     }
@@ -177,12 +181,10 @@ async fn serve(mut conn: SqliteConnection, mut jobs: mpsc::Receiver<Job>) {
             }
             // A run of batched jobs, up to the next one that must run alone.
             if let Err((job, e)) = run_batch(&mut conn, job, &mut queued, &mut finished).await {
-                // No transaction to share: this job commits by itself, and tells its own
-                // failure if it has one.
+                // No transaction could begin (the database is failing): the job is not run, and
+                // its submitter hears that the write did not happen (503).
                 tracing::warn!(error = %e, "could not begin a write batch");
-                if let Some(finish) = guarded(job.work, &mut conn).await {
-                    finish(None);
-                }
+                drop(job);
             }
         }
     }
@@ -262,6 +264,62 @@ mod tests {
                 Some("v")
             );
         }
+        db.close().await;
+        let _ = std::fs::remove_file(path);
+    }
+
+    /// Changes run with `transact` in one batch: one that writes and fails, and one that writes
+    /// and panics, leave neither rows nor events; the others commit with their events.
+    #[tokio::test]
+    async fn failed_and_panicking_changes_leave_nothing_not_even_events() {
+        let (db, path) = fresh().await;
+        let change = |db: Database, i: usize| async move {
+            db.transact(move |tx| {
+                Box::pin(async move {
+                    let crate::Tx::Sqlite(conn) = tx else {
+                        panic!("SQLite expected");
+                    };
+                    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, 'v')")
+                        .bind(format!("t{i}"))
+                        .execute(&mut **conn)
+                        .await?;
+                    let event = crate::NewEvent::new("test.event", "test", uuid::Uuid::now_v7());
+                    tx.append_events(crate::EventActor::default(), &[event])
+                        .await?;
+                    match i {
+                        10 => Err(StoreError::Stale),
+                        20 => panic!("a bug in a change"),
+                        _ => Ok(()),
+                    }
+                })
+            })
+            .await
+        };
+        let mut jobs = Vec::new();
+        for i in 0..30 {
+            let db = db.clone();
+            jobs.push(tokio::spawn(
+                async move { (i, change(db, i).await.is_ok()) },
+            ));
+        }
+        for job in jobs {
+            let (i, ok) = job.await.expect("join");
+            assert_eq!(ok, i != 10 && i != 20, "change {i}");
+        }
+        for i in 0..30 {
+            let stored = db.setting(&format!("t{i}")).await.expect("read");
+            assert_eq!(stored.is_some(), i != 10 && i != 20, "row of change {i}");
+        }
+        let (events, _) = db
+            .read_log(&crate::events::LogQuery {
+                after: crate::LogPosition::default(),
+                limit: 100,
+                reader: crate::events::Reader::System,
+                subject_types: vec!["test".into()],
+            })
+            .await
+            .expect("log");
+        assert_eq!(events.len(), 28);
         db.close().await;
         let _ = std::fs::remove_file(path);
     }
