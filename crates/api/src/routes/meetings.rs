@@ -149,14 +149,17 @@ impl From<Weekday> for Day {
 pub struct CadenceDto {
     pub frequency: FrequencyKind,
     /// For `weekly`: 1 (weekly) to 8; 2 is biweekly. Default 1.
+    #[validate(range(min = 1, max = 8))]
     #[schema(minimum = 1, maximum = 8)]
     pub interval_weeks: Option<u8>,
     /// For `weekly` and `monthly_weekday`. Default: the weekday of `start_date`.
     pub weekday: Option<Day>,
     /// For `monthly_weekday`: 1 to 4, or -1 for the last. Default 1.
+    #[validate(range(min = -1, max = 4))]
     #[schema(minimum = -1, maximum = 4)]
     pub nth: Option<i8>,
     /// For `monthly_day`: 1 to 31. Default: the day of `start_date`.
+    #[validate(range(min = 1, max = 31))]
     #[schema(minimum = 1, maximum = 31)]
     pub day_of_month: Option<u8>,
 }
@@ -182,6 +185,7 @@ pub struct SeriesIn {
     /// The report; for peer and cross-functional 1:1s, the other person.
     pub report_id: Uuid,
     /// Default: the recommendation for this pair (`GET /people/{id}/cadence-recommendation`).
+    #[validate(nested)]
     pub cadence: Option<CadenceDto>,
     /// Local start time, `HH:MM`.
     #[schema(example = "10:00", pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
@@ -1147,6 +1151,7 @@ struct SeriesFields {
 pub struct SeriesReschedule {
     /// The first local date of the new schedule. Default: today in the (new) time zone.
     pub from: Option<NaiveDate>,
+    #[validate(nested)]
     pub cadence: Option<CadenceDto>,
     /// Local start time, `HH:MM`.
     #[schema(example = "14:00", pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
