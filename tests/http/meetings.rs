@@ -653,6 +653,16 @@ async fn a_series_changes_its_schedule_from_a_date_on() {
     )
     .await
     .expect_problem(422, "validation_failed");
+    // A field out of its range is refused even where the frequency would not use it.
+    app.send_if_match(
+        Method::POST,
+        &path,
+        &p.manager_token,
+        &etag,
+        Some(json!({"cadence": {"frequency": "weekly", "day_of_month": 0}})),
+    )
+    .await
+    .expect_problem(422, "validation_failed");
     let (_, stranger) = app
         .person_with_login("stranger@example.com", "Stranger", None)
         .await;
