@@ -87,6 +87,11 @@ async fn bootstrap_admin(settings: &Settings, db: &Database) -> anyhow::Result<(
     let Some((email, password)) = &settings.bootstrap_admin else {
         return Ok(());
     };
+    // Hashing a password is deliberately slow: not on every start of an organisation that has
+    // its admins already (the use case checks again, in its transaction).
+    if db.has_active_hr_admin().await? {
+        return Ok(());
+    }
     oneonone_domain::person::validate_password(
         "ONEONONE_BOOTSTRAP_ADMIN_PASSWORD",
         password.expose(),

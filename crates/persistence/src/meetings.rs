@@ -16,6 +16,14 @@ const SERIES_COLUMNS: &str = "id, kind, manager_id, report_id, frequency, interv
      nth, day_of_month, local_time, time_zone, duration_minutes, start_date, end_date, paused, \
      version, created_at, updated_at, agenda_template_id";
 
+/// A meeting nobody has put anything on yet (no talking points, action items, notes, starters
+/// or ratings): only such meetings may be removed when a series changes.
+const NO_CONTENT: &str = "NOT EXISTS (SELECT 1 FROM agenda_items a WHERE a.meeting_id = meetings.id) \
+     AND NOT EXISTS (SELECT 1 FROM action_items c WHERE c.meeting_id = meetings.id) \
+     AND NOT EXISTS (SELECT 1 FROM meeting_notes n WHERE n.meeting_id = meetings.id) \
+     AND NOT EXISTS (SELECT 1 FROM starter_uses s WHERE s.meeting_id = meetings.id) \
+     AND NOT EXISTS (SELECT 1 FROM meeting_ratings r WHERE r.meeting_id = meetings.id)";
+
 const MEETING_COLUMNS: &str = "id, series_id, occurrence_date, kind, manager_id, report_id, \
      starts_at, ends_at, status, held_at, actual_duration_minutes, version, created_at, updated_at";
 
@@ -658,14 +666,9 @@ impl crate::Tx<'_> {
                         effects.moved.push(*id);
                     }
                     None => {
-                        let gone = sqlx::query(
-                            "DELETE FROM meetings WHERE id = $1 \
-                             AND NOT EXISTS (SELECT 1 FROM agenda_items a WHERE a.meeting_id = meetings.id) \
-                             AND NOT EXISTS (SELECT 1 FROM action_items c WHERE c.meeting_id = meetings.id) \
-                             AND NOT EXISTS (SELECT 1 FROM meeting_notes n WHERE n.meeting_id = meetings.id) \
-                             AND NOT EXISTS (SELECT 1 FROM starter_uses s WHERE s.meeting_id = meetings.id) \
-                             AND NOT EXISTS (SELECT 1 FROM meeting_ratings r WHERE r.meeting_id = meetings.id)",
-                        )
+                        let gone = sqlx::query(&format!(
+                            "DELETE FROM meetings WHERE id = $1 AND {NO_CONTENT}"
+                        ))
                         .bind(*id)
                         .execute(&mut *conn)
                         .await?;
@@ -865,11 +868,8 @@ impl crate::Tx<'_> {
                 .push_bind(MeetingStatus::Scheduled.as_str())
                 .push(" AND starts_at >= ")
                 .push_bind(ts)
-                .push(" AND NOT EXISTS (SELECT 1 FROM agenda_items a WHERE a.meeting_id = meetings.id)")
-                .push(" AND NOT EXISTS (SELECT 1 FROM action_items c WHERE c.meeting_id = meetings.id)")
-                .push(" AND NOT EXISTS (SELECT 1 FROM meeting_notes n WHERE n.meeting_id = meetings.id)")
-                .push(" AND NOT EXISTS (SELECT 1 FROM starter_uses s WHERE s.meeting_id = meetings.id)")
-                .push(" AND NOT EXISTS (SELECT 1 FROM meeting_ratings r WHERE r.meeting_id = meetings.id)");
+                .push(" AND ")
+                .push(NO_CONTENT);
             if !paused {
                 match end_date {
                     Some(end) => {

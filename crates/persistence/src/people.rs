@@ -718,6 +718,20 @@ impl Database {
         })
     }
 
+    /// Whether the organisation has an active HR admin (a cheap check before bootstrapping one).
+    pub async fn has_active_hr_admin(&self) -> StoreResult<bool> {
+        with_pool!(self, pool => {
+            let active = true;
+            let found: Option<Uuid> = sqlx::query_scalar(
+                "SELECT id FROM people WHERE hr_admin = $1 AND active = $1 LIMIT 1",
+            )
+            .bind(active)
+            .fetch_optional(pool)
+            .await?;
+            Ok(found.is_some())
+        })
+    }
+
     pub async fn person_id_by_email(&self, email_normalized: &str) -> StoreResult<Option<Uuid>> {
         with_pool!(self, pool => {
             Ok(sqlx::query_scalar("SELECT id FROM people WHERE email_normalized = $1")

@@ -119,10 +119,18 @@ pub async fn create_action_item(
 
 /// The events of meetings a series scheduled.
 fn scheduled_events(series: &MeetingSeries, scheduled: &[Uuid]) -> Vec<NewEvent> {
-    scheduled
-        .iter()
+    series_meeting_events("meeting.scheduled", series, scheduled)
+}
+
+/// One event of `kind` for each of these meetings of a series.
+fn series_meeting_events(
+    kind: &'static str,
+    series: &MeetingSeries,
+    ids: &[Uuid],
+) -> Vec<NewEvent> {
+    ids.iter()
         .map(|id| {
-            NewEvent::new("meeting.scheduled", "meeting", *id)
+            NewEvent::new(kind, "meeting", *id)
                 .pair(series.manager_id, series.report_id)
                 .data(json!({"series_id": series.id}))
         })
@@ -237,11 +245,11 @@ pub async fn change_series(
                 "agenda_template_id": updated.agenda_template_id,
             })),
     ];
-    events.extend(effects.removed.iter().map(|id| {
-        NewEvent::new("meeting.removed", "meeting", *id)
-            .pair(manager, report)
-            .data(json!({"series_id": updated.id}))
-    }));
+    events.extend(series_meeting_events(
+        "meeting.removed",
+        &updated,
+        &effects.removed,
+    ));
     events.extend(scheduled_events(&updated, &effects.scheduled));
     tx.append_events(by(actor), &events).await?;
     Ok(updated)
@@ -266,16 +274,16 @@ pub async fn reschedule_series(
             .pair(manager, report)
             .data(json!({"from": cadence.start_date})),
     ];
-    events.extend(effects.moved.iter().map(|id| {
-        NewEvent::new("meeting.rescheduled", "meeting", *id)
-            .pair(manager, report)
-            .data(json!({"series_id": updated.id}))
-    }));
-    events.extend(effects.removed.iter().map(|id| {
-        NewEvent::new("meeting.removed", "meeting", *id)
-            .pair(manager, report)
-            .data(json!({"series_id": updated.id}))
-    }));
+    events.extend(series_meeting_events(
+        "meeting.rescheduled",
+        &updated,
+        &effects.moved,
+    ));
+    events.extend(series_meeting_events(
+        "meeting.removed",
+        &updated,
+        &effects.removed,
+    ));
     events.extend(scheduled_events(&updated, &effects.scheduled));
     tx.append_events(by(actor), &events).await?;
     Ok(updated)

@@ -1144,6 +1144,18 @@ struct SeriesFields {
     agenda_template_id: Option<Uuid>,
 }
 
+/// A series `actor` may run (pause, end, reschedule): 404 for anyone who may not know it
+/// exists, 403 for those who may only read it.
+async fn runnable_series(state: &AppState, actor: &Actor, id: Uuid) -> ApiResult<MeetingSeries> {
+    let series = state.db.get_series(id).await?;
+    let pair = [series.manager_id, series.report_id];
+    if !policy::see_meeting(actor, pair) {
+        return Err(ApiError::NotFound);
+    }
+    policy::run_meeting(actor, pair)?;
+    Ok(series)
+}
+
 /// A new schedule for a series, from a date on. Fields left out keep their current values.
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -1181,12 +1193,7 @@ pub async fn reschedule_series(
     if_match: IfMatch,
     body: JsonBody<SeriesReschedule>,
 ) -> ApiResult<HttpResponse> {
-    let series = state.db.get_series(id.into_inner()).await?;
-    let pair = [series.manager_id, series.report_id];
-    if !policy::see_meeting(&actor, pair) {
-        return Err(ApiError::NotFound);
-    }
-    policy::run_meeting(&actor, pair)?;
+    let series = runnable_series(&state, &actor, id.into_inner()).await?;
     let b = body.into_inner();
     let current = &series.cadence;
     let mut errors = ValidationErrors::default();
@@ -1255,12 +1262,7 @@ pub async fn update_series(
     if_match: IfMatch,
     body: JsonBody<crate::extract::MergePatch>,
 ) -> ApiResult<HttpResponse> {
-    let series = state.db.get_series(id.into_inner()).await?;
-    let pair = [series.manager_id, series.report_id];
-    if !policy::see_meeting(&actor, pair) {
-        return Err(ApiError::NotFound);
-    }
-    policy::run_meeting(&actor, pair)?;
+    let series = runnable_series(&state, &actor, id.into_inner()).await?;
     let f: SeriesFields = body.into_inner().apply(&SeriesFields {
         paused: series.paused,
         end_date: series.cadence.end_date,
