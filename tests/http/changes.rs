@@ -540,3 +540,144 @@ async fn a_manager_change_tells_both_managers() {
         .await
         .expect(200);
 }
+
+/// Everything private the report does — a private talking point (added, edited, reordered,
+/// carried over when the meeting is completed), a private note, a rating — leaves no trace in
+/// the manager's or HR's change log: no event, no id, no kind; the report's own log has them.
+#[tokio::test]
+async fn private_work_leaves_no_trace_in_anyone_elses_log() {
+    let app = spawn_app().await;
+    let p = app.one_on_one().await;
+    let m0 = p.meetings[0].clone();
+    let shared = app
+        .post(
+            &format!("/api/v1/meetings/{m0}/agenda-items"),
+            &p.report_token,
+            &json!({"title": "Shared point"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let (_, manager_cursor) = follow_until(&app, &p.manager_token, None, |c| {
+        c.iter().any(|x| x["resource_id"] == shared.to_string())
+    })
+    .await;
+    let (_, hr_cursor) = follow_until(&app, &app.admin_token, None, |c| {
+        !ids_of(c, "meeting_series.created").is_empty()
+    })
+    .await;
+    let secret = app
+        .post(
+            &format!("/api/v1/meetings/{m0}/agenda-items"),
+            &p.report_token,
+            &json!({"title": "Interviewing elsewhere", "private": true}),
+        )
+        .await
+        .expect(201);
+    let secret_id = secret.id().to_string();
+    app.send_if_match(
+        Method::PATCH,
+        &format!("/api/v1/meetings/{m0}/agenda-items/{secret_id}"),
+        &p.report_token,
+        secret.header("etag").unwrap(),
+        Some(json!({"title": "Interviewing at a competitor"})),
+    )
+    .await
+    .expect(200);
+    app.send(
+        app.request(
+            Method::PUT,
+            &format!("/api/v1/meetings/{m0}/agenda-order"),
+            Some(&p.report_token),
+        )
+        .json(&json!({"item_ids": [secret_id]})),
+    )
+    .await
+    .expect(200);
+    app.send(
+        app.request(
+            Method::PUT,
+            &format!("/api/v1/meetings/{m0}/notes/private"),
+            Some(&p.report_token),
+        )
+        .json(&json!({"body": "Ask for a raise"})),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("/api/v1/meetings/{m0}/complete"),
+        &p.manager_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    app.send(
+        app.request(
+            Method::PUT,
+            &format!("/api/v1/meetings/{m0}/rating"),
+            Some(&p.report_token),
+        )
+        .json(&json!({"useful": 2, "expectations_clear": 1})),
+    )
+    .await
+    .expect(200);
+    // A shared change made last: once the others' logs show it, everything before is readable.
+    let marker = app
+        .post(
+            &format!("/api/v1/meetings/{}/agenda-items", p.meetings[1]),
+            &p.manager_token,
+            &json!({"title": "Marker"}),
+        )
+        .await
+        .expect(201)
+        .id()
+        .to_string();
+    let private_kinds = ["note.private_written", "rating.recorded"];
+    let (manager_sees, _) = follow_until(&app, &p.manager_token, Some(manager_cursor), |c| {
+        c.iter().any(|x| x["resource_id"] == marker.as_str())
+    })
+    .await;
+    assert!(ids_of(&manager_sees, "meeting.completed").contains(&m0));
+    for c in &manager_sees {
+        assert_ne!(c["resource_id"], secret_id.as_str(), "{c}");
+        assert!(!private_kinds.contains(&c["type"].as_str().unwrap()), "{c}");
+        assert!(!c.to_string().contains("Interviewing"), "{c}");
+    }
+    let (hr_sees, _) = follow_until(&app, &app.admin_token, Some(hr_cursor), |c| {
+        !ids_of(c, "meeting.completed").is_empty()
+    })
+    .await;
+    for c in &hr_sees {
+        assert!(
+            c["resource"] == "meeting"
+                || c["resource"] == "meeting_series"
+                || c["resource"] == "person",
+            "HR sees metadata only: {c}"
+        );
+        assert!(!private_kinds.contains(&c["type"].as_str().unwrap()), "{c}");
+    }
+    // The report's own log has all of it.
+    let (mine, _) = follow_until(&app, &p.report_token, None, |c| {
+        c.iter().any(|x| x["resource_id"] == marker.as_str())
+    })
+    .await;
+    let about_secret: Vec<&str> = mine
+        .iter()
+        .filter(|c| c["resource_id"] == secret_id.as_str())
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    for kind in [
+        "agenda_item.added",
+        "agenda_item.updated",
+        "agenda_item.moved",
+        "agenda_item.carried_over",
+    ] {
+        assert!(
+            about_secret.contains(&kind),
+            "{kind} missing from {about_secret:?}"
+        );
+    }
+    for kind in private_kinds {
+        assert!(mine.iter().any(|c| c["type"] == kind), "{kind} missing");
+    }
+}
