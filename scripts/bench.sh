@@ -12,6 +12,9 @@ SECONDS_PER_ENDPOINT="${BENCH_SECONDS:-10}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 PEOPLE="${BENCH_PEOPLE:-1000}"
 MONTHS="${BENCH_MONTHS:-12}"
+# A part of the run, while working on one thing: BENCH_DBS="sqlite" BENCH_PLANS="people".
+DBS="${BENCH_DBS:-sqlite postgres}"
+PLANS="${BENCH_PLANS:-people meetings}"
 PG_URL="${ONEONONE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 ADMIN_EMAIL=bench-admin@example.com
 ADMIN_PASSWORD=bench-admin-password
@@ -48,15 +51,25 @@ seed_org() {
   ONEONONE_DATABASE_URL="$1" ONEONONE_LOG=warn "$TARGET/release/oneonone" seed --people "$PEOPLE" --months "$MONTHS"
 }
 
+wants() { [[ " $1 " == *" $2 "* ]]; }
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-bench_against sqlite "sqlite://$tmp/people.db" people "$ADMIN_EMAIL" "$ADMIN_PASSWORD"
-seed_org "sqlite://$tmp/org.db"
-bench_against sqlite "sqlite://$tmp/org.db" meetings "$MANAGER_EMAIL" "$MANAGER_PASSWORD"
+if wants "$DBS" sqlite; then
+  if wants "$PLANS" people; then
+    bench_against sqlite "sqlite://$tmp/people.db" people "$ADMIN_EMAIL" "$ADMIN_PASSWORD"
+  fi
+  if wants "$PLANS" meetings; then
+    seed_org "sqlite://$tmp/org.db"
+    bench_against sqlite "sqlite://$tmp/org.db" meetings "$MANAGER_EMAIL" "$MANAGER_PASSWORD"
+  fi
+fi
 
-if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+if ! wants "$DBS" postgres; then
+  exit 0
+elif pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   rc=0
-  for plan in people meetings; do
+  for plan in $PLANS; do
     db="oneonone_bench_${plan}_$$"
     psql "$PG_URL" -qc "CREATE DATABASE $db" >/dev/null
     if [ "$plan" = meetings ]; then

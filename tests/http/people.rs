@@ -167,6 +167,37 @@ async fn emails_are_unique_regardless_of_case() {
     .await
     .expect_problem(409, "conflict");
     assert_eq!(app.count_people().await, 2);
+    // With an Idempotency-Key the taken email is the answer too (the insert waits for the
+    // commit, after the response is stored: its failure is still the change's), and the key is
+    // not used up.
+    let keyed = |email: &str| {
+        app.request(Method::POST, "/api/v1/people", Some(&app.admin_token))
+            .header("idempotency-key", "dup-key")
+            .json(&json!({"email": email, "display_name": "Two"}))
+    };
+    app.send(keyed("Dup@Example.com"))
+        .await
+        .expect_problem(409, "conflict");
+    assert_eq!(app.count_people().await, 2);
+    let created = |events: Vec<oneonone_persistence::events::Event>| {
+        events.iter().filter(|e| e.kind == "person.created").count()
+    };
+    let (log, _) = app
+        .db
+        .read_log(&oneonone_persistence::events::LogQuery {
+            after: Default::default(),
+            limit: 1000,
+            reader: oneonone_persistence::events::Reader::System,
+            subject_types: vec!["person".into()],
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        created(log),
+        2,
+        "the admin and the one person, nothing of the refused"
+    );
+    app.send(keyed("dup2@example.com")).await.expect(201);
 }
 
 #[tokio::test]

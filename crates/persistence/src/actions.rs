@@ -152,27 +152,24 @@ impl crate::Tx<'_> {
             created_at: ts,
             updated_at: ts,
         };
-        StoreResult::Ok(crate::on_tx!(self, conn => {
-            sqlx::query(
-                "INSERT INTO action_items (id, meeting_id, series_id, assignee_id, created_by, \
-                 manager_id, report_id, title, due_date, status, version, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)",
-            )
-            .bind(item.id)
-            .bind(item.meeting_id)
-            .bind(item.series_id)
-            .bind(item.assignee_id)
-            .bind(item.created_by)
-            .bind(item.manager_id)
-            .bind(item.report_id)
-            .bind(item.title.as_str())
-            .bind(item.due_date)
-            .bind(item.status.as_str())
-            .bind(ts)
-            .execute(&mut *conn)
-            .await?;
-            item
-        }))
+        // One statement, which can wait for the change's next statement or its commit.
+        crate::write_later!(self,
+            "INSERT INTO action_items (id, meeting_id, series_id, assignee_id, created_by, \
+             manager_id, report_id, title, due_date, status, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)";
+            item.id,
+            item.meeting_id,
+            item.series_id,
+            item.assignee_id,
+            item.created_by,
+            item.manager_id,
+            item.report_id,
+            item.title.clone(),
+            item.due_date,
+            item.status.as_str(),
+            ts,
+        )?;
+        Ok(item)
     }
 }
 

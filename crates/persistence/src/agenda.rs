@@ -170,31 +170,42 @@ impl crate::Tx<'_> {
             created_at: ts,
             updated_at: ts,
         };
+        // The columns of ITEM_COLUMNS, written out to make a constant.
+        const INSERT: &str = "INSERT INTO agenda_items (id, meeting_id, author_id, title, \
+             details, category, private, position, checked, checked_at, first_added_at, \
+             times_carried, version, created_at, updated_at) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, NULL, $8, NULL, $9, 0, 1, $9, $9)";
+        debug_assert!(INSERT.contains(ITEM_COLUMNS));
         macro_rules! insert_item {
             ($ex:expr, $item:expr) => {
-                sqlx::query(&format!(
-                    "INSERT INTO agenda_items ({ITEM_COLUMNS}) VALUES \
-                     ($1, $2, $3, $4, $5, $6, $7, NULL, $8, NULL, $9, 0, 1, $9, $9)"
-                ))
-                .bind($item.id)
-                .bind($item.meeting_id)
-                .bind($item.author_id)
-                .bind($item.title.as_str())
-                .bind($item.details.as_deref())
-                .bind($item.category.as_str())
-                .bind($item.private)
-                .bind(false)
-                .bind($item.created_at)
-                .execute($ex)
-                .await?
+                sqlx::query(INSERT)
+                    .bind($item.id)
+                    .bind($item.meeting_id)
+                    .bind($item.author_id)
+                    .bind($item.title.as_str())
+                    .bind($item.details.as_deref())
+                    .bind($item.category.as_str())
+                    .bind($item.private)
+                    .bind(false)
+                    .bind($item.created_at)
+                    .execute($ex)
+                    .await?
             };
         }
         let Some(starter) = starter else {
-            // One statement: no savepoint needed.
-            return Ok(crate::on_tx!(self, conn => {
-                insert_item!(&mut *conn, item);
-                item
-            }));
+            // One statement, which can wait for the change's next statement or its commit.
+            crate::write_later!(self, INSERT;
+                item.id,
+                item.meeting_id,
+                item.author_id,
+                item.title.clone(),
+                item.details.clone(),
+                item.category.as_str(),
+                item.private,
+                false,
+                item.created_at,
+            )?;
+            return Ok(item);
         };
         let pair = (meeting.manager_id, meeting.report_id);
         let (starter_id, starter_category) = (starter.id, starter.category);

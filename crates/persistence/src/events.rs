@@ -1,6 +1,6 @@
 //! The event log: what changed, to which record, by whom, when, and who may know.
 //!
-//! Every use case appends its events with [`Tx::append_event`] in the transaction of its
+//! Every use case appends its events with [`Tx::append_events`] in the transaction of its
 //! change, so an event exists exactly when its change does. Events carry metadata only: never
 //! the text of an agenda item, a note or anything private.
 //!
@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{Database, StoreResult, Tx, now, with_pool};
+use crate::{Database, StoreError, StoreResult, Tx, now, with_pool};
 
 /// A place in the log; readers continue after it. `(0, 0)` is before everything.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -170,94 +170,148 @@ pub(crate) struct EventRow {
     occurred_at: DateTime<Utc>,
 }
 
-/// Write rows to the log with multi-row inserts, on either database.
-macro_rules! insert_rows {
-    ($conn:expr, $rows:expr) => {
-        for chunk in $rows.chunks(64) {
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO events (id, kind, subject_type, subject_id, actor_id, actor_token, \
-                 manager_id, report_id, private_to, content, data, occurred_at) ",
-            );
-            qb.push_values(chunk, |mut b, r| {
-                b.push_bind(r.id)
-                    .push_bind(r.kind)
-                    .push_bind(r.subject_type)
-                    .push_bind(r.subject_id)
-                    .push_bind(r.actor.person_id)
-                    .push_bind(r.actor.token_id)
-                    .push_bind(r.manager_id)
-                    .push_bind(r.report_id)
-                    .push_bind(r.private_to)
-                    .push_bind(r.content)
-                    .push_bind(r.data.as_str())
-                    .push_bind(r.occurred_at);
-            });
-            qb.build().execute(&mut *$conn).await?;
-        }
-    };
-}
-
-// SQLite's one writer commits a batch of changes at once (`writer`): their events wait here, on
-// the writer thread, and are written together just before the batch commits (one statement for
-// the batch instead of one per change). A change that fails takes its own events back out.
+// SQLite's one writer commits a batch of changes at once (`writer`): the events of its changes
+// that succeeded wait here, on the writer thread, and are written together just before the
+// batch commits (one statement for the batch instead of one per change).
 thread_local! {
     static PENDING: std::cell::RefCell<Vec<EventRow>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// How many events wait on this thread (a change remembers it, to take its own back out).
-pub(crate) fn pending_mark() -> usize {
-    PENDING.with(|p| p.borrow().len())
+/// Hand a successful change's events to its batch (SQLite, on the writer thread).
+pub(crate) fn pend(rows: Vec<EventRow>) {
+    if !rows.is_empty() {
+        PENDING.with(|p| p.borrow_mut().extend(rows));
+    }
 }
 
-/// Drop the events added since `mark` (their change failed).
-pub(crate) fn pending_truncate(mark: usize) {
-    PENDING.with(|p| p.borrow_mut().truncate(mark));
-}
-
-/// Write this thread's waiting events in the batch's transaction.
-pub(crate) async fn flush_pending(conn: &mut sqlx::SqliteConnection) -> StoreResult<()> {
+/// Write this thread's waiting events and commit the batch, in one command. The events go as
+/// one JSON array (one statement whatever their number, prepared once).
+pub(crate) async fn flush_pending_and_commit(conn: &mut sqlx::SqliteConnection) -> StoreResult<()> {
     let rows = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
     if rows.is_empty() {
+        sqlx::query("COMMIT").execute(&mut *conn).await?;
         return Ok(());
     }
-    insert_rows!(conn, rows);
+    let hex = |id: Option<Uuid>| id.map(|i| i.simple().to_string());
+    let json: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!([
+                hex(Some(r.id)),
+                r.kind,
+                r.subject_type,
+                hex(Some(r.subject_id)),
+                hex(r.actor.person_id),
+                hex(r.actor.token_id),
+                hex(r.manager_id),
+                hex(r.report_id),
+                hex(r.private_to),
+                r.content,
+                r.data,
+                // As sqlx writes a timestamp to SQLite.
+                r.occurred_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false),
+            ])
+        })
+        .collect();
+    sqlx::query(
+        "INSERT INTO events (id, kind, subject_type, subject_id, actor_id, actor_token, \
+         manager_id, report_id, private_to, content, data, occurred_at) \
+         SELECT unhex(value ->> 0), value ->> 1, value ->> 2, unhex(value ->> 3), \
+         unhex(value ->> 4), unhex(value ->> 5), unhex(value ->> 6), unhex(value ->> 7), \
+         unhex(value ->> 8), value ->> 9, value ->> 10, value ->> 11 \
+         FROM json_each($1) ORDER BY key; COMMIT",
+    )
+    .bind(serde_json::Value::Array(json).to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// PostgreSQL: one statement, whatever the number of events: each column is one array
+/// parameter, from `$first` on (`bind_arrays` binds them), in the order given.
+pub(crate) fn insert_arrays_sql(first: usize) -> String {
+    let types = [
+        "uuid",
+        "text",
+        "text",
+        "uuid",
+        "uuid",
+        "uuid",
+        "uuid",
+        "uuid",
+        "uuid",
+        "bool",
+        "text",
+        "timestamptz",
+    ];
+    let params: Vec<String> = types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("${}::{t}[]", first + i))
+        .collect();
+    format!(
+        "INSERT INTO events (id, kind, subject_type, subject_id, actor_id, actor_token, \
+         manager_id, report_id, private_to, content, data, occurred_at) \
+         SELECT id, kind, subject_type, subject_id, actor_id, actor_token, manager_id, \
+         report_id, private_to, content, data, occurred_at \
+         FROM UNNEST({}) WITH ORDINALITY AS e(id, kind, subject_type, subject_id, actor_id, \
+         actor_token, manager_id, report_id, private_to, content, data, occurred_at, n) \
+         ORDER BY n",
+        params.join(", ")
+    )
+}
+
+/// The arrays of [`insert_arrays_sql`].
+pub(crate) fn bind_arrays(
+    args: &mut sqlx::postgres::PgArguments,
+    rows: &[EventRow],
+) -> StoreResult<()> {
+    use sqlx::Arguments;
+    fn column<T>(rows: &[EventRow], f: impl Fn(&EventRow) -> T) -> Vec<T> {
+        rows.iter().map(f).collect()
+    }
+    let e = StoreError::encode;
+    args.add(column(rows, |r| r.id)).map_err(e)?;
+    args.add(column(rows, |r| r.kind)).map_err(e)?;
+    args.add(column(rows, |r| r.subject_type)).map_err(e)?;
+    args.add(column(rows, |r| r.subject_id)).map_err(e)?;
+    args.add(column(rows, |r| r.actor.person_id)).map_err(e)?;
+    args.add(column(rows, |r| r.actor.token_id)).map_err(e)?;
+    args.add(column(rows, |r| r.manager_id)).map_err(e)?;
+    args.add(column(rows, |r| r.report_id)).map_err(e)?;
+    args.add(column(rows, |r| r.private_to)).map_err(e)?;
+    args.add(column(rows, |r| r.content)).map_err(e)?;
+    args.add(column(rows, |r| r.data.clone())).map_err(e)?;
+    args.add(column(rows, |r| r.occurred_at)).map_err(e)?;
     Ok(())
 }
 
 impl Tx<'_> {
-    /// Append events to the log, in this transaction: they commit with it or not at all.
+    /// Append events to the log, in this transaction: they commit with it or not at all
+    /// (they are written at its commit).
     pub async fn append_events(
         &mut self,
         actor: EventActor,
         events: &[NewEvent],
     ) -> StoreResult<()> {
         let ts = now();
-        let rows: Vec<EventRow> = events
-            .iter()
-            .map(|e| {
-                let (manager_id, report_id) = e.audience.pair.unzip();
-                EventRow {
-                    id: Uuid::now_v7(),
-                    kind: e.kind,
-                    subject_type: e.subject_type,
-                    subject_id: e.subject_id,
-                    actor,
-                    manager_id,
-                    report_id,
-                    private_to: e.audience.private_to,
-                    content: e.audience.content,
-                    data: e.data.to_string(),
-                    occurred_at: ts,
-                }
-            })
-            .collect();
-        match self {
-            Tx::Sqlite(_) => PENDING.with(|p| p.borrow_mut().extend(rows)),
-            Tx::Postgres(conn) => {
-                let conn: &mut sqlx::PgConnection = conn;
-                insert_rows!(conn, rows);
+        self.events.extend(events.iter().map(|e| {
+            let (manager_id, report_id) = e.audience.pair.unzip();
+            EventRow {
+                id: Uuid::now_v7(),
+                kind: e.kind,
+                subject_type: e.subject_type,
+                subject_id: e.subject_id,
+                actor,
+                manager_id,
+                report_id,
+                private_to: e.audience.private_to,
+                content: e.audience.content,
+                data: e.data.to_string(),
+                occurred_at: ts,
             }
-        }
+        }));
         Ok(())
     }
 }

@@ -46,12 +46,16 @@ pub fn retention() -> Duration {
     Duration::hours(24)
 }
 
+/// The conflict of a key that has a response already.
+pub const KEY_TAKEN: &str = "idempotency_key";
+
 const SELECT: &str = "SELECT request_hash, status_code, response_body, location, etag \
      FROM idempotency_keys WHERE principal = $1 AND key = $2";
 
 impl Tx<'_> {
-    /// Store the response to a keyed request. Fails with [`crate::StoreError::Conflict`] when
-    /// the key has a response already (another request with it committed first).
+    /// Store the response to a keyed request. Fails with `StoreError::Conflict(KEY_TAKEN)` when
+    /// the key has a response already (another request with it committed first); a deferred
+    /// write of the change, which runs first, fails with its own error.
     pub async fn save_response(
         &mut self,
         principal: &str,
@@ -73,7 +77,11 @@ impl Tx<'_> {
             .bind(response.etag.as_deref())
             .bind(ts)
             .execute(&mut *conn)
-            .await?;
+            .await
+            .map_err(|e| match crate::StoreError::from(e) {
+                crate::StoreError::Conflict(_) => crate::StoreError::Conflict(KEY_TAKEN),
+                other => other,
+            })?;
         });
         Ok(())
     }

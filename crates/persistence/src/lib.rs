@@ -75,48 +75,6 @@ macro_rules! with_writer {
     };
 }
 
-/// Run one body as a unit: it commits whole or not at all. The body gets `$tx` (a `&mut
-/// Transaction`) and returns a `StoreResult`; an `Err` undoes everything it wrote.
-///
-/// On SQLite the body is a job for the writer thread inside its own savepoint of the batch's
-/// transaction (which took the write lock with `BEGIN IMMEDIATE`, so reading before writing
-/// never fails to upgrade a lock). As with [`with_writer!`], what it uses must be owned.
-#[macro_export]
-macro_rules! with_write_tx {
-    ($db:expr, $tx:ident => $body:expr) => {
-        match $db {
-            $crate::Database::Sqlite(pools) => {
-                pools
-                    .writer
-                    .run(move |conn: &mut ::sqlx::SqliteConnection| {
-                        ::std::boxed::Box::pin(async move {
-                            let mut guard = ::sqlx::Connection::begin(conn).await?;
-                            let $tx = &mut guard;
-                            let out: $crate::StoreResult<_> = $body;
-                            if out.is_ok() {
-                                guard.commit().await?;
-                            }
-                            out
-                        })
-                    })
-                    .await
-            }
-            $crate::Database::Postgres(pool) => {
-                async {
-                    let mut guard = pool.begin().await?;
-                    let $tx = &mut guard;
-                    let out: $crate::StoreResult<_> = $body;
-                    if out.is_ok() {
-                        guard.commit().await?;
-                    }
-                    out
-                }
-                .await
-            }
-        }
-    };
-}
-
 /// Define a read on both [`Database`] (its read pool) and [`Tx`] (inside the transaction) from
 /// one body, which uses `$ex` as the executor of its one query.
 #[macro_export]
@@ -134,7 +92,7 @@ macro_rules! read_both {
         impl $crate::Tx<'_> {
             $(#[$doc])*
             pub async fn $name(&mut self, $($arg: $ty),*) -> $ret {
-                $crate::on_tx!(self, conn => {
+                $crate::on_tx!(read self, conn => {
                     let $ex = &mut *conn;
                     $body
                 })
@@ -174,6 +132,13 @@ pub enum StoreError {
     Unavailable(#[source] sqlx::Error),
     #[error("database error: {0}")]
     Other(#[source] sqlx::Error),
+}
+
+impl StoreError {
+    /// A value could not be encoded as a query argument.
+    pub fn encode(e: sqlx::error::BoxDynError) -> Self {
+        StoreError::Other(sqlx::Error::Encode(e))
+    }
 }
 
 impl From<sqlx::Error> for StoreError {

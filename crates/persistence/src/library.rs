@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 pub use oneonone_domain::library::{Starter, Template};
 
-use crate::{Database, StoreError, StoreResult, now, with_pool, with_write_tx};
+use crate::{Database, StoreError, StoreResult, now, with_pool};
 
 const SEEDED: &str = "library_seeded";
 
@@ -128,10 +128,12 @@ impl Database {
     /// deletions included, are never undone).
     pub async fn seed_library(&self) -> StoreResult<()> {
         let ts = now();
-        with_write_tx!(self, tx => {
+        self.transact(move |tx| {
+            Box::pin(async move {
+                crate::on_tx!(tx, conn => {
             let done: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
                 .bind(SEEDED)
-                .fetch_optional(&mut **tx)
+                .fetch_optional(&mut *conn)
                 .await?;
             if done.is_none() {
                 for (category, question) in STARTERS {
@@ -143,7 +145,7 @@ impl Database {
                     .bind(question)
                     .bind(true)
                     .bind(ts)
-                    .execute(&mut **tx)
+                    .execute(&mut *conn)
                     .await?;
                 }
                 for (kind, name, items) in TEMPLATES {
@@ -157,17 +159,20 @@ impl Database {
                     .bind(name)
                     .bind(items_json(&items))
                     .bind(ts)
-                    .execute(&mut **tx)
+                    .execute(&mut *conn)
                     .await?;
                 }
                 sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2)")
                     .bind(SEEDED)
                     .bind(ts.to_rfc3339())
-                    .execute(&mut **tx)
+                    .execute(&mut *conn)
                     .await?;
             }
-            StoreResult::Ok(())
+                });
+                StoreResult::Ok(())
+            })
         })
+        .await
     }
 
     pub async fn list_starters(

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 pub use oneonone_domain::meeting::Rating;
 
-use crate::{Database, StoreError, StoreResult, now, with_pool, with_write_tx};
+use crate::{Database, StoreError, StoreResult, now, with_pool};
 
 const SERIES_COLUMNS: &str = "id, kind, manager_id, report_id, frequency, interval_weeks, weekday, \
      nth, day_of_month, local_time, time_zone, duration_minutes, start_date, end_date, paused, \
@@ -466,7 +466,9 @@ impl Database {
         past: &[PastMeeting],
     ) -> StoreResult<()> {
         let (series, past) = (series.clone(), past.to_vec());
-        with_write_tx!(self, tx => {
+        self.transact(move |tx| {
+            Box::pin(async move {
+                crate::on_tx!(tx, conn => {
             for p in &past {
                 let id = Uuid::now_v7();
                 let held = (p.status == MeetingStatus::Completed).then_some(p.occurrence.starts_at);
@@ -487,7 +489,7 @@ impl Database {
                 .bind(p.status.as_str())
                 .bind(held)
                 .bind(p.occurrence.starts_at)
-                .execute(&mut **tx)
+                .execute(&mut *conn)
                 .await?;
                 for (author, category, title) in &p.agenda {
                     sqlx::query(
@@ -504,7 +506,7 @@ impl Database {
                     .bind(held.is_some())
                     .bind(held)
                     .bind(p.occurrence.starts_at)
-                    .execute(&mut **tx)
+                    .execute(&mut *conn)
                     .await?;
                 }
                 if let (Some((m, r, e)), Some(at)) = (p.ratings, held) {
@@ -518,13 +520,16 @@ impl Database {
                         .bind(useful)
                         .bind(clear)
                         .bind(at)
-                        .execute(&mut **tx)
+                        .execute(&mut *conn)
                         .await?;
                     }
                 }
             }
-            StoreResult::Ok(())
+                });
+                StoreResult::Ok(())
+            })
         })
+        .await
     }
 }
 

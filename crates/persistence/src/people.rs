@@ -223,36 +223,36 @@ macro_rules! write_secondary {
 }
 
 /// Insert a person row from a draft (one statement for every path that creates people).
+const INSERT_PERSON: &str = "INSERT INTO people (id, email, email_normalized, search_text, \
+     display_name, title, department, manager_id, external_id, hr_admin, active, password_hash, \
+     version, created_at, updated_at, deactivated_at, secondary_manager_ids) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14, $15)";
+
 macro_rules! insert_person_row {
     ($conn:expr, $id:expr, $draft:expr, $manager:expr, $password_hash:expr, $ts:expr) => {{
         let draft: &PersonDraft = $draft;
         let ts: DateTime<Utc> = $ts;
-        sqlx::query(
-            "INSERT INTO people (id, email, email_normalized, search_text, display_name, title, \
-             department, manager_id, external_id, hr_admin, active, password_hash, version, \
-             created_at, updated_at, deactivated_at, secondary_manager_ids) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14, $15)",
-        )
-        .bind($id)
-        .bind(draft.email.as_str())
-        .bind(draft.email.normalized())
-        .bind(search_text(
-            draft.display_name.as_str(),
-            draft.email.as_str(),
-        ))
-        .bind(draft.display_name.as_str())
-        .bind(opt_text(&draft.title))
-        .bind(opt_text(&draft.department))
-        .bind($manager)
-        .bind(opt_text(&draft.external_id))
-        .bind(draft.hr_admin)
-        .bind(draft.active)
-        .bind($password_hash)
-        .bind(ts)
-        .bind((!draft.active).then_some(ts))
-        .bind(join_ids(&draft.secondary_manager_ids))
-        .execute(&mut *$conn)
-        .await?;
+        sqlx::query(INSERT_PERSON)
+            .bind($id)
+            .bind(draft.email.as_str())
+            .bind(draft.email.normalized())
+            .bind(search_text(
+                draft.display_name.as_str(),
+                draft.email.as_str(),
+            ))
+            .bind(draft.display_name.as_str())
+            .bind(opt_text(&draft.title))
+            .bind(opt_text(&draft.department))
+            .bind($manager)
+            .bind(opt_text(&draft.external_id))
+            .bind(draft.hr_admin)
+            .bind(draft.active)
+            .bind($password_hash)
+            .bind(ts)
+            .bind((!draft.active).then_some(ts))
+            .bind(join_ids(&draft.secondary_manager_ids))
+            .execute(&mut *$conn)
+            .await?;
     }};
 }
 
@@ -386,18 +386,41 @@ impl Tx<'_> {
     ) -> StoreResult<Person> {
         let id = Uuid::now_v7();
         let ts = now();
-        on_tx!(self, conn => {
-            insert_person_row!(conn, id, draft, draft.manager_id, password_hash, ts);
-            for m in &draft.secondary_manager_ids {
-                sqlx::query(
-                    "INSERT INTO person_secondary_managers (person_id, manager_id) VALUES ($1, $2)",
-                )
-                .bind(id)
-                .bind(*m)
-                .execute(&mut *conn)
-                .await?;
-            }
-        });
+        if draft.secondary_manager_ids.is_empty() {
+            // One statement, which can wait for the change's commit (a taken email fails the
+            // change there).
+            let owned = |t: &Option<oneonone_domain::Text>| opt_text(t).map(str::to_owned);
+            crate::write_later!(self, INSERT_PERSON;
+                id,
+                draft.email.as_str().to_owned(),
+                draft.email.normalized().to_owned(),
+                search_text(draft.display_name.as_str(), draft.email.as_str()),
+                draft.display_name.as_str().to_owned(),
+                owned(&draft.title),
+                owned(&draft.department),
+                draft.manager_id,
+                owned(&draft.external_id),
+                draft.hr_admin,
+                draft.active,
+                password_hash.map(str::to_owned),
+                ts,
+                (!draft.active).then_some(ts),
+                String::new(),
+            )?;
+        } else {
+            on_tx!(self, conn => {
+                insert_person_row!(conn, id, draft, draft.manager_id, password_hash, ts);
+                for m in &draft.secondary_manager_ids {
+                    sqlx::query(
+                        "INSERT INTO person_secondary_managers (person_id, manager_id) VALUES ($1, $2)",
+                    )
+                    .bind(id)
+                    .bind(*m)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+            });
+        }
         // What was written, returned without reading it back.
         Ok(Person {
             id,
@@ -420,14 +443,14 @@ impl Tx<'_> {
 
     /// A person who is not erased, read in this transaction.
     pub async fn person(&mut self, id: PersonId) -> StoreResult<Person> {
-        on_tx!(self, conn => {
+        on_tx!(read self, conn => {
             fetch_person!(conn, id).ok_or(StoreError::NotFound)
         })
     }
 
     /// The person (not erased) with this normalised email, if any.
     pub async fn person_by_email(&mut self, email_normalized: &str) -> StoreResult<Option<Person>> {
-        on_tx!(self, conn => {
+        on_tx!(read self, conn => {
             let row: Option<PersonRow> = sqlx::query_as(&format!(
                 "SELECT {PERSON_COLUMNS} FROM people WHERE email_normalized = $1 AND deleted_at IS NULL"
             ))
@@ -514,7 +537,7 @@ impl Tx<'_> {
 
     /// Whether anyone (not erased) reports to `id`, directly or as a secondary manager.
     pub async fn has_reports(&mut self, id: PersonId) -> StoreResult<bool> {
-        on_tx!(self, conn => {
+        on_tx!(read self, conn => {
             let found: Option<Uuid> = sqlx::query_scalar(
                 "SELECT id FROM people WHERE manager_id = $1 AND deleted_at IS NULL \
                  UNION ALL SELECT person_id FROM person_secondary_managers WHERE manager_id = $1 \
@@ -553,7 +576,7 @@ impl Tx<'_> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        on_tx!(self, conn => {
+        on_tx!(read self, conn => {
             let mut qb = QueryBuilder::new("SELECT id FROM people WHERE deleted_at IS NULL AND id IN (");
             let mut sep = qb.separated(", ");
             for id in ids {

@@ -4,57 +4,291 @@
 //! across this crate), appends its events and, when asked, its idempotent response; everything
 //! commits together, or nothing does.
 //!
-//! On SQLite the body is a job of the writer thread ([`crate::writer`]) inside a savepoint of
-//! the batch's transaction; on PostgreSQL it runs in a task of its own, so a client that hangs up
-//! does not cut a change off half-way (nor would it matter: an unfinished transaction leaves
-//! nothing behind).
+//! On SQLite the body is a job of the writer thread ([`crate::writer`]) inside the batch's
+//! transaction; on PostgreSQL it runs in a task of its own, so a client that hangs up does not
+//! cut a change off half-way (nor would it matter: an unfinished transaction leaves nothing
+//! behind).
+//!
+//! **A change pays for what it does.** Most changes are a few reads and one write; a
+//! transaction around them would cost more statements than the change itself. So a `Tx` opens
+//! its transaction (a savepoint of the batch on SQLite, `BEGIN` on PostgreSQL) only when it
+//! must, right before a second write or a read after a write:
+//! - reads ([`on_tx!`]`(read …)`) before any write need no transaction: on PostgreSQL, under
+//!   READ COMMITTED, a read inside a transaction that has not written sees exactly what it would
+//!   see outside one (each statement takes its own snapshot), and it holds no locks. Reads
+//!   that lock (`FOR UPDATE`) are writes here;
+//! - a write whose outcome the change does not need before it goes on ([`write_later!`]) waits
+//!   until the change's next statement or its commit. A change whose one write is such a write
+//!   thus sends one statement: on PostgreSQL its events ride along in the same statement
+//!   (a data-modifying `WITH`), with neither `BEGIN` nor `COMMIT`, and one statement is atomic;
+//! - events wait for the commit and are written in one statement (on SQLite, one per batch).
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
-use sqlx::{PgConnection, SqliteConnection};
+use sqlx::postgres::PgArguments;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Arguments, PgConnection, Postgres, SqliteConnection};
 
+use crate::events::EventRow;
 use crate::{Database, StoreError, StoreResult};
 
-/// An open transaction on either database.
-pub enum Tx<'c> {
-    Sqlite(&'c mut SqliteConnection),
-    Postgres(&'c mut PgConnection),
+/// An open change on either database.
+pub struct Tx<'c> {
+    side: Side<'c>,
+    /// A write waiting for the change's next statement or its commit.
+    deferred: Option<Deferred>,
+    /// Events appended so far, written at commit.
+    pub(crate) events: Vec<EventRow>,
+}
+
+enum Side<'c> {
+    /// `open`: this change's savepoint is set.
+    Sqlite {
+        conn: &'c mut SqliteConnection,
+        open: bool,
+    },
+    /// No `BEGIN` sent yet.
+    PgIdle(&'c mut PgConnection),
+    /// In a transaction (dropping it queues a `ROLLBACK`).
+    PgOpen(sqlx::Transaction<'c, Postgres>),
+    /// `BEGIN` failed: the change cannot go on.
+    PgLost,
+}
+
+/// A write statement with its arguments, to run later ([`write_later!`]).
+#[doc(hidden)]
+pub enum Deferred {
+    Sqlite(&'static str, SqliteArguments<'static>),
+    Postgres(&'static str, PgArguments),
+}
+
+/// The connection a [`Tx`] runs its next statement on.
+#[doc(hidden)]
+pub enum Connection<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
 }
 
 impl std::fmt::Debug for Tx<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Tx::Sqlite(_) => "Tx::Sqlite",
-            Tx::Postgres(_) => "Tx::Postgres",
+        f.write_str(match self.side {
+            Side::Sqlite { .. } => "Tx::Sqlite",
+            _ => "Tx::Postgres",
         })
     }
 }
 
-/// Expand one body for the connection a [`Tx`] holds: `$conn` is a `&mut SqliteConnection` or a
-/// `&mut PgConnection`, so each query is written once.
+/// Expand one body for the connection a [`Tx`] runs on: `$conn` is a `&mut SqliteConnection`
+/// or a `&mut PgConnection`, so each query is written once. Without `read` the body writes (or
+/// locks): the change's transaction is opened first. Either way a deferred write goes first.
+/// The enclosing function returns a [`crate::StoreResult`].
 #[macro_export]
 macro_rules! on_tx {
-    ($tx:expr, $conn:ident => $body:expr) => {
-        match $tx {
-            $crate::Tx::Sqlite(c) => {
-                let $conn: &mut ::sqlx::SqliteConnection = &mut **c;
+    (read $tx:expr, $conn:ident => $body:expr) => {{
+        let tx: &mut $crate::Tx<'_> = $tx;
+        tx.ready(false).await?;
+        $crate::on_tx!(@run tx, $conn => $body)
+    }};
+    (@run $tx:ident, $conn:ident => $body:expr) => {
+        match $tx.connection() {
+            $crate::tx::Connection::Sqlite(c) => {
+                let $conn: &mut ::sqlx::SqliteConnection = c;
                 $body
             }
-            $crate::Tx::Postgres(c) => {
-                let $conn: &mut ::sqlx::PgConnection = &mut **c;
+            $crate::tx::Connection::Postgres(c) => {
+                let $conn: &mut ::sqlx::PgConnection = c;
                 $body
             }
         }
     };
+    ($tx:expr, $conn:ident => $body:expr) => {{
+        let tx: &mut $crate::Tx<'_> = $tx;
+        tx.ready(true).await?;
+        $crate::on_tx!(@run tx, $conn => $body)
+    }};
 }
 
-impl Tx<'_> {
-    pub fn backend(&self) -> crate::Backend {
-        match self {
-            Tx::Sqlite(_) => crate::Backend::Sqlite,
-            Tx::Postgres(_) => crate::Backend::Postgres,
+/// A write whose outcome the change does not need to go on (an insert with a key chosen here,
+/// say): it runs with the change's next statement or at its commit. Its failure (a taken email)
+/// fails the change there, with the same error, and leaves nothing. The values must be owned.
+/// The statement must not begin with `WITH` (PostgreSQL may prefix the change's events).
+#[macro_export]
+macro_rules! write_later {
+    ($tx:expr, $sql:expr; $($value:expr),* $(,)?) => {{
+        let tx: &mut $crate::Tx<'_> = $tx;
+        let sql: &'static str = $sql;
+        let statement = match tx.backend() {
+            $crate::Backend::Sqlite => {
+                let mut args = ::sqlx::sqlite::SqliteArguments::default();
+                $( ::sqlx::Arguments::add(&mut args, $value).map_err($crate::StoreError::encode)?; )*
+                $crate::tx::Deferred::Sqlite(sql, args)
+            }
+            $crate::Backend::Postgres => {
+                let mut args = ::sqlx::postgres::PgArguments::default();
+                $( ::sqlx::Arguments::add(&mut args, $value).map_err($crate::StoreError::encode)?; )*
+                $crate::tx::Deferred::Postgres(sql, args)
+            }
+        };
+        tx.defer(statement).await
+    }};
+}
+
+impl<'c> Tx<'c> {
+    fn new(side: Side<'c>) -> Self {
+        Tx {
+            side,
+            deferred: None,
+            events: Vec::new(),
         }
     }
+
+    pub fn backend(&self) -> crate::Backend {
+        match self.side {
+            Side::Sqlite { .. } => crate::Backend::Sqlite,
+            _ => crate::Backend::Postgres,
+        }
+    }
+
+    /// Whether the change has opened its transaction (it has written, or is about to).
+    pub fn is_open(&self) -> bool {
+        match self.side {
+            Side::Sqlite { open, .. } => open,
+            Side::PgOpen(_) => true,
+            Side::PgIdle(_) | Side::PgLost => false,
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn connection(&mut self) -> Connection<'_> {
+        match &mut self.side {
+            Side::Sqlite { conn, .. } => Connection::Sqlite(conn),
+            Side::PgIdle(conn) => Connection::Postgres(conn),
+            Side::PgOpen(t) => Connection::Postgres(t),
+            // Unreachable: `ready` fails first. A closed pool's error, should it not.
+            Side::PgLost => unreachable_lost(),
+        }
+    }
+
+    /// Open the change's transaction if it is not.
+    async fn open(&mut self) -> StoreResult<()> {
+        match &mut self.side {
+            Side::Sqlite { conn, open } => {
+                if !*open {
+                    sqlx::query("SAVEPOINT change").execute(&mut **conn).await?;
+                    *open = true;
+                }
+            }
+            Side::PgIdle(_) => {
+                let Side::PgIdle(conn) = std::mem::replace(&mut self.side, Side::PgLost) else {
+                    unreachable!("matched above")
+                };
+                self.side = Side::PgOpen(sqlx::Connection::begin(conn).await?);
+            }
+            Side::PgOpen(_) => {}
+            Side::PgLost => return Err(StoreError::Unavailable(sqlx::Error::PoolClosed)),
+        }
+        Ok(())
+    }
+
+    /// Before a statement: the deferred write goes first (in the transaction), and a write opens
+    /// the transaction.
+    #[doc(hidden)]
+    pub async fn ready(&mut self, write: bool) -> StoreResult<()> {
+        if let Some(deferred) = self.deferred.take() {
+            self.open().await?;
+            self.execute(deferred).await?;
+        } else if write {
+            self.open().await?;
+        }
+        if matches!(self.side, Side::PgLost) {
+            return Err(StoreError::Unavailable(sqlx::Error::PoolClosed));
+        }
+        Ok(())
+    }
+
+    /// Keep a write for later (see [`write_later!`]).
+    #[doc(hidden)]
+    pub async fn defer(&mut self, statement: Deferred) -> StoreResult<()> {
+        self.ready(false).await?;
+        self.deferred = Some(statement);
+        Ok(())
+    }
+
+    async fn execute(&mut self, deferred: Deferred) -> StoreResult<()> {
+        match (deferred, self.connection()) {
+            (Deferred::Sqlite(sql, args), Connection::Sqlite(conn)) => {
+                sqlx::query_with(sql, args).execute(conn).await?;
+            }
+            (Deferred::Postgres(sql, args), Connection::Postgres(conn)) => {
+                sqlx::query_with(sql, args).execute(conn).await?;
+            }
+            _ => unreachable!("a statement is deferred for the database of its change"),
+        }
+        Ok(())
+    }
+
+    /// SQLite: run what waits, then hand the events to the batch (they are written before it
+    /// commits). The savepoint, if set, stays: the batch's commit releases it.
+    async fn finish_sqlite(&mut self) -> StoreResult<()> {
+        if let Some(deferred) = self.deferred.take() {
+            // With nothing written before it, one statement needs no savepoint: SQLite undoes
+            // a failed statement by itself.
+            self.execute(deferred).await?;
+        }
+        crate::events::pend(std::mem::take(&mut self.events));
+        Ok(())
+    }
+
+    /// SQLite: undo what this change wrote, if anything.
+    async fn undo_sqlite(&mut self) -> StoreResult<()> {
+        if let Side::Sqlite { conn, open: true } = &mut self.side {
+            sqlx::query("ROLLBACK TO change")
+                .execute(&mut **conn)
+                .await?;
+            sqlx::query("RELEASE change").execute(&mut **conn).await?;
+        }
+        Ok(())
+    }
+
+    /// PostgreSQL: the deferred write with the events in one statement, or the events alone,
+    /// then `COMMIT` if a transaction was begun.
+    async fn commit_postgres(mut self) -> StoreResult<()> {
+        let events = std::mem::take(&mut self.events);
+        match self.deferred.take() {
+            Some(Deferred::Postgres(sql, mut args)) if !events.is_empty() => {
+                let first = args.len() + 1;
+                crate::events::bind_arrays(&mut args, &events)?;
+                let combined = format!(
+                    "WITH logged AS ({}) {sql}",
+                    crate::events::insert_arrays_sql(first)
+                );
+                let conn = self.connection();
+                let Connection::Postgres(conn) = conn else {
+                    unreachable!("PostgreSQL change")
+                };
+                sqlx::query_with(&combined, args).execute(conn).await?;
+            }
+            Some(deferred) => self.execute(deferred).await?,
+            None if !events.is_empty() => {
+                let mut args = PgArguments::default();
+                crate::events::bind_arrays(&mut args, &events)?;
+                let sql = crate::events::insert_arrays_sql(1);
+                let Connection::Postgres(conn) = self.connection() else {
+                    unreachable!("PostgreSQL change")
+                };
+                sqlx::query_with(&sql, args).execute(conn).await?;
+            }
+            None => {}
+        }
+        if let Side::PgOpen(t) = self.side {
+            t.commit().await?;
+        }
+        Ok(())
+    }
+}
+
+fn unreachable_lost() -> Connection<'static> {
+    unreachable!("a change whose BEGIN failed is not used again")
 }
 
 impl Database {
@@ -67,59 +301,55 @@ impl Database {
         E: From<StoreError> + Send + 'static,
         F: for<'t> FnOnce(&'t mut Tx<'_>) -> BoxFuture<'t, Result<T, E>> + Send + 'static,
     {
-        let outcome: StoreResult<Result<T, E>> = match self {
+        let outcome: Result<T, E> = match self {
             Database::Sqlite(pools) => {
-                pools
-                    .writer
-                    .run(move |conn: &mut SqliteConnection| {
-                        Box::pin(async move {
-                            // A savepoint of the batch's transaction, left open when the change
-                            // succeeds (the batch's COMMIT releases it: one statement less for
-                            // every change), rolled back when it fails or panics. One name
-                            // serves all: `ROLLBACK TO` and `RELEASE` take the latest savepoint
-                            // of that name, which is this change's. Its events wait for the
-                            // batch's commit too (`events::flush_pending`).
-                            sqlx::query("SAVEPOINT change").execute(&mut *conn).await?;
-                            let mark = crate::events::pending_mark();
-                            let out = {
-                                let mut tx = Tx::Sqlite(&mut *conn);
-                                std::panic::AssertUnwindSafe(work(&mut tx))
-                                    .catch_unwind()
-                                    .await
-                            };
-                            let out = match out {
-                                Ok(Ok(v)) => return Ok(Ok(v)),
-                                other => other,
-                            };
-                            crate::events::pending_truncate(mark);
-                            sqlx::query("ROLLBACK TO change")
-                                .execute(&mut *conn)
-                                .await?;
-                            sqlx::query("RELEASE change").execute(&mut *conn).await?;
-                            match out {
-                                Ok(result) => Ok(result),
-                                Err(panic) => std::panic::resume_unwind(panic),
-                            }
+                let run = pools.writer.run(move |conn: &mut SqliteConnection| {
+                    Box::pin(async move {
+                        // A savepoint of the batch's transaction, set at the change's first
+                        // write and left open when the change succeeds (the batch's COMMIT
+                        // releases it), rolled back when it fails or panics. One name serves
+                        // all: `ROLLBACK TO` and `RELEASE` take the latest savepoint of that
+                        // name, which is this change's.
+                        let mut tx = Tx::new(Side::Sqlite { conn, open: false });
+                        let out = std::panic::AssertUnwindSafe(async {
+                            let value = work(&mut tx).await?;
+                            tx.finish_sqlite().await.map_err(E::from)?;
+                            Ok::<T, E>(value)
                         })
+                        .catch_unwind()
+                        .await;
+                        if let Ok(Ok(v)) = out {
+                            return Ok(Ok(v));
+                        }
+                        tx.undo_sqlite().await?;
+                        match out {
+                            Ok(result) => Ok(result),
+                            Err(panic) => std::panic::resume_unwind(panic),
+                        }
                     })
-                    .await
+                });
+                match run.await {
+                    Ok(inner) => inner,
+                    Err(store) => Err(E::from(store)),
+                }
             }
             Database::Postgres(pool) => {
                 let pool = pool.clone();
+                // A task of its own: a caller that goes away does not stop a change half-way.
+                // Should it panic, dropping its transaction queues a ROLLBACK on the connection.
                 let task = tokio::spawn(async move {
-                    let mut t = pool.begin().await?;
-                    let out = {
-                        let mut tx = Tx::Postgres(&mut t);
-                        work(&mut tx).await
-                    };
-                    match out {
-                        Ok(v) => {
-                            t.commit().await?;
-                            Ok(Ok(v))
+                    let mut conn = pool.acquire().await.map_err(StoreError::from)?;
+                    let mut tx = Tx::new(Side::PgIdle(&mut conn));
+                    match work(&mut tx).await {
+                        Ok(value) => {
+                            tx.commit_postgres().await?;
+                            Ok::<T, E>(value)
                         }
                         Err(e) => {
-                            t.rollback().await?;
-                            Ok(Err(e))
+                            if let Side::PgOpen(t) = tx.side {
+                                t.rollback().await.map_err(StoreError::from)?;
+                            }
+                            Err(e)
                         }
                     }
                 });
@@ -127,15 +357,12 @@ impl Database {
                     Ok(r) => r,
                     Err(join) if join.is_panic() => {
                         tracing::error!("a transaction panicked; it was rolled back");
-                        Err(StoreError::Other(sqlx::Error::WorkerCrashed))
+                        Err(E::from(StoreError::Other(sqlx::Error::WorkerCrashed)))
                     }
-                    Err(_) => Err(StoreError::Unavailable(sqlx::Error::WorkerCrashed)),
+                    Err(_) => Err(E::from(StoreError::Unavailable(sqlx::Error::WorkerCrashed))),
                 }
             }
         };
-        match outcome {
-            Ok(inner) => inner,
-            Err(store) => Err(E::from(store)),
-        }
+        outcome
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use futures_util::future::BoxFuture;
-use oneonone_persistence::idempotency::StoredResponse;
+use oneonone_persistence::idempotency::{KEY_TAKEN, StoredResponse};
 use oneonone_persistence::{Database, StoreError, Tx};
 
 use crate::{Error, Result};
@@ -105,11 +105,7 @@ pub async fn run(
                         location: response.location.clone(),
                         etag: response.etag.clone(),
                     };
-                    match tx.save_response(&k.principal, &k.key, &stored).await {
-                        Ok(()) => {}
-                        Err(StoreError::Conflict(_)) => return Err(Error::Store(KEY_TAKEN)),
-                        Err(e) => return Err(e.into()),
-                    }
+                    tx.save_response(&k.principal, &k.key, &stored).await?;
                 }
                 if Faults::take(&faults_in_tx.before_commit) {
                     return Err(Error::internal("injected fault before commit"));
@@ -130,7 +126,7 @@ pub async fn run(
         Err(e) => match &key {
             Some(k) => match db.stored_response(&k.principal, &k.key).await? {
                 Some(stored) => replay(stored, k),
-                None if matches!(e, Error::Store(StoreError::Conflict(KEY_CONFLICT))) => {
+                None if matches!(e, Error::Store(StoreError::Conflict(KEY_TAKEN))) => {
                     Err(Error::Conflict {
                         code: "idempotency_in_progress",
                         detail: "a request with this Idempotency-Key is still being processed"
@@ -143,6 +139,3 @@ pub async fn run(
         },
     }
 }
-
-const KEY_CONFLICT: &str = "idempotency_key";
-const KEY_TAKEN: StoreError = StoreError::Conflict(KEY_CONFLICT);
