@@ -380,6 +380,18 @@ impl Database {
         Ok((rows, read_to))
     }
 
+    /// How many committed events of this kind the log holds (for tests and audits: no reader's
+    /// horizon applies).
+    pub async fn count_events(&self, kind: &str) -> StoreResult<i64> {
+        let kind = kind.to_owned();
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE kind = $1")
+                .bind(&kind)
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+
     /// The events of one record, oldest first (for tests and audits).
     pub async fn events_of(&self, subject_type: &str, subject_id: Uuid) -> StoreResult<Vec<Event>> {
         let subject_type = subject_type.to_owned();

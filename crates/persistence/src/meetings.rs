@@ -1,10 +1,8 @@
 //! Meeting series and meetings.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc, Weekday};
-use oneonone_domain::cadence::{Cadence, Frequency, parse_time_zone};
-use oneonone_domain::meeting::{
-    Meeting, MeetingKind, MeetingSeries, MeetingStatus, UPCOMING_OCCURRENCES,
-};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday};
+use oneonone_domain::cadence::{Cadence, Frequency, Occurrence, parse_time_zone};
+use oneonone_domain::meeting::{Meeting, MeetingKind, MeetingSeries, MeetingStatus, ScheduleState};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
@@ -220,80 +218,6 @@ fn frequency_columns(
     }
 }
 
-/// Insert the missing upcoming occurrences of a series (so that [`UPCOMING_OCCURRENCES`] are
-/// scheduled from `at` on); slots already taken (even by a rescheduled or cancelled meeting) are
-/// left alone. Evaluates to the ids of the meetings it scheduled.
-macro_rules! top_up {
-    ($conn:expr, $series:expr, $at:expr, $ts:expr) => {{
-        let series: &MeetingSeries = $series;
-        let mut scheduled: Vec<Uuid> = Vec::new();
-        if !series.paused {
-            let last: Option<DateTime<Utc>> =
-                sqlx::query_scalar("SELECT MAX(starts_at) FROM meetings WHERE series_id = $1")
-                    .bind(series.id)
-                    .fetch_one(&mut *$conn)
-                    .await?;
-            let upcoming: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM meetings WHERE series_id = $1 AND starts_at >= $2 \
-                 AND status = $3",
-            )
-            .bind(series.id)
-            .bind($at)
-            .bind(MeetingStatus::Scheduled.as_str())
-            .fetch_one(&mut *$conn)
-            .await?;
-            let missing =
-                UPCOMING_OCCURRENCES.saturating_sub(usize::try_from(upcoming).unwrap_or(0));
-            if missing > 0 {
-                let from = match last {
-                    Some(l) if l >= $at => l + Duration::seconds(1),
-                    _ => $at,
-                };
-                let template = match series.agenda_template_id {
-                    Some(t) => Some(crate::library::fetch_template!(&mut *$conn, t)),
-                    None => None,
-                };
-                for occ in series.cadence.occurrences_from(from, missing) {
-                    let meeting_id = Uuid::now_v7();
-                    let added = sqlx::query(
-                        "INSERT INTO meetings (id, series_id, occurrence_date, kind, manager_id, \
-                         report_id, starts_at, ends_at, status, version, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) \
-                         ON CONFLICT (series_id, occurrence_date) DO NOTHING",
-                    )
-                    .bind(meeting_id)
-                    .bind(series.id)
-                    .bind(occ.local_date)
-                    .bind(series.kind.as_str())
-                    .bind(series.manager_id)
-                    .bind(series.report_id)
-                    .bind(occ.starts_at)
-                    .bind(occ.ends_at)
-                    .bind(MeetingStatus::Scheduled.as_str())
-                    .bind($ts)
-                    .execute(&mut *$conn)
-                    .await?;
-                    if added.rows_affected() == 1 {
-                        scheduled.push(meeting_id);
-                    }
-                    if let Some(template) = &template
-                        && added.rows_affected() == 1
-                    {
-                        crate::agenda::insert_template_items!(
-                            &mut *$conn,
-                            meeting_id,
-                            series.manager_id,
-                            template,
-                            $ts
-                        );
-                    }
-                }
-            }
-        }
-        scheduled
-    }};
-}
-
 impl Database {
     /// A page of series, in creation order, optionally those of one participant.
     pub async fn list_series(
@@ -416,17 +340,6 @@ impl Database {
 
 impl Database {}
 
-/// What changing a meeting did besides the meeting itself.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MeetingEffects {
-    /// Meetings the series' top-up scheduled.
-    pub scheduled: Vec<Uuid>,
-    /// The meeting undiscussed talking points moved on to, if any.
-    pub carried_to: Option<Uuid>,
-    /// Talking points carried over, with their author when private.
-    pub carried: Vec<(Uuid, Option<Uuid>)>,
-}
-
 /// What a new cadence did to a series' meetings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RescheduleEffects {
@@ -434,8 +347,6 @@ pub struct RescheduleEffects {
     pub moved: Vec<Uuid>,
     /// Empty upcoming meetings the new schedule had no room for.
     pub removed: Vec<Uuid>,
-    /// Meetings added to keep the series stocked.
-    pub scheduled: Vec<Uuid>,
 }
 
 /// What changing a series did to its meetings.
@@ -443,8 +354,6 @@ pub struct RescheduleEffects {
 pub struct SeriesEffects {
     /// Upcoming meetings without content that no longer fall in the series.
     pub removed: Vec<Uuid>,
-    /// Meetings scheduled (on resuming, say).
-    pub scheduled: Vec<Uuid>,
 }
 
 /// One past meeting of a series, for seeding history.
@@ -534,11 +443,8 @@ impl Database {
 }
 
 impl crate::Tx<'_> {
-    /// Create a series and its first upcoming meetings, and the ids of those meetings.
-    pub async fn create_series(
-        &mut self,
-        new: &NewSeries,
-    ) -> StoreResult<(MeetingSeries, Vec<Uuid>)> {
+    /// Create a series (its meetings are scheduled by [`crate::Tx::schedule_meetings`]).
+    pub async fn create_series(&mut self, new: &NewSeries) -> StoreResult<MeetingSeries> {
         let id = Uuid::now_v7();
         let ts = now();
         let (frequency, interval, weekday, nth, day) = frequency_columns(new.cadence.frequency);
@@ -579,8 +485,7 @@ impl crate::Tx<'_> {
             .bind(new.agenda_template_id)
             .execute(&mut *conn)
             .await?;
-            let scheduled = top_up!(&mut *conn, &series, ts, ts);
-            Ok((series, scheduled))
+            Ok(series)
         })
     }
 
@@ -598,8 +503,6 @@ impl crate::Tx<'_> {
     ) -> StoreResult<(MeetingSeries, RescheduleEffects)> {
         let ts = crate::now();
         let (frequency, interval, weekday, nth, day) = frequency_columns(cadence.frequency);
-        let mut updated = series.clone();
-        updated.cadence = cadence.clone();
         let from = cadence.start_date;
         let effects = crate::on_tx!(self, conn => {
             let done = sqlx::query(
@@ -683,23 +586,11 @@ impl crate::Tx<'_> {
                     }
                 }
             }
-            effects.scheduled = top_up!(&mut *conn, &updated, now, ts);
             StoreResult::Ok(effects)
         })?;
         Ok((self.get_series(series.id).await?, effects))
     }
 
-    /// Keep a series stocked with upcoming meetings from `at` on: the ids of those it added.
-    pub async fn top_up_series(
-        &mut self,
-        series: &MeetingSeries,
-        at: DateTime<Utc>,
-    ) -> StoreResult<Vec<Uuid>> {
-        let ts = now();
-        crate::on_tx!(self, conn => {
-            Ok(top_up!(&mut *conn, series, at, ts))
-        })
-    }
     /// Create a one-off meeting.
     #[allow(clippy::too_many_arguments)]
     pub async fn create_meeting(
@@ -749,24 +640,16 @@ impl crate::Tx<'_> {
 
 impl crate::Tx<'_> {
     /// Apply a status change or a reschedule, if the meeting is still at `expected_version`.
-    /// When a meeting is completed, skipped or cancelled, its series is topped up and every
-    /// undiscussed agenda item (private ones stay private) moves on to the next scheduled
-    /// meeting of the series (for a one-off: the same pair's next scheduled meeting, if any),
-    /// in the same transaction.
+    /// (What follows from it — a top-up, talking points carried over — the use case decides.)
     pub async fn change_meeting(
         &mut self,
         id: Uuid,
         expected_version: i64,
         change: &MeetingChange,
-    ) -> StoreResult<(Meeting, MeetingEffects)> {
+    ) -> StoreResult<Meeting> {
         let ts = now();
-        let current = self.get_meeting(id).await?;
-        let series = match current.series_id {
-            Some(s) => Some(self.get_series(s).await?),
-            None => None,
-        };
         let change = change.clone();
-        let effects = crate::on_tx!(self, conn => {
+        crate::on_tx!(self, conn => {
             let done = sqlx::query(
                 "UPDATE meetings SET status = $1, starts_at = $2, ends_at = $3, held_at = $4, \
                  actual_duration_minutes = $5, updated_at = $6, version = version + 1 \
@@ -783,56 +666,8 @@ impl crate::Tx<'_> {
             .execute(&mut *conn)
             .await?;
             crate::one_row_or_stale(done.rows_affected())?;
-            let mut effects = MeetingEffects::default();
-            if let Some(series) = &series {
-                effects.scheduled = top_up!(&mut *conn, series, ts, ts);
-            }
-            if change.status != MeetingStatus::Scheduled {
-                // The next meeting of the series; for a one-off, the pair's next meeting.
-                let mut next = QueryBuilder::new("SELECT id FROM meetings WHERE ");
-                match &series {
-                    Some(series) => next.push("series_id = ").push_bind(series.id),
-                    None => next
-                        .push("manager_id = ")
-                        .push_bind(current.manager_id)
-                        .push(" AND report_id = ")
-                        .push_bind(current.report_id),
-                };
-                next.push(" AND status = ")
-                    .push_bind(MeetingStatus::Scheduled.as_str())
-                    .push(" AND id <> ")
-                    .push_bind(id)
-                    .push(" AND starts_at > ")
-                    .push_bind(change.starts_at)
-                    .push(" ORDER BY starts_at, id LIMIT 1");
-                let next: Option<Uuid> = next.build_query_scalar().fetch_optional(&mut *conn).await?;
-                if let Some(next) = next {
-                    // The series template's own points come back with every meeting by
-                    // themselves; carrying them too would put them on the agenda twice.
-                    let carried: Vec<(Uuid, Uuid, bool)> = sqlx::query_as(
-                        "UPDATE agenda_items SET meeting_id = $1, times_carried = times_carried + 1, \
-                         position = NULL, updated_at = $2, version = version + 1 \
-                         WHERE meeting_id = $3 AND checked = $4 \
-                         AND ($5 IS NULL OR template_id IS NULL OR template_id <> $5) \
-                         RETURNING id, author_id, private",
-                    )
-                    .bind(next)
-                    .bind(ts)
-                    .bind(id)
-                    .bind(false)
-                    .bind(series.as_ref().and_then(|s| s.agenda_template_id))
-                    .fetch_all(&mut *conn)
-                    .await?;
-                    effects.carried_to = Some(next);
-                    effects.carried = carried
-                        .into_iter()
-                        .map(|(item, author, private)| (item, private.then_some(author)))
-                        .collect();
-                }
-            }
-            StoreResult::Ok(effects)
-        })?;
-        Ok((self.get_meeting(id).await?, effects))
+        });
+        self.get_meeting(id).await
     }
     /// Pause or resume a series, or change its end date, if it is still at `expected_version`.
     /// Pausing (or ending earlier) removes the upcoming scheduled meetings that no longer fall in
@@ -887,7 +722,6 @@ impl crate::Tx<'_> {
             }
             qb.push(" RETURNING id");
             let removed: Vec<Uuid> = qb.build_query_scalar().fetch_all(&mut *conn).await?;
-            let scheduled = top_up!(&mut *conn, &updated, ts, ts);
             if let Some(t) = new_template {
                 // A new default template also reaches the meetings already scheduled.
                 let template = crate::library::fetch_template!(&mut *conn, t);
@@ -908,7 +742,7 @@ impl crate::Tx<'_> {
                     );
                 }
             }
-            StoreResult::Ok(SeriesEffects { removed, scheduled })
+            StoreResult::Ok(SeriesEffects { removed })
         })?;
         Ok((self.get_series(series.id).await?, effects))
     }
@@ -968,4 +802,140 @@ crate::read_both! {
             .await?;
             row.ok_or(StoreError::NotFound)?.into_meeting()
         }
+}
+
+impl crate::Tx<'_> {
+    /// Where a series' meetings stand at `at` (for deciding its top-up), in one query.
+    pub async fn schedule_state(
+        &mut self,
+        series_id: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<ScheduleState> {
+        crate::on_tx!(read self, conn => {
+            let (last_start, upcoming): (Option<DateTime<Utc>>, i64) = sqlx::query_as(
+                "SELECT MAX(starts_at), COALESCE(SUM(CASE WHEN starts_at >= $2 AND status = $3 \
+                 THEN 1 ELSE 0 END), 0) FROM meetings WHERE series_id = $1",
+            )
+            .bind(series_id)
+            .bind(at)
+            .bind(MeetingStatus::Scheduled.as_str())
+            .fetch_one(&mut *conn)
+            .await?;
+            Ok(ScheduleState {
+                last_start,
+                upcoming: usize::try_from(upcoming).unwrap_or(0),
+            })
+        })
+    }
+
+    /// Schedule these occurrences of a series as meetings, each with the series' template's
+    /// talking points; a slot already taken is left alone. The ids of the meetings added.
+    pub async fn schedule_meetings(
+        &mut self,
+        series: &MeetingSeries,
+        occurrences: &[Occurrence],
+    ) -> StoreResult<Vec<Uuid>> {
+        let ts = now();
+        crate::on_tx!(self, conn => {
+            let template = match series.agenda_template_id {
+                Some(t) => Some(crate::library::fetch_template!(&mut *conn, t)),
+                None => None,
+            };
+            let mut scheduled = Vec::with_capacity(occurrences.len());
+            for occ in occurrences {
+                let meeting_id = Uuid::now_v7();
+                let added = sqlx::query(
+                    "INSERT INTO meetings (id, series_id, occurrence_date, kind, manager_id, \
+                     report_id, starts_at, ends_at, status, version, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10) \
+                     ON CONFLICT (series_id, occurrence_date) DO NOTHING",
+                )
+                .bind(meeting_id)
+                .bind(series.id)
+                .bind(occ.local_date)
+                .bind(series.kind.as_str())
+                .bind(series.manager_id)
+                .bind(series.report_id)
+                .bind(occ.starts_at)
+                .bind(occ.ends_at)
+                .bind(MeetingStatus::Scheduled.as_str())
+                .bind(ts)
+                .execute(&mut *conn)
+                .await?;
+                if added.rows_affected() == 1 {
+                    scheduled.push(meeting_id);
+                    if let Some(template) = &template {
+                        crate::agenda::insert_template_items!(
+                            &mut *conn,
+                            meeting_id,
+                            series.manager_id,
+                            template,
+                            ts
+                        );
+                    }
+                }
+            }
+            Ok(scheduled)
+        })
+    }
+
+    /// Move a meeting's undiscussed talking points (unchecked, except those of `keep_template`,
+    /// which come with every meeting by themselves) to meeting `to`: their ids, with their author
+    /// when private.
+    pub async fn carry_items(
+        &mut self,
+        from: Uuid,
+        to: Uuid,
+        keep_template: Option<Uuid>,
+    ) -> StoreResult<Vec<(Uuid, Option<Uuid>)>> {
+        let ts = now();
+        crate::on_tx!(self, conn => {
+            let carried: Vec<(Uuid, Uuid, bool)> = sqlx::query_as(
+                "UPDATE agenda_items SET meeting_id = $1, times_carried = times_carried + 1, \
+                 position = NULL, updated_at = $2, version = version + 1 \
+                 WHERE meeting_id = $3 AND checked = $4 \
+                 AND ($5 IS NULL OR template_id IS NULL OR template_id <> $5) \
+                 RETURNING id, author_id, private",
+            )
+            .bind(to)
+            .bind(ts)
+            .bind(from)
+            .bind(false)
+            .bind(keep_template)
+            .fetch_all(&mut *conn)
+            .await?;
+            Ok(carried
+                .into_iter()
+                .map(|(item, author, private)| (item, private.then_some(author)))
+                .collect())
+        })
+    }
+
+    /// The next scheduled meeting after `meeting` (starting after `after`): of its series, or
+    /// for a one-off, of the same pair.
+    pub async fn next_scheduled(
+        &mut self,
+        meeting: &Meeting,
+        after: DateTime<Utc>,
+    ) -> StoreResult<Option<Uuid>> {
+        crate::on_tx!(read self, conn => {
+            let mut next = QueryBuilder::new("SELECT id FROM meetings WHERE ");
+            match meeting.series_id {
+                Some(series) => next.push("series_id = ").push_bind(series),
+                None => next
+                    .push("manager_id = ")
+                    .push_bind(meeting.manager_id)
+                    .push(" AND report_id = ")
+                    .push_bind(meeting.report_id),
+            };
+            next.push(" AND status = ")
+                .push_bind(MeetingStatus::Scheduled.as_str())
+                .push(" AND id <> ")
+                .push_bind(meeting.id)
+                .push(" AND starts_at > ")
+                .push_bind(after)
+                .push(" ORDER BY starts_at, id LIMIT 1");
+            Ok(next.build_query_scalar().fetch_optional(&mut *conn).await?)
+        })
+    }
 }

@@ -149,8 +149,8 @@ pub enum ImportRowResult {
 pub struct ImportOutcome {
     pub applied: bool,
     pub rows: Vec<ImportRowResult>,
-    /// 1:1 records new managers took over.
-    pub handed_over: Vec<HandOver>,
+    /// People whose manager changed (what follows for their 1:1s, the use case decides).
+    pub manager_changes: Vec<ManagerChange>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -287,59 +287,6 @@ macro_rules! update_person_row {
     }};
 }
 
-/// When a report's manager changes, their manager–report series moves to the new manager, with
-/// its upcoming scheduled meetings (and their agendas); held meetings keep the manager who held
-/// them, so no history is lost. A report left without a manager keeps the old series until HR
-/// assigns one.
-macro_rules! move_manager_series {
-    ($conn:expr, $person:expr, $old:expr, $new:expr, $ts:expr) => {{
-        let (person, old, new): (Uuid, Option<Uuid>, Option<Uuid>) = ($person, $old, $new);
-        let mut handed: Vec<HandOver> = Vec::new();
-        if let (Some(old), Some(new)) = (old, new)
-            && old != new
-        {
-            let kind = oneonone_domain::meeting::MeetingKind::ManagerReport.as_str();
-            let series: Vec<Uuid> = sqlx::query_scalar(
-                "UPDATE meeting_series SET manager_id = $1, updated_at = $2, version = version + 1 \
-                 WHERE report_id = $3 AND manager_id = $4 AND kind = $5 RETURNING id",
-            )
-            .bind(new)
-            .bind($ts)
-            .bind(person)
-            .bind(old)
-            .bind(kind)
-            .fetch_all(&mut *$conn)
-            .await?;
-            let meetings: Vec<Uuid> = sqlx::query_scalar(
-                "UPDATE meetings SET manager_id = $1, updated_at = $2, version = version + 1 \
-                 WHERE status = $3 AND starts_at >= $2 AND manager_id = $4 AND series_id IN \
-                 (SELECT id FROM meeting_series WHERE report_id = $5 AND manager_id = $1 AND kind = $6) \
-                 RETURNING id",
-            )
-            .bind(new)
-            .bind($ts)
-            .bind(oneonone_domain::meeting::MeetingStatus::Scheduled.as_str())
-            .bind(old)
-            .bind(person)
-            .bind(kind)
-            .fetch_all(&mut *$conn)
-            .await?;
-            let records = series
-                .into_iter()
-                .map(|id| ("meeting_series", id))
-                .chain(meetings.into_iter().map(|id| ("meeting", id)));
-            handed.extend(records.map(|(subject_type, id)| HandOver {
-                subject_type,
-                id,
-                report: person,
-                from: old,
-                to: new,
-            }));
-        }
-        handed
-    }};
-}
-
 /// A 1:1 record a manager change handed from one manager to the next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HandOver {
@@ -351,12 +298,19 @@ pub struct HandOver {
     pub to: Uuid,
 }
 
-/// A change of a person: before, after, and the 1:1 records it handed to a new manager.
+/// A change of a person: before and after.
 #[derive(Debug, Clone)]
 pub struct PersonUpdate {
     pub before: Person,
     pub after: Person,
-    pub handed_over: Vec<HandOver>,
+}
+
+/// A person whose manager an import changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ManagerChange {
+    pub person: Uuid,
+    pub from: Option<Uuid>,
+    pub to: Option<Uuid>,
 }
 
 /// When a person stops or starts being active, the deactivation date follows.
@@ -493,12 +447,11 @@ impl Tx<'_> {
             }
             let deactivated = deactivated_at(current.active, current.deactivated_at, draft.active, ts);
             update_person_row!(conn, id, draft, draft.manager_id, deactivated, ts);
-            let handed_over = move_manager_series!(conn, id, current.manager_id, draft.manager_id, ts);
             if draft.secondary_manager_ids != current.secondary_manager_ids {
                 write_secondary!(conn, id, &draft.secondary_manager_ids);
             }
             let after = fetch_person!(conn, id).ok_or(StoreError::NotFound)?;
-            Ok(PersonUpdate { before: current, after, handed_over })
+            Ok(PersonUpdate { before: current, after })
         })
     }
 
@@ -621,7 +574,7 @@ impl Tx<'_> {
             if !plan.applied {
                 return Ok(plan.outcome());
             }
-            let mut handed_over = Vec::new();
+            let mut manager_changes = Vec::new();
             for step in &plan.steps {
                 let draft = &rows[step.row].draft;
                 match step.action {
@@ -635,13 +588,19 @@ impl Tx<'_> {
                         draft.hr_admin = hr_admin;
                         let deactivated = deactivated_at(was_active, previous_deactivation, draft.active, ts);
                         update_person_row!(conn, step.id, &draft, step.manager_id, deactivated, ts);
-                        handed_over.extend(move_manager_series!(conn, step.id, previous_manager, step.manager_id, ts));
+                        if previous_manager != step.manager_id {
+                            manager_changes.push(ManagerChange {
+                                person: step.id,
+                                from: previous_manager,
+                                to: step.manager_id,
+                            });
+                        }
                     }
                     Action::Unchanged => {}
                 }
             }
             let mut outcome = plan.outcome();
-            outcome.handed_over = handed_over;
+            outcome.manager_changes = manager_changes;
             Ok(outcome)
         })
     }
@@ -814,7 +773,7 @@ impl ImportPlan {
         ImportOutcome {
             applied: self.applied,
             rows: self.results.clone(),
-            handed_over: Vec::new(),
+            manager_changes: Vec::new(),
         }
     }
 }
@@ -978,6 +937,55 @@ fn order_managers_first(steps: &mut [Step]) {
     };
     let depths: HashMap<Uuid, usize> = steps.iter().map(|s| (s.id, depth(s.id))).collect();
     steps.sort_by_key(|s| (depths.get(&s.id).copied().unwrap_or(0), s.row));
+}
+
+impl Tx<'_> {
+    /// Hand a report's manager–report series from one manager to another, with its upcoming
+    /// scheduled meetings (and their agendas); held meetings keep the manager who held them.
+    /// The records handed over.
+    pub async fn hand_over_series(
+        &mut self,
+        report: Uuid,
+        from: Uuid,
+        to: Uuid,
+    ) -> StoreResult<Vec<HandOver>> {
+        let ts = now();
+        let kind = oneonone_domain::meeting::MeetingKind::ManagerReport.as_str();
+        on_tx!(self, conn => {
+            let series: Vec<Uuid> = sqlx::query_scalar(
+                "UPDATE meeting_series SET manager_id = $1, updated_at = $2, version = version + 1 \
+                 WHERE report_id = $3 AND manager_id = $4 AND kind = $5 RETURNING id",
+            )
+            .bind(to)
+            .bind(ts)
+            .bind(report)
+            .bind(from)
+            .bind(kind)
+            .fetch_all(&mut *conn)
+            .await?;
+            let meetings: Vec<Uuid> = sqlx::query_scalar(
+                "UPDATE meetings SET manager_id = $1, updated_at = $2, version = version + 1 \
+                 WHERE status = $3 AND starts_at >= $2 AND manager_id = $4 AND series_id IN \
+                 (SELECT id FROM meeting_series WHERE report_id = $5 AND manager_id = $1 AND kind = $6) \
+                 RETURNING id",
+            )
+            .bind(to)
+            .bind(ts)
+            .bind(oneonone_domain::meeting::MeetingStatus::Scheduled.as_str())
+            .bind(from)
+            .bind(report)
+            .bind(kind)
+            .fetch_all(&mut *conn)
+            .await?;
+            let records = series
+                .into_iter()
+                .map(|id| ("meeting_series", id))
+                .chain(meetings.into_iter().map(|id| ("meeting", id)));
+            Ok(records
+                .map(|(subject_type, id)| HandOver { subject_type, id, report, from, to })
+                .collect())
+        })
+    }
 }
 
 #[cfg(test)]

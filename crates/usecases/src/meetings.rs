@@ -32,7 +32,8 @@ async fn create_series_as(
     actor: oneonone_persistence::EventActor,
     new: &NewSeries,
 ) -> Result<MeetingSeries> {
-    let (series, scheduled) = tx.create_series(new).await?;
+    let series = tx.create_series(new).await?;
+    let scheduled = top_up(tx, &series, series.created_at).await?;
     let mut events = vec![
         NewEvent::new("meeting_series.created", "meeting_series", series.id)
             .pair(series.manager_id, series.report_id)
@@ -117,6 +118,17 @@ pub async fn create_action_item(
     Ok(item)
 }
 
+/// Keep a series stocked: schedule what it lacks from `at` on (the domain decides which
+/// occurrences). The ids of the meetings scheduled.
+async fn top_up(tx: &mut Tx<'_>, series: &MeetingSeries, at: DateTime<Utc>) -> Result<Vec<Uuid>> {
+    let state = tx.schedule_state(series.id, at).await?;
+    let due = series.occurrences_to_schedule(at, state);
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(tx.schedule_meetings(series, &due).await?)
+}
+
 /// The events of meetings a series scheduled.
 fn scheduled_events(series: &MeetingSeries, scheduled: &[Uuid]) -> Vec<NewEvent> {
     series_meeting_events("meeting.scheduled", series, scheduled)
@@ -151,7 +163,7 @@ pub async fn top_up_all(db: &Database, at: DateTime<Utc>) -> Result<usize> {
             scheduled += db
                 .transact(move |tx| {
                     Box::pin(async move {
-                        let ids = tx.top_up_series(&series, at).await?;
+                        let ids = top_up(tx, &series, at).await?;
                         tx.append_events(SYSTEM, &scheduled_events(&series, &ids))
                             .await?;
                         Ok::<_, Error>(ids.len())
@@ -191,7 +203,25 @@ pub async fn change_meeting(
         return Ok(meeting);
     }
     let change = shape(&meeting)?;
-    let (updated, effects) = tx.change_meeting(id, meeting.version, &change).await?;
+    let updated = tx.change_meeting(id, meeting.version, &change).await?;
+    let series = match meeting.series_id {
+        Some(s) => Some(tx.get_series(s).await?),
+        None => None,
+    };
+    let scheduled = match &series {
+        Some(series) => top_up(tx, series, updated.updated_at).await?,
+        None => Vec::new(),
+    };
+    // What was not discussed moves on to the next meeting (private points stay their author's).
+    let mut carried_to = None;
+    let mut carried = Vec::new();
+    if to != MeetingStatus::Scheduled
+        && let Some(next) = tx.next_scheduled(&meeting, change.starts_at).await?
+    {
+        let keep = series.as_ref().and_then(|s| s.agenda_template_id);
+        carried = tx.carry_items(id, next, keep).await?;
+        carried_to = Some(next);
+    }
     let kind = match to {
         MeetingStatus::Scheduled => "meeting.rescheduled",
         MeetingStatus::Completed => "meeting.completed",
@@ -204,13 +234,13 @@ pub async fn change_meeting(
             .pair(manager, report)
             .data(json!({"status": to.as_str(), "series_id": updated.series_id})),
     ];
-    events.extend(effects.scheduled.iter().map(|s| {
+    events.extend(scheduled.iter().map(|s| {
         NewEvent::new("meeting.scheduled", "meeting", *s)
             .pair(manager, report)
             .data(json!({"series_id": updated.series_id}))
     }));
-    if let Some(next) = effects.carried_to {
-        events.extend(effects.carried.iter().map(|(item, private_author)| {
+    if let Some(next) = carried_to {
+        events.extend(carried.iter().map(|(item, private_author)| {
             NewEvent::new("agenda_item.carried_over", "agenda_item", *item)
                 .pair(manager, report)
                 .content()
@@ -235,6 +265,7 @@ pub async fn change_series(
     let (updated, effects) = tx
         .change_series(series, series.version, paused, end_date, agenda_template_id)
         .await?;
+    let scheduled = top_up(tx, &updated, updated.updated_at).await?;
     let (manager, report) = (updated.manager_id, updated.report_id);
     let mut events = vec![
         NewEvent::new("meeting_series.updated", "meeting_series", updated.id)
@@ -250,7 +281,7 @@ pub async fn change_series(
         &updated,
         &effects.removed,
     ));
-    events.extend(scheduled_events(&updated, &effects.scheduled));
+    events.extend(scheduled_events(&updated, &scheduled));
     tx.append_events(by(actor), &events).await?;
     Ok(updated)
 }
@@ -268,6 +299,7 @@ pub async fn reschedule_series(
     let (updated, effects) = tx
         .reschedule_series(series, series.version, cadence, now)
         .await?;
+    let scheduled = top_up(tx, &updated, now).await?;
     let (manager, report) = (updated.manager_id, updated.report_id);
     let mut events = vec![
         NewEvent::new("meeting_series.rescheduled", "meeting_series", updated.id)
@@ -284,7 +316,7 @@ pub async fn reschedule_series(
         &updated,
         &effects.removed,
     ));
-    events.extend(scheduled_events(&updated, &effects.scheduled));
+    events.extend(scheduled_events(&updated, &scheduled));
     tx.append_events(by(actor), &events).await?;
     Ok(updated)
 }

@@ -90,6 +90,19 @@ fn updated_event(before: &Person, after: &Person) -> NewEvent {
     }))
 }
 
+/// A report's manager changed: their 1:1 series follows, as the domain says.
+async fn hand_over(
+    tx: &mut Tx<'_>,
+    report: Uuid,
+    from: Option<Uuid>,
+    to: Option<Uuid>,
+) -> Result<Vec<HandOver>> {
+    match oneonone_domain::meeting::series_hand_over(from, to) {
+        Some((from, to)) => Ok(tx.hand_over_series(report, from, to).await?),
+        None => Ok(Vec::new()),
+    }
+}
+
 /// The events of 1:1 records a new manager took over: an update for the new pair, and for the
 /// old pair a hand-over (the old manager's copy, fetched again, is gone for them: a 404).
 fn hand_over_events(handed: &[HandOver]) -> Vec<NewEvent> {
@@ -124,8 +137,15 @@ async fn write_update(
     let update = tx
         .update_person(current.id, Some(current.version), draft)
         .await?;
+    let handed = hand_over(
+        tx,
+        current.id,
+        update.before.manager_id,
+        update.after.manager_id,
+    )
+    .await?;
     let mut events = vec![updated_event(&update.before, &update.after)];
-    events.extend(hand_over_events(&update.handed_over));
+    events.extend(hand_over_events(&handed));
     tx.append_events(actor, &events).await?;
     Ok(update.after)
 }
@@ -251,6 +271,10 @@ async fn import_as(
     rows: &[ImportRow],
 ) -> Result<ImportOutcome> {
     let outcome = tx.import_people(rows).await?;
+    let mut handed = Vec::new();
+    for change in &outcome.manager_changes {
+        handed.extend(hand_over(tx, change.person, change.from, change.to).await?);
+    }
     if !outcome.applied {
         let mut errors = ValidationErrors::default();
         for (i, r) in outcome.rows.iter().enumerate() {
@@ -272,7 +296,7 @@ async fn import_as(
             }
             _ => None,
         })
-        .chain(hand_over_events(&outcome.handed_over))
+        .chain(hand_over_events(&handed))
         .collect();
     tx.append_events(actor, &events).await?;
     Ok(outcome)
