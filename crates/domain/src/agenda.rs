@@ -92,6 +92,38 @@ impl AgendaText {
     }
 }
 
+/// A new talking point's text and category: its own, or where it gives none, those of the
+/// conversation starter it comes from (which must be active). Without either, a title is
+/// required and the category is `other`.
+pub fn new_item_text(
+    title: Option<&str>,
+    details: Option<&str>,
+    category: Option<AgendaCategory>,
+    starter: Option<&crate::library::Starter>,
+) -> Result<(AgendaText, AgendaCategory), ValidationErrors> {
+    if starter.is_some_and(|s| !s.active) {
+        return Err(ValidationErrors::single("starter_id", NO_STARTER));
+    }
+    let title = match (title, starter) {
+        (Some(t), _) => t,
+        (None, Some(s)) => s.question.as_str(),
+        (None, None) => {
+            return Err(ValidationErrors::single(
+                "title",
+                "required (or give a starter_id)",
+            ));
+        }
+    };
+    let text = AgendaText::parse(title, details)?;
+    let category = category
+        .or(starter.map(|s| s.category))
+        .unwrap_or(AgendaCategory::Other);
+    Ok((text, category))
+}
+
+/// Why a `starter_id` is refused.
+pub const NO_STARTER: &str = "no such active starter";
+
 /// A note: the shared one of a meeting, or a participant's private one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
@@ -108,6 +140,43 @@ pub const AUTHOR_ONLY_FIELDS: [&str; 4] = ["title", "details", "category", "priv
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_point_takes_what_its_starter_gives_where_it_gives_nothing() {
+        let starter = crate::library::Starter {
+            id: Uuid::nil(),
+            category: AgendaCategory::Goals,
+            question: "What would make next month a success?".into(),
+            active: true,
+            version: 1,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        let (text, category) =
+            new_item_text(None, None, None, Some(&starter)).expect("from the starter");
+        assert_eq!(text.title.as_str(), starter.question);
+        assert_eq!(category, AgendaCategory::Goals);
+        let (text, category) = new_item_text(
+            Some("Mine"),
+            None,
+            Some(AgendaCategory::Career),
+            Some(&starter),
+        )
+        .expect("own");
+        assert_eq!(
+            (text.title.as_str(), category),
+            ("Mine", AgendaCategory::Career)
+        );
+        let (_, category) = new_item_text(Some("Plain"), None, None, None).expect("plain");
+        assert_eq!(category, AgendaCategory::Other);
+        assert!(new_item_text(None, None, None, None).is_err());
+        let retired = crate::library::Starter {
+            active: false,
+            ..starter
+        };
+        let refused = new_item_text(Some("x"), None, None, Some(&retired)).expect_err("retired");
+        assert!(format!("{refused:?}").contains("starter_id"));
+    }
 
     #[test]
     fn private_items_are_visible_to_their_author_only() {

@@ -8,24 +8,35 @@ use chrono::NaiveDate;
 use oneonone_domain::action::{ActionItem, ActionStatus};
 use oneonone_domain::agenda::AgendaItem;
 use oneonone_domain::meeting::Meeting;
-use oneonone_domain::policy::Actor;
+use oneonone_domain::policy::{self, Actor};
 use oneonone_persistence::Tx;
 use oneonone_persistence::agenda::{ItemUpdate, Note};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::Result;
 use crate::meetings::{content_event, record};
+use crate::{Precondition, Result};
 
-/// Change a talking point (text, category, privacy, checked).
+/// Change a talking point (text, category, privacy, checked) as participant `viewer`: the rules
+/// of who changes what are `policy::edit_agenda_item`'s; `fields` are the ones that differ from
+/// `current` (none: nothing is written).
+#[allow(clippy::too_many_arguments)]
 pub async fn update_item(
     tx: &mut Tx<'_>,
     actor: &Actor,
     meeting: &Meeting,
-    current: &AgendaItem,
+    viewer: Uuid,
+    current: AgendaItem,
     update: &ItemUpdate,
     fields: &[&str],
+    precondition: &Precondition,
 ) -> Result<AgendaItem> {
+    policy::edit_agenda_item(viewer, current.author_id, fields)?;
+    precondition.check(current.version)?;
+    if fields.is_empty() {
+        return Ok(current);
+    }
+    let current = &current;
     let item = tx
         .update_agenda_item(current, current.version, update)
         .await?;
@@ -42,13 +53,17 @@ pub async fn update_item(
     Ok(item)
 }
 
-/// Remove a talking point.
+/// Remove a talking point, as participant `viewer` (its author alone may).
 pub async fn remove_item(
     tx: &mut Tx<'_>,
     actor: &Actor,
     meeting: &Meeting,
+    viewer: Uuid,
     current: &AgendaItem,
+    precondition: &Precondition,
 ) -> Result<()> {
+    policy::remove_agenda_item(viewer, current.author_id)?;
+    precondition.check(current.version)?;
     tx.delete_agenda_item(current.id, current.version).await?;
     let private = current.private.then_some(current.author_id);
     let event = content_event(

@@ -1,13 +1,14 @@
 //! 1:1s: series and meetings, their talking points and action items.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use oneonone_domain::ValidationErrors;
 use oneonone_domain::action::ActionItem;
-use oneonone_domain::agenda::{AgendaCategory, AgendaItem, AgendaText};
+use oneonone_domain::agenda::{AgendaCategory, AgendaItem};
 use oneonone_domain::meeting::{self as m, Meeting, MeetingKind, MeetingSeries, MeetingStatus};
 use oneonone_domain::policy::{self, Actor};
-use oneonone_persistence::library::{Starter, Template};
+use oneonone_persistence::library::Template;
 use oneonone_persistence::meetings::{MeetingChange, NewSeries, Rating};
-use oneonone_persistence::{Database, EventActor, NewEvent, Tx};
+use oneonone_persistence::{Database, EventActor, NewEvent, StoreError, Tx};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -66,21 +67,48 @@ pub async fn create_meeting(
     Ok(meeting)
 }
 
-/// Add a talking point to a meeting's agenda. A private one, and its event, are its author's
-/// alone.
-#[allow(clippy::too_many_arguments)]
+/// A talking point to add, as a client gives it.
+#[derive(Debug, Clone, Default)]
+pub struct NewItem {
+    pub title: Option<String>,
+    pub details: Option<String>,
+    pub category: Option<AgendaCategory>,
+    pub private: bool,
+    /// The conversation starter it comes from (its question and category are the defaults).
+    pub starter_id: Option<Uuid>,
+}
+
+/// Add a talking point to a meeting's agenda, as participant `author`. A private one, and its
+/// event, are its author's alone.
 pub async fn add_agenda_item(
     tx: &mut Tx<'_>,
     actor: &Actor,
     meeting: &Meeting,
     author: Uuid,
-    text: &AgendaText,
-    category: AgendaCategory,
-    private: bool,
-    starter: Option<&Starter>,
+    new: &NewItem,
 ) -> Result<AgendaItem> {
+    let starter = match new.starter_id {
+        None => None,
+        Some(id) => match tx.get_starter(id).await {
+            Ok(s) => Some(s),
+            Err(StoreError::NotFound) => {
+                return Err(Error::Invalid(ValidationErrors::single(
+                    "starter_id",
+                    oneonone_domain::agenda::NO_STARTER,
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let (text, category) = oneonone_domain::agenda::new_item_text(
+        new.title.as_deref(),
+        new.details.as_deref(),
+        new.category,
+        starter.as_ref(),
+    )?;
+    let private = new.private;
     let item = tx
-        .add_agenda_item(meeting, author, text, category, private, starter)
+        .add_agenda_item(meeting, author, &text, category, private, starter.as_ref())
         .await?;
     tx.append_events(
         by(actor),

@@ -8,7 +8,6 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use oneonone_domain::agenda::{self, AgendaCategory, AgendaItem, AgendaText};
-use oneonone_domain::policy;
 use oneonone_domain::{Actor, Text};
 use oneonone_persistence::agenda::{ItemUpdate, Note, SHARED_NOTE};
 use serde::{Deserialize, Serialize};
@@ -254,52 +253,18 @@ pub async fn create(
     body: JsonBody<ItemIn>,
 ) -> ApiResult<HttpResponse> {
     let (meeting, author) = state.participant(&actor, id.into_inner()).await?;
-    let starter = match body.value.starter_id {
-        None => None,
-        Some(s) => {
-            const MISSING: &str = "no such active starter";
-            let starter = state
-                .db
-                .get_starter(s)
-                .await
-                .map_err(ApiError::unless_found("starter_id", MISSING))?;
-            if !starter.active {
-                return Err(ApiError::validation("starter_id", MISSING));
-            }
-            Some(starter)
-        }
+    let new = usecases::meetings::NewItem {
+        title: body.value.title.clone(),
+        details: body.value.details.clone(),
+        category: body.value.category.map(Into::into),
+        private: body.value.private,
+        starter_id: body.value.starter_id,
     };
-    let title = match (&body.value.title, &starter) {
-        (Some(t), _) => t.clone(),
-        (None, Some(s)) => s.question.clone(),
-        (None, None) => {
-            return Err(ApiError::validation(
-                "title",
-                "required (or give a starter_id)",
-            ));
-        }
-    };
-    let text = AgendaText::parse(&title, body.value.details.as_deref())?;
-    let category: AgendaCategory = match (body.value.category, &starter) {
-        (Some(c), _) => c.into(),
-        (None, Some(s)) => s.category,
-        (None, None) => AgendaCategory::Other,
-    };
-    let private = body.value.private;
     let who = actor.clone();
     create_once(&state, &actor, &req, &body.raw, move |tx| {
         Box::pin(async move {
-            let item = usecases::meetings::add_agenda_item(
-                tx,
-                &who,
-                &meeting,
-                author,
-                &text,
-                category,
-                private,
-                starter.as_ref(),
-            )
-            .await?;
+            let item =
+                usecases::meetings::add_agenda_item(tx, &who, &meeting, author, &new).await?;
             let location = format!("/api/v1/meetings/{}/agenda-items/{}", meeting.id, item.id);
             let tag = etag(item.version);
             created(&ItemOut::from(item), location, Some(tag))
@@ -373,13 +338,8 @@ pub async fn update(
         .copied()
         .filter(|f| before.get(f) != merged.get(f))
         .collect();
-    policy::edit_agenda_item(viewer, current.author_id, &changed)?;
     let fields: ItemFields = crate::extract::parse_json(merged.to_string().as_bytes())?;
     let text = AgendaText::parse(&fields.title, fields.details.as_deref())?;
-    if_match.check(&etag(current.version))?;
-    if changed.is_empty() {
-        return Ok(item_response(StatusCode::OK, current));
-    }
     let update = ItemUpdate {
         text,
         category: fields.category.into(),
@@ -387,11 +347,22 @@ pub async fn update(
         checked: fields.checked,
     };
     let who = actor.clone();
+    let precondition = if_match.precondition();
     let fields: Vec<String> = changed.iter().map(|f| (*f).to_owned()).collect();
     let item = change(&state, move |tx| {
         Box::pin(async move {
             let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-            usecases::agenda::update_item(tx, &who, &meeting, &current, &update, &fields).await
+            usecases::agenda::update_item(
+                tx,
+                &who,
+                &meeting,
+                viewer,
+                current,
+                &update,
+                &fields,
+                &precondition,
+            )
+            .await
         })
     })
     .await?;
@@ -412,10 +383,12 @@ pub async fn remove(
     let (meeting, item) = path.into_inner();
     let (meeting, viewer) = state.participant(&actor, meeting).await?;
     let current = visible_item(&state, meeting.id, item, viewer).await?;
-    policy::remove_agenda_item(viewer, current.author_id)?;
-    if_match.check(&etag(current.version))?;
+    let precondition = if_match.precondition();
     change(&state, move |tx| {
-        Box::pin(async move { usecases::agenda::remove_item(tx, &actor, &meeting, &current).await })
+        Box::pin(async move {
+            usecases::agenda::remove_item(tx, &actor, &meeting, viewer, &current, &precondition)
+                .await
+        })
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
