@@ -70,29 +70,29 @@ pub struct ActionFilter {
     pub limit: i64,
 }
 
-impl Database {
+crate::read_both! {
     /// The action items a meeting shows: those agreed in it, and those still open from any
     /// earlier 1:1 of the same two people (of any series, or none).
-    pub async fn meeting_action_items(&self, meeting: &Meeting) -> StoreResult<Vec<ActionItem>> {
-        with_pool!(self, pool => {
-            let rows: Vec<Row> = sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM action_items a JOIN meetings m ON m.id = a.meeting_id \
-                 WHERE a.meeting_id = $1 \
-                 OR (a.status = $3 AND m.starts_at < $4 AND ( \
-                     (a.manager_id = $2 AND a.report_id = $5) OR (a.manager_id = $5 AND a.report_id = $2))) \
-                 ORDER BY a.created_at, a.id"
-            ))
-            .bind(meeting.id)
-            .bind(meeting.manager_id)
-            .bind(ActionStatus::Open.as_str())
-            .bind(meeting.starts_at)
-            .bind(meeting.report_id)
-            .fetch_all(pool)
-            .await?;
-            rows.into_iter().map(Row::into_item).collect()
-        })
+    pub async fn meeting_action_items(meeting: &Meeting) -> StoreResult<Vec<ActionItem>>, ex => {
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM action_items a JOIN meetings m ON m.id = a.meeting_id \
+             WHERE a.meeting_id = $1 \
+             OR (a.status = $3 AND m.starts_at < $4 AND ( \
+                 (a.manager_id = $2 AND a.report_id = $5) OR (a.manager_id = $5 AND a.report_id = $2))) \
+             ORDER BY a.created_at, a.id"
+        ))
+        .bind(meeting.id)
+        .bind(meeting.manager_id)
+        .bind(ActionStatus::Open.as_str())
+        .bind(meeting.starts_at)
+        .bind(meeting.report_id)
+        .fetch_all(ex)
+        .await?;
+        rows.into_iter().map(Row::into_item).collect()
     }
+}
 
+impl Database {
     /// A page of action items across all 1:1s of `filter.participant`, in creation order.
     pub async fn list_action_items(&self, f: &ActionFilter) -> StoreResult<Vec<ActionItem>> {
         with_pool!(self, pool => {

@@ -8,7 +8,7 @@ use uuid::Uuid;
 pub use oneonone_domain::agenda::Note;
 
 use crate::library::{Starter, record_starter_use};
-use crate::{Database, StoreError, StoreResult, now, with_pool};
+use crate::{StoreError, StoreResult, now};
 
 const ITEM_COLUMNS: &str = "id, meeting_id, author_id, title, details, category, private, \
      position, checked, checked_at, first_added_at, times_carried, version, created_at, updated_at";
@@ -95,33 +95,28 @@ macro_rules! insert_template_items {
 }
 pub(crate) use insert_template_items;
 
-impl Database {
+#[derive(sqlx::FromRow)]
+struct NoteRow {
+    owner_key: String,
+    body: String,
+    updated_by: Uuid,
+    version: i64,
+    updated_at: DateTime<Utc>,
+}
+
+crate::read_both! {
     /// The shared note and `viewer`'s private note of a meeting, in one query.
-    pub async fn notes_for(
-        &self,
-        meeting_id: Uuid,
-        viewer: Uuid,
-    ) -> StoreResult<(Option<Note>, Option<Note>)> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            owner_key: String,
-            body: String,
-            updated_by: Uuid,
-            version: i64,
-            updated_at: DateTime<Utc>,
-        }
+    pub async fn notes_for(meeting_id: Uuid, viewer: Uuid) -> StoreResult<(Option<Note>, Option<Note>)>, ex => {
         let mine = viewer.to_string();
-        let rows: Vec<Row> = with_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT owner_key, body, updated_by, version, updated_at FROM meeting_notes \
-                 WHERE meeting_id = $1 AND owner_key IN ($2, $3)",
-            )
-            .bind(meeting_id)
-            .bind(SHARED_NOTE)
-            .bind(&mine)
-            .fetch_all(pool)
-            .await?
-        });
+        let rows: Vec<NoteRow> = sqlx::query_as(
+            "SELECT owner_key, body, updated_by, version, updated_at FROM meeting_notes \
+             WHERE meeting_id = $1 AND owner_key IN ($2, $3)",
+        )
+        .bind(meeting_id)
+        .bind(SHARED_NOTE)
+        .bind(&mine)
+        .fetch_all(ex)
+        .await?;
         let (mut shared, mut private) = (None, None);
         for row in rows {
             let note = Note {

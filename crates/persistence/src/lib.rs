@@ -28,6 +28,32 @@ pub use events::{Audience, EventActor, LogPosition, NewEvent};
 pub use people::{ImportOutcome, ImportRow, ImportRowResult, PeopleFilter, PeoplePageAfter};
 pub use tx::Tx;
 
+/// One read connection held for several reads: a page made of several queries takes a
+/// connection from the pool (and gives it back) once, not once a query. Reads only.
+pub enum Session {
+    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Session::Sqlite(_) => "Session::Sqlite",
+            Session::Postgres(_) => "Session::Postgres",
+        })
+    }
+}
+
+impl Database {
+    /// A read connection for several reads in a row.
+    pub async fn session(&self) -> StoreResult<Session> {
+        Ok(match self {
+            Database::Sqlite(pools) => Session::Sqlite(pools.read.acquire().await?),
+            Database::Postgres(pool) => Session::Postgres(pool.acquire().await?),
+        })
+    }
+}
+
 /// Expand one body for whichever pool a [`Database`] holds, for reading. On SQLite this is the
 /// pool of reader connections.
 #[macro_export]
@@ -75,8 +101,9 @@ macro_rules! with_writer {
     };
 }
 
-/// Define a read on both [`Database`] (its read pool) and [`Tx`] (inside the transaction) from
-/// one body, which uses `$ex` as the executor of its one query.
+/// Define a read on [`Database`] (its read pool), [`Tx`] (inside the transaction) and
+/// [`Session`] (one connection for several reads) from one body, which uses `$ex` as the
+/// executor of its one query.
 #[macro_export]
 macro_rules! read_both {
     ($(#[$doc:meta])* pub async fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty, $ex:ident => $body:block) => {
@@ -96,6 +123,21 @@ macro_rules! read_both {
                     let $ex = &mut *conn;
                     $body
                 })
+            }
+        }
+        impl $crate::Session {
+            $(#[$doc])*
+            pub async fn $name(&mut self, $($arg: $ty),*) -> $ret {
+                match self {
+                    $crate::Session::Sqlite(c) => {
+                        let $ex: &mut ::sqlx::SqliteConnection = &mut **c;
+                        $body
+                    }
+                    $crate::Session::Postgres(c) => {
+                        let $ex: &mut ::sqlx::PgConnection = &mut **c;
+                        $body
+                    }
+                }
             }
         }
     };

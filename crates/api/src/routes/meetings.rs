@@ -783,8 +783,12 @@ pub async fn create_meeting(
 }
 
 /// Load a meeting `actor` may see, or 404.
-async fn visible_meeting(state: &AppState, actor: &Actor, id: Uuid) -> ApiResult<Meeting> {
-    let meeting = state.db.get_meeting(id).await?;
+async fn visible_meeting(
+    reads: &mut oneonone_persistence::Session,
+    actor: &Actor,
+    id: Uuid,
+) -> ApiResult<Meeting> {
+    let meeting = reads.get_meeting(id).await?;
     if !policy::see_meeting(actor, meeting.participants()) {
         return Err(ApiError::NotFound);
     }
@@ -821,15 +825,14 @@ pub async fn read_meeting(
     Auth(actor): Auth,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let meeting = visible_meeting(&state, &actor, id.into_inner()).await?;
+    // One connection for the page's reads (taken from the pool and given back once).
+    let mut reads = state.db.session().await?;
+    let meeting = visible_meeting(&mut reads, &actor, id.into_inner()).await?;
     let content = match policy::meeting_content(&actor, meeting.participants()) {
         policy::ContentAccess::Participant(me) => {
-            let agenda = state
-                .db
-                .list_agenda(meeting.id, me, meeting.report_id)
-                .await?;
-            let (shared, private) = state.db.notes_for(meeting.id, me).await?;
-            let actions = state.db.meeting_action_items(&meeting).await?;
+            let agenda = reads.list_agenda(meeting.id, me, meeting.report_id).await?;
+            let (shared, private) = reads.notes_for(meeting.id, me).await?;
+            let actions = reads.meeting_action_items(&meeting).await?;
             Some(MeetingContent {
                 agenda_items: agenda.into_iter().map(Into::into).collect(),
                 notes: super::agenda::NotesOut {
