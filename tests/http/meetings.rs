@@ -374,11 +374,21 @@ async fn participants_rate_held_meetings() {
     app.send(rate(&p.manager_token, json!({"useful": 5})))
         .await
         .expect(200);
-    let ratings = app
-        .get(&format!("/api/v1/meetings/{m}/ratings"), &p.report_token)
-        .await
-        .expect(200);
-    assert_eq!(ratings.body["data"].as_array().unwrap().len(), 2);
+    // A rating is its rater's alone: each participant reads their own, never the other's (the
+    // manager never learns how clear the report found the expectations).
+    for (token, rater, useful) in [
+        (&p.report_token, p.report, 4),
+        (&p.manager_token, p.manager, 5),
+    ] {
+        let ratings = app
+            .get(&format!("/api/v1/meetings/{m}/ratings"), token)
+            .await
+            .expect(200);
+        let data = ratings.body["data"].as_array().unwrap();
+        assert_eq!(data.len(), 1, "{data:?}");
+        assert_eq!(data[0]["person_id"], rater.to_string());
+        assert_eq!(data[0]["useful"], useful);
+    }
     app.get(&format!("/api/v1/meetings/{m}/ratings"), &app.admin_token)
         .await
         .expect_problem(403, "forbidden");

@@ -288,10 +288,24 @@ pub fn meeting_content(actor: &Actor, participants: [PersonId; 2]) -> ContentAcc
     }
 }
 
+/// A rating of a meeting is its rater's alone: the other participant never reads it, not even
+/// the report's `expectations_clear` (it exists to be honest). Others learn ratings only as
+/// aggregates at or above the minimum group size.
+pub fn read_rating(viewer: PersonId, rater: PersonId) -> bool {
+    viewer == rater
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use uuid::Uuid;
+
+    #[test]
+    fn a_rating_is_its_raters_alone() {
+        let (rater, other) = (Uuid::now_v7(), Uuid::now_v7());
+        assert!(read_rating(rater, rater));
+        assert!(!read_rating(other, rater));
+    }
 
     fn employee() -> Actor {
         Actor::Person {

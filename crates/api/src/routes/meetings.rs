@@ -1106,19 +1106,25 @@ pub async fn rate(
     Ok(HttpResponse::Ok().json(RatingOut::from(r)))
 }
 
-/// The participants' ratings of a meeting (meeting content: participants only).
+/// Your rating of a meeting (participants only): a rating is its rater's alone, so the list
+/// holds yours or nothing; the other participant's is never shown (ratings reach others only as
+/// aggregates at or above the minimum group size).
 #[utoipa::path(tag = "meetings", operation_id = "list_meeting_ratings", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The ratings.", body = RatingsOut)))]
+    responses((status = 200, description = "Your rating, if you gave one.", body = RatingsOut)))]
 #[get("/meetings/{id}/ratings")]
 pub async fn ratings(
     state: web::Data<AppState>,
     Auth(actor): Auth,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (meeting, _) = state.participant(&actor, id.into_inner()).await?;
+    let (meeting, me) = state.participant(&actor, id.into_inner()).await?;
     let rows = state.db.meeting_ratings(meeting.id).await?;
     Ok(HttpResponse::Ok().json(RatingsOut {
-        data: rows.into_iter().map(RatingOut::from).collect(),
+        data: rows
+            .into_iter()
+            .filter(|r| policy::read_rating(me, r.person_id))
+            .map(RatingOut::from)
+            .collect(),
         next_cursor: None,
     }))
 }
