@@ -45,6 +45,9 @@ async fn unknown_routes_and_wrong_methods_are_problems() {
 #[tokio::test]
 async fn malformed_bodies_are_rejected_and_nothing_is_stored() {
     let app = spawn_app().await;
+    let someone = app
+        .create_person("someone@example.com", "Someone", None)
+        .await;
     let before = app.count_people().await;
     let post = |body: &'static str, ct: &'static str| {
         app.request(Method::POST, "/api/v1/people", Some(&app.admin_token))
@@ -54,6 +57,33 @@ async fn malformed_bodies_are_rejected_and_nothing_is_stored() {
     app.send(post("{\"email\": ", "application/json"))
         .await
         .expect_problem(400, "malformed_json");
+    // A key named twice: an intermediary keeping the first and a server keeping the last would
+    // read different requests, so it is no request at all.
+    let twice = app
+        .send(post(
+            r#"{"email": "twice@example.com", "display_name": "A", "display_name": "B"}"#,
+            "application/json",
+        ))
+        .await
+        .expect_problem(400, "malformed_json");
+    assert!(twice.text.contains("display_name"), "{}", twice.text);
+    // And in a merge patch, where the last one would otherwise win: nothing changes.
+    app.send(
+        app.request(
+            Method::PATCH,
+            &format!("/api/v1/people/{someone}"),
+            Some(&app.admin_token),
+        )
+        .header("content-type", "application/merge-patch+json")
+        .body(r#"{"title": "Lead", "title": "Intern"}"#),
+    )
+    .await
+    .expect_problem(400, "malformed_json");
+    let read = app
+        .get(&format!("/api/v1/people/{someone}"), &app.admin_token)
+        .await
+        .expect(200);
+    assert!(read.body["title"].is_null(), "{}", read.body);
     app.send(post("email=x", "application/x-www-form-urlencoded"))
         .await
         .expect_problem(415, "unsupported_media_type");

@@ -91,11 +91,10 @@ impl<T: DeserializeOwned + Validate + 'static, const LIMIT: usize> FromRequest
 
 /// Parse and validate a JSON document into `T`.
 pub fn parse_json<T: DeserializeOwned + Validate>(raw: &[u8]) -> Result<T, ApiError> {
-    let mut doc: serde_json::Value =
-        serde_json::from_slice(raw).map_err(|e| ApiError::BadRequest {
-            code: "malformed_json",
-            detail: format!("the body is not valid JSON: {e}"),
-        })?;
+    let Strict(mut doc) = serde_json::from_slice(raw).map_err(|e| ApiError::BadRequest {
+        code: "malformed_json",
+        detail: format!("the body is not valid JSON: {e}"),
+    })?;
     if !doc.is_object() {
         // serde would read a struct from an array too (`[null, null]`); the contract says object.
         return Err(ApiError::validation("body", "must be a JSON object"));
@@ -109,6 +108,68 @@ pub fn parse_json<T: DeserializeOwned + Validate>(raw: &[u8]) -> Result<T, ApiEr
     })?;
     value.validate().map_err(from_validator)?;
     Ok(value)
+}
+
+/// A JSON document read as a `serde_json::Value`, except that an object naming a key twice is
+/// refused: an intermediary that keeps the first and a reader that keeps the last would see
+/// different requests (`{"private": true, "private": false}`).
+struct Strict(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Strict(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(out.into())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key `{key}` appears twice"
+                )));
+            }
+            let Strict(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(out.into())
+    }
 }
 
 /// serde's messages mention Rust types; keep them but drop the position suffix.
@@ -341,6 +402,17 @@ pub fn etag(version: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_named_twice_is_refused_and_everything_else_reads_as_serde_json_does() {
+        let twice =
+            serde_json::from_slice::<Strict>(br#"{"a": {"private": true, "private": false}}"#);
+        assert!(twice.is_err_and(|e| e.to_string().contains("`private` appears twice")));
+        let doc = br#"{"a": [1, -2, 3.5, "x", null, true, {"b": {}}], "c": 18446744073709551615}"#;
+        let Strict(strict) = serde_json::from_slice(doc).expect("strict");
+        let plain: serde_json::Value = serde_json::from_slice(doc).expect("plain");
+        assert_eq!(strict, plain);
+    }
 
     #[test]
     fn integral_floats_are_integers() {
