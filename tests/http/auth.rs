@@ -18,7 +18,14 @@ fn forge(claims: serde_json::Value, secret: &str) -> String {
 
 fn claims(sub: uuid::Uuid, exp_offset: i64, aud: &str) -> serde_json::Value {
     let now = chrono::Utc::now().timestamp();
-    json!({"sub": sub, "iss": "oneonone", "aud": aud, "iat": now, "exp": now + exp_offset, "jti": uuid::Uuid::now_v7()})
+    json!({"sub": sub, "iss": "oneonone", "aud": aud, "iat": now, "nbf": now,
+           "exp": now + exp_offset, "jti": uuid::Uuid::now_v7()})
+}
+
+/// The claims of a token (its payload, unverified).
+fn payload(token: &str) -> serde_json::Value {
+    let part = token.split('.').nth(1).expect("a JWT");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("base64")).expect("json")
 }
 
 #[tokio::test]
@@ -61,7 +68,26 @@ async fn wrong_credentials_get_the_same_401() {
 async fn bad_credentials_are_401_with_www_authenticate() {
     let app = spawn_app().await;
     let sub = app.admin_id;
+    let generation = payload(&app.admin_token)["gen"].clone();
+    let claims = |sub, exp_offset, aud: &str| {
+        let mut c = claims(sub, exp_offset, aud);
+        c["gen"] = generation.clone();
+        c
+    };
+    let with = |field: &str, value: serde_json::Value| {
+        let mut c = claims(sub, 3600, "oneonone-api");
+        c[field] = value;
+        format!("Bearer {}", forge(c, JWT_SECRET))
+    };
     let cases: Vec<(&str, Option<String>)> = vec![
+        (
+            "not valid yet",
+            Some(with("nbf", json!(chrono::Utc::now().timestamp() + 600))),
+        ),
+        (
+            "an ended session",
+            Some(with("gen", json!(generation.as_i64().unwrap_or(0) - 1))),
+        ),
         ("missing", None),
         ("wrong scheme", Some("Basic YWRtaW46YWRtaW4=".into())),
         ("garbage", Some("Bearer not-a-token".into())),
@@ -139,7 +165,7 @@ async fn deactivated_people_cannot_sign_in_and_their_tokens_stop_at_once() {
     app.login("leaver@example.com", PASSWORD)
         .await
         .expect_problem(401, "unauthorized");
-    // Reactivation restores access.
+    // Reactivation lets them sign in again, and revives no token issued before.
     app.patch(
         &format!("/api/v1/people/{id}"),
         &app.admin_token,
@@ -147,7 +173,130 @@ async fn deactivated_people_cannot_sign_in_and_their_tokens_stop_at_once() {
     )
     .await
     .expect(200);
-    app.get("/api/v1/me", &token).await.expect(200);
+    app.get("/api/v1/me", &token)
+        .await
+        .expect_problem(401, "unauthorized");
+    let fresh = app.login("leaver@example.com", PASSWORD).await.expect(200);
+    let fresh = fresh.body["access_token"].as_str().unwrap().to_owned();
+    app.get("/api/v1/me", &fresh).await.expect(200);
+}
+
+fn access_token(reply: &Reply) -> String {
+    reply.body["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned()
+}
+
+/// Every way a session ends — a password change, an HR reset, "sign out everywhere" — ends
+/// every access token issued before it, on every device; a new sign-in works.
+#[tokio::test]
+async fn a_changed_password_or_a_sign_out_everywhere_ends_every_earlier_session() {
+    let app = spawn_app().await;
+    let (id, phone) = app.person_with_login("s@example.com", "S", None).await;
+    let laptop = access_token(&app.login("s@example.com", PASSWORD).await.expect(200));
+    app.send(
+        app.request(Method::PUT, "/api/v1/me/password", Some(&phone))
+            .json(&json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"})),
+    )
+    .await
+    .expect(204);
+    for old in [&phone, &laptop] {
+        app.get("/api/v1/me", old)
+            .await
+            .expect_problem(401, "unauthorized");
+    }
+    let now = access_token(
+        &app.login("s@example.com", "a brand new passphrase")
+            .await
+            .expect(200),
+    );
+    app.get("/api/v1/me", &now).await.expect(200);
+    // An HR reset ends it too.
+    app.send(
+        app.request(
+            Method::PUT,
+            &format!("/api/v1/people/{id}/password"),
+            Some(&app.admin_token),
+        )
+        .json(&json!({"password": "reset by hr, 2026"})),
+    )
+    .await
+    .expect(204);
+    app.get("/api/v1/me", &now)
+        .await
+        .expect_problem(401, "unauthorized");
+    // Sign out everywhere: both devices, the calling one included.
+    let a = access_token(
+        &app.login("s@example.com", "reset by hr, 2026")
+            .await
+            .expect(200),
+    );
+    let b = access_token(
+        &app.login("s@example.com", "reset by hr, 2026")
+            .await
+            .expect(200),
+    );
+    app.send(app.request(Method::POST, "/api/v1/me/sign-out-everywhere", Some(&a)))
+        .await
+        .expect(204);
+    for old in [&a, &b] {
+        app.get("/api/v1/me", old)
+            .await
+            .expect_problem(401, "unauthorized");
+    }
+    app.login("s@example.com", "reset by hr, 2026")
+        .await
+        .expect(200);
+    // Someone else's sessions are theirs: the admin's token still works.
+    app.get("/api/v1/me", &app.admin_token).await.expect(200);
+    // API tokens act for an integration, which has no session to end.
+    let (_, token) = app.api_token(&["people:read"]).await;
+    app.send(app.request(Method::POST, "/api/v1/me/sign-out-everywhere", Some(&token)))
+        .await
+        .expect_problem(403, "forbidden");
+}
+
+/// An HR admin who leaves takes their API tokens along: coming back revives none of them (and
+/// neither does getting HR admin back after losing it).
+#[tokio::test]
+async fn api_tokens_of_an_hr_admin_who_leaves_stay_revoked() {
+    let app = spawn_app().await;
+    let (id, token) = app
+        .person_with_login("hr2@example.com", "HR Two", None)
+        .await;
+    app.patch(
+        &format!("/api/v1/people/{id}"),
+        &app.admin_token,
+        &json!({"hr_admin": true}),
+    )
+    .await
+    .expect(200);
+    let _ = token;
+    for (leave, back) in [
+        (json!({"active": false}), json!({"active": true})),
+        (json!({"hr_admin": false}), json!({"hr_admin": true})),
+    ] {
+        let signed_in = access_token(&app.login("hr2@example.com", PASSWORD).await.expect(200));
+        let made = app
+            .send(
+                app.request(Method::POST, "/api/v1/api-tokens", Some(&signed_in))
+                    .json(&json!({"name": "sync", "scopes": ["people:read"]})),
+            )
+            .await
+            .expect(201);
+        let secret = made.body["secret"].as_str().unwrap().to_owned();
+        app.get("/api/v1/people", &secret).await.expect(200);
+        app.patch(&format!("/api/v1/people/{id}"), &app.admin_token, &leave)
+            .await
+            .expect(200);
+        app.patch(&format!("/api/v1/people/{id}"), &app.admin_token, &back)
+            .await
+            .expect(200);
+        app.get("/api/v1/people", &secret)
+            .await
+            .expect_problem(401, "unauthorized");
+    }
 }
 
 #[tokio::test]

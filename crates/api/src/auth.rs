@@ -38,9 +38,19 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub iat: i64,
+    /// Not valid before (the issue time).
+    pub nbf: i64,
     pub exp: i64,
     pub jti: Uuid,
+    /// The person's session generation at sign-in: a password change, a reset, deactivation
+    /// or "sign out everywhere" moves it on and ends this token.
+    #[serde(default)]
+    #[serde(rename = "gen")]
+    pub generation: i64,
 }
+
+/// Clock skew tolerated between servers when checking `exp` and `nbf`, in seconds.
+pub const CLOCK_LEEWAY_SECS: u64 = 5;
 
 /// Keys and rules for access tokens (HS256).
 pub struct JwtKeys {
@@ -55,8 +65,9 @@ impl JwtKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = CLOCK_LEEWAY_SECS;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -65,8 +76,9 @@ impl JwtKeys {
         }
     }
 
-    /// Issue an access token for a person; returns the token and its expiry (Unix seconds).
-    pub fn issue(&self, person: Uuid) -> Result<(String, i64), ApiError> {
+    /// Issue an access token for a person at their current session generation; returns the
+    /// token and its expiry (Unix seconds).
+    pub fn issue(&self, person: Uuid, generation: i64) -> Result<(String, i64), ApiError> {
         let now = Utc::now().timestamp();
         let exp = now + i64::try_from(self.ttl.as_secs()).unwrap_or(3600);
         let claims = Claims {
@@ -74,8 +86,10 @@ impl JwtKeys {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             iat: now,
+            nbf: now,
             exp,
             jti: Uuid::now_v7(),
+            generation,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(ApiError::internal)?;
@@ -89,6 +103,7 @@ impl JwtKeys {
                 use jsonwebtoken::errors::ErrorKind;
                 let why = match e.kind() {
                     ErrorKind::ExpiredSignature => "the access token has expired",
+                    ErrorKind::ImmatureSignature => "the access token is not valid yet",
                     ErrorKind::InvalidSignature => "the access token's signature is invalid",
                     ErrorKind::InvalidAudience | ErrorKind::InvalidIssuer => {
                         "the access token was not issued for this API"
@@ -289,6 +304,13 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Actor, ApiError> 
     if !principal.active {
         return Err(ApiError::Unauthorized("the account is deactivated".into()));
     }
+    if claims.generation != principal.session_generation {
+        return Err(ApiError::Unauthorized(
+            "this session has ended (a password change, a sign-out everywhere or a \
+             deactivation since it began): sign in again"
+                .into(),
+        ));
+    }
     Ok(Actor::Person {
         id: claims.sub,
         hr_admin: principal.hr_admin,
@@ -303,8 +325,17 @@ mod tests {
     fn jwt_round_trip_and_rejections() {
         let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60));
         let id = Uuid::now_v7();
-        let (token, _) = keys.issue(id).expect("issue");
-        assert_eq!(keys.verify(&token).expect("valid").sub, id);
+        let (token, _) = keys.issue(id, 3).expect("issue");
+        let claims = keys.verify(&token).expect("valid");
+        assert_eq!((claims.sub, claims.generation), (id, 3));
+        // A token that is not valid yet (beyond the leeway) is refused.
+        let early = Claims {
+            nbf: Utc::now().timestamp() + 600,
+            ..claims
+        };
+        let early = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &early, &keys.encoding)
+            .expect("encode");
+        assert!(keys.verify(&early).is_err());
         let other = JwtKeys::new(b"another-secret-another-secret-xx", Duration::from_secs(60));
         assert!(other.verify(&token).is_err());
         assert!(keys.verify("not.a.jwt").is_err());

@@ -117,6 +117,8 @@ pub struct LoginRecord {
     pub id: Uuid,
     pub password_hash: Option<String>,
     pub active: bool,
+    /// Access tokens carry it; a token of an older generation has ended.
+    pub session_generation: i64,
 }
 
 /// The state of a person that authentication checks on every request.
@@ -124,6 +126,7 @@ pub struct LoginRecord {
 pub struct PrincipalRecord {
     pub active: bool,
     pub hr_admin: bool,
+    pub session_generation: i64,
 }
 
 /// One row of a bulk import, validated field by field already.
@@ -151,6 +154,8 @@ pub struct ImportOutcome {
     pub rows: Vec<ImportRowResult>,
     /// People whose manager changed (what follows for their 1:1s, the use case decides).
     pub manager_changes: Vec<ManagerChange>,
+    /// People the import deactivated.
+    pub deactivated: Vec<Uuid>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -544,7 +549,8 @@ impl Tx<'_> {
     pub async fn set_password_hash(&mut self, id: PersonId, hash: &str) -> StoreResult<()> {
         let ts = now();
         on_tx!(self, conn => {
-            let done = sqlx::query("UPDATE people SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            let done = sqlx::query("UPDATE people SET password_hash = $1, updated_at = $2, \
+                 session_generation = session_generation + 1 WHERE id = $3")
                 .bind(hash)
                 .bind(ts)
                 .bind(id)
@@ -575,6 +581,7 @@ impl Tx<'_> {
                 return Ok(plan.outcome());
             }
             let mut manager_changes = Vec::new();
+            let mut deactivated = Vec::new();
             for step in &plan.steps {
                 let draft = &rows[step.row].draft;
                 match step.action {
@@ -586,8 +593,11 @@ impl Tx<'_> {
                         // An import never grants or removes HR admin rights.
                         let mut draft = draft.clone();
                         draft.hr_admin = hr_admin;
-                        let deactivated = deactivated_at(was_active, previous_deactivation, draft.active, ts);
-                        update_person_row!(conn, step.id, &draft, step.manager_id, deactivated, ts);
+                        if was_active && !draft.active {
+                            deactivated.push(step.id);
+                        }
+                        let deactivated_at = deactivated_at(was_active, previous_deactivation, draft.active, ts);
+                        update_person_row!(conn, step.id, &draft, step.manager_id, deactivated_at, ts);
                         if previous_manager != step.manager_id {
                             manager_changes.push(ManagerChange {
                                 person: step.id,
@@ -601,6 +611,7 @@ impl Tx<'_> {
             }
             let mut outcome = plan.outcome();
             outcome.manager_changes = manager_changes;
+            outcome.deactivated = deactivated;
             Ok(outcome)
         })
     }
@@ -674,7 +685,7 @@ impl Database {
 
     pub async fn login_record(&self, email_normalized: &str) -> StoreResult<Option<LoginRecord>> {
         with_pool!(self, pool => {
-            Ok(sqlx::query_as("SELECT id, password_hash, active FROM people WHERE email_normalized = $1")
+            Ok(sqlx::query_as("SELECT id, password_hash, active, session_generation FROM people WHERE email_normalized = $1")
                 .bind(email_normalized)
                 .fetch_optional(pool)
                 .await?)
@@ -693,7 +704,7 @@ impl Database {
 
     pub async fn principal(&self, id: PersonId) -> StoreResult<Option<PrincipalRecord>> {
         with_pool!(self, pool => {
-            Ok(sqlx::query_as("SELECT active, hr_admin FROM people WHERE id = $1")
+            Ok(sqlx::query_as("SELECT active, hr_admin, session_generation FROM people WHERE id = $1")
                 .bind(id)
                 .fetch_optional(pool)
                 .await?)
@@ -774,6 +785,7 @@ impl ImportPlan {
             applied: self.applied,
             rows: self.results.clone(),
             manager_changes: Vec::new(),
+            deactivated: Vec::new(),
         }
     }
 }
@@ -940,6 +952,49 @@ fn order_managers_first(steps: &mut [Step]) {
 }
 
 impl Tx<'_> {
+    /// End every access token issued to this person so far, and revoke the API tokens they
+    /// created (a deactivated HR admin's tokens stay dead when they come back).
+    pub async fn end_sessions(
+        &mut self,
+        id: PersonId,
+        revoke_api_tokens: bool,
+    ) -> StoreResult<Vec<Uuid>> {
+        let ts = now();
+        on_tx!(self, conn => {
+            sqlx::query("UPDATE people SET session_generation = session_generation + 1 WHERE id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            if !revoke_api_tokens {
+                return Ok(Vec::new());
+            }
+            let revoked: Vec<Uuid> = sqlx::query_scalar(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE created_by = $2 AND revoked_at IS NULL \
+                 RETURNING id",
+            )
+            .bind(ts)
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+            Ok(revoked)
+        })
+    }
+
+    /// Revoke the API tokens this person created (they are no longer an HR admin).
+    pub async fn revoke_api_tokens_of(&mut self, id: PersonId) -> StoreResult<Vec<Uuid>> {
+        let ts = now();
+        on_tx!(self, conn => {
+            Ok(sqlx::query_scalar(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE created_by = $2 AND revoked_at IS NULL \
+                 RETURNING id",
+            )
+            .bind(ts)
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?)
+        })
+    }
+
     /// Hand a report's manager–report series from one manager to another, with its upcoming
     /// scheduled meetings (and their agendas); held meetings keep the manager who held them.
     /// The records handed over.

@@ -90,6 +90,48 @@ fn updated_event(before: &Person, after: &Person) -> NewEvent {
     }))
 }
 
+/// A person who stops being active loses every session (access tokens issued so far end, the
+/// API tokens they created are revoked: coming back revives none); one who stops being an HR
+/// admin loses the API tokens they created. The events of the revoked tokens.
+async fn end_sessions_if_gone(
+    tx: &mut Tx<'_>,
+    before: &Person,
+    after: &Person,
+) -> Result<Vec<NewEvent>> {
+    let deactivated = before.active && !after.active;
+    let demoted = before.hr_admin && !after.hr_admin;
+    let revoked = if deactivated {
+        tx.end_sessions(after.id, true).await?
+    } else if demoted {
+        tx.revoke_api_tokens_of(after.id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(revoked_events(&revoked))
+}
+
+fn revoked_events(revoked: &[Uuid]) -> Vec<NewEvent> {
+    revoked
+        .iter()
+        .map(|id| NewEvent::new("api_token.revoked", "api_token", *id).content())
+        .collect()
+}
+
+/// End every access token of the signed-in person (all their devices): `POST
+/// /me/sign-out-everywhere`.
+pub async fn sign_out_everywhere(tx: &mut Tx<'_>, actor: &Actor) -> Result<()> {
+    let Some(id) = actor.person_id() else {
+        return Err(Error::Denied(policy::Denied("only a person signs out")));
+    };
+    tx.end_sessions(id, false).await?;
+    tx.append_events(
+        by(actor),
+        &[NewEvent::new("person.signed_out", PERSON, id).content()],
+    )
+    .await?;
+    Ok(())
+}
+
 /// A report's manager changed: their 1:1 series follows, as the domain says.
 async fn hand_over(
     tx: &mut Tx<'_>,
@@ -146,6 +188,7 @@ async fn write_update(
     .await?;
     let mut events = vec![updated_event(&update.before, &update.after)];
     events.extend(hand_over_events(&handed));
+    events.extend(end_sessions_if_gone(tx, &update.before, &update.after).await?);
     tx.append_events(actor, &events).await?;
     Ok(update.after)
 }
@@ -234,8 +277,10 @@ pub async fn erase(
     let draft = PersonDraft::parse(&fields, Some(id))?;
     keep_an_hr_admin(tx, &current, &draft).await?;
     tx.erase_person(id).await?;
-    tx.append_events(by(actor), &[NewEvent::new("person.erased", PERSON, id)])
-        .await?;
+    let revoked = tx.end_sessions(id, true).await?;
+    let mut events = vec![NewEvent::new("person.erased", PERSON, id)];
+    events.extend(revoked_events(&revoked));
+    tx.append_events(by(actor), &events).await?;
     Ok(())
 }
 
@@ -275,6 +320,10 @@ async fn import_as(
     for change in &outcome.manager_changes {
         handed.extend(hand_over(tx, change.person, change.from, change.to).await?);
     }
+    let mut revoked = Vec::new();
+    for id in &outcome.deactivated {
+        revoked.extend(tx.end_sessions(*id, true).await?);
+    }
     if !outcome.applied {
         let mut errors = ValidationErrors::default();
         for (i, r) in outcome.rows.iter().enumerate() {
@@ -297,6 +346,7 @@ async fn import_as(
             _ => None,
         })
         .chain(hand_over_events(&handed))
+        .chain(revoked_events(&revoked))
         .collect();
     tx.append_events(actor, &events).await?;
     Ok(outcome)

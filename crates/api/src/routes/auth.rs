@@ -75,7 +75,7 @@ pub async fn login(
             ));
         }
     };
-    let (access_token, exp) = state.jwt.issue(record.id)?;
+    let (access_token, exp) = state.jwt.issue(record.id, record.session_generation)?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         access_token,
         token_type: "Bearer",

@@ -1,7 +1,7 @@
 //! `/me`: the signed-in person.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, get, put, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use oneonone_domain::person::validate_password;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -69,6 +69,24 @@ pub async fn change_password(
         Box::pin(
             async move { oneonone_usecases::people::change_own_password(tx, &actor, &hash).await },
         )
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// End every session of yours: each access token issued to you so far stops working (this one
+/// too), on every device. Sign in again to go on. Changing your password does the same.
+#[utoipa::path(operation_id = "sign_out_everywhere", tag = super::TAG_AUTH, responses(
+    (status = 204, description = "Every access token issued to you so far has ended.")
+))]
+#[post("/me/sign-out-everywhere")]
+pub async fn sign_out_everywhere(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+) -> ApiResult<HttpResponse> {
+    person_only(&actor)?;
+    crate::idempotency::change(&state, move |tx| {
+        Box::pin(async move { oneonone_usecases::people::sign_out_everywhere(tx, &actor).await })
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

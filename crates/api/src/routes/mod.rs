@@ -37,6 +37,7 @@ fn configure(cfg: &mut ServiceConfig) {
     cfg.service(auth::login)
         .service(me::read)
         .service(me::change_password)
+        .service(me::sign_out_everywhere)
         .service(people::import)
         .service(people::list)
         .service(people::create)
