@@ -49,6 +49,7 @@ run_against() {
   "$VENV/bin/schemathesis" --config-file scripts/schemathesis.toml --no-color run \
     "http://127.0.0.1:$port/openapi.json" --url "http://127.0.0.1:$port" \
     -H "Authorization: Bearer $token" --checks all --max-examples "$EXAMPLES" \
+    --exclude-operation-id sign_out_everywhere \
     --seed 20261123 --request-timeout 30 || status=$?
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
@@ -59,6 +60,8 @@ run_against() {
   return $status
 }
 
+# `sign_out_everywhere` is left out: it ends the very session the run authenticates with, and
+# every request after it would be a 401 (the HTTP suite tests it on both databases).
 # Each database: HR admin on an empty database, then the demo as a manager and as an employee.
 run_all() {
   local label=$1 empty=$2 demo=$3 rc=0
