@@ -78,6 +78,43 @@ async fn write_tokens_manage_people_and_see_hr_fields() {
         .await
         .expect(201);
     assert_eq!(created.body["external_id"], "HR-9");
+    // But no token makes anyone an HR admin (or takes it away): a sync token must not become a
+    // path to full control. Nothing changes.
+    let id = created.id();
+    app.post(
+        "/api/v1/people",
+        &secret,
+        &json!({"email": "boss@example.com", "display_name": "Boss", "hr_admin": true}),
+    )
+    .await
+    .expect_problem(403, "forbidden");
+    app.patch(
+        &format!("/api/v1/people/{id}"),
+        &secret,
+        &json!({"hr_admin": true}),
+    )
+    .await
+    .expect_problem(403, "forbidden");
+    app.patch(
+        &format!("/api/v1/people/{}", app.admin_id),
+        &secret,
+        &json!({"hr_admin": false}),
+    )
+    .await
+    .expect_problem(403, "forbidden");
+    let read = app
+        .get(&format!("/api/v1/people/{id}"), &app.admin_token)
+        .await
+        .expect(200);
+    assert_eq!(read.body["hr_admin"], false);
+    // Other changes by the same token go through, and a field sent unchanged is no grant.
+    app.patch(
+        &format!("/api/v1/people/{id}"),
+        &secret,
+        &json!({"title": "Engineer", "hr_admin": false}),
+    )
+    .await
+    .expect(200);
 }
 
 #[tokio::test]

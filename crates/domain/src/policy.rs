@@ -5,6 +5,7 @@
 //! | read the directory (safe fields) | yes | yes | `people:read` |
 //! | see HR fields (`external_id`) | no | yes | `people:read` |
 //! | create, change, deactivate, import people | no | yes | `people:write` |
+//! | grant or remove HR admin | no | yes | no |
 //! | edit own display name and title | yes (self) | yes | — |
 //! | set someone's initial password | no | yes | no |
 //! | change own password | yes | yes | — |
@@ -82,6 +83,18 @@ pub fn manage_people(actor: &Actor) -> Decision {
         Err(Denied(
             "only HR admins and tokens with people:write manage people",
         ))
+    }
+}
+
+/// Granting or taking away HR admin: an HR admin, in person. No token does it, not even one
+/// with `people:write` (the HR system's sync): that would make a sync token a path to full
+/// control (an HR admin mints tokens of every scope).
+pub fn grant_hr_admin(actor: &Actor) -> Decision {
+    match actor {
+        Actor::Person { hr_admin: true, .. } => Ok(()),
+        _ => Err(Denied(
+            "only an HR admin (a person, not an API token) grants or removes HR admin",
+        )),
     }
 }
 
@@ -299,6 +312,21 @@ pub fn read_rating(viewer: PersonId, rater: PersonId) -> bool {
 mod tests {
     use super::*;
     use uuid::Uuid;
+
+    #[test]
+    fn only_an_hr_admin_in_person_grants_hr_admin() {
+        let hr = Actor::Person {
+            id: Uuid::now_v7(),
+            hr_admin: true,
+        };
+        let sync = Actor::Integration {
+            token_id: Uuid::now_v7(),
+            scopes: vec![Scope::PeopleWrite, Scope::PeopleRead],
+        };
+        assert!(grant_hr_admin(&hr).is_ok());
+        assert!(grant_hr_admin(&sync).is_err());
+        assert!(grant_hr_admin(&employee()).is_err());
+    }
 
     #[test]
     fn a_rating_is_its_raters_alone() {

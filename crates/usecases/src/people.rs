@@ -197,6 +197,9 @@ async fn write_update(
 pub async fn create(tx: &mut Tx<'_>, actor: &Actor, fields: PersonFields) -> Result<Person> {
     policy::manage_people(actor)?;
     let draft = PersonDraft::parse(&fields, None)?;
+    if draft.hr_admin {
+        policy::grant_hr_admin(actor)?;
+    }
     check_references(tx, &draft).await?;
     let person = tx.insert_person(&draft, None).await?;
     created(tx, by(actor), &person).await?;
@@ -222,6 +225,9 @@ pub async fn update(
     let (fields, touched) = edit(current.fields())?;
     policy::edit_person(actor, id, &touched)?;
     let draft = PersonDraft::parse(&fields, Some(id))?;
+    if draft.hr_admin != current.hr_admin {
+        policy::grant_hr_admin(actor)?;
+    }
     precondition.check(current.version)?;
     if touched.is_empty() {
         return Ok(current);
