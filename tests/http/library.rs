@@ -48,6 +48,41 @@ async fn a_seeded_library_suggestions_that_rotate_and_hr_curation() {
         .await
         .expect(200);
     assert!(!again.text.contains(first["id"].as_str().unwrap()));
+    // A starter used for a private talking point leaves no trace in what the other participant
+    // is offered: the same starters, in the same order (issue 11, item 1).
+    let offered = |token: &str| {
+        let token = token.to_owned();
+        let app = &app;
+        let meeting = m[1].clone();
+        async move {
+            app.get(
+                &format!("/api/v1/meetings/{meeting}/suggested-starters?limit=20"),
+                &token,
+            )
+            .await
+            .expect(200)
+            .body["data"]
+                .clone()
+        }
+    };
+    let before = offered(&manager_token).await;
+    let secret = before[0].clone();
+    app.post(
+        &format!("/api/v1/meetings/{}/agenda-items", m[0]),
+        &report_token,
+        &json!({"starter_id": secret["id"], "private": true}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(offered(&manager_token).await, before);
+    // Its author is not offered it again.
+    let mine = offered(&report_token).await;
+    assert!(
+        mine.as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["id"] != secret["id"])
+    );
     app.post(
         &format!("/api/v1/meetings/{}/agenda-items", m[0]),
         &report_token,

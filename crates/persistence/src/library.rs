@@ -199,22 +199,29 @@ impl Database {
         &self,
         manager: Uuid,
         report: Uuid,
+        viewer: Uuid,
         since: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<Starter>> {
+        // Only uses `viewer` may know of count: a starter used for someone else's private
+        // talking point leaves no trace in what `viewer` is offered (neither missing nor moving).
+        const KNOWN: &str = "EXISTS (SELECT 1 FROM agenda_items a WHERE a.id = u.agenda_item_id \
+             AND (a.private = $6 OR a.author_id = $7))";
         with_pool!(self, pool => {
             let rows: Vec<StarterRow> = sqlx::query_as(&format!(
                 "SELECT {STARTER_COLUMNS} FROM conversation_starters s WHERE s.active = $1 \
                  AND NOT EXISTS (SELECT 1 FROM starter_uses u WHERE u.starter_id = s.id \
-                   AND u.manager_id = $2 AND u.report_id = $3 AND u.used_at >= $4) \
+                   AND u.manager_id = $2 AND u.report_id = $3 AND u.used_at >= $4 AND {KNOWN}) \
                  ORDER BY (SELECT COUNT(*) FROM starter_uses u WHERE u.category = s.category \
-                   AND u.manager_id = $2 AND u.report_id = $3), s.id LIMIT $5"
+                   AND u.manager_id = $2 AND u.report_id = $3 AND {KNOWN}), s.id LIMIT $5"
             ))
             .bind(true)
             .bind(manager)
             .bind(report)
             .bind(since)
             .bind(limit)
+            .bind(false)
+            .bind(viewer)
             .fetch_all(pool)
             .await?;
             rows.into_iter().map(StarterRow::into_starter).collect()

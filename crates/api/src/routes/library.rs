@@ -235,7 +235,7 @@ pub async fn suggested(
     id: web::Path<Uuid>,
     query: web::Query<SuggestQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (meeting, _) = state.participant(&actor, id.into_inner()).await?;
+    let (meeting, viewer) = state.participant(&actor, id.into_inner()).await?;
     let limit = match query.limit {
         None => 5,
         Some(n) if (1..=20).contains(&n) => i64::from(n),
@@ -249,7 +249,7 @@ pub async fn suggested(
     let since = Utc::now() - Duration::days(90);
     let rows = state
         .db
-        .suggested_starters(meeting.manager_id, meeting.report_id, since, limit)
+        .suggested_starters(meeting.manager_id, meeting.report_id, viewer, since, limit)
         .await?;
     Ok(HttpResponse::Ok().json(StarterPage {
         data: rows.into_iter().map(StarterOut::from).collect(),
