@@ -14,6 +14,77 @@ async fn add(app: &TestApp, token: &str, meeting: &str, title: &str, private: bo
     .expect(201)
 }
 
+/// The positions a participant sees are 1, 2, 3… over what they see: the other participant's
+/// private point between two shared ones leaves no gap, in the list, the meeting page and a
+/// single item (issue 11, item 2).
+#[tokio::test]
+async fn positions_leave_no_gap_where_a_private_point_sits() {
+    let app = spawn_app().await;
+    let o = app.one_on_one().await;
+    let m = &o.meetings[0];
+    let first = add(&app, &o.manager_token, m, "First", false).await.id();
+    let hidden = add(&app, &o.report_token, m, "Mine alone", true).await.id();
+    let last = add(&app, &o.manager_token, m, "Last", false).await.id();
+    app.send(
+        app.request(
+            Method::PUT,
+            &format!("/api/v1/meetings/{m}/agenda-order"),
+            Some(&o.report_token),
+        )
+        .json(&json!({"item_ids": [first, hidden, last]})),
+    )
+    .await
+    .expect(200);
+    let positions = |reply: &Reply, path: &str| -> Vec<i64> {
+        reply
+            .body
+            .pointer(path)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["position"].as_i64().unwrap())
+            .collect()
+    };
+    let mine = app
+        .get(
+            &format!("/api/v1/meetings/{m}/agenda-items"),
+            &o.report_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(positions(&mine, "/data"), [1, 2, 3]);
+    let theirs = app
+        .get(
+            &format!("/api/v1/meetings/{m}/agenda-items"),
+            &o.manager_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(positions(&theirs, "/data"), [1, 2]);
+    let page = app
+        .get(&format!("/api/v1/meetings/{m}"), &o.manager_token)
+        .await
+        .expect(200);
+    assert_eq!(positions(&page, "/content/agenda_items"), [1, 2]);
+    let one = app
+        .get(
+            &format!("/api/v1/meetings/{m}/agenda-items/{last}"),
+            &o.manager_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(one.body["position"], 2);
+    let own = app
+        .get(
+            &format!("/api/v1/meetings/{m}/agenda-items/{last}"),
+            &o.report_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(own.body["position"], 3);
+}
+
 #[tokio::test]
 async fn the_employee_leads_and_private_items_stay_private() {
     let app = spawn_app().await;

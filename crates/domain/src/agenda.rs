@@ -121,6 +121,17 @@ pub fn new_item_text(
     Ok((text, category))
 }
 
+/// Number the placed items of an agenda as one viewer sees it (in its order, only what they may
+/// see): 1, 2, 3… with no gaps, so that an item hidden from them (the other participant's
+/// private point) leaves no trace in the numbers. Items never placed keep no position.
+pub fn dense_positions(items: &mut [AgendaItem]) {
+    let mut n = 0;
+    for item in items.iter_mut().filter(|i| i.position.is_some()) {
+        n += 1;
+        item.position = Some(n);
+    }
+}
+
 /// Why a `starter_id` is refused.
 pub const NO_STARTER: &str = "no such active starter";
 
@@ -140,6 +151,31 @@ pub const AUTHOR_ONLY_FIELDS: [&str; 4] = ["title", "details", "category", "priv
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_are_dense_over_what_one_sees() {
+        let item = |position: Option<i32>| AgendaItem {
+            id: Uuid::now_v7(),
+            meeting_id: Uuid::nil(),
+            author_id: Uuid::nil(),
+            title: "t".into(),
+            details: None,
+            category: AgendaCategory::Other,
+            private: false,
+            position,
+            checked: false,
+            checked_at: None,
+            first_added_at: Utc::now(),
+            times_carried: 0,
+            version: 1,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        let mut seen = vec![item(Some(1)), item(Some(3)), item(Some(7)), item(None)];
+        dense_positions(&mut seen);
+        let got: Vec<Option<i32>> = seen.iter().map(|i| i.position).collect();
+        assert_eq!(got, [Some(1), Some(2), Some(3), None]);
+    }
 
     #[test]
     fn a_new_point_takes_what_its_starter_gives_where_it_gives_nothing() {

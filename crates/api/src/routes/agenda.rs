@@ -8,6 +8,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use oneonone_domain::agenda::{self, AgendaCategory, AgendaItem, AgendaText};
+use oneonone_domain::meeting::Meeting;
 use oneonone_domain::{Actor, Text};
 use oneonone_persistence::agenda::{ItemUpdate, Note, SHARED_NOTE};
 use serde::{Deserialize, Serialize};
@@ -214,6 +215,33 @@ async fn visible_item(
     Ok(item)
 }
 
+/// An agenda as one participant sees it: what they may see, in order, numbered without gaps.
+pub(crate) fn agenda_as_seen(mut items: Vec<AgendaItem>) -> Vec<ItemOut> {
+    oneonone_domain::agenda::dense_positions(&mut items);
+    items.into_iter().map(ItemOut::from).collect()
+}
+
+/// One item with the position `viewer` sees it at (see [`agenda_as_seen`]).
+async fn item_as_seen(
+    state: &AppState,
+    meeting: &Meeting,
+    viewer: Uuid,
+    mut item: AgendaItem,
+) -> ApiResult<AgendaItem> {
+    if item.position.is_some() {
+        let mut agenda = state
+            .db
+            .list_agenda(meeting.id, viewer, meeting.report_id)
+            .await?;
+        oneonone_domain::agenda::dense_positions(&mut agenda);
+        item.position = agenda
+            .iter()
+            .find(|i| i.id == item.id)
+            .and_then(|i| i.position);
+    }
+    Ok(item)
+}
+
 fn item_response(status: StatusCode, item: AgendaItem) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::ETAG, etag(item.version)))
@@ -235,7 +263,7 @@ pub async fn list(
         .list_agenda(meeting.id, viewer, meeting.report_id)
         .await?;
     Ok(HttpResponse::Ok().json(ItemPage {
-        data: items.into_iter().map(ItemOut::from).collect(),
+        data: agenda_as_seen(items),
         next_cursor: None,
     }))
 }
@@ -285,6 +313,7 @@ pub async fn read(
     let (meeting, item) = path.into_inner();
     let (meeting, viewer) = state.participant(&actor, meeting).await?;
     let item = visible_item(&state, meeting.id, item, viewer).await?;
+    let item = item_as_seen(&state, &meeting, viewer, item).await?;
     Ok(item_response(StatusCode::OK, item))
 }
 
@@ -349,13 +378,14 @@ pub async fn update(
     let who = actor.clone();
     let precondition = if_match.precondition();
     let fields: Vec<String> = changed.iter().map(|f| (*f).to_owned()).collect();
+    let m = meeting.clone();
     let item = change(&state, move |tx| {
         Box::pin(async move {
             let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
             usecases::agenda::update_item(
                 tx,
                 &who,
-                &meeting,
+                &m,
                 viewer,
                 current,
                 &update,
@@ -366,6 +396,7 @@ pub async fn update(
         })
     })
     .await?;
+    let item = item_as_seen(&state, &meeting, viewer, item).await?;
     Ok(item_response(StatusCode::OK, item))
 }
 
@@ -445,7 +476,7 @@ pub async fn reorder(
         .list_agenda(meeting.id, viewer, meeting.report_id)
         .await?;
     Ok(HttpResponse::Ok().json(ItemPage {
-        data: items.into_iter().map(ItemOut::from).collect(),
+        data: agenda_as_seen(items),
         next_cursor: None,
     }))
 }

@@ -834,7 +834,7 @@ pub async fn read_meeting(
             let (shared, private) = reads.notes_for(meeting.id, me).await?;
             let actions = reads.meeting_action_items(&meeting).await?;
             Some(MeetingContent {
-                agenda_items: agenda.into_iter().map(Into::into).collect(),
+                agenda_items: super::agenda::agenda_as_seen(agenda),
                 notes: super::agenda::NotesOut {
                     shared: shared.map(Into::into),
                     private: private.map(Into::into),
