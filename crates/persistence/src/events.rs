@@ -282,7 +282,8 @@ pub(crate) fn bind_arrays(
     args.add(column(rows, |r| r.report_id)).map_err(e)?;
     args.add(column(rows, |r| r.private_to)).map_err(e)?;
     args.add(column(rows, |r| r.content)).map_err(e)?;
-    args.add(column(rows, |r| r.data.clone())).map_err(e)?;
+    let data: Vec<&str> = rows.iter().map(|r| r.data.as_str()).collect();
+    args.add(data).map_err(e)?;
     args.add(column(rows, |r| r.occurred_at)).map_err(e)?;
     Ok(())
 }

@@ -149,23 +149,15 @@ impl<'c> Tx<'c> {
         }
     }
 
-    /// Whether the change has opened its transaction (it has written, or is about to).
-    pub fn is_open(&self) -> bool {
-        match self.side {
-            Side::Sqlite { open, .. } => open,
-            Side::PgOpen(_) => true,
-            Side::PgIdle(_) | Side::PgLost => false,
-        }
-    }
-
     #[doc(hidden)]
     pub fn connection(&mut self) -> Connection<'_> {
         match &mut self.side {
             Side::Sqlite { conn, .. } => Connection::Sqlite(conn),
             Side::PgIdle(conn) => Connection::Postgres(conn),
             Side::PgOpen(t) => Connection::Postgres(t),
-            // Unreachable: `ready` fails first. A closed pool's error, should it not.
-            Side::PgLost => unreachable_lost(),
+            Side::PgLost => {
+                unreachable!("a change whose BEGIN failed goes no further: `ready` refuses it")
+            }
         }
     }
 
@@ -254,41 +246,34 @@ impl<'c> Tx<'c> {
     /// then `COMMIT` if a transaction was begun.
     async fn commit_postgres(mut self) -> StoreResult<()> {
         let events = std::mem::take(&mut self.events);
-        match self.deferred.take() {
-            Some(Deferred::Postgres(sql, mut args)) if !events.is_empty() => {
-                let first = args.len() + 1;
-                crate::events::bind_arrays(&mut args, &events)?;
-                let combined = format!(
-                    "WITH logged AS ({}) {sql}",
-                    crate::events::insert_arrays_sql(first)
-                );
-                let conn = self.connection();
-                let Connection::Postgres(conn) = conn else {
-                    unreachable!("PostgreSQL change")
-                };
-                sqlx::query_with(&combined, args).execute(conn).await?;
-            }
-            Some(deferred) => self.execute(deferred).await?,
-            None if !events.is_empty() => {
-                let mut args = PgArguments::default();
-                crate::events::bind_arrays(&mut args, &events)?;
-                let sql = crate::events::insert_arrays_sql(1);
-                let Connection::Postgres(conn) = self.connection() else {
-                    unreachable!("PostgreSQL change")
-                };
-                sqlx::query_with(&sql, args).execute(conn).await?;
-            }
-            None => {}
+        let last: Option<(std::borrow::Cow<'static, str>, PgArguments)> =
+            match (self.deferred.take(), events.is_empty()) {
+                (Some(Deferred::Postgres(sql, args)), true) => Some((sql.into(), args)),
+                // The events ride in the deferred write: a data-modifying WITH before it.
+                (Some(Deferred::Postgres(sql, mut args)), false) => {
+                    let first = args.len() + 1;
+                    crate::events::bind_arrays(&mut args, &events)?;
+                    let with = crate::events::insert_arrays_sql(first);
+                    Some((format!("WITH logged AS ({with}) {sql}").into(), args))
+                }
+                (None, false) => {
+                    let mut args = PgArguments::default();
+                    crate::events::bind_arrays(&mut args, &events)?;
+                    Some((crate::events::insert_arrays_sql(1).into(), args))
+                }
+                (None, true) => None,
+                (Some(Deferred::Sqlite(..)), _) => unreachable!("a PostgreSQL change"),
+            };
+        if let Some((sql, args)) = last
+            && let Connection::Postgres(conn) = self.connection()
+        {
+            sqlx::query_with(&sql, args).execute(conn).await?;
         }
         if let Side::PgOpen(t) = self.side {
             t.commit().await?;
         }
         Ok(())
     }
-}
-
-fn unreachable_lost() -> Connection<'static> {
-    unreachable!("a change whose BEGIN failed is not used again")
 }
 
 impl Database {
