@@ -569,3 +569,133 @@ async fn a_one_off_carries_its_open_points_to_the_pairs_next_meeting() {
         .expect(200);
     assert_eq!(stayed.body["data"][0]["title"], "Welcome");
 }
+
+async fn write_private_note(app: &TestApp, token: &str, meeting: &str, body: &str) {
+    app.send(
+        app.request(
+            Method::PUT,
+            &format!("/api/v1/meetings/{meeting}/notes/private"),
+            Some(token),
+        )
+        .json(&json!({ "body": body })),
+    )
+    .await
+    .expect(200);
+}
+
+async fn set_paused(app: &TestApp, token: &str, series: uuid::Uuid, paused: bool) {
+    app.patch(
+        &format!("/api/v1/meeting-series/{series}"),
+        token,
+        &json!({ "paused": paused }),
+    )
+    .await
+    .expect(200);
+}
+
+/// Which upcoming meetings a pause removes depends on what both participants see alone (issue
+/// 11, item 3): a private talking point or note keeps no meeting (that would show the other
+/// participant where the author wrote something) and is not lost: it moves, a note joining the
+/// author's note there, to the series' next meeting that stays.
+#[tokio::test]
+async fn pausing_reveals_no_private_content_and_loses_none() {
+    let app = spawn_app().await;
+    let o = app.one_on_one().await;
+    let m = &o.meetings;
+    assert_eq!(m.len(), 8);
+    add(&app, &o.report_token, &m[1], "Thinking about leaving", true).await;
+    write_private_note(&app, &o.report_token, &m[1], "prep for week 2").await;
+    write_private_note(&app, &o.report_token, &m[3], "prep for week 4").await;
+    add(&app, &o.manager_token, &m[3], "Roadmap", false).await;
+    add(&app, &o.manager_token, &m[5], "Their promotion case", true).await;
+    set_paused(&app, &o.manager_token, o.series, true).await;
+
+    // Only the meeting with shared content stays, for both: as if nothing private existed.
+    for token in [&o.manager_token, &o.report_token] {
+        assert_eq!(
+            app.series_meetings(token, o.series).await,
+            vec![m[3].clone()]
+        );
+    }
+    let report_view = app.agenda(&o.report_token, &m[3]).await;
+    assert_eq!(
+        titles(&report_view),
+        ["Thinking about leaving", "Roadmap"],
+        "{}",
+        report_view.text
+    );
+    let manager_view = app.agenda(&o.manager_token, &m[3]).await;
+    assert_eq!(titles(&manager_view), ["Roadmap", "Their promotion case"]);
+    let notes = app
+        .get(&format!("/api/v1/meetings/{}/notes", m[3]), &o.report_token)
+        .await
+        .expect(200);
+    assert_eq!(
+        notes.body["private"]["body"],
+        "prep for week 4\n\nprep for week 2"
+    );
+    let theirs = app
+        .get(
+            &format!("/api/v1/meetings/{}/notes", m[3]),
+            &o.manager_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(theirs.body["private"], serde_json::Value::Null);
+    assert_eq!(theirs.body["shared"], serde_json::Value::Null);
+}
+
+/// A series that never met and holds nothing shared keeps its first meeting when paused,
+/// whatever anyone wrote privately (a rule on what both see); a series that has met parks
+/// private points on its last meeting, and resuming carries them to the first new one.
+#[tokio::test]
+async fn pausing_keeps_a_home_for_private_points_and_resuming_brings_them_back() {
+    let app = spawn_app().await;
+    let o = app.one_on_one().await;
+    let m = &o.meetings;
+    add(&app, &o.report_token, &m[4], "Raise", true).await;
+    set_paused(&app, &o.manager_token, o.series, true).await;
+    for token in [&o.manager_token, &o.report_token] {
+        assert_eq!(
+            app.series_meetings(token, o.series).await,
+            vec![m[0].clone()]
+        );
+    }
+    assert_eq!(titles(&app.agenda(&o.report_token, &m[0]).await), ["Raise"]);
+    assert!(titles(&app.agenda(&o.manager_token, &m[0]).await).is_empty());
+
+    set_paused(&app, &o.manager_token, o.series, false).await;
+    app.post(
+        &format!("/api/v1/meetings/{}/complete", m[0]),
+        &o.manager_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    let upcoming = app.series_meetings(&o.manager_token, o.series).await;
+    assert_eq!(upcoming.len(), 9, "{upcoming:?}");
+    assert_eq!(
+        titles(&app.agenda(&o.report_token, &upcoming[1]).await),
+        ["Raise"]
+    );
+
+    // Paused after a held meeting: nothing upcoming holds anything shared, so all of it goes
+    // and the private point waits on the held meeting, still open, for its author alone.
+    set_paused(&app, &o.manager_token, o.series, true).await;
+    assert_eq!(
+        app.series_meetings(&o.manager_token, o.series).await,
+        vec![m[0].clone()]
+    );
+    let parked = app.agenda(&o.report_token, &m[0]).await;
+    assert_eq!(titles(&parked), ["Raise"]);
+    assert_eq!(parked.body["data"][0]["checked"], false);
+    assert!(titles(&app.agenda(&o.manager_token, &m[0]).await).is_empty());
+
+    set_paused(&app, &o.manager_token, o.series, false).await;
+    let resumed = app.series_meetings(&o.manager_token, o.series).await;
+    assert_eq!(resumed.len(), 9, "{resumed:?}");
+    assert!(titles(&app.agenda(&o.report_token, &m[0]).await).is_empty());
+    let first_new = app.agenda(&o.report_token, &resumed[1]).await;
+    assert_eq!(titles(&first_new), ["Raise"]);
+    assert!(titles(&app.agenda(&o.manager_token, &resumed[1]).await).is_empty());
+}

@@ -10,6 +10,24 @@
 //! | set someone's initial password | no | yes | no |
 //! | change own password | yes | yes | — |
 //! | manage API tokens | no | yes | no |
+//!
+//! # Private means private
+//!
+//! A private talking point, a private note and a rating are their author's (rater's) alone, on
+//! every path: API, lists, the meeting page, the event log and the changes feed, exports,
+//! reports, emails, webhooks. Nobody else may read them, **nor learn that they exist**: nothing
+//! another person can see may depend on them. When you write a feature that touches them, check
+//! each of these against the other participant, HR and every token scope:
+//! - counts, totals and "has content" flags count only what the viewer may see;
+//! - positions are dense over what the viewer sees ([`crate::agenda::dense_positions`]);
+//!   ordering and suggestions (starters) use only what the viewer may know of;
+//! - a decision about shared records (which upcoming meetings a pause removes, whether a meeting
+//!   may go) rests on shared content alone; private content then moves with its author's access
+//!   kept, never deleted;
+//! - writing private content bumps no shared version, ETag or `updated_at`;
+//! - events about private content carry no text and reach their author alone (`private_to`);
+//! - refusals are the same as for what does not exist (404, or the same 422 as an unknown id);
+//! - ratings reach others only as aggregates at or above the minimum group size.
 
 use crate::person::PersonId;
 use crate::scope::Scope;

@@ -14,13 +14,19 @@ const SERIES_COLUMNS: &str = "id, kind, manager_id, report_id, frequency, interv
      nth, day_of_month, local_time, time_zone, duration_minutes, start_date, end_date, paused, \
      version, created_at, updated_at, agenda_template_id";
 
-/// A meeting nobody has put anything on yet (no talking points, action items, notes, starters
-/// or ratings): only such meetings may be removed when a series changes.
-const NO_CONTENT: &str = "NOT EXISTS (SELECT 1 FROM agenda_items a WHERE a.meeting_id = meetings.id) \
+/// A meeting holding nothing both participants can see: no shared talking point (a template's
+/// untouched points come with every meeting and do not count), no action item, no shared note.
+/// Only such upcoming meetings may go when a series changes, and whether one goes never depends
+/// on anything private (that would show the other participant where the author wrote something).
+const NOTHING_SHARED: &str = "NOT EXISTS (SELECT 1 FROM agenda_items a WHERE a.meeting_id = meetings.id \
+     AND a.private = FALSE AND (a.template_id IS NULL OR a.version > 1 OR a.checked = TRUE)) \
      AND NOT EXISTS (SELECT 1 FROM action_items c WHERE c.meeting_id = meetings.id) \
-     AND NOT EXISTS (SELECT 1 FROM meeting_notes n WHERE n.meeting_id = meetings.id) \
-     AND NOT EXISTS (SELECT 1 FROM starter_uses s WHERE s.meeting_id = meetings.id) \
-     AND NOT EXISTS (SELECT 1 FROM meeting_ratings r WHERE r.meeting_id = meetings.id)";
+     AND NOT EXISTS (SELECT 1 FROM meeting_notes n WHERE n.meeting_id = meetings.id \
+     AND n.owner_key = 'shared')";
+
+/// What goes between two bodies of one author's private note when a removed meeting's note
+/// joins the note they already have on the meeting it moves to.
+const NOTE_JOINER: &str = "\n\n";
 
 const MEETING_COLUMNS: &str = "id, series_id, occurrence_date, kind, manager_id, report_id, \
      starts_at, ends_at, status, held_at, actual_duration_minutes, version, created_at, updated_at";
@@ -345,15 +351,34 @@ impl Database {}
 pub struct RescheduleEffects {
     /// Upcoming meetings moved to the new schedule (same ids, agendas kept).
     pub moved: Vec<Uuid>,
-    /// Empty upcoming meetings the new schedule had no room for.
-    pub removed: Vec<Uuid>,
+    /// Upcoming meetings the new schedule had no room for and that held nothing shared.
+    pub removed: Removed,
 }
 
 /// What changing a series did to its meetings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SeriesEffects {
-    /// Upcoming meetings without content that no longer fall in the series.
-    pub removed: Vec<Uuid>,
+    /// Upcoming meetings holding nothing shared that no longer fall in the series.
+    pub removed: Removed,
+}
+
+/// Upcoming meetings a series change removed, and the private content that moved off them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Removed {
+    /// The meetings removed.
+    pub meetings: Vec<Uuid>,
+    /// Private talking points moved to another meeting of the series: each with its author,
+    /// the meeting it left and the one it is on now.
+    pub private_items: Vec<MovedItem>,
+}
+
+/// A private talking point that moved off a removed meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovedItem {
+    pub id: Uuid,
+    pub author_id: Uuid,
+    pub from_meeting_id: Uuid,
+    pub to_meeting_id: Uuid,
 }
 
 /// One past meeting of a series, for seeding history.
@@ -504,7 +529,8 @@ impl crate::Tx<'_> {
         let ts = crate::now();
         let (frequency, interval, weekday, nth, day) = frequency_columns(cadence.frequency);
         let from = cadence.start_date;
-        let effects = crate::on_tx!(self, conn => {
+        let mut no_room = Vec::new();
+        let mut effects = crate::on_tx!(self, conn => {
             let done = sqlx::query(
                 "UPDATE meeting_series SET frequency = $1, interval_weeks = $2, weekday = $3, \
                  nth = $4, day_of_month = $5, local_time = $6, time_zone = $7, \
@@ -573,21 +599,12 @@ impl crate::Tx<'_> {
                         .await?;
                         effects.moved.push(*id);
                     }
-                    None => {
-                        let gone = sqlx::query(&format!(
-                            "DELETE FROM meetings WHERE id = $1 AND {NO_CONTENT}"
-                        ))
-                        .bind(*id)
-                        .execute(&mut *conn)
-                        .await?;
-                        if gone.rows_affected() == 1 {
-                            effects.removed.push(*id);
-                        }
-                    }
+                    None => no_room.push(*id),
                 }
             }
             StoreResult::Ok(effects)
         })?;
+        effects.removed = self.remove_upcoming(series.id, &no_room, now).await?;
         Ok((self.get_series(series.id).await?, effects))
     }
 
@@ -671,8 +688,7 @@ impl crate::Tx<'_> {
     }
     /// Pause or resume a series, or change its end date, if it is still at `expected_version`.
     /// Pausing (or ending earlier) removes the upcoming scheduled meetings that no longer fall in
-    /// the series and hold no content yet (no talking points, notes or action items); meetings
-    /// with content stay, so nothing anyone wrote is lost. Resuming fills the next meetings again.
+    /// the series, as [`Tx::remove_upcoming`] does. Resuming fills the next meetings again.
     pub async fn change_series(
         &mut self,
         series: &MeetingSeries,
@@ -688,7 +704,7 @@ impl crate::Tx<'_> {
         updated.agenda_template_id = agenda_template_id;
         let new_template = agenda_template_id.filter(|t| series.agenda_template_id != Some(*t));
         let series_id = series.id;
-        let effects = crate::on_tx!(self, conn => {
+        let candidates = crate::on_tx!(self, conn => {
             let done = sqlx::query(
                 "UPDATE meeting_series SET paused = $1, end_date = $2, updated_at = $3, \
                  version = version + 1, agenda_template_id = $6 WHERE id = $4 AND version = $5",
@@ -702,14 +718,12 @@ impl crate::Tx<'_> {
             .execute(&mut *conn)
             .await?;
             crate::one_row_or_stale(done.rows_affected())?;
-            let mut qb = QueryBuilder::new("DELETE FROM meetings WHERE series_id = ");
+            let mut qb = QueryBuilder::new("SELECT id FROM meetings WHERE series_id = ");
             qb.push_bind(series_id)
                 .push(" AND status = ")
                 .push_bind(MeetingStatus::Scheduled.as_str())
                 .push(" AND starts_at >= ")
-                .push_bind(ts)
-                .push(" AND ")
-                .push(NO_CONTENT);
+                .push_bind(ts);
             if !paused {
                 match end_date {
                     Some(end) => {
@@ -720,8 +734,11 @@ impl crate::Tx<'_> {
                     }
                 }
             }
-            qb.push(" RETURNING id");
-            let removed: Vec<Uuid> = qb.build_query_scalar().fetch_all(&mut *conn).await?;
+            let candidates: Vec<Uuid> = qb.build_query_scalar().fetch_all(&mut *conn).await?;
+            StoreResult::Ok(candidates)
+        })?;
+        let removed = self.remove_upcoming(series_id, &candidates, ts).await?;
+        crate::on_tx!(self, conn => {
             if let Some(t) = new_template {
                 // A new default template also reaches the meetings already scheduled.
                 let template = crate::library::fetch_template!(&mut *conn, t);
@@ -742,9 +759,123 @@ impl crate::Tx<'_> {
                     );
                 }
             }
-            StoreResult::Ok(SeriesEffects { removed })
+            StoreResult::Ok(())
         })?;
-        Ok((self.get_series(series.id).await?, effects))
+        Ok((self.get_series(series.id).await?, SeriesEffects { removed }))
+    }
+    /// Remove those of these upcoming meetings of a series that hold nothing both participants
+    /// can see ([`NOTHING_SHARED`]); meetings with shared content stay, so nothing shared is
+    /// lost. What is private on a meeting that goes (its author's talking points, their starter
+    /// uses, their private note) moves to the series' next meeting that stays, or when none
+    /// does to its latest one, so nothing private is lost either, and what stays reveals nothing
+    /// of it. Should no meeting of the series stay at all, the earliest of those that would go
+    /// stays (a rule on what both see). A template's untouched points go with their meeting.
+    pub async fn remove_upcoming(
+        &mut self,
+        series_id: Uuid,
+        candidates: &[Uuid],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Removed> {
+        if candidates.is_empty() {
+            return Ok(Removed::default());
+        }
+        let ts = crate::now();
+        let candidates = candidates.to_vec();
+        crate::on_tx!(self, conn => {
+            let mut going_q = QueryBuilder::new("SELECT id FROM meetings WHERE id IN (");
+            let mut list = going_q.separated(", ");
+            for id in &candidates {
+                list.push_bind(*id);
+            }
+            going_q.push(") AND ").push(NOTHING_SHARED).push(" ORDER BY starts_at, id");
+            let mut going: Vec<Uuid> = going_q.build_query_scalar().fetch_all(&mut *conn).await?;
+            if going.is_empty() {
+                return Ok(Removed::default());
+            }
+            let mut staying_q = QueryBuilder::new("SELECT id, status, starts_at FROM meetings WHERE series_id = ");
+            staying_q.push_bind(series_id).push(" AND id NOT IN (");
+            let mut list = staying_q.separated(", ");
+            for id in &going {
+                list.push_bind(*id);
+            }
+            staying_q.push(")");
+            let staying: Vec<(Uuid, String, DateTime<Utc>)> =
+                staying_q.build_query_as().fetch_all(&mut *conn).await?;
+            let upcoming = |status: &str, starts_at: DateTime<Utc>| {
+                status == MeetingStatus::Scheduled.as_str() && starts_at >= now
+            };
+            let next = staying
+                .iter()
+                .filter(|(_, status, at)| upcoming(status, *at))
+                .min_by_key(|(id, _, at)| (*at, *id))
+                .or_else(|| staying.iter().max_by_key(|(id, _, at)| (*at, *id)))
+                .map(|(id, _, _)| *id);
+            let to = match next {
+                Some(to) => to,
+                None => going.remove(0),
+            };
+            let mut removed = Removed::default();
+            for from in going {
+                let items: Vec<(Uuid, Uuid)> = sqlx::query_as(
+                    "UPDATE agenda_items SET meeting_id = $1, position = NULL, updated_at = $2, \
+                     version = version + 1 WHERE meeting_id = $3 AND private = $4 \
+                     RETURNING id, author_id",
+                )
+                .bind(to)
+                .bind(ts)
+                .bind(from)
+                .bind(true)
+                .fetch_all(&mut *conn)
+                .await?;
+                removed.private_items.extend(items.into_iter().map(|(id, author_id)| MovedItem {
+                    id,
+                    author_id,
+                    from_meeting_id: from,
+                    to_meeting_id: to,
+                }));
+                sqlx::query("UPDATE starter_uses SET meeting_id = $1 WHERE meeting_id = $2")
+                    .bind(to)
+                    .bind(from)
+                    .execute(&mut *conn)
+                    .await?;
+                // A private note joins the note its author already has there, if any.
+                sqlx::query(
+                    "UPDATE meeting_notes SET body = body || $1 || (SELECT f.body FROM \
+                     meeting_notes f WHERE f.meeting_id = $2 AND f.owner_key = meeting_notes.owner_key), \
+                     version = version + 1, updated_at = $3 WHERE meeting_id = $4 \
+                     AND owner_key IN (SELECT owner_key FROM meeting_notes WHERE meeting_id = $2)",
+                )
+                .bind(NOTE_JOINER)
+                .bind(from)
+                .bind(ts)
+                .bind(to)
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query(
+                    "DELETE FROM meeting_notes WHERE meeting_id = $1 AND owner_key IN \
+                     (SELECT owner_key FROM meeting_notes WHERE meeting_id = $2)",
+                )
+                .bind(from)
+                .bind(to)
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query("UPDATE meeting_notes SET meeting_id = $1 WHERE meeting_id = $2")
+                    .bind(to)
+                    .bind(from)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("DELETE FROM agenda_items WHERE meeting_id = $1")
+                    .bind(from)
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("DELETE FROM meetings WHERE id = $1")
+                    .bind(from)
+                    .execute(&mut *conn)
+                    .await?;
+                removed.meetings.push(from);
+            }
+            StoreResult::Ok(removed)
+        })
     }
     /// Record (or replace) `person`'s rating of a meeting.
     pub async fn rate_meeting(
@@ -908,6 +1039,29 @@ impl crate::Tx<'_> {
                 .into_iter()
                 .map(|(item, author, private)| (item, private.then_some(author)))
                 .collect())
+        })
+    }
+
+    /// The latest meeting of a series starting before `before`, when it is no longer scheduled
+    /// (held, skipped or cancelled): where talking points wait when the series had no next
+    /// meeting to carry them to.
+    pub async fn last_past_meeting(
+        &mut self,
+        series_id: Uuid,
+        before: DateTime<Utc>,
+    ) -> StoreResult<Option<Uuid>> {
+        crate::on_tx!(read self, conn => {
+            let last: Option<(Uuid, String)> = sqlx::query_as(
+                "SELECT id, status FROM meetings WHERE series_id = $1 AND starts_at < $2 \
+                 ORDER BY starts_at DESC, id DESC LIMIT 1",
+            )
+            .bind(series_id)
+            .bind(before)
+            .fetch_optional(&mut *conn)
+            .await?;
+            Ok(last
+                .filter(|(_, status)| status != MeetingStatus::Scheduled.as_str())
+                .map(|(id, _)| id))
         })
     }
 

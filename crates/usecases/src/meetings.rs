@@ -7,7 +7,7 @@ use oneonone_domain::agenda::{AgendaCategory, AgendaItem};
 use oneonone_domain::meeting::{self as m, Meeting, MeetingKind, MeetingSeries, MeetingStatus};
 use oneonone_domain::policy::{self, Actor};
 use oneonone_persistence::library::Template;
-use oneonone_persistence::meetings::{MeetingChange, NewSeries, Rating};
+use oneonone_persistence::meetings::{MeetingChange, NewSeries, Rating, Removed};
 use oneonone_persistence::{Database, EventActor, NewEvent, StoreError, Tx};
 use serde_json::json;
 use uuid::Uuid;
@@ -34,13 +34,13 @@ async fn create_series_as(
     new: &NewSeries,
 ) -> Result<MeetingSeries> {
     let series = tx.create_series(new).await?;
-    let scheduled = top_up(tx, &series, series.created_at).await?;
+    let stocked = top_up(tx, &series, series.created_at).await?;
     let mut events = vec![
         NewEvent::new("meeting_series.created", "meeting_series", series.id)
             .pair(series.manager_id, series.report_id)
             .data(json!({"kind": series.kind.as_str()})),
     ];
-    events.extend(scheduled_events(&series, &scheduled));
+    events.extend(top_up_events(&series, &stocked));
     tx.append_events(actor, &events).await?;
     Ok(series)
 }
@@ -146,20 +146,91 @@ pub async fn create_action_item(
     Ok(item)
 }
 
-/// Keep a series stocked: schedule what it lacks from `at` on (the domain decides which
-/// occurrences). The ids of the meetings scheduled.
-async fn top_up(tx: &mut Tx<'_>, series: &MeetingSeries, at: DateTime<Utc>) -> Result<Vec<Uuid>> {
-    let state = tx.schedule_state(series.id, at).await?;
-    let due = series.occurrences_to_schedule(at, state);
-    if due.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(tx.schedule_meetings(series, &due).await?)
+/// What topping a series up did: the meetings it scheduled and, when the series had none
+/// ahead, the talking points that waited on its last meeting and now move to the first new one.
+#[derive(Debug, Default)]
+struct TopUp {
+    scheduled: Vec<Uuid>,
+    carried: Vec<Carried>,
 }
 
-/// The events of meetings a series scheduled.
-fn scheduled_events(series: &MeetingSeries, scheduled: &[Uuid]) -> Vec<NewEvent> {
-    series_meeting_events("meeting.scheduled", series, scheduled)
+/// A talking point that moved to another meeting (its author when private).
+#[derive(Debug)]
+struct Carried {
+    item: Uuid,
+    private_to: Option<Uuid>,
+    from: Uuid,
+    to: Uuid,
+}
+
+/// Keep a series stocked: schedule what it lacks from `at` on (the domain decides which
+/// occurrences). Undiscussed talking points left on the series' last meeting because no next
+/// one existed (it had ended or was paused) move to the first meeting scheduled now.
+async fn top_up(tx: &mut Tx<'_>, series: &MeetingSeries, at: DateTime<Utc>) -> Result<TopUp> {
+    let state = tx.schedule_state(series.id, at).await?;
+    let due = series.occurrences_to_schedule(at, state);
+    let Some(first) = due.first() else {
+        return Ok(TopUp::default());
+    };
+    let first_start = first.starts_at;
+    let scheduled = tx.schedule_meetings(series, &due).await?;
+    let mut carried = Vec::new();
+    if state.upcoming == 0
+        && let Some(to) = scheduled.first().copied()
+        && let Some(from) = tx.last_past_meeting(series.id, first_start).await?
+    {
+        let items = tx.carry_items(from, to, series.agenda_template_id).await?;
+        carried.extend(items.into_iter().map(|(item, private_to)| Carried {
+            item,
+            private_to,
+            from,
+            to,
+        }));
+    }
+    Ok(TopUp { scheduled, carried })
+}
+
+/// The events of topping a series up.
+fn top_up_events(series: &MeetingSeries, top_up: &TopUp) -> Vec<NewEvent> {
+    let mut events = series_meeting_events("meeting.scheduled", series, &top_up.scheduled);
+    events.extend(carried_events(
+        series.manager_id,
+        series.report_id,
+        &top_up.carried,
+    ));
+    events
+}
+
+/// The events of talking points that moved to another meeting of the pair.
+fn carried_events(manager: Uuid, report: Uuid, carried: &[Carried]) -> Vec<NewEvent> {
+    carried
+        .iter()
+        .map(|c| {
+            NewEvent::new("agenda_item.carried_over", "agenda_item", c.item)
+                .pair(manager, report)
+                .content()
+                .private_to(c.private_to)
+                .data(json!({"from_meeting_id": c.from, "meeting_id": c.to}))
+        })
+        .collect()
+}
+
+/// The events of upcoming meetings a series change removed, and of the private talking points
+/// that moved off them (their author's alone).
+fn removed_events(series: &MeetingSeries, removed: &Removed) -> Vec<NewEvent> {
+    let mut events = series_meeting_events("meeting.removed", series, &removed.meetings);
+    let moved: Vec<Carried> = removed
+        .private_items
+        .iter()
+        .map(|m| Carried {
+            item: m.id,
+            private_to: Some(m.author_id),
+            from: m.from_meeting_id,
+            to: m.to_meeting_id,
+        })
+        .collect();
+    events.extend(carried_events(series.manager_id, series.report_id, &moved));
+    events
 }
 
 /// One event of `kind` for each of these meetings of a series.
@@ -191,10 +262,10 @@ pub async fn top_up_all(db: &Database, at: DateTime<Utc>) -> Result<usize> {
             scheduled += db
                 .transact(move |tx| {
                     Box::pin(async move {
-                        let ids = top_up(tx, &series, at).await?;
-                        tx.append_events(SYSTEM, &scheduled_events(&series, &ids))
+                        let stocked = top_up(tx, &series, at).await?;
+                        tx.append_events(SYSTEM, &top_up_events(&series, &stocked))
                             .await?;
-                        Ok::<_, Error>(ids.len())
+                        Ok::<_, Error>(stocked.scheduled.len())
                     })
                 })
                 .await?;
@@ -236,19 +307,23 @@ pub async fn change_meeting(
         Some(s) => Some(tx.get_series(s).await?),
         None => None,
     };
-    let scheduled = match &series {
+    let stocked = match &series {
         Some(series) => top_up(tx, series, updated.updated_at).await?,
-        None => Vec::new(),
+        None => TopUp::default(),
     };
     // What was not discussed moves on to the next meeting (private points stay their author's).
-    let mut carried_to = None;
     let mut carried = Vec::new();
     if to != MeetingStatus::Scheduled
         && let Some(next) = tx.next_scheduled(&meeting, change.starts_at).await?
     {
         let keep = series.as_ref().and_then(|s| s.agenda_template_id);
-        carried = tx.carry_items(id, next, keep).await?;
-        carried_to = Some(next);
+        let items = tx.carry_items(id, next, keep).await?;
+        carried.extend(items.into_iter().map(|(item, private_to)| Carried {
+            item,
+            private_to,
+            from: id,
+            to: next,
+        }));
     }
     let kind = match to {
         MeetingStatus::Scheduled => "meeting.rescheduled",
@@ -262,20 +337,10 @@ pub async fn change_meeting(
             .pair(manager, report)
             .data(json!({"status": to.as_str(), "series_id": updated.series_id})),
     ];
-    events.extend(scheduled.iter().map(|s| {
-        NewEvent::new("meeting.scheduled", "meeting", *s)
-            .pair(manager, report)
-            .data(json!({"series_id": updated.series_id}))
-    }));
-    if let Some(next) = carried_to {
-        events.extend(carried.iter().map(|(item, private_author)| {
-            NewEvent::new("agenda_item.carried_over", "agenda_item", *item)
-                .pair(manager, report)
-                .content()
-                .private_to(*private_author)
-                .data(json!({"from_meeting_id": id, "meeting_id": next}))
-        }));
+    if let Some(series) = &series {
+        events.extend(top_up_events(series, &stocked));
     }
+    events.extend(carried_events(manager, report, &carried));
     tx.append_events(by(actor), &events).await?;
     Ok(updated)
 }
@@ -293,7 +358,7 @@ pub async fn change_series(
     let (updated, effects) = tx
         .change_series(series, series.version, paused, end_date, agenda_template_id)
         .await?;
-    let scheduled = top_up(tx, &updated, updated.updated_at).await?;
+    let stocked = top_up(tx, &updated, updated.updated_at).await?;
     let (manager, report) = (updated.manager_id, updated.report_id);
     let mut events = vec![
         NewEvent::new("meeting_series.updated", "meeting_series", updated.id)
@@ -304,12 +369,8 @@ pub async fn change_series(
                 "agenda_template_id": updated.agenda_template_id,
             })),
     ];
-    events.extend(series_meeting_events(
-        "meeting.removed",
-        &updated,
-        &effects.removed,
-    ));
-    events.extend(scheduled_events(&updated, &scheduled));
+    events.extend(removed_events(&updated, &effects.removed));
+    events.extend(top_up_events(&updated, &stocked));
     tx.append_events(by(actor), &events).await?;
     Ok(updated)
 }
@@ -327,7 +388,7 @@ pub async fn reschedule_series(
     let (updated, effects) = tx
         .reschedule_series(series, series.version, cadence, now)
         .await?;
-    let scheduled = top_up(tx, &updated, now).await?;
+    let stocked = top_up(tx, &updated, now).await?;
     let (manager, report) = (updated.manager_id, updated.report_id);
     let mut events = vec![
         NewEvent::new("meeting_series.rescheduled", "meeting_series", updated.id)
@@ -339,12 +400,8 @@ pub async fn reschedule_series(
         &updated,
         &effects.moved,
     ));
-    events.extend(series_meeting_events(
-        "meeting.removed",
-        &updated,
-        &effects.removed,
-    ));
-    events.extend(scheduled_events(&updated, &scheduled));
+    events.extend(removed_events(&updated, &effects.removed));
+    events.extend(top_up_events(&updated, &stocked));
     tx.append_events(by(actor), &events).await?;
     Ok(updated)
 }

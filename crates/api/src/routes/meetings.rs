@@ -1134,7 +1134,7 @@ pub async fn ratings(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"paused": true}))]
 pub struct SeriesPatch {
-    /// Pause (no new meetings; empty upcoming ones are removed) or resume.
+    /// Pause (no new meetings; upcoming ones holding nothing shared are removed) or resume.
     pub paused: Option<bool>,
     /// The last date of the series, or `null` for none.
     #[schema(nullable)]
@@ -1257,8 +1257,12 @@ pub async fn reschedule_series(
 
 /// Pause, resume or end a recurring 1:1 (the participants, or a `meetings:write` token).
 ///
-/// Upcoming meetings that no longer fall in the series are removed unless someone already put
-/// content on them (talking points, notes, action items), so nothing written is lost.
+/// Upcoming meetings that no longer fall in the series are removed unless they hold something
+/// both participants see (a shared talking point other than a template's untouched ones, the
+/// shared note, an action item); private talking points and notes on a removed meeting move to
+/// the series' next meeting that stays, else its latest one, so nothing is lost and what stays
+/// reveals nothing private. A series that never met keeps its first meeting when paused. On
+/// resume, open points that waited on the last held meeting move to the first new one.
 #[utoipa::path(tag = "meetings", operation_id = "update_meeting_series",
     params(("id" = Uuid, Path), crate::extract::IfMatchHeader),
     request_body(content = SeriesPatch, content_type = "application/merge-patch+json"),
