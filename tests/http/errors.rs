@@ -227,3 +227,106 @@ async fn every_response_carries_a_request_id_and_cors_works() {
         .await;
     assert!(other.header("access-control-allow-origin").is_none());
 }
+
+/// Send `head` (and nothing more) on a new connection and read the answer to its end.
+async fn raw_exchange(app: &TestApp, head: Vec<u8>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let stream = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let (mut read, mut write) = stream.into_split();
+    // The server answers before it has read everything of an oversized head: write on the side.
+    let writer = tokio::spawn(async move {
+        let _ = write.write_all(&head).await;
+        write
+    });
+    let mut answer = Vec::new();
+    let read_all = read.read_to_end(&mut answer);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), read_all).await;
+    drop(writer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// The status, content type and `code` of a raw answer holding one problem.
+fn raw_problem(answer: &str) -> (u16, String, String) {
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((answer, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let content_type = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-type: "))
+        .unwrap_or_default()
+        .to_owned();
+    let problem: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let code = problem["code"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(problem["status"], status, "{answer}");
+    (status, content_type, code)
+}
+
+/// Requests the HTTP parser refuses before any handler runs are problems too (issue 11, item
+/// 10): an overlong query string, a huge header, a header with a bare CR, NUL or DEL.
+#[tokio::test]
+async fn requests_the_http_layer_refuses_are_problems() {
+    let app = spawn_app().await;
+    let long_query = format!(
+        "GET /healthz?q={} HTTP/1.1\r\nhost: x\r\n\r\n",
+        "a".repeat(66_000)
+    );
+    let huge_header = format!(
+        "GET /healthz HTTP/1.1\r\nhost: x\r\nx-big: {}\r\n\r\n",
+        "b".repeat(1_000_000)
+    );
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        ("long query", long_query.into_bytes(), 400, "bad_request"),
+        (
+            "huge header",
+            huge_header.into_bytes(),
+            431,
+            "headers_too_large",
+        ),
+        (
+            "bare CR",
+            b"GET /healthz HTTP/1.1\r\nhost: x\r\nx-a: a\rb\r\n\r\n".to_vec(),
+            400,
+            "bad_request",
+        ),
+        (
+            "NUL",
+            b"GET /healthz HTTP/1.1\r\nhost: x\r\nx-a: a\0b\r\n\r\n".to_vec(),
+            400,
+            "bad_request",
+        ),
+        (
+            "DEL",
+            b"GET /healthz HTTP/1.1\r\nhost: x\r\nx-a: a\x7fb\r\n\r\n".to_vec(),
+            400,
+            "bad_request",
+        ),
+    ];
+    for (what, head, status, code) in cases {
+        let answer = raw_exchange(&app, head).await;
+        assert_eq!(
+            raw_problem(&answer),
+            (
+                status,
+                "application/problem+json".to_owned(),
+                code.to_owned()
+            ),
+            "{what}: {answer}"
+        );
+    }
+    // On a kept-alive connection the good request before a broken one is answered as usual.
+    let answer = raw_exchange(
+        &app,
+        b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\nGET /healthz HTTP/1.1\r\nhost: x\r\nx-a: \0\r\n\r\n"
+            .to_vec(),
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    let second = answer.find("HTTP/1.1 400").expect("a second answer");
+    assert_eq!(raw_problem(&answer[second..]).2, "bad_request");
+}

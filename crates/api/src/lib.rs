@@ -15,6 +15,7 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod timestamp;
+pub mod wire;
 
 pub use config::Settings;
 pub use startup::Application;

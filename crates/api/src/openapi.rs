@@ -21,7 +21,10 @@ use crate::routes;
         description = "The system of record for a company's 1:1 program: people and the org \
 chart, manager–employee 1:1s, and the performance practices around them.\n\n\
 **Conventions.** Everything is under `/api/v1`, JSON with `snake_case` fields. Errors are RFC 9457 \
-problems (`application/problem+json`) with a stable `code`. Lists return `{\"data\": [...], \
+problems (`application/problem+json`) with a stable `code`, on every path, including requests \
+refused before routing: a malformed request line or header (400 `bad_request`), a request line \
+and headers over 128 KiB (431 `headers_too_large`), a head not sent within 5 seconds (408 \
+`request_timeout`). Lists return `{\"data\": [...], \
 \"next_cursor\": ...}`; pass `next_cursor` back as `cursor`. Creates accept `Idempotency-Key`; \
 single resources carry an `ETag` to send back as `If-Match`. Authenticate with \
 `Authorization: Bearer <token>`: an access token from `POST /api/v1/auth/login`, or an API token \

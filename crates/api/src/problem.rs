@@ -55,6 +55,8 @@ pub enum ErrorCode {
     IdempotencyInProgress,
     /// 412: the resource changed since you read it.
     PreconditionFailed,
+    /// 408: the request's head did not arrive in time.
+    RequestTimeout,
     /// 413.
     PayloadTooLarge,
     /// 415.
@@ -65,6 +67,8 @@ pub enum ErrorCode {
     UnknownReference,
     /// 422: this Idempotency-Key came with another request.
     IdempotencyKeyReused,
+    /// 431: the request's head (request line and headers) is too large.
+    HeadersTooLarge,
     /// 429: retry after `Retry-After` seconds.
     RateLimited,
     /// 503: the database is unavailable; retry after `Retry-After` seconds.
@@ -118,8 +122,12 @@ pub enum ApiError {
     Conflict { code: &'static str, detail: String },
     #[error("the resource changed since you read it")]
     PreconditionFailed,
+    #[error("the request's head did not arrive in time")]
+    RequestTimeout,
     #[error("the body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    #[error("the request line and headers are larger than {limit} bytes")]
+    HeadersTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("the request has invalid fields")]
@@ -171,7 +179,9 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Conflict { code, .. } => code,
             ApiError::PreconditionFailed => "precondition_failed",
+            ApiError::RequestTimeout => "request_timeout",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::HeadersTooLarge { .. } => "headers_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Validation(_) => "validation_failed",
             ApiError::Unprocessable { code, .. } => code,
@@ -227,7 +237,9 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) | ApiError::Unprocessable { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY

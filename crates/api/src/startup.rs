@@ -5,11 +5,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_cors::Cors;
+use actix_service::{IntoServiceFactory, ServiceFactoryExt, fn_service, map_config};
 use actix_web::body::MessageBody;
+use actix_web::dev::AppConfig;
 use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, get, web};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, get, web};
 use anyhow::Context;
 use oneonone_persistence::{Backend, ConnectOptions, Database, StoreError, backend_of};
 use tracing::Instrument;
@@ -24,6 +26,7 @@ use crate::openapi;
 use crate::problem::ApiError;
 use crate::routes;
 use crate::state::AppState;
+use crate::wire::ProblemIo;
 
 const JWT_SETTING: &str = "jwt_secret";
 
@@ -229,31 +232,54 @@ impl Application {
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state.clone());
         let origins = settings.cors_origins.clone();
-        let mut server = HttpServer::new(move || {
-            let (app, _) = App::new()
-                .app_data(data.clone())
-                .app_data(query_config())
-                .app_data(path_config())
-                .wrap(cors(&origins))
-                .wrap(from_fn(request_context))
-                .into_utoipa_app()
-                .service(routes::health::healthz)
-                .service(routes::health::readyz)
-                .service(routes::api_v1())
-                .split_for_parts();
-            app.service(openapi_json)
-                .service(docs_redirect)
-                .service(
-                    SwaggerUi::new("/docs/{_:.*}").config(
-                        Config::new(["/openapi.json"])
-                            .persist_authorization(true)
-                            .try_it_out_enabled(true),
-                    ),
-                )
-                .default_service(web::to(fallback))
-        })
-        .listen(listener)?
-        .shutdown_timeout(30);
+        let local = listener.local_addr()?;
+        let shutdown = actix_server::Server::build();
+        let signal = shutdown.graceful_shutdown_signal();
+        let mut server = shutdown
+            .listen("oneonone", listener, move || {
+                let (app, _) = App::new()
+                    .app_data(data.clone())
+                    .app_data(query_config())
+                    .app_data(path_config())
+                    .wrap(cors(&origins))
+                    .wrap(from_fn(request_context))
+                    .into_utoipa_app()
+                    .service(routes::health::healthz)
+                    .service(routes::health::readyz)
+                    .service(routes::api_v1())
+                    .split_for_parts();
+                let app = app
+                    .service(openapi_json)
+                    .service(docs_redirect)
+                    .service(
+                        SwaggerUi::new("/docs/{_:.*}").config(
+                            Config::new(["/openapi.json"])
+                                .persist_authorization(true)
+                                .try_it_out_enabled(true),
+                        ),
+                    )
+                    .default_service(web::to(fallback))
+                    .into_factory()
+                    .map_err(|e: actix_web::Error| e.error_response());
+                let signal = signal.clone();
+                let http = actix_http::HttpService::build()
+                    .graceful_shutdown_signal(move || {
+                        let signal = signal.clone();
+                        async move { signal.notified().await }
+                    })
+                    .keep_alive(actix_http::KeepAlive::Timeout(Duration::from_secs(5)))
+                    .client_request_timeout(Duration::from_secs(5))
+                    .client_disconnect_timeout(Duration::from_secs(1))
+                    .local_addr(local)
+                    .h1(map_config(app, |_| AppConfig::default()));
+                fn_service(|io: actix_rt::net::TcpStream| async move {
+                    let peer = io.peer_addr().ok();
+                    let _ = io.set_nodelay(true);
+                    Ok::<_, actix_http::error::DispatchError>((ProblemIo::new(io), peer))
+                })
+                .and_then(http)
+            })?
+            .shutdown_timeout(30);
         if let Some(workers) = settings.workers {
             server = server.workers(workers.max(1));
         }
