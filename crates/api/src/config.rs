@@ -41,6 +41,9 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// `ONEONONE_DB_MAX_CONNECTIONS`: pool size (default 16 on SQLite, 32 on PostgreSQL).
     pub db_max_connections: Option<u32>,
+    /// `ONEONONE_SQLITE_SYNCHRONOUS`: `normal` (default: a crash loses nothing, a power cut may
+    /// lose the last commits) or `full` (a power cut loses no acknowledged write).
+    pub sqlite_sync: oneonone_persistence::SqliteSync,
     /// `ONEONONE_WORKERS`: HTTP worker threads (default: number of cores).
     pub workers: Option<usize>,
     /// `ONEONONE_LOGIN_ATTEMPTS_PER_MINUTE`: per account and per client address (default 10).
@@ -65,6 +68,7 @@ impl Default for Settings {
             bootstrap_admin: None,
             cors_origins: Vec::new(),
             db_max_connections: None,
+            sqlite_sync: oneonone_persistence::SqliteSync::default(),
             workers: None,
             login_attempts_per_minute: 10,
             trust_proxy: false,
@@ -134,6 +138,9 @@ impl Settings {
                 .collect();
         }
         s.db_max_connections = parse("ONEONONE_DB_MAX_CONNECTIONS")?;
+        if let Some(sync) = parse("ONEONONE_SQLITE_SYNCHRONOUS")? {
+            s.sqlite_sync = sync;
+        }
         s.workers = parse("ONEONONE_WORKERS")?;
         if let Some(n) = parse("ONEONONE_LOGIN_ATTEMPTS_PER_MINUTE")? {
             s.login_attempts_per_minute = n;

@@ -48,6 +48,7 @@ pub struct Application {
 /// that is still starting.
 pub async fn open_database(settings: &Settings, patience: Duration) -> anyhow::Result<Database> {
     let mut opts = ConnectOptions::new(settings.database_url.clone());
+    opts.sqlite_sync = settings.sqlite_sync;
     opts.max_connections =
         settings
             .db_max_connections

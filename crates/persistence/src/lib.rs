@@ -264,6 +264,32 @@ pub struct ConnectOptions {
     pub max_connections: u32,
     /// How long a request waits for a connection before the database counts as unavailable.
     pub acquire_timeout: Duration,
+    /// SQLite only: what a commit waits for (ignored on PostgreSQL).
+    pub sqlite_sync: SqliteSync,
+}
+
+/// What a SQLite commit waits for before it is acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSync {
+    /// `synchronous=FULL`: each commit (each group commit of the writer: one per batch) is on
+    /// disk before it is acknowledged, so a power cut loses nothing acknowledged. Measured at
+    /// 0.73× the creates per second of `Normal` (6,900/s against 9,400/s in `make bench`).
+    Full,
+    /// `synchronous=NORMAL` (the default): a crash of the process loses nothing (probed: 0 of
+    /// 9,000 acknowledged writes lost to SIGKILL), a power cut may lose the last commits.
+    #[default]
+    Normal,
+}
+
+impl std::str::FromStr for SqliteSync {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "full" => Ok(SqliteSync::Full),
+            "normal" => Ok(SqliteSync::Normal),
+            _ => Err("must be `full` or `normal`".into()),
+        }
+    }
 }
 
 impl ConnectOptions {
@@ -272,6 +298,7 @@ impl ConnectOptions {
             url: url.into(),
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
+            sqlite_sync: SqliteSync::default(),
         }
     }
 }
@@ -312,7 +339,10 @@ impl Database {
                     .map_err(StoreError::Other)?
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
+                    .synchronous(match opts.sqlite_sync {
+                        SqliteSync::Full => SqliteSynchronous::Full,
+                        SqliteSync::Normal => SqliteSynchronous::Normal,
+                    })
                     .busy_timeout(Duration::from_secs(5))
                     .foreign_keys(true)
                     .pragma("temp_store", "memory")

@@ -212,6 +212,44 @@ mod tests {
         (db, path)
     }
 
+    /// `synchronous` is what the options ask, on the writer and on the readers alike (issue
+    /// 11, item 11): NORMAL (1) by default, FULL (2) when asked.
+    #[tokio::test]
+    async fn durability_is_the_configured_one_on_every_connection() {
+        for (sync, expected) in [(None, 1_i64), (Some(crate::SqliteSync::Full), 2)] {
+            let path =
+                std::env::temp_dir().join(format!("oneonone-sync-{}.db", uuid::Uuid::now_v7()));
+            let mut opts = ConnectOptions::new(format!("sqlite://{}", path.display()));
+            if let Some(sync) = sync {
+                opts.sqlite_sync = sync;
+            }
+            let db = Database::connect(&opts).await.expect("open");
+            let crate::Database::Sqlite(pools) = &db else {
+                panic!("SQLite expected");
+            };
+            let read: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&pools.read)
+                .await
+                .expect("read");
+            let written = pools
+                .writer
+                .run(
+                    |conn| -> futures_util::future::BoxFuture<'_, StoreResult<i64>> {
+                        Box::pin(async move {
+                            Ok(sqlx::query_scalar("PRAGMA synchronous")
+                                .fetch_one(&mut *conn)
+                                .await?)
+                        })
+                    },
+                )
+                .await
+                .expect("write");
+            assert_eq!((read, written), (expected, expected), "{sync:?}");
+            db.close().await;
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
     /// A write that panics fails alone; the writer thread goes on serving.
     #[tokio::test]
     async fn the_writer_survives_a_panicking_job() {
