@@ -414,6 +414,24 @@ async fn a_new_manager_takes_over_the_series_and_history_stays() {
     )
     .await
     .expect(200);
+    // The manager's private preparation for a meeting that will be handed over stays theirs.
+    app.post(
+        &format!("/api/v1/meetings/{}/agenda-items", m[2]),
+        &p.manager_token,
+        &json!({"title": "My private prep", "private": true}),
+    )
+    .await
+    .expect(201);
+    app.send(
+        app.request(
+            Method::PUT,
+            &format!("/api/v1/meetings/{}/notes/private", m[2]),
+            Some(&p.manager_token),
+        )
+        .json(&json!({"body": "prep note"})),
+    )
+    .await
+    .expect(200);
 
     let (new_manager, new_token) = app
         .person_with_login("new@example.com", "New Manager", None)
@@ -452,6 +470,35 @@ async fn a_new_manager_takes_over_the_series_and_history_stays() {
     app.get(&format!("/api/v1/meetings/{}", m[1]), &p.manager_token)
         .await
         .expect_problem(404, "not_found");
+    // The old manager's private point and note moved to the meeting they held; nobody else
+    // sees them, on either meeting.
+    let kept = app
+        .get(&format!("/api/v1/meetings/{}", m[0]), &p.manager_token)
+        .await
+        .expect(200);
+    let kept_titles: Vec<&str> = kept.body["content"]["agenda_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["title"].as_str())
+        .collect();
+    assert!(kept_titles.contains(&"My private prep"), "{}", kept.text);
+    assert_eq!(
+        kept.body["content"]["notes"]["private"]["body"],
+        "prep note"
+    );
+    for (token, meeting) in [
+        (&new_token, &m[2]),
+        (&p.report_token, &m[2]),
+        (&p.report_token, &m[0]),
+    ] {
+        let seen = app
+            .get(&format!("/api/v1/meetings/{meeting}"), token)
+            .await
+            .expect(200);
+        assert!(!seen.text.contains("My private prep"), "{}", seen.text);
+        assert!(!seen.text.contains("prep note"), "{}", seen.text);
+    }
 
     // The nightly HR import does the same.
     let (third, third_token) = app

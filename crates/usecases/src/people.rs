@@ -132,17 +132,30 @@ pub async fn sign_out_everywhere(tx: &mut Tx<'_>, actor: &Actor) -> Result<()> {
     Ok(())
 }
 
-/// A report's manager changed: their 1:1 series follows, as the domain says.
+/// A report's manager changed: their 1:1 series follows, as the domain says, and the events
+/// of it. The previous manager's private talking points and notes on the meetings handed over
+/// stay theirs: they move to the latest meeting of the series the previous manager holds (held
+/// with them, so still theirs to read), or stay put when they never held one.
 async fn hand_over(
     tx: &mut Tx<'_>,
     report: Uuid,
     from: Option<Uuid>,
     to: Option<Uuid>,
-) -> Result<Vec<HandOver>> {
-    match oneonone_domain::meeting::series_hand_over(from, to) {
-        Some((from, to)) => Ok(tx.hand_over_series(report, from, to).await?),
-        None => Ok(Vec::new()),
+) -> Result<Vec<NewEvent>> {
+    let Some((from, to)) = oneonone_domain::meeting::series_hand_over(from, to) else {
+        return Ok(Vec::new());
+    };
+    let handed = tx.hand_over_series(report, from, to).await?;
+    let mut events = hand_over_events(&handed);
+    for meeting in handed.iter().filter(|h| h.subject_type == "meeting") {
+        if let Some(kept) = tx.latest_meeting_held_by(meeting.id, from).await? {
+            let moved = tx
+                .move_private_content(meeting.id, kept, Some(from))
+                .await?;
+            events.extend(crate::meetings::moved_private_events(from, report, &moved));
+        }
     }
+    Ok(events)
 }
 
 /// The events of 1:1 records a new manager took over: an update for the new pair, and for the
@@ -187,7 +200,7 @@ async fn write_update(
     )
     .await?;
     let mut events = vec![updated_event(&update.before, &update.after)];
-    events.extend(hand_over_events(&handed));
+    events.extend(handed);
     events.extend(end_sessions_if_gone(tx, &update.before, &update.after).await?);
     tx.append_events(actor, &events).await?;
     Ok(update.after)
@@ -351,7 +364,7 @@ async fn import_as(
             }
             _ => None,
         })
-        .chain(hand_over_events(&handed))
+        .chain(handed)
         .chain(revoked_events(&revoked))
         .collect();
     tx.append_events(actor, &events).await?;

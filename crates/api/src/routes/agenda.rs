@@ -280,7 +280,8 @@ pub async fn create(
     id: web::Path<Uuid>,
     body: JsonBody<ItemIn>,
 ) -> ApiResult<HttpResponse> {
-    let (meeting, author) = state.participant(&actor, id.into_inner()).await?;
+    let check =
+        usecases::meetings::ParticipantCheck::prepare(&state.db, &actor, id.into_inner()).await?;
     let new = usecases::meetings::NewItem {
         title: body.value.title.clone(),
         details: body.value.details.clone(),
@@ -291,8 +292,8 @@ pub async fn create(
     let who = actor.clone();
     create_once(&state, &actor, &req, &body.raw, move |tx| {
         Box::pin(async move {
-            let item =
-                usecases::meetings::add_agenda_item(tx, &who, &meeting, author, &new).await?;
+            let (meeting, item) =
+                usecases::meetings::add_agenda_item_as_participant(tx, &who, check, &new).await?;
             let location = format!("/api/v1/meetings/{}/agenda-items/{}", meeting.id, item.id);
             let tag = etag(item.version);
             created(&ItemOut::from(item), location, Some(tag))
