@@ -323,6 +323,34 @@ async fn login_is_rate_limited_per_account() {
         .expect_problem(429, "rate_limited");
 }
 
+/// The login limit holds across replicas (issue 10): three servers on one database allow the
+/// same number of attempts as one, not three times as many.
+#[tokio::test]
+async fn the_login_limit_is_shared_by_every_replica() {
+    let app = spawn_app_with(|s| s.login_attempts_per_minute = 4).await;
+    let replicas = [
+        app.replica(|s| s.login_attempts_per_minute = 4).await,
+        app.replica(|s| s.login_attempts_per_minute = 4).await,
+    ];
+    let bases: Vec<&str> = std::iter::once(app.base.as_str())
+        .chain(replicas.iter().map(|r| r.base.as_str()))
+        .collect();
+    let mut answers = Vec::new();
+    for attempt in 0..9 {
+        let base = bases[attempt % bases.len()];
+        let reply = app
+            .send(
+                app.client
+                    .post(format!("{base}/api/v1/auth/login"))
+                    .json(&json!({"email": "nobody@example.com", "password": "wrong password!!"})),
+            )
+            .await;
+        answers.push(reply.status.as_u16());
+    }
+    // Four attempts a minute for this account, wherever they land; then 429 on every replica.
+    assert_eq!(answers, [401, 401, 401, 401, 429, 429, 429, 429, 429]);
+}
+
 #[tokio::test]
 async fn people_change_their_own_password_with_the_current_one() {
     let app = spawn_app().await;

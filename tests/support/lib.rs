@@ -55,6 +55,8 @@ impl Drop for TestDatabase {
 /// A running server with a fresh database.
 pub struct TestApp {
     pub base: String,
+    /// The database every replica of this server uses.
+    pub database_url: String,
     pub client: reqwest::Client,
     pub db: Database,
     pub admin_token: String,
@@ -188,7 +190,7 @@ pub async fn spawn_app() -> TestApp {
 /// Spawn a server whose settings `tweak` may change.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let (store, url) = fresh_store().await;
-    let mut settings = test_settings(url);
+    let mut settings = test_settings(url.clone());
     tweak(&mut settings);
     oneonone_api::telemetry::init(&settings);
     let app = Application::build(settings).await.expect("build app");
@@ -203,6 +205,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         .expect("client");
     let mut test = TestApp {
         base: format!("http://127.0.0.1:{port}"),
+        database_url: url,
         client,
         db,
         admin_token: String::new(),
@@ -221,6 +224,31 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         .and_then(|s| s.parse().ok())
         .expect("person id");
     test
+}
+
+/// Another server on a [`TestApp`]'s database (a replica), stopped when dropped.
+pub struct Replica {
+    pub base: String,
+    handle: ServerHandle,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
+}
+
+impl TestApp {
+    /// Start a replica: another server on this one's database, with settings `tweak` changed.
+    pub async fn replica(&self, tweak: impl FnOnce(&mut Settings)) -> Replica {
+        let mut settings = test_settings(self.database_url.clone());
+        tweak(&mut settings);
+        let app = Application::build(settings).await.expect("build replica");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        Replica { base, handle }
+    }
 }
 
 impl Drop for TestApp {

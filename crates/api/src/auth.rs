@@ -2,7 +2,6 @@
 //! extractor that turns an `Authorization: Bearer …` header into an [`Actor`].
 
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::time::Duration;
 
 use actix_web::dev::Payload;
@@ -14,10 +13,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Utc;
 use futures_util::future::LocalBoxFuture;
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use oneonone_domain::{Actor, Scope};
+use oneonone_persistence::Database;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -163,44 +161,52 @@ pub async fn verify_password(password: String, hash: Option<String>) -> Result<b
     Ok(ok && exists)
 }
 
-/// Login attempts per account and per client address.
+/// Login attempts per account and per client address, counted in the database so that every
+/// replica shares them (three replicas must not allow three times the attempts).
 pub struct LoginLimiter {
-    by_account: DefaultKeyedRateLimiter<String>,
-    by_address: DefaultKeyedRateLimiter<IpAddr>,
+    per_minute: i64,
 }
+
+/// The window of [`LoginLimiter`].
+const LOGIN_WINDOW_SECS: i64 = 60;
 
 impl LoginLimiter {
     pub fn new(per_minute: u32) -> Self {
-        let n = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-        let quota = Quota::per_minute(n);
-        // A client address may stand for many people (an office NAT): give it more room.
-        let address_quota =
-            Quota::per_minute(n.saturating_mul(NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN)));
         Self {
-            by_account: RateLimiter::keyed(quota),
-            by_address: RateLimiter::keyed(address_quota),
+            per_minute: i64::from(per_minute.max(1)),
         }
     }
 
-    /// Count one attempt; `Err(seconds)` when over the limit.
-    pub fn check(&self, account: &str, address: Option<IpAddr>) -> Result<(), u64> {
-        let clock = DefaultClock::default();
-        let wait = |not_until: governor::NotUntil<_>| {
-            not_until.wait_time_from(clock.now()).as_secs().max(1)
-        };
+    /// Count one attempt against the client address (which may stand for many people behind an
+    /// office NAT, so it gets three times the room) and the account; 429 with the seconds to
+    /// wait when either is over its limit.
+    pub async fn check(
+        &self,
+        db: &Database,
+        account: &str,
+        address: Option<IpAddr>,
+    ) -> Result<(), ApiError> {
+        let now = Utc::now().timestamp();
+        let mut keys = Vec::with_capacity(2);
         if let Some(ip) = address {
-            self.by_address.check_key(&ip).map_err(wait)?;
+            keys.push((format!("login:address:{ip}"), self.per_minute * 3));
         }
-        self.by_account
-            .check_key(&account.to_owned())
-            .map_err(wait)?;
+        keys.push((format!("login:account:{account}"), self.per_minute));
+        for (key, limit) in keys {
+            let counted = db.count_attempt(&key, now, LOGIN_WINDOW_SECS).await?;
+            if counted.attempts > limit {
+                return Err(ApiError::TooManyRequests {
+                    retry_after_secs: u64::try_from(counted.window_ends_in.max(1)).unwrap_or(1),
+                });
+            }
+        }
         Ok(())
     }
 
-    /// Drop idle keys so memory stays bounded.
-    pub fn retain_recent(&self) {
-        self.by_account.retain_recent();
-        self.by_address.retain_recent();
+    /// Forget windows that ended (housekeeping).
+    pub async fn purge(db: &Database) -> Result<u64, oneonone_persistence::StoreError> {
+        db.purge_attempts(Utc::now().timestamp() - LOGIN_WINDOW_SECS)
+            .await
     }
 }
 
@@ -339,16 +345,6 @@ mod tests {
         let other = JwtKeys::new(b"another-secret-another-secret-xx", Duration::from_secs(60));
         assert!(other.verify(&token).is_err());
         assert!(keys.verify("not.a.jwt").is_err());
-    }
-
-    #[test]
-    fn limiter_refuses_after_quota() {
-        let limiter = LoginLimiter::new(2);
-        assert!(limiter.check("a", None).is_ok());
-        assert!(limiter.check("a", None).is_ok());
-        let wait = limiter.check("a", None).expect_err("limited");
-        assert!(wait >= 1);
-        assert!(limiter.check("b", None).is_ok());
     }
 
     #[test]

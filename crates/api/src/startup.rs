@@ -347,7 +347,9 @@ fn spawn_housekeeping(state: AppState) {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
-            state.limiter.retain_recent();
+            if let Err(e) = LoginLimiter::purge(&state.db).await {
+                tracing::warn!(error = %e, "could not purge login attempt counters");
+            }
             let cutoff = chrono::Utc::now() - oneonone_persistence::idempotency::retention();
             if let Err(e) = state.db.purge_idempotency(cutoff).await {
                 tracing::warn!(error = %e, "could not purge idempotency keys");

@@ -9,6 +9,7 @@ pub mod agenda;
 pub mod events;
 pub mod idempotency;
 pub mod library;
+pub mod limits;
 pub mod meetings;
 pub mod people;
 pub mod settings;

@@ -60,10 +60,7 @@ pub async fn login(
     let body = body.into_inner();
     let email = body.email.trim().to_lowercase();
     let address = client_address(&req, state.settings.trust_proxy);
-    state
-        .limiter
-        .check(&email, address)
-        .map_err(|retry_after_secs| ApiError::TooManyRequests { retry_after_secs })?;
+    state.limiter.check(&state.db, &email, address).await?;
     let record = state.db.login_record(&email).await?;
     let hash = record.as_ref().and_then(|r| r.password_hash.clone());
     let ok = verify_password(body.password, hash).await?;
