@@ -217,6 +217,14 @@ async fn privacy_matrix_over_every_content_endpoint() {
             )
             .await;
         assert_eq!(reply.status.as_u16(), status, "{who} POST agenda item");
+        // The meeting page: nothing for those who may not know it, metadata for HR and tokens.
+        let page = app.get(&format!("/api/v1/meetings/{m}"), t).await;
+        let expected = if status == 403 { 200 } else { status };
+        assert_eq!(page.status.as_u16(), expected, "{who} GET meeting page");
+        assert!(!page.text.contains("leaving") && !page.text.contains("secret"));
+        if expected == 200 {
+            assert_eq!(page.body["content"], serde_json::Value::Null, "{who}");
+        }
     }
     // The other participant: the private item does not exist for them, nor the private note.
     app.get(

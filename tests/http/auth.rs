@@ -244,6 +244,10 @@ async fn a_changed_password_or_a_sign_out_everywhere_ends_every_earlier_session(
         app.get("/api/v1/me", old)
             .await
             .expect_problem(401, "unauthorized");
+        // The meeting page authenticates on its own connection: the same rule holds there.
+        app.get(&format!("/api/v1/meetings/{id}"), old)
+            .await
+            .expect_problem(401, "unauthorized");
     }
     app.login("s@example.com", "reset by hr, 2026")
         .await

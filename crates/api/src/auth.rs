@@ -16,6 +16,8 @@ use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use oneonone_domain::{Actor, Scope};
 use oneonone_persistence::Database;
+use oneonone_persistence::Session;
+use oneonone_persistence::people::PrincipalRecord;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -231,40 +233,74 @@ pub fn client_address(req: &HttpRequest, trust_proxy: bool) -> Option<IpAddr> {
 #[derive(Debug, Clone)]
 pub struct Auth(pub Actor);
 
+/// The bearer token of a request, or why there is none (401).
+fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+    let value = match req.headers().get(header::AUTHORIZATION).map(|v| v.to_str()) {
+        None => {
+            return Err(ApiError::Unauthorized(
+                "send an Authorization: Bearer <token> header".into(),
+            ));
+        }
+        Some(Err(_)) => {
+            return Err(ApiError::Unauthorized(
+                "the Authorization header is malformed".into(),
+            ));
+        }
+        Some(Ok(v)) => v,
+    };
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::Unauthorized("the Authorization scheme must be Bearer".into()))
+}
+
+fn app_state(req: &HttpRequest) -> Option<web::Data<AppState>> {
+    req.app_data::<web::Data<AppState>>().cloned()
+}
+
+fn no_state() -> ApiError {
+    ApiError::internal(anyhow::anyhow!("no state"))
+}
+
 impl FromRequest for Auth {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let header = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .map(|v| v.to_str().map(str::to_owned));
+        let (state, token) = (app_state(req), bearer(req));
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("no state")))?;
-            let value = match header {
-                None => {
-                    return Err(ApiError::Unauthorized(
-                        "send an Authorization: Bearer <token> header".into(),
-                    ));
-                }
-                Some(Err(_)) => {
-                    return Err(ApiError::Unauthorized(
-                        "the Authorization header is malformed".into(),
-                    ));
-                }
-                Some(Ok(v)) => v,
-            };
-            let token = value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| {
-                    ApiError::Unauthorized("the Authorization scheme must be Bearer".into())
-                })?;
-            authenticate(&state, token).await.map(Auth)
+            let state = state.ok_or_else(no_state)?;
+            authenticate(&state, &token?).await.map(Auth)
+        })
+    }
+}
+
+/// The authenticated principal and one pooled connection for the handler's reads, the one the
+/// principal was read on (for a person; an API token is checked first, then a connection is
+/// taken): one pool checkout a request instead of two. Never waits for a second connection
+/// while holding one.
+pub struct AuthReads(pub Actor, pub Session);
+
+impl FromRequest for AuthReads {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let (state, token) = (app_state(req), bearer(req));
+        Box::pin(async move {
+            let state = state.ok_or_else(no_state)?;
+            let token = token?;
+            if token.starts_with(API_TOKEN_PREFIX) {
+                let actor = authenticate(&state, &token).await?;
+                return Ok(AuthReads(actor, state.db.session().await?));
+            }
+            let claims = state.jwt.verify(&token)?;
+            let mut reads = state.db.session().await?;
+            let principal = reads.principal(claims.sub).await?;
+            Ok(AuthReads(person(&claims, principal)?, reads))
         })
     }
 }
@@ -302,11 +338,14 @@ async fn authenticate(state: &AppState, token: &str) -> Result<Actor, ApiError> 
         });
     }
     let claims = state.jwt.verify(token)?;
-    let principal = state
-        .db
-        .principal(claims.sub)
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))?;
+    let principal = state.db.principal(claims.sub).await?;
+    person(&claims, principal)
+}
+
+/// The person an access token stands for, if their account and session still hold.
+fn person(claims: &Claims, principal: Option<PrincipalRecord>) -> Result<Actor, ApiError> {
+    let principal =
+        principal.ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))?;
     if !principal.active {
         return Err(ApiError::Unauthorized("the account is deactivated".into()));
     }

@@ -702,15 +702,6 @@ impl Database {
         })
     }
 
-    pub async fn principal(&self, id: PersonId) -> StoreResult<Option<PrincipalRecord>> {
-        with_pool!(self, pool => {
-            Ok(sqlx::query_as("SELECT active, hr_admin, session_generation FROM people WHERE id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await?)
-        })
-    }
-
     /// Whether the organisation has an active HR admin (a cheap check before bootstrapping one).
     pub async fn has_active_hr_admin(&self) -> StoreResult<bool> {
         with_pool!(self, pool => {
@@ -1050,5 +1041,15 @@ mod tests {
     #[test]
     fn like_patterns_escape_wildcards() {
         assert_eq!(like_pattern("Ad_a%"), "%ad\\_a\\%%");
+    }
+}
+
+crate::read_both! {
+    /// What authentication needs of a person: active, HR admin, session generation.
+    pub async fn principal(id: PersonId) -> StoreResult<Option<PrincipalRecord>>, ex => {
+        Ok(sqlx::query_as("SELECT active, hr_admin, session_generation FROM people WHERE id = $1")
+            .bind(id)
+            .fetch_optional(ex)
+            .await?)
     }
 }

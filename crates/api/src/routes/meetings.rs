@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::Auth;
+use crate::auth::{Auth, AuthReads};
 use crate::extract::{IfMatch, JsonBody, etag};
 use crate::idempotency::{create_once, created};
 use crate::pagination;
@@ -821,12 +821,10 @@ pub struct MeetingDetail {
     responses((status = 200, description = "The meeting.", body = MeetingDetail, headers(("ETag" = String)))))]
 #[get("/meetings/{id}")]
 pub async fn read_meeting(
-    state: web::Data<AppState>,
-    Auth(actor): Auth,
+    AuthReads(actor, mut reads): AuthReads,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    // One connection for the page's reads (taken from the pool and given back once).
-    let mut reads = state.db.session().await?;
+    // One connection for the page's reads, authentication's included.
     let meeting = visible_meeting(&mut reads, &actor, id.into_inner()).await?;
     let content = match policy::meeting_content(&actor, meeting.participants()) {
         policy::ContentAccess::Participant(me) => {
