@@ -618,71 +618,6 @@ impl Tx<'_> {
 }
 
 impl Database {
-    pub async fn get_person(&self, id: PersonId) -> StoreResult<Person> {
-        with_pool!(self, pool => {
-            let row: Option<PersonRow> = sqlx::query_as(&format!(
-                "SELECT {PERSON_COLUMNS} FROM people WHERE id = $1 AND deleted_at IS NULL"
-            ))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
-            row.map(PersonRow::into_person).ok_or(StoreError::NotFound)
-        })
-    }
-
-    /// One page of people, at most `filter.limit` rows.
-    pub async fn list_people(&self, filter: &PeopleFilter) -> StoreResult<Vec<Person>> {
-        with_pool!(self, pool => {
-            let mut qb = QueryBuilder::new(format!("SELECT {PERSON_COLUMNS} FROM people WHERE 1 = 1"));
-            if let Some(m) = filter.manager_id {
-                qb.push(" AND manager_id = ").push_bind(m);
-            }
-            if let Some(d) = &filter.department {
-                qb.push(" AND department = ").push_bind(d.clone());
-            }
-            if let Some(a) = filter.active {
-                qb.push(" AND active = ").push_bind(a);
-            }
-            if let Some(q) = &filter.q {
-                qb.push(" AND search_text LIKE ")
-                    .push_bind(like_pattern(q))
-                    .push(" ESCAPE '\\'");
-            }
-            match filter.updated_since {
-                // Sync mode shows erased people as tombstones; everything else hides them.
-                Some(since) => {
-                    qb.push(" AND updated_at >= ").push_bind(since);
-                }
-                None => {
-                    qb.push(" AND deleted_at IS NULL");
-                }
-            }
-            match &filter.after {
-                Some(PeoplePageAfter::Id(id)) => {
-                    qb.push(" AND id > ").push_bind(*id);
-                }
-                Some(PeoplePageAfter::Updated(at, id)) => {
-                    qb.push(" AND (updated_at > ")
-                        .push_bind(*at)
-                        .push(" OR (updated_at = ")
-                        .push_bind(*at)
-                        .push(" AND id > ")
-                        .push_bind(*id)
-                        .push("))");
-                }
-                None => {}
-            }
-            if filter.updated_since.is_some() {
-                qb.push(" ORDER BY updated_at, id");
-            } else {
-                qb.push(" ORDER BY id");
-            }
-            qb.push(" LIMIT ").push_bind(filter.limit);
-            let rows: Vec<PersonRow> = qb.build_query_as().fetch_all(pool).await?;
-            Ok(rows.into_iter().map(PersonRow::into_person).collect())
-        })
-    }
-
     pub async fn login_record(&self, email_normalized: &str) -> StoreResult<Option<LoginRecord>> {
         with_pool!(self, pool => {
             Ok(sqlx::query_as("SELECT id, password_hash, active, session_generation FROM people WHERE email_normalized = $1")
@@ -1051,5 +986,71 @@ crate::read_both! {
             .bind(id)
             .fetch_optional(ex)
             .await?)
+    }
+}
+
+crate::read_both! {
+    /// A person, unless erased.
+    pub async fn get_person(id: PersonId) -> StoreResult<Person>, ex => {
+            let row: Option<PersonRow> = sqlx::query_as(&format!(
+                "SELECT {PERSON_COLUMNS} FROM people WHERE id = $1 AND deleted_at IS NULL"
+            ))
+            .bind(id)
+            .fetch_optional(ex)
+            .await?;
+            row.map(PersonRow::into_person).ok_or(StoreError::NotFound)
+    }
+}
+
+crate::read_both! {
+    /// One page of people, at most `filter.limit` rows.
+    pub async fn list_people(filter: &PeopleFilter) -> StoreResult<Vec<Person>>, ex => {
+            let mut qb = QueryBuilder::new(format!("SELECT {PERSON_COLUMNS} FROM people WHERE 1 = 1"));
+            if let Some(m) = filter.manager_id {
+                qb.push(" AND manager_id = ").push_bind(m);
+            }
+            if let Some(d) = &filter.department {
+                qb.push(" AND department = ").push_bind(d.clone());
+            }
+            if let Some(a) = filter.active {
+                qb.push(" AND active = ").push_bind(a);
+            }
+            if let Some(q) = &filter.q {
+                qb.push(" AND search_text LIKE ")
+                    .push_bind(like_pattern(q))
+                    .push(" ESCAPE '\\'");
+            }
+            match filter.updated_since {
+                // Sync mode shows erased people as tombstones; everything else hides them.
+                Some(since) => {
+                    qb.push(" AND updated_at >= ").push_bind(since);
+                }
+                None => {
+                    qb.push(" AND deleted_at IS NULL");
+                }
+            }
+            match &filter.after {
+                Some(PeoplePageAfter::Id(id)) => {
+                    qb.push(" AND id > ").push_bind(*id);
+                }
+                Some(PeoplePageAfter::Updated(at, id)) => {
+                    qb.push(" AND (updated_at > ")
+                        .push_bind(*at)
+                        .push(" OR (updated_at = ")
+                        .push_bind(*at)
+                        .push(" AND id > ")
+                        .push_bind(*id)
+                        .push("))");
+                }
+                None => {}
+            }
+            if filter.updated_since.is_some() {
+                qb.push(" ORDER BY updated_at, id");
+            } else {
+                qb.push(" ORDER BY id");
+            }
+            qb.push(" LIMIT ").push_bind(filter.limit);
+            let rows: Vec<PersonRow> = qb.build_query_as().fetch_all(ex).await?;
+            Ok(rows.into_iter().map(PersonRow::into_person).collect())
     }
 }

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::people::PersonOut;
-use crate::auth::{Auth, hash_password, verify_password};
+use crate::auth::{Auth, AuthReads, hash_password, verify_password};
 use crate::extract::{JsonBody, etag};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -25,9 +25,9 @@ fn person_only(actor: &oneonone_domain::Actor) -> ApiResult<uuid::Uuid> {
     (status = 200, description = "You.", body = PersonOut, headers(("ETag" = String)))
 ))]
 #[get("/me")]
-pub async fn read(state: web::Data<AppState>, Auth(actor): Auth) -> ApiResult<HttpResponse> {
+pub async fn read(AuthReads(actor, mut reads): AuthReads) -> ApiResult<HttpResponse> {
     let id = person_only(&actor)?;
-    let person = state.db.get_person(id).await?;
+    let person = reads.get_person(id).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(person.version)))
         .json(PersonOut::from_person(person, &actor)))

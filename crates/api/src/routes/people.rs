@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::{Auth, hash_password};
+use crate::auth::{Auth, AuthReads, hash_password};
 use crate::extract::{IfMatch, JsonBody, MergePatch, etag};
 use crate::idempotency::{change, create_once, created, reply};
 use crate::pagination::{self, PageQuery};
@@ -377,12 +377,11 @@ pub async fn create(
 ))]
 #[get("/people/{id}")]
 pub async fn read(
-    state: web::Data<AppState>,
-    Auth(actor): Auth,
+    AuthReads(actor, mut reads): AuthReads,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     policy::read_directory(&actor)?;
-    let person = state.db.get_person(id.into_inner()).await?;
+    let person = reads.get_person(id.into_inner()).await?;
     Ok(person_response(
         actix_web::http::StatusCode::OK,
         person,
