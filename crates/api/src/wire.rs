@@ -14,6 +14,7 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::LazyLock;
 use std::task::{Context, Poll, ready};
 
 use actix_web::ResponseError;
@@ -72,13 +73,34 @@ fn problem_response(error: &ApiError) -> Vec<u8> {
     .into_bytes()
 }
 
+/// The starts of the bare answers on the wire, made once a process.
+static BARE_HEADS: LazyLock<Vec<(Vec<u8>, StandsFor)>> = LazyLock::new(|| {
+    BARE_ERRORS
+        .iter()
+        .map(|(status, error)| (bare_head(*status), *error))
+        .collect()
+});
+
+/// The searcher for status lines, made once a process.
+static STATUS_LINES: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new(STATUS_LINE));
+
+/// Where the first bare answer starts in `buf`, and its error: one pass for status lines, each
+/// compared with the bare heads.
+fn find_bare(buf: &[u8]) -> Option<(usize, StandsFor)> {
+    STATUS_LINES.find_iter(buf).find_map(|at| {
+        BARE_HEADS
+            .iter()
+            .find(|(head, _)| buf[at..].starts_with(head))
+            .map(|(_, error)| (at, *error))
+    })
+}
+
 /// A connection whose bare actix-http error answers leave as problems.
 pub struct ProblemIo<T> {
     inner: T,
     /// The problem answer being written in place of a bare one, and how much of it is out.
     replacing: Option<(Vec<u8>, usize)>,
-    /// The starts of the bare answers, made once a connection.
-    heads: Vec<(Vec<u8>, StandsFor)>,
 }
 
 impl<T> ProblemIo<T> {
@@ -86,22 +108,7 @@ impl<T> ProblemIo<T> {
         Self {
             inner,
             replacing: None,
-            heads: BARE_ERRORS
-                .iter()
-                .map(|(status, error)| (bare_head(*status), *error))
-                .collect(),
         }
-    }
-
-    /// Where the first bare answer starts in `buf`, and its error: one pass for status lines,
-    /// each compared with the bare heads.
-    fn find_bare(&self, buf: &[u8]) -> Option<(usize, StandsFor)> {
-        memchr::memmem::find_iter(buf, STATUS_LINE).find_map(|at| {
-            self.heads
-                .iter()
-                .find(|(head, _)| buf[at..].starts_with(head))
-                .map(|(_, error)| (at, *error))
-        })
     }
 }
 
@@ -141,7 +148,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for ProblemIo<T> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         ready!(this.poll_replacement(cx))?;
-        match this.find_bare(buf) {
+        match find_bare(buf) {
             None => Pin::new(&mut this.inner).poll_write(cx, buf),
             Some((at, _)) if at > 0 => Pin::new(&mut this.inner).poll_write(cx, &buf[..at]),
             Some((_, error)) => {
@@ -180,16 +187,15 @@ mod tests {
 
     #[test]
     fn finds_the_first_bare_answer_and_nothing_in_a_problem() {
-        let io = ProblemIo::new(());
         let bare = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\n\r\n";
         let mut pipelined = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}".to_vec();
         let at = pipelined.len();
         pipelined.extend_from_slice(bare);
-        let (found, error) = io.find_bare(&pipelined).expect("found");
+        let (found, error) = find_bare(&pipelined).expect("found");
         assert_eq!(found, at);
         assert_eq!(error().code(), "headers_too_large");
         let problem = problem_response(&ApiError::bad_request("x"));
-        assert!(io.find_bare(&problem).is_none());
+        assert!(find_bare(&problem).is_none());
         assert!(
             String::from_utf8_lossy(&problem).contains("content-type: application/problem+json")
         );

@@ -367,16 +367,17 @@ pub struct SeriesEffects {
 pub struct Removed {
     /// The meetings removed.
     pub meetings: Vec<Uuid>,
-    /// Private talking points moved to another meeting of the series: each with its author,
-    /// the meeting it left and the one it is on now.
+    /// Private talking points moved to another meeting of the series.
     pub private_items: Vec<MovedItem>,
 }
 
-/// A private talking point that moved off a removed meeting.
+/// A talking point that moved to another meeting of the pair: carried over undiscussed, or
+/// private content moved off a meeting that went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MovedItem {
     pub id: Uuid,
-    pub author_id: Uuid,
+    /// Its author, when the point is private (and so theirs alone).
+    pub private_to: Option<Uuid>,
     pub from_meeting_id: Uuid,
     pub to_meeting_id: Uuid,
 }
@@ -819,9 +820,12 @@ impl crate::Tx<'_> {
             return Ok(Removed::default());
         };
         let mut removed = Removed::default();
+        let holding = self.holding_private_content(&going, None).await?;
         for from in going {
-            let moved = self.move_private_content(from, to, None).await?;
-            removed.private_items.extend(moved);
+            if holding.contains(&from) {
+                let moved = self.move_private_content(from, to, None).await?;
+                removed.private_items.extend(moved);
+            }
             crate::on_tx!(self, conn => {
                 sqlx::query("DELETE FROM agenda_items WHERE meeting_id = $1")
                     .bind(from)
@@ -836,6 +840,38 @@ impl crate::Tx<'_> {
             removed.meetings.push(from);
         }
         Ok(removed)
+    }
+
+    /// Those of `meetings` that hold private content (talking points or notes), of `author`
+    /// alone or of anyone: one query, so that moving it costs nothing where there is none.
+    pub async fn holding_private_content(
+        &mut self,
+        meetings: &[Uuid],
+        author: Option<Uuid>,
+    ) -> StoreResult<Vec<Uuid>> {
+        if meetings.is_empty() {
+            return Ok(Vec::new());
+        }
+        let meetings = meetings.to_vec();
+        crate::on_tx!(read self, conn => {
+            let mut q = QueryBuilder::new("SELECT id FROM meetings WHERE id IN (");
+            let mut list = q.separated(", ");
+            for id in &meetings {
+                list.push_bind(*id);
+            }
+            q.push(") AND (EXISTS (SELECT 1 FROM agenda_items a WHERE a.meeting_id = meetings.id AND a.private = ")
+                .push_bind(true);
+            if let Some(a) = author {
+                q.push(" AND a.author_id = ").push_bind(a);
+            }
+            q.push(") OR EXISTS (SELECT 1 FROM meeting_notes n WHERE n.meeting_id = meetings.id AND ");
+            match author {
+                Some(a) => q.push("n.owner_key = ").push_bind(a.to_string()),
+                None => q.push("n.owner_key <> 'shared'"),
+            };
+            q.push("))");
+            Ok(q.build_query_scalar().fetch_all(&mut *conn).await?)
+        })
     }
 
     /// Move the private content on meeting `from` (of `author` alone, or of anyone) to meeting
@@ -862,13 +898,15 @@ impl crate::Tx<'_> {
             .bind(author)
             .fetch_all(&mut *conn)
             .await?;
-            for (item, _) in &items {
-                sqlx::query("UPDATE starter_uses SET meeting_id = $1 WHERE agenda_item_id = $2")
-                    .bind(to)
-                    .bind(*item)
-                    .execute(&mut *conn)
-                    .await?;
-            }
+            // The starter uses of the points that just moved.
+            sqlx::query(
+                "UPDATE starter_uses SET meeting_id = $1 WHERE meeting_id = $2 AND agenda_item_id \
+                 IN (SELECT id FROM agenda_items WHERE meeting_id = $1)",
+            )
+            .bind(to)
+            .bind(from)
+            .execute(&mut *conn)
+            .await?;
             // The private notes to move: all but the shared one, or the author's.
             let notes = "owner_key <> 'shared' AND ($3 IS NULL OR owner_key = $3)";
             sqlx::query(&format!(
@@ -905,7 +943,7 @@ impl crate::Tx<'_> {
                 .into_iter()
                 .map(|(id, author_id)| MovedItem {
                     id,
-                    author_id,
+                    private_to: Some(author_id),
                     from_meeting_id: from,
                     to_meeting_id: to,
                 })
@@ -1066,14 +1104,13 @@ impl crate::Tx<'_> {
     }
 
     /// Move a meeting's undiscussed talking points (unchecked, except those of `keep_template`,
-    /// which come with every meeting by themselves) to meeting `to`: their ids, with their author
-    /// when private.
+    /// which come with every meeting by themselves) to meeting `to`.
     pub async fn carry_items(
         &mut self,
         from: Uuid,
         to: Uuid,
         keep_template: Option<Uuid>,
-    ) -> StoreResult<Vec<(Uuid, Option<Uuid>)>> {
+    ) -> StoreResult<Vec<MovedItem>> {
         let ts = now();
         crate::on_tx!(self, conn => {
             let carried: Vec<(Uuid, Uuid, bool)> = sqlx::query_as(
@@ -1092,7 +1129,12 @@ impl crate::Tx<'_> {
             .await?;
             Ok(carried
                 .into_iter()
-                .map(|(item, author, private)| (item, private.then_some(author)))
+                .map(|(id, author, private)| MovedItem {
+                    id,
+                    private_to: private.then_some(author),
+                    from_meeting_id: from,
+                    to_meeting_id: to,
+                })
                 .collect())
         })
     }

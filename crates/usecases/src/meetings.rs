@@ -151,16 +151,7 @@ pub async fn create_action_item(
 #[derive(Debug, Default)]
 struct TopUp {
     scheduled: Vec<Uuid>,
-    carried: Vec<Carried>,
-}
-
-/// A talking point that moved to another meeting (its author when private).
-#[derive(Debug)]
-struct Carried {
-    item: Uuid,
-    private_to: Option<Uuid>,
-    from: Uuid,
-    to: Uuid,
+    carried: Vec<MovedItem>,
 }
 
 /// Keep a series stocked: schedule what it lacks from `at` on (the domain decides which
@@ -179,13 +170,7 @@ async fn top_up(tx: &mut Tx<'_>, series: &MeetingSeries, at: DateTime<Utc>) -> R
         && let Some(to) = scheduled.first().copied()
         && let Some(from) = tx.last_past_meeting(series.id, first_start).await?
     {
-        let items = tx.carry_items(from, to, series.agenda_template_id).await?;
-        carried.extend(items.into_iter().map(|(item, private_to)| Carried {
-            item,
-            private_to,
-            from,
-            to,
-        }));
+        carried = tx.carry_items(from, to, series.agenda_template_id).await?;
     }
     Ok(TopUp { scheduled, carried })
 }
@@ -201,16 +186,17 @@ fn top_up_events(series: &MeetingSeries, top_up: &TopUp) -> Vec<NewEvent> {
     events
 }
 
-/// The events of talking points that moved to another meeting of the pair.
-fn carried_events(manager: Uuid, report: Uuid, carried: &[Carried]) -> Vec<NewEvent> {
-    carried
+/// The events of talking points that moved to another meeting of the pair (a private one's
+/// reach its author alone).
+pub(crate) fn carried_events(manager: Uuid, report: Uuid, moved: &[MovedItem]) -> Vec<NewEvent> {
+    moved
         .iter()
-        .map(|c| {
-            NewEvent::new("agenda_item.carried_over", "agenda_item", c.item)
+        .map(|m| {
+            NewEvent::new("agenda_item.carried_over", "agenda_item", m.id)
                 .pair(manager, report)
                 .content()
-                .private_to(c.private_to)
-                .data(json!({"from_meeting_id": c.from, "meeting_id": c.to}))
+                .private_to(m.private_to)
+                .data(json!({"from_meeting_id": m.from_meeting_id, "meeting_id": m.to_meeting_id}))
         })
         .collect()
 }
@@ -219,31 +205,12 @@ fn carried_events(manager: Uuid, report: Uuid, carried: &[Carried]) -> Vec<NewEv
 /// that moved off them (their author's alone).
 fn removed_events(series: &MeetingSeries, removed: &Removed) -> Vec<NewEvent> {
     let mut events = series_meeting_events("meeting.removed", series, &removed.meetings);
-    events.extend(moved_private_events(
+    events.extend(carried_events(
         series.manager_id,
         series.report_id,
         &removed.private_items,
     ));
     events
-}
-
-/// The events of private talking points moved to another meeting of the pair, where their
-/// author keeps them.
-pub(crate) fn moved_private_events(
-    manager: Uuid,
-    report: Uuid,
-    moved: &[MovedItem],
-) -> Vec<NewEvent> {
-    let moved: Vec<Carried> = moved
-        .iter()
-        .map(|m| Carried {
-            item: m.id,
-            private_to: Some(m.author_id),
-            from: m.from_meeting_id,
-            to: m.to_meeting_id,
-        })
-        .collect();
-    carried_events(manager, report, &moved)
 }
 
 /// One event of `kind` for each of these meetings of a series.
@@ -330,13 +297,7 @@ pub async fn change_meeting(
         && let Some(next) = tx.next_scheduled(&meeting, change.starts_at).await?
     {
         let keep = series.as_ref().and_then(|s| s.agenda_template_id);
-        let items = tx.carry_items(id, next, keep).await?;
-        carried.extend(items.into_iter().map(|(item, private_to)| Carried {
-            item,
-            private_to,
-            from: id,
-            to: next,
-        }));
+        carried = tx.carry_items(id, next, keep).await?;
     }
     let kind = match to {
         MeetingStatus::Scheduled => "meeting.rescheduled",

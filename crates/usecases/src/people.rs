@@ -147,12 +147,15 @@ async fn hand_over(
     };
     let handed = tx.hand_over_series(report, from, to).await?;
     let mut events = hand_over_events(&handed);
-    for meeting in handed.iter().filter(|h| h.subject_type == "meeting") {
-        if let Some(kept) = tx.latest_meeting_held_by(meeting.id, from).await? {
-            let moved = tx
-                .move_private_content(meeting.id, kept, Some(from))
-                .await?;
-            events.extend(crate::meetings::moved_private_events(from, report, &moved));
+    let meetings: Vec<Uuid> = handed
+        .iter()
+        .filter(|h| h.subject_type == "meeting")
+        .map(|h| h.id)
+        .collect();
+    for meeting in tx.holding_private_content(&meetings, Some(from)).await? {
+        if let Some(kept) = tx.latest_meeting_held_by(meeting, from).await? {
+            let moved = tx.move_private_content(meeting, kept, Some(from)).await?;
+            events.extend(crate::meetings::carried_events(from, report, &moved));
         }
     }
     Ok(events)
