@@ -611,7 +611,9 @@ async fn pausing_reveals_no_private_content_and_loses_none() {
     let o = app.one_on_one().await;
     let m = &o.meetings;
     assert_eq!(m.len(), 8);
-    add(&app, &o.report_token, &m[1], "Thinking about leaving", true).await;
+    let private = add(&app, &o.report_token, &m[1], "Thinking about leaving", true)
+        .await
+        .id();
     write_private_note(&app, &o.report_token, &m[1], "prep for week 2").await;
     write_private_note(&app, &o.report_token, &m[3], "prep for week 4").await;
     add(&app, &o.manager_token, &m[3], "Roadmap", false).await;
@@ -651,6 +653,29 @@ async fn pausing_reveals_no_private_content_and_loses_none() {
         .expect(200);
     assert_eq!(theirs.body["private"], serde_json::Value::Null);
     assert_eq!(theirs.body["shared"], serde_json::Value::Null);
+    // The move is logged for its author alone: the other participant's feed never names it.
+    let feed = |token: String| {
+        let app = &app;
+        async move {
+            let mut all = String::new();
+            let mut path = "/api/v1/changes?limit=200".to_owned();
+            loop {
+                let page = app.get(&path, &token).await.expect(200);
+                all.push_str(&page.text);
+                match page.body["next_cursor"].as_str() {
+                    Some(c) if page.body["has_more"] == true => {
+                        path = format!("/api/v1/changes?limit=200&cursor={c}");
+                    }
+                    _ => break all,
+                }
+            }
+        }
+    };
+    let mine = feed(o.report_token.clone()).await;
+    assert!(mine.contains(&format!("\"{private}\"")), "{mine}");
+    assert!(mine.contains("agenda_item.carried_over"), "{mine}");
+    let theirs = feed(o.manager_token.clone()).await;
+    assert!(!theirs.contains(&private.to_string()), "{theirs}");
 }
 
 /// A series that never met and holds nothing shared keeps its first meeting when paused,
