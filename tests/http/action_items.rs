@@ -187,6 +187,51 @@ async fn open_items_follow_the_pair_and_lists_filter() {
         .await
         .expect(200);
     assert!(!not_shown.text.contains(&item.to_string()));
+    // The meeting page, read in one query, shows the same action items as the meeting's list:
+    // the open item on the pair's later one-off, not on another pair's meeting nor on a meeting
+    // of the pair before it was agreed.
+    let earlier = app
+        .post(
+            "/api/v1/meetings",
+            &p.report_token,
+            &json!({"manager_id": p.manager, "report_id": p.report, "starts_at": "2026-01-05T10:00:00Z", "kind": "manager_report"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    for (meeting, token, shows) in [
+        (one_off, &p.report_token, true),
+        (one_off, &p.manager_token, true),
+        (theirs, &p.manager_token, false),
+        (earlier, &p.report_token, false),
+    ] {
+        let page = app
+            .get(&format!("/api/v1/meetings/{meeting}"), token)
+            .await
+            .expect(200);
+        let listed = app
+            .get(&format!("/api/v1/meetings/{meeting}/action-items"), token)
+            .await
+            .expect(200);
+        let on_page: Vec<&str> = page.body["content"]["action_items"]
+            .as_array()
+            .expect("participants see content")
+            .iter()
+            .filter_map(|a| a["id"].as_str())
+            .collect();
+        let in_list: Vec<&str> = listed.body["data"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(|a| a["id"].as_str())
+            .collect();
+        assert_eq!(on_page, in_list, "{meeting}");
+        assert_eq!(
+            on_page.contains(&item.to_string().as_str()),
+            shows,
+            "{meeting}"
+        );
+    }
     // Filters.
     let count = |reply: &Reply| reply.body["data"].as_array().unwrap().len();
     let in_range = app
@@ -244,5 +289,6 @@ async fn open_items_follow_the_pair_and_lists_filter() {
         )
         .await
         .expect(200);
-    assert_eq!(count(&as_manager), p.meetings.len() + 1);
+    // The series' meetings, the one-off and the earlier one.
+    assert_eq!(count(&as_manager), p.meetings.len() + 2);
 }

@@ -344,35 +344,6 @@ async fn a_late_commit_never_appears_behind_a_reader() {
     assert_eq!(ids, [first, second]);
 }
 
-/// Follow `GET /changes` as `token` from `cursor` until `done` holds for what came (the log on
-/// PostgreSQL is readable up to the cluster's oldest running transaction, so other tests may
-/// hold it back a moment). Returns the changes and the cursor to go on from.
-async fn follow_until(
-    app: &TestApp,
-    token: &str,
-    mut cursor: Option<String>,
-    done: impl Fn(&[serde_json::Value]) -> bool,
-) -> (Vec<serde_json::Value>, String) {
-    let mut seen = Vec::new();
-    for _ in 0..400 {
-        let path = match &cursor {
-            Some(c) => format!("/api/v1/changes?limit=200&cursor={c}"),
-            None => "/api/v1/changes?limit=200".to_owned(),
-        };
-        let page = app.get(&path, token).await.expect(200);
-        seen.extend(page.body["data"].as_array().cloned().unwrap_or_default());
-        cursor = page.body["next_cursor"].as_str().map(str::to_owned);
-        assert!(cursor.is_some(), "next_cursor is always present");
-        if page.body["has_more"] == false {
-            if done(&seen) {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
-    }
-    (seen, cursor.unwrap_or_default())
-}
-
 fn ids_of(changes: &[serde_json::Value], kind: &str) -> Vec<String> {
     changes
         .iter()
@@ -397,10 +368,11 @@ async fn a_participant_syncs_their_meetings_from_the_log_with_tombstones() {
     .await
     .expect(201);
     let series = p.series.to_string();
-    let (changes, cursor) = follow_until(&app, &p.report_token, None, |c| {
-        ids_of(c, "meeting_series.created").contains(&series)
-    })
-    .await;
+    let (changes, cursor) = app
+        .follow_until(&p.report_token, None, |c| {
+            ids_of(c, "meeting_series.created").contains(&series)
+        })
+        .await;
     assert_eq!(
         ids_of(&changes, "meeting_series.created"),
         std::slice::from_ref(&series)
@@ -425,10 +397,11 @@ async fn a_participant_syncs_their_meetings_from_the_log_with_tombstones() {
     )
     .await
     .expect(200);
-    let (changes, _) = follow_until(&app, &p.report_token, Some(cursor), |c| {
-        !ids_of(c, "meeting.removed").is_empty()
-    })
-    .await;
+    let (changes, _) = app
+        .follow_until(&p.report_token, Some(cursor), |c| {
+            !ids_of(c, "meeting.removed").is_empty()
+        })
+        .await;
     let removed: Vec<&serde_json::Value> = changes
         .iter()
         .filter(|c| c["type"] == "meeting.removed")
@@ -456,10 +429,11 @@ async fn a_participant_syncs_their_meetings_from_the_log_with_tombstones() {
     let (_, outsider) = app
         .person_with_login("outsider@example.com", "Outsider", None)
         .await;
-    let (theirs, _) = follow_until(&app, &outsider, None, |c| {
-        c.iter().any(|x| x["type"] == "person.created")
-    })
-    .await;
+    let (theirs, _) = app
+        .follow_until(&outsider, None, |c| {
+            c.iter().any(|x| x["type"] == "person.created")
+        })
+        .await;
     assert!(
         theirs.iter().all(|c| c["resource"] == "person"),
         "{theirs:?}"
@@ -484,17 +458,19 @@ async fn hr_and_tokens_follow_metadata_only() {
         .id()
         .to_string();
     let series = p.series.to_string();
-    let (hr, _) = follow_until(&app, &app.admin_token, None, |c| {
-        ids_of(c, "meeting_series.created").contains(&series)
-    })
-    .await;
+    let (hr, _) = app
+        .follow_until(&app.admin_token, None, |c| {
+            ids_of(c, "meeting_series.created").contains(&series)
+        })
+        .await;
     assert!(!hr.iter().any(|c| c["resource_id"] == item.as_str()));
     assert!(hr.iter().any(|c| c["resource"] == "person"));
     let (_, meetings_token) = app.api_token(&["meetings:read"]).await;
-    let (seen, _) = follow_until(&app, &meetings_token, None, |c| {
-        ids_of(c, "meeting_series.created").contains(&series)
-    })
-    .await;
+    let (seen, _) = app
+        .follow_until(&meetings_token, None, |c| {
+            ids_of(c, "meeting_series.created").contains(&series)
+        })
+        .await;
     assert!(
         seen.iter()
             .all(|c| c["resource"] != "person" && c["resource"] != "agenda_item")
@@ -531,10 +507,11 @@ async fn a_manager_change_tells_both_managers() {
     let (new_manager, new_token) = app
         .person_with_login("new.manager@example.com", "New Manager", None)
         .await;
-    let (_, old_cursor) = follow_until(&app, &p.manager_token, None, |c| {
-        !ids_of(c, "meeting_series.created").is_empty()
-    })
-    .await;
+    let (_, old_cursor) = app
+        .follow_until(&p.manager_token, None, |c| {
+            !ids_of(c, "meeting_series.created").is_empty()
+        })
+        .await;
     app.patch(
         &format!("/api/v1/people/{}", p.report),
         &app.admin_token,
@@ -543,10 +520,11 @@ async fn a_manager_change_tells_both_managers() {
     .await
     .expect(200);
     let series = p.series.to_string();
-    let (old, _) = follow_until(&app, &p.manager_token, Some(old_cursor), |c| {
-        ids_of(c, "meeting_series.handed_over").contains(&series)
-    })
-    .await;
+    let (old, _) = app
+        .follow_until(&p.manager_token, Some(old_cursor), |c| {
+            ids_of(c, "meeting_series.handed_over").contains(&series)
+        })
+        .await;
     assert!(ids_of(&old, "meeting_series.updated").is_empty());
     assert!(!ids_of(&old, "meeting.handed_over").is_empty());
     app.get(
@@ -555,10 +533,11 @@ async fn a_manager_change_tells_both_managers() {
     )
     .await
     .expect_problem(404, "not_found");
-    let (new, _) = follow_until(&app, &new_token, None, |c| {
-        ids_of(c, "meeting_series.updated").contains(&series)
-    })
-    .await;
+    let (new, _) = app
+        .follow_until(&new_token, None, |c| {
+            ids_of(c, "meeting_series.updated").contains(&series)
+        })
+        .await;
     assert!(ids_of(&new, "meeting_series.handed_over").is_empty());
     app.get(&format!("/api/v1/meeting-series/{series}"), &new_token)
         .await
@@ -582,14 +561,16 @@ async fn private_work_leaves_no_trace_in_anyone_elses_log() {
         .await
         .expect(201)
         .id();
-    let (_, manager_cursor) = follow_until(&app, &p.manager_token, None, |c| {
-        c.iter().any(|x| x["resource_id"] == shared.to_string())
-    })
-    .await;
-    let (_, hr_cursor) = follow_until(&app, &app.admin_token, None, |c| {
-        !ids_of(c, "meeting_series.created").is_empty()
-    })
-    .await;
+    let (_, manager_cursor) = app
+        .follow_until(&p.manager_token, None, |c| {
+            c.iter().any(|x| x["resource_id"] == shared.to_string())
+        })
+        .await;
+    let (_, hr_cursor) = app
+        .follow_until(&app.admin_token, None, |c| {
+            !ids_of(c, "meeting_series.created").is_empty()
+        })
+        .await;
     let secret = app
         .post(
             &format!("/api/v1/meetings/{m0}/agenda-items"),
@@ -657,20 +638,22 @@ async fn private_work_leaves_no_trace_in_anyone_elses_log() {
         .id()
         .to_string();
     let private_kinds = ["note.private_written", "rating.recorded"];
-    let (manager_sees, _) = follow_until(&app, &p.manager_token, Some(manager_cursor), |c| {
-        c.iter().any(|x| x["resource_id"] == marker.as_str())
-    })
-    .await;
+    let (manager_sees, _) = app
+        .follow_until(&p.manager_token, Some(manager_cursor), |c| {
+            c.iter().any(|x| x["resource_id"] == marker.as_str())
+        })
+        .await;
     assert!(ids_of(&manager_sees, "meeting.completed").contains(&m0));
     for c in &manager_sees {
         assert_ne!(c["resource_id"], secret_id.as_str(), "{c}");
         assert!(!private_kinds.contains(&c["type"].as_str().unwrap()), "{c}");
         assert!(!c.to_string().contains("Interviewing"), "{c}");
     }
-    let (hr_sees, _) = follow_until(&app, &app.admin_token, Some(hr_cursor), |c| {
-        !ids_of(c, "meeting.completed").is_empty()
-    })
-    .await;
+    let (hr_sees, _) = app
+        .follow_until(&app.admin_token, Some(hr_cursor), |c| {
+            !ids_of(c, "meeting.completed").is_empty()
+        })
+        .await;
     for c in &hr_sees {
         assert!(
             c["resource"] == "meeting"
@@ -681,10 +664,11 @@ async fn private_work_leaves_no_trace_in_anyone_elses_log() {
         assert!(!private_kinds.contains(&c["type"].as_str().unwrap()), "{c}");
     }
     // The report's own log has all of it.
-    let (mine, _) = follow_until(&app, &p.report_token, None, |c| {
-        c.iter().any(|x| x["resource_id"] == marker.as_str())
-    })
-    .await;
+    let (mine, _) = app
+        .follow_until(&p.report_token, None, |c| {
+            c.iter().any(|x| x["resource_id"] == marker.as_str())
+        })
+        .await;
     let about_secret: Vec<&str> = mine
         .iter()
         .filter(|c| c["resource_id"] == secret_id.as_str())

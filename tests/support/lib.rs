@@ -296,6 +296,35 @@ fn remove_store(store: Store) {
 }
 
 impl TestApp {
+    /// Follow `GET /changes` as `token` from `cursor` until `done` holds for what came (the log on
+    /// PostgreSQL is readable up to the cluster's oldest running transaction, so other tests may
+    /// hold it back a moment). Returns the changes and the cursor to go on from.
+    pub async fn follow_until(
+        &self,
+        token: &str,
+        mut cursor: Option<String>,
+        done: impl Fn(&[serde_json::Value]) -> bool,
+    ) -> (Vec<serde_json::Value>, String) {
+        let mut seen = Vec::new();
+        for _ in 0..400 {
+            let path = match &cursor {
+                Some(c) => format!("/api/v1/changes?limit=200&cursor={c}"),
+                None => "/api/v1/changes?limit=200".to_owned(),
+            };
+            let page = self.get(&path, token).await.expect(200);
+            seen.extend(page.body["data"].as_array().cloned().unwrap_or_default());
+            cursor = page.body["next_cursor"].as_str().map(str::to_owned);
+            assert!(cursor.is_some(), "next_cursor is always present");
+            if page.body["has_more"] == false {
+                if done(&seen) {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+        }
+        (seen, cursor.unwrap_or_default())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

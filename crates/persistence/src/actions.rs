@@ -12,25 +12,25 @@ const COLUMNS: &str = "a.id, a.meeting_id, a.series_id, a.assignee_id, a.created
      a.report_id, a.title, a.due_date, a.status, a.completed_at, a.version, a.created_at, a.updated_at";
 
 #[derive(sqlx::FromRow)]
-struct Row {
-    id: Uuid,
-    meeting_id: Uuid,
-    series_id: Option<Uuid>,
-    assignee_id: Uuid,
-    created_by: Uuid,
-    manager_id: Uuid,
-    report_id: Uuid,
-    title: String,
-    due_date: Option<NaiveDate>,
-    status: String,
-    completed_at: Option<DateTime<Utc>>,
-    version: i64,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
+pub(crate) struct Row {
+    pub(crate) id: Uuid,
+    pub(crate) meeting_id: Uuid,
+    pub(crate) series_id: Option<Uuid>,
+    pub(crate) assignee_id: Uuid,
+    pub(crate) created_by: Uuid,
+    pub(crate) manager_id: Uuid,
+    pub(crate) report_id: Uuid,
+    pub(crate) title: String,
+    pub(crate) due_date: Option<NaiveDate>,
+    pub(crate) status: String,
+    pub(crate) completed_at: Option<DateTime<Utc>>,
+    pub(crate) version: i64,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
 }
 
 impl Row {
-    fn into_item(self) -> StoreResult<ActionItem> {
+    pub(crate) fn into_item(self) -> StoreResult<ActionItem> {
         Ok(ActionItem {
             id: self.id,
             meeting_id: self.meeting_id,
@@ -70,25 +70,42 @@ pub struct ActionFilter {
     pub limit: i64,
 }
 
+/// Where the action items a meeting shows come from, as two `FROM … WHERE` clauses over `a`
+/// for a `UNION ALL` (meeting `$meeting`, the open status `$open`): those agreed in it, and
+/// those still open from any earlier 1:1 of the same two people (of any series, or none).
+pub(crate) fn meeting_action_sources(meeting: &str, open: &str) -> [String; 2] {
+    [
+        format!("FROM action_items a WHERE a.meeting_id = {meeting}"),
+        format!(
+            "FROM meetings cur \
+             JOIN action_items a ON a.status = {open} AND a.meeting_id <> cur.id AND ( \
+               (a.manager_id = cur.manager_id AND a.report_id = cur.report_id) \
+               OR (a.manager_id = cur.report_id AND a.report_id = cur.manager_id)) \
+             JOIN meetings m ON m.id = a.meeting_id AND m.starts_at < cur.starts_at \
+             WHERE cur.id = {meeting}"
+        ),
+    ]
+}
+
+/// Action items in the order they were agreed.
+pub(crate) fn sort_actions(items: &mut [ActionItem]) {
+    items.sort_by_key(|a| (a.created_at, a.id));
+}
+
 crate::read_both! {
-    /// The action items a meeting shows: those agreed in it, and those still open from any
-    /// earlier 1:1 of the same two people (of any series, or none).
+    /// The action items a meeting shows ([`meeting_action_sources`]), in the order agreed.
     pub async fn meeting_action_items(meeting: &Meeting) -> StoreResult<Vec<ActionItem>>, ex => {
+        let [own, open] = meeting_action_sources("$1", "$2");
         let rows: Vec<Row> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM action_items a JOIN meetings m ON m.id = a.meeting_id \
-             WHERE a.meeting_id = $1 \
-             OR (a.status = $3 AND m.starts_at < $4 AND ( \
-                 (a.manager_id = $2 AND a.report_id = $5) OR (a.manager_id = $5 AND a.report_id = $2))) \
-             ORDER BY a.created_at, a.id"
+            "SELECT {COLUMNS} {own} UNION ALL SELECT {COLUMNS} {open}"
         ))
         .bind(meeting.id)
-        .bind(meeting.manager_id)
         .bind(ActionStatus::Open.as_str())
-        .bind(meeting.starts_at)
-        .bind(meeting.report_id)
         .fetch_all(ex)
         .await?;
-        rows.into_iter().map(Row::into_item).collect()
+        let mut items = rows.into_iter().map(Row::into_item).collect::<StoreResult<Vec<_>>>()?;
+        sort_actions(&mut items);
+        Ok(items)
     }
 }
 

@@ -14,26 +14,26 @@ const ITEM_COLUMNS: &str = "id, meeting_id, author_id, title, details, category,
      position, checked, checked_at, first_added_at, times_carried, version, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
-struct ItemRow {
-    id: Uuid,
-    meeting_id: Uuid,
-    author_id: Uuid,
-    title: String,
-    details: Option<String>,
-    category: String,
-    private: bool,
-    position: Option<i32>,
-    checked: bool,
-    checked_at: Option<DateTime<Utc>>,
-    first_added_at: DateTime<Utc>,
-    times_carried: i32,
-    version: i64,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
+pub(crate) struct ItemRow {
+    pub(crate) id: Uuid,
+    pub(crate) meeting_id: Uuid,
+    pub(crate) author_id: Uuid,
+    pub(crate) title: String,
+    pub(crate) details: Option<String>,
+    pub(crate) category: String,
+    pub(crate) private: bool,
+    pub(crate) position: Option<i32>,
+    pub(crate) checked: bool,
+    pub(crate) checked_at: Option<DateTime<Utc>>,
+    pub(crate) first_added_at: DateTime<Utc>,
+    pub(crate) times_carried: i32,
+    pub(crate) version: i64,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
 }
 
 impl ItemRow {
-    fn into_item(self) -> StoreResult<AgendaItem> {
+    pub(crate) fn into_item(self) -> StoreResult<AgendaItem> {
         Ok(AgendaItem {
             id: self.id,
             meeting_id: self.meeting_id,
@@ -96,42 +96,68 @@ macro_rules! insert_template_items {
 pub(crate) use insert_template_items;
 
 #[derive(sqlx::FromRow)]
-struct NoteRow {
-    owner_key: String,
-    body: String,
-    updated_by: Uuid,
-    version: i64,
-    updated_at: DateTime<Utc>,
+pub(crate) struct NoteRow {
+    pub(crate) owner_key: String,
+    pub(crate) body: String,
+    pub(crate) updated_by: Uuid,
+    pub(crate) version: i64,
+    pub(crate) updated_at: DateTime<Utc>,
+}
+
+/// The shared note and `viewer`'s private note among `rows` (a meeting's notes).
+pub(crate) fn split_notes(rows: Vec<NoteRow>, viewer: Uuid) -> (Option<Note>, Option<Note>) {
+    let mine = viewer.to_string();
+    let (mut shared, mut private) = (None, None);
+    for row in rows {
+        let note = Note {
+            body: row.body,
+            updated_by: row.updated_by,
+            version: row.version,
+            updated_at: row.updated_at,
+        };
+        if row.owner_key == SHARED_NOTE {
+            shared = Some(note);
+        } else if row.owner_key == mine {
+            private = Some(note);
+        }
+    }
+    (shared, private)
+}
+
+/// Agenda order: positioned items by position, then the unpositioned ones with the report's
+/// first (the employee leads), each group by creation.
+pub(crate) fn sort_agenda(items: &mut [AgendaItem], report_id: Uuid) {
+    items.sort_by(|a, b| {
+        (
+            a.position.is_none(),
+            a.position,
+            a.author_id != report_id,
+            a.created_at,
+            a.id,
+        )
+            .cmp(&(
+                b.position.is_none(),
+                b.position,
+                b.author_id != report_id,
+                b.created_at,
+                b.id,
+            ))
+    });
 }
 
 crate::read_both! {
     /// The shared note and `viewer`'s private note of a meeting, in one query.
     pub async fn notes_for(meeting_id: Uuid, viewer: Uuid) -> StoreResult<(Option<Note>, Option<Note>)>, ex => {
-        let mine = viewer.to_string();
         let rows: Vec<NoteRow> = sqlx::query_as(
             "SELECT owner_key, body, updated_by, version, updated_at FROM meeting_notes \
              WHERE meeting_id = $1 AND owner_key IN ($2, $3)",
         )
         .bind(meeting_id)
         .bind(SHARED_NOTE)
-        .bind(&mine)
+        .bind(viewer.to_string())
         .fetch_all(ex)
         .await?;
-        let (mut shared, mut private) = (None, None);
-        for row in rows {
-            let note = Note {
-                body: row.body,
-                updated_by: row.updated_by,
-                version: row.version,
-                updated_at: row.updated_at,
-            };
-            if row.owner_key == SHARED_NOTE {
-                shared = Some(note);
-            } else if row.owner_key == mine {
-                private = Some(note);
-            }
-        }
-        Ok((shared, private))
+        Ok(split_notes(rows, viewer))
     }
 }
 
@@ -376,16 +402,15 @@ crate::read_both! {
     pub async fn list_agenda(meeting_id: Uuid, viewer: Uuid, report_id: Uuid) -> StoreResult<Vec<AgendaItem>>, ex => {
             let rows: Vec<ItemRow> = sqlx::query_as(&format!(
                 "SELECT {ITEM_COLUMNS} FROM agenda_items WHERE meeting_id = $1 \
-                 AND (private = $2 OR author_id = $3) \
-                 ORDER BY CASE WHEN position IS NULL THEN 1 ELSE 0 END, position, \
-                 CASE WHEN author_id = $4 THEN 0 ELSE 1 END, created_at, id"
+                 AND (private = $2 OR author_id = $3)"
             ))
             .bind(meeting_id)
             .bind(false)
             .bind(viewer)
-            .bind(report_id)
             .fetch_all(ex)
             .await?;
-            rows.into_iter().map(ItemRow::into_item).collect()
+            let mut items = rows.into_iter().map(ItemRow::into_item).collect::<StoreResult<Vec<_>>>()?;
+            sort_agenda(&mut items, report_id);
+            Ok(items)
         }
 }

@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod library;
 pub mod limits;
 pub mod meetings;
+pub mod page;
 pub mod people;
 pub mod settings;
 pub mod tokens;

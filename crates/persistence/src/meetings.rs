@@ -119,25 +119,25 @@ impl SeriesRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct MeetingRow {
-    id: Uuid,
-    series_id: Option<Uuid>,
-    occurrence_date: Option<NaiveDate>,
-    kind: String,
-    manager_id: Uuid,
-    report_id: Uuid,
-    starts_at: DateTime<Utc>,
-    ends_at: DateTime<Utc>,
-    status: String,
-    held_at: Option<DateTime<Utc>>,
-    actual_duration_minutes: Option<i32>,
-    version: i64,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
+pub(crate) struct MeetingRow {
+    pub(crate) id: Uuid,
+    pub(crate) series_id: Option<Uuid>,
+    pub(crate) occurrence_date: Option<NaiveDate>,
+    pub(crate) kind: String,
+    pub(crate) manager_id: Uuid,
+    pub(crate) report_id: Uuid,
+    pub(crate) starts_at: DateTime<Utc>,
+    pub(crate) ends_at: DateTime<Utc>,
+    pub(crate) status: String,
+    pub(crate) held_at: Option<DateTime<Utc>>,
+    pub(crate) actual_duration_minutes: Option<i32>,
+    pub(crate) version: i64,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
 }
 
 impl MeetingRow {
-    fn into_meeting(self) -> StoreResult<Meeting> {
+    pub(crate) fn into_meeting(self) -> StoreResult<Meeting> {
         Ok(Meeting {
             id: self.id,
             series_id: self.series_id,

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::{Auth, AuthReads};
+use crate::auth::{Auth, AuthPending};
 use crate::extract::{IfMatch, JsonBody, etag};
 use crate::idempotency::{create_once, created};
 use crate::pagination;
@@ -782,19 +782,6 @@ pub async fn create_meeting(
     .await
 }
 
-/// Load a meeting `actor` may see, or 404.
-async fn visible_meeting(
-    reads: &mut oneonone_persistence::Session,
-    actor: &Actor,
-    id: Uuid,
-) -> ApiResult<Meeting> {
-    let meeting = reads.get_meeting(id).await?;
-    if !policy::see_meeting(actor, meeting.participants()) {
-        return Err(ApiError::NotFound);
-    }
-    Ok(meeting)
-}
-
 /// What a participant sees of a meeting besides its metadata: everything to run it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeetingContent {
@@ -821,25 +808,29 @@ pub struct MeetingDetail {
     responses((status = 200, description = "The meeting.", body = MeetingDetail, headers(("ETag" = String)))))]
 #[get("/meetings/{id}")]
 pub async fn read_meeting(
-    AuthReads(actor, mut reads): AuthReads,
+    AuthPending(bearer, mut reads): AuthPending,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    // One connection for the page's reads, authentication's included.
-    let meeting = visible_meeting(&mut reads, &actor, id.into_inner()).await?;
+    // One query for the page and the principal's record that authentication checks; the
+    // content read for the bearer is shown only if the policy makes them a participant.
+    let viewer = bearer.person_id().unwrap_or_else(Uuid::nil);
+    let page = reads
+        .meeting_page(id.into_inner(), viewer, bearer.person_id())
+        .await?;
+    let actor = bearer.into_actor(page.principal)?;
+    let meeting = page.meeting.ok_or(ApiError::NotFound)?;
+    if !policy::see_meeting(&actor, meeting.participants()) {
+        return Err(ApiError::NotFound);
+    }
     let content = match policy::meeting_content(&actor, meeting.participants()) {
-        policy::ContentAccess::Participant(me) => {
-            let agenda = reads.list_agenda(meeting.id, me, meeting.report_id).await?;
-            let (shared, private) = reads.notes_for(meeting.id, me).await?;
-            let actions = reads.meeting_action_items(&meeting).await?;
-            Some(MeetingContent {
-                agenda_items: super::agenda::agenda_as_seen(agenda),
-                notes: super::agenda::NotesOut {
-                    shared: shared.map(Into::into),
-                    private: private.map(Into::into),
-                },
-                action_items: actions.into_iter().map(Into::into).collect(),
-            })
-        }
+        policy::ContentAccess::Participant(me) if me == viewer => Some(MeetingContent {
+            agenda_items: super::agenda::agenda_as_seen(page.agenda),
+            notes: super::agenda::NotesOut {
+                shared: page.shared_note.map(Into::into),
+                private: page.private_note.map(Into::into),
+            },
+            action_items: page.action_items.into_iter().map(Into::into).collect(),
+        }),
         _ => None,
     };
     let tag = etag(meeting.version);

@@ -1,0 +1,276 @@
+//! The meeting page in one query: a meeting, its agenda as one viewer sees it, its notes and
+//! its action items (with those still open from the pair's earlier meetings).
+//!
+//! The page is the most read thing in a 1:1 program and was five queries (authentication's
+//! included); each query is a round trip to PostgreSQL and a hop to SQLite's worker thread. Its
+//! rows are read with one `UNION ALL` instead, each kind of row laid out on a shared set of
+//! typed slots (`u*` ids, `s*` text, `b*` flags, `i*` integers, `d1` a date, `t*` instants).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use oneonone_domain::action::{ActionItem, ActionStatus};
+use oneonone_domain::agenda::{AgendaItem, Note};
+use oneonone_domain::meeting::Meeting;
+use uuid::Uuid;
+
+use crate::actions::{Row as ActionRow, meeting_action_sources, sort_actions};
+use crate::agenda::{ItemRow, NoteRow, SHARED_NOTE, sort_agenda, split_notes};
+use crate::meetings::MeetingRow;
+use crate::people::PrincipalRecord;
+use crate::{StoreError, StoreResult};
+
+/// A meeting with everything `viewer` may see of its content, were they a participant: the
+/// caller decides with `domain::policy` whether to show the content at all.
+#[derive(Debug, Clone)]
+pub struct MeetingPage {
+    /// `None` when there is no such meeting.
+    pub meeting: Option<Meeting>,
+    /// What authentication checks of the principal asked for, read in the same query.
+    pub principal: Option<PrincipalRecord>,
+    /// Shared items and `viewer`'s private ones, in agenda order.
+    pub agenda: Vec<AgendaItem>,
+    pub shared_note: Option<Note>,
+    /// `viewer`'s private note.
+    pub private_note: Option<Note>,
+    /// Agreed in this meeting, or open from an earlier meeting of the same two people.
+    pub action_items: Vec<ActionItem>,
+}
+
+// Every slot is cast in every branch: PostgreSQL types a UNION's columns pair by pair, and a
+// bare NULL in two branches would make a column text.
+const PAGE_HEAD: &str = "\
+SELECT 'm' AS kind, id AS u1, series_id AS u2, manager_id AS u3, report_id AS u4, \
+ CAST(NULL AS uuid) AS u5, CAST(NULL AS uuid) AS u6, CAST(NULL AS uuid) AS u7, \
+ kind AS s1, status AS s2, CAST(NULL AS text) AS s3, \
+ CAST(NULL AS boolean) AS b1, CAST(NULL AS boolean) AS b2, \
+ CAST(actual_duration_minutes AS bigint) AS i1, CAST(version AS bigint) AS i2, CAST(NULL AS bigint) AS i3, \
+ occurrence_date AS d1, \
+ starts_at AS t1, ends_at AS t2, held_at AS t3, created_at AS t4, updated_at AS t5 \
+ FROM meetings WHERE id = $1 \
+UNION ALL \
+SELECT 'a', id, meeting_id, author_id, CAST(NULL AS uuid), CAST(NULL AS uuid), CAST(NULL AS uuid), CAST(NULL AS uuid), \
+ title, details, category, private, checked, \
+ CAST(position AS bigint), CAST(times_carried AS bigint), CAST(version AS bigint), CAST(NULL AS date), \
+ checked_at, first_added_at, created_at, updated_at, CAST(NULL AS timestamptz) \
+ FROM agenda_items WHERE meeting_id = $1 AND (private = $2 OR author_id = $3) \
+UNION ALL \
+SELECT 'n', updated_by, CAST(NULL AS uuid), CAST(NULL AS uuid), CAST(NULL AS uuid), CAST(NULL AS uuid), CAST(NULL AS uuid), CAST(NULL AS uuid), \
+ owner_key, body, CAST(NULL AS text), CAST(NULL AS boolean), CAST(NULL AS boolean), \
+ CAST(version AS bigint), CAST(NULL AS bigint), CAST(NULL AS bigint), CAST(NULL AS date), \
+ updated_at, CAST(NULL AS timestamptz), CAST(NULL AS timestamptz), CAST(NULL AS timestamptz), CAST(NULL AS timestamptz) \
+ FROM meeting_notes WHERE meeting_id = $1 AND owner_key IN ($4, $5) \
+UNION ALL \
+SELECT 'p', CAST(NULL AS uuid), CAST(NULL AS uuid), CAST(NULL AS uuid), CAST(NULL AS uuid), CAST(NULL AS uuid), CAST(NULL AS uuid), CAST(NULL AS uuid), \
+ CAST(NULL AS text), CAST(NULL AS text), CAST(NULL AS text), active, hr_admin, \
+ CAST(session_generation AS bigint), CAST(NULL AS bigint), CAST(NULL AS bigint), CAST(NULL AS date), \
+ CAST(NULL AS timestamptz), CAST(NULL AS timestamptz), CAST(NULL AS timestamptz), CAST(NULL AS timestamptz), CAST(NULL AS timestamptz) \
+ FROM people WHERE id = $7 \
+UNION ALL ";
+
+/// The action items' slots, after `SELECT 'x', `.
+const ACTION_SLOTS: &str = "a.id, a.meeting_id, a.series_id, a.assignee_id, a.created_by, a.manager_id, a.report_id, \
+ a.title, a.status, CAST(NULL AS text), CAST(NULL AS boolean), CAST(NULL AS boolean), \
+ CAST(a.version AS bigint), CAST(NULL AS bigint), CAST(NULL AS bigint), a.due_date, \
+ a.completed_at, a.created_at, a.updated_at, CAST(NULL AS timestamptz), CAST(NULL AS timestamptz)";
+
+fn page_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let [own, open] = meeting_action_sources("$1", "$6");
+        format!("{PAGE_HEAD}SELECT 'x', {ACTION_SLOTS} {own} UNION ALL SELECT 'x', {ACTION_SLOTS} {open}")
+    })
+}
+
+struct Slots {
+    kind: String,
+    u1: Option<Uuid>,
+    u2: Option<Uuid>,
+    u3: Option<Uuid>,
+    u4: Option<Uuid>,
+    u5: Option<Uuid>,
+    u6: Option<Uuid>,
+    u7: Option<Uuid>,
+    s1: Option<String>,
+    s2: Option<String>,
+    s3: Option<String>,
+    b1: Option<bool>,
+    b2: Option<bool>,
+    i1: Option<i64>,
+    i2: Option<i64>,
+    i3: Option<i64>,
+    d1: Option<NaiveDate>,
+    t1: Option<DateTime<Utc>>,
+    t2: Option<DateTime<Utc>>,
+    t3: Option<DateTime<Utc>>,
+    t4: Option<DateTime<Utc>>,
+    t5: Option<DateTime<Utc>>,
+}
+
+// Read by position, not by name: a page is one of the most read things there is.
+impl<'r, R> sqlx::FromRow<'r, R> for Slots
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Uuid: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    NaiveDate: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(Slots {
+            kind: row.try_get(0)?,
+            u1: row.try_get(1)?,
+            u2: row.try_get(2)?,
+            u3: row.try_get(3)?,
+            u4: row.try_get(4)?,
+            u5: row.try_get(5)?,
+            u6: row.try_get(6)?,
+            u7: row.try_get(7)?,
+            s1: row.try_get(8)?,
+            s2: row.try_get(9)?,
+            s3: row.try_get(10)?,
+            b1: row.try_get(11)?,
+            b2: row.try_get(12)?,
+            i1: row.try_get(13)?,
+            i2: row.try_get(14)?,
+            i3: row.try_get(15)?,
+            d1: row.try_get(16)?,
+            t1: row.try_get(17)?,
+            t2: row.try_get(18)?,
+            t3: row.try_get(19)?,
+            t4: row.try_get(20)?,
+            t5: row.try_get(21)?,
+        })
+    }
+}
+
+/// A slot the row's kind always fills.
+fn filled<T>(slot: Option<T>, what: &str) -> StoreResult<T> {
+    slot.ok_or_else(|| {
+        StoreError::Other(sqlx::Error::Decode(
+            format!("page row without {what}").into(),
+        ))
+    })
+}
+
+fn small(n: Option<i64>, what: &str) -> StoreResult<Option<i32>> {
+    n.map(|v| {
+        i32::try_from(v).map_err(|_| {
+            StoreError::Other(sqlx::Error::Decode(format!("{what} out of range").into()))
+        })
+    })
+    .transpose()
+}
+
+impl Slots {
+    fn meeting(self) -> StoreResult<MeetingRow> {
+        Ok(MeetingRow {
+            id: filled(self.u1, "id")?,
+            series_id: self.u2,
+            occurrence_date: self.d1,
+            kind: filled(self.s1, "kind")?,
+            manager_id: filled(self.u3, "manager")?,
+            report_id: filled(self.u4, "report")?,
+            starts_at: filled(self.t1, "start")?,
+            ends_at: filled(self.t2, "end")?,
+            status: filled(self.s2, "status")?,
+            held_at: self.t3,
+            actual_duration_minutes: small(self.i1, "duration")?,
+            version: filled(self.i2, "version")?,
+            created_at: filled(self.t4, "created_at")?,
+            updated_at: filled(self.t5, "updated_at")?,
+        })
+    }
+
+    fn agenda_item(self) -> StoreResult<ItemRow> {
+        Ok(ItemRow {
+            id: filled(self.u1, "id")?,
+            meeting_id: filled(self.u2, "meeting")?,
+            author_id: filled(self.u3, "author")?,
+            title: filled(self.s1, "title")?,
+            details: self.s2,
+            category: filled(self.s3, "category")?,
+            private: filled(self.b1, "private")?,
+            position: small(self.i1, "position")?,
+            checked: filled(self.b2, "checked")?,
+            checked_at: self.t1,
+            first_added_at: filled(self.t2, "first_added_at")?,
+            times_carried: filled(small(self.i2, "times_carried")?, "times_carried")?,
+            version: filled(self.i3, "version")?,
+            created_at: filled(self.t3, "created_at")?,
+            updated_at: filled(self.t4, "updated_at")?,
+        })
+    }
+
+    fn note(self) -> StoreResult<NoteRow> {
+        Ok(NoteRow {
+            owner_key: filled(self.s1, "owner")?,
+            body: filled(self.s2, "body")?,
+            updated_by: filled(self.u1, "author")?,
+            version: filled(self.i1, "version")?,
+            updated_at: filled(self.t1, "updated_at")?,
+        })
+    }
+
+    fn principal(self) -> StoreResult<PrincipalRecord> {
+        Ok(PrincipalRecord {
+            active: filled(self.b1, "active")?,
+            hr_admin: filled(self.b2, "hr_admin")?,
+            session_generation: filled(self.i1, "session_generation")?,
+        })
+    }
+
+    fn action_item(self) -> StoreResult<ActionRow> {
+        Ok(ActionRow {
+            id: filled(self.u1, "id")?,
+            meeting_id: filled(self.u2, "meeting")?,
+            series_id: self.u3,
+            assignee_id: filled(self.u4, "assignee")?,
+            created_by: filled(self.u5, "creator")?,
+            manager_id: filled(self.u6, "manager")?,
+            report_id: filled(self.u7, "report")?,
+            title: filled(self.s1, "title")?,
+            due_date: self.d1,
+            status: filled(self.s2, "status")?,
+            completed_at: self.t1,
+            version: filled(self.i1, "version")?,
+            created_at: filled(self.t2, "created_at")?,
+            updated_at: filled(self.t3, "updated_at")?,
+        })
+    }
+}
+
+crate::read_both! {
+    /// The meeting page for `viewer` in one query ([`MeetingPage`]), with the authentication
+    /// record of `principal` (a page read with no round trip of its own for authentication).
+    pub async fn meeting_page(id: Uuid, viewer: Uuid, principal: Option<Uuid>) -> StoreResult<MeetingPage>, ex => {
+        let rows: Vec<Slots> = sqlx::query_as(page_sql())
+            .bind(id)
+            .bind(false)
+            .bind(viewer)
+            .bind(SHARED_NOTE)
+            .bind(viewer.to_string())
+            .bind(ActionStatus::Open.as_str())
+            .bind(principal)
+            .fetch_all(ex)
+            .await?;
+        let (mut meeting, mut principal) = (None, None);
+        let (mut agenda, mut notes, mut actions) = (Vec::new(), Vec::new(), Vec::new());
+        for row in rows {
+            match row.kind.as_str() {
+                "m" => meeting = Some(row.meeting()?.into_meeting()?),
+                "a" => agenda.push(row.agenda_item()?.into_item()?),
+                "n" => notes.push(row.note()?),
+                "p" => principal = Some(row.principal()?),
+                _ => actions.push(row.action_item()?.into_item()?),
+            }
+        }
+        if let Some(m) = &meeting {
+            sort_agenda(&mut agenda, m.report_id);
+        }
+        sort_actions(&mut actions);
+        let (shared_note, private_note) = split_notes(notes, viewer);
+        Ok(MeetingPage { meeting, principal, agenda, shared_note, private_note, action_items: actions })
+    }
+}
