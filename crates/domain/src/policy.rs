@@ -326,6 +326,34 @@ pub fn read_rating(viewer: PersonId, rater: PersonId) -> bool {
     viewer == rater
 }
 
+/// A goal: a public one to everyone in the organisation; a private one to its owner, the
+/// owner's manager chain (`owner_chain`: the managers above the owner, nearest first) and HR
+/// admins. Everyone else must not learn that it exists (404). API tokens get goals with a
+/// scope of their own when goals reach the API.
+pub fn see_goal(
+    actor: &Actor,
+    owner: PersonId,
+    owner_chain: &[PersonId],
+    visibility: crate::goal::GoalVisibility,
+) -> bool {
+    match actor.person_id() {
+        Some(_) if visibility == crate::goal::GoalVisibility::Public => true,
+        Some(id) => id == owner || owner_chain.contains(&id) || actor.is_hr_admin(),
+        None => false,
+    }
+}
+
+/// Creating a goal for `owner`, changing it and updating its progress: the owner and their
+/// manager chain. HR admins read every goal but do not set people's goals.
+pub fn edit_goal(actor: &Actor, owner: PersonId, owner_chain: &[PersonId]) -> Decision {
+    match actor.person_id() {
+        Some(id) if id == owner || owner_chain.contains(&id) => Ok(()),
+        _ => Err(Denied(
+            "only the goal's owner and their managers set and update it",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,5 +523,39 @@ mod tests {
         assert!(set_password(&hr(), id).is_ok());
         assert!(set_password(&me, id).is_err());
         assert!(set_password(&token(&Scope::ALL), id).is_err());
+    }
+
+    #[test]
+    fn goals_belong_to_their_owner_and_manager_chain() {
+        use crate::goal::GoalVisibility::{Private, Public};
+        let person = |hr_admin| Actor::Person {
+            id: Uuid::now_v7(),
+            hr_admin,
+        };
+        let (owner, manager, skip, peer, hr) = (
+            person(false),
+            person(false),
+            person(false),
+            person(false),
+            person(true),
+        );
+        let id = |a: &Actor| a.person_id().unwrap_or_default();
+        let chain = [id(&manager), id(&skip)];
+        for reader in [&owner, &manager, &skip, &hr] {
+            assert!(see_goal(reader, id(&owner), &chain, Private));
+        }
+        assert!(!see_goal(&peer, id(&owner), &chain, Private));
+        assert!(see_goal(&peer, id(&owner), &chain, Public));
+        let token = Actor::Integration {
+            token_id: Uuid::now_v7(),
+            scopes: Scope::ALL.to_vec(),
+        };
+        assert!(!see_goal(&token, id(&owner), &chain, Public));
+        for editor in [&owner, &manager, &skip] {
+            assert!(edit_goal(editor, id(&owner), &chain).is_ok());
+        }
+        for other in [&peer, &hr, &token] {
+            assert!(edit_goal(other, id(&owner), &chain).is_err());
+        }
     }
 }
