@@ -54,7 +54,7 @@ struct SeriesRow {
     agenda_template_id: Option<Uuid>,
 }
 
-fn corrupt(what: &str) -> StoreError {
+pub(crate) fn corrupt(what: &str) -> StoreError {
     StoreError::Other(sqlx::Error::Decode(
         format!("stored {what} is invalid").into(),
     ))

@@ -12,24 +12,24 @@ use oneonone_domain::agenda::{AgendaItem, Note};
 use oneonone_domain::meeting::Meeting;
 use uuid::Uuid;
 
+use crate::StoreResult;
 use crate::actions::{Row as ActionRow, meeting_action_sources, sort_actions};
 use crate::agenda::{ItemRow, NoteRow, SHARED_NOTE, sort_agenda, split_notes};
-use crate::meetings::MeetingRow;
+use crate::meetings::{MeetingRow, corrupt};
 use crate::people::PrincipalRecord;
-use crate::{StoreError, StoreResult};
 
-/// A meeting with everything `viewer` may see of its content, were they a participant: the
+/// A meeting with everything its reader may see of its content, were they a participant: the
 /// caller decides with `domain::policy` whether to show the content at all.
 #[derive(Debug, Clone)]
 pub struct MeetingPage {
     /// `None` when there is no such meeting.
     pub meeting: Option<Meeting>,
-    /// What authentication checks of the principal asked for, read in the same query.
+    /// What authentication checks of the reader, read in the same query.
     pub principal: Option<PrincipalRecord>,
-    /// Shared items and `viewer`'s private ones, in agenda order.
+    /// Shared items and the reader's private ones, in agenda order.
     pub agenda: Vec<AgendaItem>,
     pub shared_note: Option<Note>,
-    /// `viewer`'s private note.
+    /// The reader's private note.
     pub private_note: Option<Note>,
     /// Agreed in this meeting, or open from an earlier meeting of the same two people.
     pub action_items: Vec<ActionItem>,
@@ -63,7 +63,7 @@ SELECT 'p', CAST(NULL AS uuid), CAST(NULL AS uuid), CAST(NULL AS uuid), CAST(NUL
  CAST(NULL AS text), CAST(NULL AS text), CAST(NULL AS text), active, hr_admin, \
  CAST(session_generation AS bigint), CAST(NULL AS bigint), CAST(NULL AS bigint), CAST(NULL AS date), \
  CAST(NULL AS timestamptz), CAST(NULL AS timestamptz), CAST(NULL AS timestamptz), CAST(NULL AS timestamptz), CAST(NULL AS timestamptz) \
- FROM people WHERE id = $7 \
+ FROM people WHERE id = $3 \
 UNION ALL ";
 
 /// The action items' slots, after `SELECT 'x', `.
@@ -147,20 +147,12 @@ where
 
 /// A slot the row's kind always fills.
 fn filled<T>(slot: Option<T>, what: &str) -> StoreResult<T> {
-    slot.ok_or_else(|| {
-        StoreError::Other(sqlx::Error::Decode(
-            format!("page row without {what}").into(),
-        ))
-    })
+    slot.ok_or_else(|| corrupt(what))
 }
 
 fn small(n: Option<i64>, what: &str) -> StoreResult<Option<i32>> {
-    n.map(|v| {
-        i32::try_from(v).map_err(|_| {
-            StoreError::Other(sqlx::Error::Decode(format!("{what} out of range").into()))
-        })
-    })
-    .transpose()
+    n.map(|v| i32::try_from(v).map_err(|_| corrupt(what)))
+        .transpose()
 }
 
 impl Slots {
@@ -242,17 +234,17 @@ impl Slots {
 }
 
 crate::read_both! {
-    /// The meeting page for `viewer` in one query ([`MeetingPage`]), with the authentication
-    /// record of `principal` (a page read with no round trip of its own for authentication).
-    pub async fn meeting_page(id: Uuid, viewer: Uuid, principal: Option<Uuid>) -> StoreResult<MeetingPage>, ex => {
+    /// The meeting page as `reader` sees it, in one query ([`MeetingPage`]), with the reader's
+    /// authentication record (a page read with no round trip of its own for authentication).
+    /// Without a reader (an API token): shared content only, and no record.
+    pub async fn meeting_page(id: Uuid, reader: Option<Uuid>) -> StoreResult<MeetingPage>, ex => {
         let rows: Vec<Slots> = sqlx::query_as(page_sql())
             .bind(id)
             .bind(false)
-            .bind(viewer)
+            .bind(reader)
             .bind(SHARED_NOTE)
-            .bind(viewer.to_string())
+            .bind(reader.map(|r| r.to_string()))
             .bind(ActionStatus::Open.as_str())
-            .bind(principal)
             .fetch_all(ex)
             .await?;
         let (mut meeting, mut principal) = (None, None);
@@ -270,7 +262,7 @@ crate::read_both! {
             sort_agenda(&mut agenda, m.report_id);
         }
         sort_actions(&mut actions);
-        let (shared_note, private_note) = split_notes(notes, viewer);
+        let (shared_note, private_note) = split_notes(notes, reader.unwrap_or_default());
         Ok(MeetingPage { meeting, principal, agenda, shared_note, private_note, action_items: actions })
     }
 }

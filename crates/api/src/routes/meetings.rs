@@ -813,17 +813,15 @@ pub async fn read_meeting(
 ) -> ApiResult<HttpResponse> {
     // One query for the page and the principal's record that authentication checks; the
     // content read for the bearer is shown only if the policy makes them a participant.
-    let viewer = bearer.person_id().unwrap_or_else(Uuid::nil);
-    let page = reads
-        .meeting_page(id.into_inner(), viewer, bearer.person_id())
-        .await?;
+    let reader = bearer.person_id();
+    let page = reads.meeting_page(id.into_inner(), reader).await?;
     let actor = bearer.into_actor(page.principal)?;
     let meeting = page.meeting.ok_or(ApiError::NotFound)?;
     if !policy::see_meeting(&actor, meeting.participants()) {
         return Err(ApiError::NotFound);
     }
     let content = match policy::meeting_content(&actor, meeting.participants()) {
-        policy::ContentAccess::Participant(me) if me == viewer => Some(MeetingContent {
+        policy::ContentAccess::Participant(me) if Some(me) == reader => Some(MeetingContent {
             agenda_items: super::agenda::agenda_as_seen(page.agenda),
             notes: super::agenda::NotesOut {
                 shared: page.shared_note.map(Into::into),
