@@ -261,6 +261,7 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
             "/api/v1/conversation-starters?limit=200".to_owned(),
             "/api/v1/agenda-templates".to_owned(),
             "/api/v1/changes?limit=200".to_owned(),
+            "/api/v1/goals?limit=200".to_owned(),
         ] {
             seen.push(get(path).await);
         }
@@ -278,6 +279,7 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
         let actions = ids(&body_of(&seen, "/api/v1/action-items?limit"), 3);
         let tokens = ids(&body_of(&seen, "/api/v1/api-tokens"), 2);
         let starters = ids(&body_of(&seen, "/api/v1/conversation-starters"), 2);
+        let goals = ids(&body_of(&seen, "/api/v1/goals"), 3);
         let templates = ids(&body_of(&seen, "/api/v1/agenda-templates"), 2);
         let mut next = Vec::new();
         for id in &people {
@@ -296,6 +298,7 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
                 .map(|id| format!("/api/v1/action-items/{id}")),
         );
         next.extend(tokens.iter().map(|id| format!("/api/v1/api-tokens/{id}")));
+        next.extend(goals.iter().map(|id| format!("/api/v1/goals/{id}")));
         next.extend(
             starters
                 .iter()

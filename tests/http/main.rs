@@ -10,6 +10,7 @@ mod changes;
 mod contract;
 mod crash;
 mod errors;
+mod goals;
 mod import;
 mod library;
 mod meetings;

@@ -51,6 +51,24 @@ pub fn decode<K: DeserializeOwned>(cursor: &str) -> Result<K, ApiError> {
         })
 }
 
+/// The position a request's `cursor` continues after, if it sent one (400 for a cursor this API
+/// did not issue).
+pub fn after<K: DeserializeOwned>(cursor: Option<&str>) -> Result<Option<K>, ApiError> {
+    cursor.map(decode).transpose()
+}
+
+/// A page from `limit + 1` fetched rows: the rows to send, and the cursor of the next page
+/// (the `key` of the last row sent) when more follow.
+pub fn page<T, K: Serialize>(
+    rows: Vec<T>,
+    limit: i64,
+    key: impl Fn(&T) -> K,
+) -> (Vec<T>, Option<String>) {
+    let (rows, more) = split_page(rows, limit);
+    let next = rows.last().filter(|_| more).map(|last| encode(&key(last)));
+    (rows, next)
+}
+
 /// Split a fetched page of `limit + 1` rows into the page and whether more follow.
 pub fn split_page<T>(mut rows: Vec<T>, limit: i64) -> (Vec<T>, bool) {
     let limit = usize::try_from(limit).unwrap_or(0);

@@ -1,6 +1,8 @@
 //! `oneonone seed --demo`: a small, realistic organisation to explore the API with. Running it
 //! again changes nothing.
 
+use oneonone_domain::Actor;
+use oneonone_domain::goal::{GoalDraft, GoalKind, GoalStatus, GoalVisibility, Measure, Reading};
 use oneonone_domain::person::{PersonDraft, PersonFields};
 use oneonone_persistence::{Database, ImportRow};
 use oneonone_usecases as usecases;
@@ -210,6 +212,206 @@ pub async fn demo(db: &Database) -> anyhow::Result<()> {
         let (email, hr_admin) = (email.to_owned(), role == "HR admin");
         db.transact(move |tx| {
             Box::pin(async move { usecases::people::seed::login(tx, &email, hr_admin, hash).await })
+        })
+        .await?;
+    }
+    demo_goals(db).await
+}
+
+/// A demo goal: (owner's external id, the index of its parent among the earlier ones, title,
+/// kind, public, key results as (title, start, target, unit) — a milestone without a unit).
+type DemoGoal = (
+    &'static str,
+    Option<usize>,
+    &'static str,
+    GoalKind,
+    bool,
+    &'static [(&'static str, f64, f64, Option<&'static str>)],
+);
+
+const GOALS: [DemoGoal; 5] = [
+    (
+        "demo-001",
+        None,
+        "Become the 1:1 platform mid-size companies trust",
+        GoalKind::Objective,
+        true,
+        &[
+            ("New mid-market customers", 0.0, 40.0, Some("customers")),
+            ("Net revenue retention", 100.0, 115.0, Some("%")),
+        ],
+    ),
+    (
+        "demo-003",
+        Some(0),
+        "A product that is fast and never down",
+        GoalKind::Objective,
+        true,
+        &[
+            ("Monthly uptime", 99.5, 99.95, Some("%")),
+            ("p99 API latency", 800.0, 200.0, Some("ms")),
+            ("Ship the status page", 0.0, 1.0, None),
+        ],
+    ),
+    (
+        "demo-004",
+        Some(1),
+        "Cut p99 API latency to 200 ms",
+        GoalKind::Smart,
+        true,
+        &[("p99 API latency", 800.0, 200.0, Some("ms"))],
+    ),
+    (
+        "demo-007",
+        Some(2),
+        "Move the meeting store to partitioned tables",
+        GoalKind::Smart,
+        false,
+        &[("Tables migrated", 0.0, 12.0, Some("tables"))],
+    ),
+    (
+        "demo-008",
+        None,
+        "Grow into the on-call rotation",
+        GoalKind::Objective,
+        false,
+        &[
+            ("Shadow on-call weeks", 0.0, 4.0, Some("weeks")),
+            ("Lead an incident review", 0.0, 1.0, None),
+        ],
+    ),
+];
+
+/// Progress updates of the demo goals: (goal index, the reading of its first key result,
+/// status, comment).
+const GOAL_UPDATES: [(usize, f64, GoalStatus, &str); 7] = [
+    (
+        0,
+        9.0,
+        GoalStatus::OnTrack,
+        "Nine signed in the first month.",
+    ),
+    (
+        0,
+        14.0,
+        GoalStatus::AtRisk,
+        "Two deals slipped into next quarter.",
+    ),
+    (1, 99.8, GoalStatus::OnTrack, "The failover drill passed."),
+    (2, 620.0, GoalStatus::OnTrack, "Connection pooling is in."),
+    (
+        2,
+        480.0,
+        GoalStatus::AtRisk,
+        "The next half needs the query rewrite.",
+    ),
+    (
+        3,
+        5.0,
+        GoalStatus::OffTrack,
+        "Blocked on the schema freeze.",
+    ),
+    (4, 2.0, GoalStatus::OnTrack, "Two shadow weeks done."),
+];
+
+/// Goals for the demo organisation, aligned company → engineering → platform → person, with
+/// progress history; once (running it again changes nothing).
+async fn demo_goals(db: &Database) -> anyhow::Result<()> {
+    let mut owners = Vec::with_capacity(GOALS.len());
+    for (ext, ..) in GOALS {
+        let (_, name, ..) = PEOPLE
+            .iter()
+            .find(|p| p.0 == ext)
+            .ok_or_else(|| anyhow::anyhow!("no demo person {ext}"))?;
+        let id = db
+            .person_id_by_email(&email_of(name))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("demo person {ext} missing"))?;
+        owners.push(id);
+    }
+    let reader = oneonone_persistence::goals::GoalFilter {
+        reader: oneonone_persistence::goals::GoalReader::All,
+        owner_id: owners.first().copied(),
+        team_of: None,
+        status: None,
+        parent_id: None,
+        after: None,
+        limit: 1,
+    };
+    if !db.list_goals(&reader).await?.is_empty() {
+        return Ok(());
+    }
+    let today = Utc::now().date_naive();
+    let mut goals: Vec<oneonone_domain::goal::Goal> = Vec::with_capacity(GOALS.len());
+    for ((_, parent, title, kind, public, krs), owner) in GOALS.into_iter().zip(owners) {
+        let key_results = krs
+            .iter()
+            .map(|(t, start, target, unit)| {
+                let measure = match unit {
+                    Some(u) => Measure::numeric(*start, *target, *start, u, "key_results")
+                        .map_err(|e| anyhow::anyhow!("{e}"))?,
+                    None => Measure::Milestone { done: false },
+                };
+                Ok(((*t).to_owned(), measure))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let draft = GoalDraft {
+            title: title.to_owned(),
+            description: None,
+            kind,
+            start_date: today - Duration::days(45),
+            due_date: today + Duration::days(45),
+            visibility: if public {
+                GoalVisibility::Public
+            } else {
+                GoalVisibility::Private
+            },
+            key_results,
+        };
+        let parent = parent.and_then(|i| goals.get(i)).map(|g| g.id);
+        let actor = Actor::Person {
+            id: owner,
+            hr_admin: false,
+        };
+        let goal = db
+            .transact(move |tx| {
+                Box::pin(async move {
+                    usecases::goals::create_goal(tx, &actor, owner, parent, draft).await
+                })
+            })
+            .await?;
+        goals.push(goal);
+    }
+    for (i, value, status, comment) in GOAL_UPDATES {
+        let goal = goals
+            .get(i)
+            .ok_or_else(|| anyhow::anyhow!("no demo goal {i}"))?;
+        let (id, owner) = (goal.id, goal.owner_id);
+        let kr = goal
+            .key_results
+            .first()
+            .map(|k| k.id)
+            .ok_or_else(|| anyhow::anyhow!("a goal without key results"))?;
+        let actor = Actor::Person {
+            id: owner,
+            hr_admin: false,
+        };
+        let progress = usecases::goals::Progress {
+            status: Some(status),
+            readings: vec![(kr, Reading::Value(value))],
+            comment: Some(comment.to_owned()),
+        };
+        db.transact(move |tx| {
+            Box::pin(async move {
+                usecases::goals::record_progress(
+                    tx,
+                    &actor,
+                    id,
+                    &usecases::Precondition::none(),
+                    progress,
+                )
+                .await
+            })
         })
         .await?;
     }

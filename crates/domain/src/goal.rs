@@ -2,7 +2,7 @@
 //! derived from the measures, never typed in twice; a goal may align to a parent goal (company
 //! → team → person), never in a loop.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::ValidationErrors;
@@ -257,6 +257,84 @@ impl GoalDraft {
         errors.into_result()
     }
 }
+
+/// A goal as stored: its definition, its key results (in order) and where it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Goal {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    /// The goal it aligns to (company → team → person).
+    pub parent_id: Option<Uuid>,
+    pub kind: GoalKind,
+    pub title: String,
+    pub description: Option<String>,
+    pub start_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub visibility: GoalVisibility,
+    pub status: GoalStatus,
+    pub key_results: Vec<KeyResult>,
+    /// The last 1:1 a talking point about it was discussed in.
+    pub last_discussed_meeting_id: Option<Uuid>,
+    pub last_discussed_at: Option<DateTime<Utc>>,
+    pub created_by: Uuid,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Goal {
+    /// Progress as a whole percentage ([`progress_percent`]).
+    pub fn progress_percent(&self) -> u8 {
+        progress_percent(&self.key_results)
+    }
+}
+
+/// A key result's reading after a progress update.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct KeyResultReading {
+    pub key_result_id: Uuid,
+    /// The new value of a numeric key result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// Whether a milestone is done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done: Option<bool>,
+    /// The key result's progress after the update.
+    pub progress_percent: u8,
+}
+
+impl KeyResultReading {
+    /// The reading of `kr` as it stands.
+    pub fn of(kr: &KeyResult) -> Self {
+        let (value, done) = match kr.measure {
+            Measure::Numeric { current, .. } => (Some(current), None),
+            Measure::Milestone { done } => (None, Some(done)),
+        };
+        Self {
+            key_result_id: kr.id,
+            value,
+            done,
+            progress_percent: progress_percent(std::slice::from_ref(kr)),
+        }
+    }
+}
+
+/// One entry of a goal's history: who, when, the status and progress after it, the readings
+/// it changed and why. The first entry is the goal being set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalUpdate {
+    pub id: Uuid,
+    pub goal_id: Uuid,
+    pub author_id: Uuid,
+    pub status: GoalStatus,
+    pub progress_percent: u8,
+    pub readings: Vec<KeyResultReading>,
+    pub comment: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The longest comment on a progress update.
+pub const COMMENT_MAX_CHARS: usize = 2_000;
 
 /// Would aligning `goal` under `parent` close a loop? `ancestors` is the alignment chain above
 /// the new parent, starting with the parent itself (the same rule as reporting lines).

@@ -218,29 +218,34 @@ pub struct ChangeView {
     pub directory: bool,
     /// The metadata of every 1:1 (who, when, status), never content.
     pub all_meetings: bool,
+    /// Changes of goals: public ones, and for a person the private goals of their own and of
+    /// their direct reports.
+    pub goals: bool,
 }
 
-/// Following the change log: everyone signed in (the directory, their own 1:1s; HR admins also
-/// every 1:1's metadata); tokens with `people:read` (the directory) and/or `meetings:read`
-/// (every 1:1's metadata).
+/// Following the change log: everyone signed in (the directory, their own 1:1s, goals; HR admins
+/// also every 1:1's metadata); tokens with `people:read` (the directory), `meetings:read` (every
+/// 1:1's metadata) and/or `goals:read` (changes of public goals).
 pub fn follow_changes(actor: &Actor) -> Result<ChangeView, Denied> {
     match actor {
         Actor::Person { id, hr_admin } => Ok(ChangeView {
             person: Some(*id),
             directory: true,
             all_meetings: *hr_admin,
+            goals: true,
         }),
         Actor::Integration { .. } => {
             let view = ChangeView {
                 person: None,
                 directory: actor.has_scope(Scope::PeopleRead),
                 all_meetings: actor.has_scope(Scope::MeetingsRead),
+                goals: actor.has_scope(Scope::GoalsRead),
             };
-            if view.directory || view.all_meetings {
+            if view.directory || view.all_meetings || view.goals {
                 Ok(view)
             } else {
                 Err(Denied(
-                    "following changes needs the people:read or meetings:read scope",
+                    "following changes needs the people:read, meetings:read or goals:read scope",
                 ))
             }
         }
@@ -327,20 +332,28 @@ pub fn read_rating(viewer: PersonId, rater: PersonId) -> bool {
 }
 
 /// A goal: a public one to everyone in the organisation; a private one to its owner, the
-/// owner's manager chain (`owner_chain`: the managers above the owner, nearest first) and HR
-/// admins. Everyone else must not learn that it exists (404). API tokens get goals with a
-/// scope of their own when goals reach the API.
+/// owner's manager chain (`owner_chain`: the managers above the owner, nearest first), HR admins
+/// and tokens with `goals:read`. Everyone else must not learn that it exists (404).
 pub fn see_goal(
     actor: &Actor,
     owner: PersonId,
     owner_chain: &[PersonId],
     visibility: crate::goal::GoalVisibility,
 ) -> bool {
+    if see_all_goals(actor) {
+        return true;
+    }
     match actor.person_id() {
         Some(_) if visibility == crate::goal::GoalVisibility::Public => true,
-        Some(id) => id == owner || owner_chain.contains(&id) || actor.is_hr_admin(),
+        Some(id) => id == owner || owner_chain.contains(&id),
         None => false,
     }
+}
+
+/// HR admins and tokens with `goals:read` read every goal, private ones included (they set
+/// none).
+pub fn see_all_goals(actor: &Actor) -> bool {
+    actor.is_hr_admin() || actor.has_scope(Scope::GoalsRead)
 }
 
 /// Creating a goal for `owner`, changing it and updating its progress: the owner and their
@@ -546,11 +559,19 @@ mod tests {
         }
         assert!(!see_goal(&peer, id(&owner), &chain, Private));
         assert!(see_goal(&peer, id(&owner), &chain, Public));
-        let token = Actor::Integration {
+        let token = |scopes: Vec<Scope>| Actor::Integration {
             token_id: Uuid::now_v7(),
-            scopes: Scope::ALL.to_vec(),
+            scopes,
         };
-        assert!(!see_goal(&token, id(&owner), &chain, Public));
+        let others = token(vec![
+            Scope::PeopleWrite,
+            Scope::MeetingsWrite,
+            Scope::ReportsRead,
+        ]);
+        assert!(!see_goal(&others, id(&owner), &chain, Public));
+        let goals = token(vec![Scope::GoalsRead]);
+        assert!(see_goal(&goals, id(&owner), &chain, Private));
+        let token = token(Scope::ALL.to_vec());
         for editor in [&owner, &manager, &skip] {
             assert!(edit_goal(editor, id(&owner), &chain).is_ok());
         }

@@ -11,15 +11,17 @@ pub enum Scope {
     MeetingsRead,
     MeetingsWrite,
     ReportsRead,
+    GoalsRead,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 6] = [
         Scope::PeopleRead,
         Scope::PeopleWrite,
         Scope::MeetingsRead,
         Scope::MeetingsWrite,
         Scope::ReportsRead,
+        Scope::GoalsRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -29,6 +31,7 @@ impl Scope {
             Scope::MeetingsRead => "meetings:read",
             Scope::MeetingsWrite => "meetings:write",
             Scope::ReportsRead => "reports:read",
+            Scope::GoalsRead => "goals:read",
         }
     }
 

@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod agenda;
 pub mod events;
+pub mod goals;
 pub mod idempotency;
 pub mod library;
 pub mod limits;

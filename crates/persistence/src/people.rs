@@ -187,19 +187,19 @@ macro_rules! fetch_person {
 }
 
 /// The reporting chain above `start`, starting with `start` itself (bounded, in case of bad data).
+const MANAGER_CHAIN: &str = "WITH RECURSIVE chain (id, manager_id, depth) AS ( \
+         SELECT id, manager_id, 0 FROM people WHERE id = $1 \
+         UNION ALL \
+         SELECT p.id, p.manager_id, c.depth + 1 FROM people p \
+         JOIN chain c ON p.id = c.manager_id WHERE c.depth < 1000 \
+     ) SELECT id FROM chain ORDER BY depth";
+
 macro_rules! manager_chain {
     ($conn:expr, $start:expr) => {{
-        let chain: Vec<Uuid> = sqlx::query_scalar(
-            "WITH RECURSIVE chain (id, manager_id, depth) AS ( \
-                 SELECT id, manager_id, 0 FROM people WHERE id = $1 \
-                 UNION ALL \
-                 SELECT p.id, p.manager_id, c.depth + 1 FROM people p \
-                 JOIN chain c ON p.id = c.manager_id WHERE c.depth < 1000 \
-             ) SELECT id FROM chain ORDER BY depth",
-        )
-        .bind($start)
-        .fetch_all(&mut *$conn)
-        .await?;
+        let chain: Vec<Uuid> = sqlx::query_scalar(MANAGER_CHAIN)
+            .bind($start)
+            .fetch_all(&mut *$conn)
+            .await?;
         chain
     }};
 }
@@ -1052,5 +1052,18 @@ crate::read_both! {
             qb.push(" LIMIT ").push_bind(filter.limit);
             let rows: Vec<PersonRow> = qb.build_query_as().fetch_all(ex).await?;
             Ok(rows.into_iter().map(PersonRow::into_person).collect())
+    }
+}
+
+crate::read_both! {
+    /// The reporting chain above a person: their manager, their manager's manager…, nearest
+    /// first (empty for the top of the organisation). `NotFound` when there is no such person.
+    pub async fn managers_of(id: PersonId) -> StoreResult<Vec<Uuid>>, ex => {
+        let mut chain: Vec<Uuid> = sqlx::query_scalar(MANAGER_CHAIN).bind(id).fetch_all(ex).await?;
+        if chain.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        chain.remove(0);
+        Ok(chain)
     }
 }

@@ -10,6 +10,8 @@ use crate::Result;
 pub const DIRECTORY_TYPES: [&str; 3] = ["person", "conversation_starter", "agenda_template"];
 /// Records of 1:1s.
 pub const MEETING_TYPES: [&str; 4] = ["meeting_series", "meeting", "agenda_item", "action_item"];
+/// Records of goals.
+pub const GOAL_TYPES: [&str; 1] = ["goal"];
 
 /// A page of the log.
 #[derive(Debug, Clone)]
@@ -44,6 +46,7 @@ pub async fn follow(
         .iter()
         .filter(|_| view.directory)
         .chain(MEETING_TYPES.iter())
+        .chain(GOAL_TYPES.iter().filter(|_| view.goals))
         .copied()
         .collect();
     let mut wanted: Vec<String> = if types.is_empty() {

@@ -9,6 +9,7 @@
 
 pub mod agenda;
 pub mod changes;
+pub mod goals;
 pub mod library;
 pub mod meetings;
 pub mod once;

@@ -286,19 +286,11 @@ pub async fn list(
         due_from: q.due_from,
         due_to: q.due_to,
         meeting_id: q.meeting_id,
-        after: q
-            .cursor
-            .as_deref()
-            .map(pagination::decode::<Uuid>)
-            .transpose()?,
+        after: pagination::after::<Uuid>(q.cursor.as_deref())?,
         limit: limit + 1,
     };
     let rows = state.db.list_action_items(&filter).await?;
-    let (rows, more) = pagination::split_page(rows, limit);
-    let next_cursor = rows
-        .last()
-        .filter(|_| more)
-        .map(|a| pagination::encode(&a.id));
+    let (rows, next_cursor) = pagination::page(rows, limit, |a| a.id);
     Ok(HttpResponse::Ok().json(ActionPage {
         data: rows.into_iter().map(ActionOut::from).collect(),
         next_cursor,

@@ -30,6 +30,9 @@ pub enum TokenScope {
     MeetingsWrite,
     #[serde(rename = "reports:read")]
     ReportsRead,
+    /// Every goal, private ones included, with its history.
+    #[serde(rename = "goals:read")]
+    GoalsRead,
 }
 
 impl From<TokenScope> for Scope {
@@ -40,6 +43,7 @@ impl From<TokenScope> for Scope {
             TokenScope::MeetingsRead => Scope::MeetingsRead,
             TokenScope::MeetingsWrite => Scope::MeetingsWrite,
             TokenScope::ReportsRead => Scope::ReportsRead,
+            TokenScope::GoalsRead => Scope::GoalsRead,
         }
     }
 }
@@ -52,6 +56,7 @@ impl From<Scope> for TokenScope {
             Scope::MeetingsRead => TokenScope::MeetingsRead,
             Scope::MeetingsWrite => TokenScope::MeetingsWrite,
             Scope::ReportsRead => TokenScope::ReportsRead,
+            Scope::GoalsRead => TokenScope::GoalsRead,
         }
     }
 }
@@ -203,17 +208,9 @@ pub async fn list(
     policy::manage_tokens(&actor)?;
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
-    let after = q
-        .cursor
-        .as_deref()
-        .map(pagination::decode::<Uuid>)
-        .transpose()?;
+    let after = pagination::after::<Uuid>(q.cursor.as_deref())?;
     let rows = state.db.list_api_tokens(after, limit + 1).await?;
-    let (rows, more) = pagination::split_page(rows, limit);
-    let next_cursor = rows
-        .last()
-        .filter(|_| more)
-        .map(|last| pagination::encode(&last.id));
+    let (rows, next_cursor) = pagination::page(rows, limit, |last| last.id);
     Ok(HttpResponse::Ok().json(ApiTokenPage {
         data: rows.into_iter().map(ApiTokenOut::from).collect(),
         next_cursor,

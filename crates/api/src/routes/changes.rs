@@ -47,7 +47,7 @@ pub struct ChangeOut {
     #[serde(rename = "type")]
     pub type_: String,
     /// The kind of record: `person`, `meeting_series`, `meeting`, `agenda_item`,
-    /// `action_item`, `conversation_starter`, `agenda_template`.
+    /// `action_item`, `conversation_starter`, `agenda_template`, `goal`.
     pub resource: String,
     pub resource_id: Uuid,
     pub action: ChangeAction,
@@ -112,9 +112,10 @@ pub struct ChangesQuery {
 /// updated records, delete your copy on `deleted`), keep `next_cursor`, and poll again later with
 /// it. A change never appears behind a cursor you have passed, so nothing is missed, even when
 /// writes commit out of order. You see what you may read elsewhere: the directory, and your own
-/// 1:1s with their content (private talking points and notes only if they are yours); HR admins
-/// also every 1:1's metadata; tokens the directory with `people:read` and every 1:1's metadata
-/// with `meetings:read`.
+/// 1:1s with their content (private talking points and notes only if they are yours), public
+/// goals and the private goals of your own and your direct reports; HR admins also every 1:1's
+/// metadata; tokens the directory with `people:read`, every 1:1's metadata with `meetings:read`
+/// and public goals with `goals:read` (read private goals with `GET /goals`).
 #[utoipa::path(operation_id = "list_changes", tag = "changes", params(ChangesQuery), responses(
     (status = 200, description = "A page of changes.", body = ChangePage)))]
 #[get("/changes")]
@@ -132,6 +133,7 @@ pub async fn list(
     let known: Vec<&str> = usecases::changes::DIRECTORY_TYPES
         .iter()
         .chain(usecases::changes::MEETING_TYPES.iter())
+        .chain(usecases::changes::GOAL_TYPES.iter())
         .copied()
         .collect();
     let types: Vec<String> = q

@@ -595,17 +595,9 @@ pub async fn list_series(
     let q = query.into_inner();
     let who = scope_listing(&actor, participant(q.participant.as_deref(), &actor)?)?;
     let limit = pagination::limit(q.limit)?;
-    let after = q
-        .cursor
-        .as_deref()
-        .map(pagination::decode::<Uuid>)
-        .transpose()?;
+    let after = pagination::after::<Uuid>(q.cursor.as_deref())?;
     let rows = state.db.list_series(who, after, limit + 1).await?;
-    let (rows, more) = pagination::split_page(rows, limit);
-    let next_cursor = rows
-        .last()
-        .filter(|_| more)
-        .map(|s| pagination::encode(&s.id));
+    let (rows, next_cursor) = pagination::page(rows, limit, |s| s.id);
     Ok(HttpResponse::Ok().json(SeriesPage {
         data: rows.into_iter().map(SeriesOut::from).collect(),
         next_cursor,
@@ -666,11 +658,7 @@ pub async fn list_meetings(
     let q = query.into_inner();
     let who = scope_listing(&actor, participant(q.participant.as_deref(), &actor)?)?;
     let limit = pagination::limit(q.limit)?;
-    let after = q
-        .cursor
-        .as_deref()
-        .map(pagination::decode::<(DateTime<Utc>, Uuid)>)
-        .transpose()?;
+    let after = pagination::after::<(DateTime<Utc>, Uuid)>(q.cursor.as_deref())?;
     let filter = MeetingFilter {
         participant: who,
         series_id: q.series_id,
@@ -684,11 +672,7 @@ pub async fn list_meetings(
         limit: limit + 1,
     };
     let rows = state.db.list_meetings(&filter).await?;
-    let (rows, more) = pagination::split_page(rows, limit);
-    let next_cursor = rows
-        .last()
-        .filter(|_| more)
-        .map(|m| pagination::encode(&(m.starts_at, m.id)));
+    let (rows, next_cursor) = pagination::page(rows, limit, |m| (m.starts_at, m.id));
     Ok(HttpResponse::Ok().json(MeetingPage {
         data: rows.into_iter().map(MeetingOut::from).collect(),
         next_cursor,

@@ -5,6 +5,7 @@ pub mod agenda;
 pub mod api_tokens;
 pub mod auth;
 pub mod changes;
+pub mod goals;
 pub mod health;
 pub mod library;
 pub mod me;
@@ -92,5 +93,10 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(library::delete_template)
         .service(library::update_template)
         .service(library::apply_template)
+        .service(goals::create)
+        .service(goals::list)
+        .service(goals::read)
+        .service(goals::update)
+        .service(goals::record_progress)
         .service(changes::list);
 }

@@ -1,0 +1,584 @@
+//! Goals, their key results and their progress history.
+//!
+//! A goal is one row in `goals`, its key results rows in `key_results` (in order), and every
+//! progress update a row in `goal_updates`. `goals.progress` is the percentage the domain
+//! derives from the key results ([`Goal::progress_percent`]), written by the same change that
+//! writes them, so summaries and sorting need no key results.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use oneonone_domain::goal::{
+    Goal, GoalStatus, GoalUpdate, GoalVisibility, KeyResult, KeyResultReading, Measure,
+};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use crate::meetings::corrupt;
+use crate::{Database, StoreError, StoreResult, Tx};
+
+const GOAL_COLUMNS: &str = "g.id, g.owner_id, g.parent_id, g.kind, g.title, g.description, \
+     g.start_date, g.due_date, g.visibility, g.status, g.progress, g.last_discussed_meeting_id, \
+     g.last_discussed_at, g.created_by, g.version, g.created_at, g.updated_at";
+const KR_COLUMNS: &str = "k.id AS kr_id, k.title AS kr_title, k.measure, k.start_value, \
+     k.target_value, k.current_value, k.unit, k.done";
+const UPDATE_COLUMNS: &str =
+    "id, goal_id, author_id, status, progress, readings, comment, created_at";
+
+/// The deepest alignment chain or reporting line a query follows (in case of bad data).
+const MAX_DEPTH: i64 = 1000;
+
+#[derive(sqlx::FromRow)]
+struct GoalRow {
+    id: Uuid,
+    owner_id: Uuid,
+    parent_id: Option<Uuid>,
+    kind: String,
+    title: String,
+    description: Option<String>,
+    start_date: NaiveDate,
+    due_date: NaiveDate,
+    visibility: String,
+    status: String,
+    progress: i32,
+    last_discussed_meeting_id: Option<Uuid>,
+    last_discussed_at: Option<DateTime<Utc>>,
+    created_by: Uuid,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct KrRow {
+    kr_id: Uuid,
+    kr_title: String,
+    measure: String,
+    start_value: Option<f64>,
+    target_value: Option<f64>,
+    current_value: Option<f64>,
+    unit: Option<String>,
+    done: Option<bool>,
+}
+
+#[derive(sqlx::FromRow)]
+struct JoinedRow {
+    #[sqlx(flatten)]
+    goal: GoalRow,
+    #[sqlx(flatten)]
+    kr: KrRow,
+}
+
+impl KrRow {
+    fn into_key_result(self) -> StoreResult<KeyResult> {
+        let measure = match self.measure.as_str() {
+            "numeric" => match (
+                self.start_value,
+                self.target_value,
+                self.current_value,
+                self.unit,
+            ) {
+                (Some(start), Some(target), Some(current), Some(unit)) => Measure::Numeric {
+                    start,
+                    target,
+                    current,
+                    unit,
+                },
+                _ => return Err(corrupt("key result")),
+            },
+            "milestone" => Measure::Milestone {
+                done: self.done.ok_or_else(|| corrupt("key result"))?,
+            },
+            _ => return Err(corrupt("key result")),
+        };
+        Ok(KeyResult {
+            id: self.kr_id,
+            title: self.kr_title,
+            measure,
+        })
+    }
+}
+
+impl GoalRow {
+    fn into_goal(self, key_results: Vec<KeyResult>) -> StoreResult<Goal> {
+        Ok(Goal {
+            id: self.id,
+            owner_id: self.owner_id,
+            parent_id: self.parent_id,
+            kind: parse(&self.kind, "goal kind")?,
+            title: self.title,
+            description: self.description,
+            start_date: self.start_date,
+            due_date: self.due_date,
+            visibility: parse(&self.visibility, "goal visibility")?,
+            status: parse(&self.status, "goal status")?,
+            key_results,
+            last_discussed_meeting_id: self.last_discussed_meeting_id,
+            last_discussed_at: self.last_discussed_at,
+            created_by: self.created_by,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+
+    fn into_summary(self) -> StoreResult<GoalSummary> {
+        Ok(GoalSummary {
+            id: self.id,
+            owner_id: self.owner_id,
+            parent_id: self.parent_id,
+            title: self.title,
+            due_date: self.due_date,
+            visibility: parse(&self.visibility, "goal visibility")?,
+            status: parse(&self.status, "goal status")?,
+            progress_percent: u8::try_from(self.progress).map_err(|_| corrupt("goal progress"))?,
+        })
+    }
+}
+
+/// A stored enum, or a corrupt-row error naming `what`.
+fn parse<T: std::str::FromStr>(raw: &str, what: &str) -> StoreResult<T> {
+    raw.parse().map_err(|_| corrupt(what))
+}
+
+/// Goals from rows of goals joined with their key results, ordered by goal and then key result
+/// (each goal's rows are consecutive).
+fn assemble(rows: Vec<JoinedRow>) -> StoreResult<Vec<Goal>> {
+    let mut goals: Vec<Goal> = Vec::new();
+    let mut current: Option<(GoalRow, Vec<KeyResult>)> = None;
+    for row in rows {
+        let kr = row.kr.into_key_result()?;
+        match &mut current {
+            Some((g, krs)) if g.id == row.goal.id => krs.push(kr),
+            _ => {
+                if let Some((g, krs)) = current.replace((row.goal, vec![kr])) {
+                    goals.push(g.into_goal(krs)?);
+                }
+            }
+        }
+    }
+    if let Some((g, krs)) = current {
+        goals.push(g.into_goal(krs)?);
+    }
+    Ok(goals)
+}
+
+/// A goal in an alignment view: what it is and where it stands, without its key results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalSummary {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub title: String,
+    pub due_date: NaiveDate,
+    pub visibility: GoalVisibility,
+    pub status: GoalStatus,
+    pub progress_percent: u8,
+}
+
+#[derive(sqlx::FromRow)]
+struct UpdateRow {
+    id: Uuid,
+    goal_id: Uuid,
+    author_id: Uuid,
+    status: String,
+    progress: i32,
+    readings: String,
+    comment: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl UpdateRow {
+    fn into_update(self) -> StoreResult<GoalUpdate> {
+        Ok(GoalUpdate {
+            id: self.id,
+            goal_id: self.goal_id,
+            author_id: self.author_id,
+            status: parse(&self.status, "goal update status")?,
+            progress_percent: u8::try_from(self.progress)
+                .map_err(|_| corrupt("goal update progress"))?,
+            readings: serde_json::from_str::<Vec<KeyResultReading>>(&self.readings)
+                .map_err(|_| corrupt("goal update readings"))?,
+            comment: self.comment,
+            created_at: self.created_at,
+        })
+    }
+}
+
+/// Whose goals a read may return: all of them (HR admins, tokens with `goals:read`), or those a
+/// person may see — the SQL form of `policy::see_goal`: public goals, and private goals owned
+/// by the person or by someone in their reporting subtree (the person is then in the owner's
+/// manager chain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoalReader {
+    All,
+    Person(Uuid),
+}
+
+/// `<column> IN (<root> and everyone below them)`, on a query builder.
+fn push_in_subtree<'a, DB: sqlx::Database>(qb: &mut QueryBuilder<'a, DB>, column: &str, root: Uuid)
+where
+    Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    qb.push(format!(" {column} IN (WITH RECURSIVE sub (id, depth) AS (SELECT "))
+        .push_bind(root)
+        .push(", 0 UNION ALL SELECT p.id, s.depth + 1 FROM people p JOIN sub s ON p.manager_id = s.id WHERE s.depth < ")
+        .push_bind(MAX_DEPTH)
+        .push(") SELECT id FROM sub)");
+}
+
+/// ` AND <the goal g is visible to reader>`.
+fn push_visible<'a, DB: sqlx::Database>(qb: &mut QueryBuilder<'a, DB>, reader: GoalReader)
+where
+    Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    if let GoalReader::Person(me) = reader {
+        qb.push(" AND (g.visibility = ")
+            .push_bind(GoalVisibility::Public.as_str())
+            .push(" OR");
+        push_in_subtree(qb, "g.owner_id", me);
+        qb.push(")");
+    }
+}
+
+/// Filters of the goal list.
+#[derive(Debug, Clone)]
+pub struct GoalFilter {
+    pub reader: GoalReader,
+    pub owner_id: Option<Uuid>,
+    /// Goals of this person and everyone below them.
+    pub team_of: Option<Uuid>,
+    pub status: Option<GoalStatus>,
+    pub parent_id: Option<Uuid>,
+    pub after: Option<Uuid>,
+    pub limit: i64,
+}
+
+macro_rules! list_goals_query {
+    ($qb:ident, $f:expr) => {{
+        let f: &GoalFilter = $f;
+        $qb.push(format!(
+            "SELECT {GOAL_COLUMNS}, {KR_COLUMNS} FROM (SELECT * FROM goals g WHERE 1 = 1"
+        ));
+        push_visible(&mut $qb, f.reader);
+        if let Some(o) = f.owner_id {
+            $qb.push(" AND g.owner_id = ").push_bind(o);
+        }
+        if let Some(t) = f.team_of {
+            $qb.push(" AND");
+            push_in_subtree(&mut $qb, "g.owner_id", t);
+        }
+        if let Some(s) = f.status {
+            $qb.push(" AND g.status = ").push_bind(s.as_str());
+        }
+        if let Some(p) = f.parent_id {
+            $qb.push(" AND g.parent_id = ").push_bind(p);
+        }
+        if let Some(a) = f.after {
+            $qb.push(" AND g.id > ").push_bind(a);
+        }
+        $qb.push(" ORDER BY g.id LIMIT ")
+            .push_bind(f.limit)
+            .push(") g JOIN key_results k ON k.goal_id = g.id ORDER BY g.id, k.position");
+    }};
+}
+
+impl Database {
+    /// A page of the goals `filter.reader` may see, in the order they were set.
+    pub async fn list_goals(&self, filter: &GoalFilter) -> StoreResult<Vec<Goal>> {
+        let rows: Vec<JoinedRow> = match self {
+            Database::Sqlite(pools) => {
+                let mut qb = QueryBuilder::<sqlx::Sqlite>::new("");
+                list_goals_query!(qb, filter);
+                qb.build_query_as().fetch_all(&pools.read).await?
+            }
+            Database::Postgres(pool) => {
+                let mut qb = QueryBuilder::<sqlx::Postgres>::new("");
+                list_goals_query!(qb, filter);
+                qb.build_query_as().fetch_all(pool).await?
+            }
+        };
+        assemble(rows)
+    }
+
+    /// Which of `ids` `reader` may see.
+    pub async fn visible_goal_ids(
+        &self,
+        reader: GoalReader,
+        ids: &[Uuid],
+    ) -> StoreResult<Vec<Uuid>> {
+        macro_rules! query {
+            ($db:ty, $ex:expr) => {{
+                let mut qb = QueryBuilder::<$db>::new("SELECT g.id FROM goals g WHERE g.id IN (");
+                let mut list = qb.separated(", ");
+                for id in ids {
+                    list.push_bind(*id);
+                }
+                qb.push(")");
+                push_visible(&mut qb, reader);
+                qb.build_query_scalar::<Uuid>().fetch_all($ex).await?
+            }};
+        }
+        Ok(match self {
+            Database::Sqlite(pools) => query!(sqlx::Sqlite, &pools.read),
+            Database::Postgres(pool) => query!(sqlx::Postgres, pool),
+        })
+    }
+
+    /// The goals `goal` aligns to that `reader` may see, nearest first, and its children that
+    /// `reader` may see, in the order they were set.
+    pub async fn goal_alignment(
+        &self,
+        goal: Uuid,
+        reader: GoalReader,
+    ) -> StoreResult<(Vec<GoalSummary>, Vec<GoalSummary>)> {
+        macro_rules! query {
+            ($db:ty, $ex:expr) => {{
+                let mut qb = QueryBuilder::<$db>::new(
+                    "WITH RECURSIVE up (id, depth) AS (SELECT parent_id, 1 FROM goals WHERE id = ",
+                );
+                qb.push_bind(goal)
+                    .push(" AND parent_id IS NOT NULL UNION ALL SELECT g.parent_id, u.depth + 1 \
+                           FROM goals g JOIN up u ON g.id = u.id WHERE g.parent_id IS NOT NULL AND u.depth < ")
+                    .push_bind(MAX_DEPTH)
+                    .push(format!(
+                        ") SELECT {GOAL_COLUMNS}, CAST(u.depth AS BIGINT) AS depth FROM up u JOIN goals g ON g.id = u.id WHERE 1 = 1"
+                    ));
+                push_visible(&mut qb, reader);
+                qb.push(format!(
+                    " UNION ALL SELECT {GOAL_COLUMNS}, CAST(0 AS BIGINT) AS depth FROM goals g WHERE g.parent_id = "
+                ))
+                .push_bind(goal);
+                push_visible(&mut qb, reader);
+                qb.push(" ORDER BY depth, id");
+                let rows: Vec<(i64, GoalRowWithDepth)> = qb
+                    .build_query_as::<GoalRowWithDepth>()
+                    .fetch_all($ex)
+                    .await?
+                    .into_iter()
+                    .map(|r| (r.depth, r))
+                    .collect();
+                rows
+            }};
+        }
+        let rows = match self {
+            Database::Sqlite(pools) => query!(sqlx::Sqlite, &pools.read),
+            Database::Postgres(pool) => query!(sqlx::Postgres, pool),
+        };
+        let mut parents = Vec::new();
+        let mut children = Vec::new();
+        for (depth, row) in rows {
+            let summary = row.goal.into_summary()?;
+            if depth == 0 {
+                children.push(summary);
+            } else {
+                parents.push(summary);
+            }
+        }
+        Ok((parents, children))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct GoalRowWithDepth {
+    #[sqlx(flatten)]
+    goal: GoalRow,
+    depth: i64,
+}
+
+crate::read_both! {
+    /// One goal with its key results.
+    pub async fn get_goal(id: Uuid) -> StoreResult<Goal>, ex => {
+        let rows: Vec<JoinedRow> = sqlx::query_as(&format!(
+            "SELECT {GOAL_COLUMNS}, {KR_COLUMNS} FROM goals g JOIN key_results k ON k.goal_id = g.id \
+             WHERE g.id = $1 ORDER BY k.position"
+        ))
+        .bind(id)
+        .fetch_all(ex)
+        .await?;
+        assemble(rows)?.pop().ok_or(StoreError::NotFound)
+    }
+}
+
+crate::read_both! {
+    /// A goal's history, oldest first.
+    pub async fn goal_history(id: Uuid) -> StoreResult<Vec<GoalUpdate>>, ex => {
+        let rows: Vec<UpdateRow> = sqlx::query_as(&format!(
+            "SELECT {UPDATE_COLUMNS} FROM goal_updates WHERE goal_id = $1 ORDER BY created_at, id"
+        ))
+        .bind(id)
+        .fetch_all(ex)
+        .await?;
+        rows.into_iter().map(UpdateRow::into_update).collect()
+    }
+}
+
+crate::read_both! {
+    /// The alignment chain from `goal` up, starting with `goal` itself: to check that a new
+    /// parent closes no loop.
+    pub async fn goal_chain(goal: Uuid) -> StoreResult<Vec<Uuid>>, ex => {
+        Ok(sqlx::query_scalar(
+            "WITH RECURSIVE up (id, parent_id, depth) AS ( \
+                 SELECT id, parent_id, 0 FROM goals WHERE id = $1 \
+                 UNION ALL \
+                 SELECT g.id, g.parent_id, u.depth + 1 FROM goals g \
+                 JOIN up u ON g.id = u.parent_id WHERE u.depth < $2 \
+             ) SELECT id FROM up ORDER BY depth",
+        )
+        .bind(goal)
+        .bind(MAX_DEPTH)
+        .fetch_all(ex)
+        .await?)
+    }
+}
+
+/// A numeric measure's columns (start, target, current, unit).
+fn numeric_columns(m: &Measure) -> Option<(f64, f64, f64, String)> {
+    match m {
+        Measure::Numeric {
+            start,
+            target,
+            current,
+            unit,
+        } => Some((*start, *target, *current, unit.clone())),
+        Measure::Milestone { .. } => None,
+    }
+}
+
+fn readings_json(update: &GoalUpdate) -> StoreResult<String> {
+    serde_json::to_string(&update.readings)
+        .map_err(|e| StoreError::Other(sqlx::Error::Encode(Box::new(e))))
+}
+
+macro_rules! insert_update_row {
+    ($conn:expr, $u:expr) => {{
+        let u: &GoalUpdate = $u;
+        sqlx::query(&format!(
+            "INSERT INTO goal_updates ({UPDATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        ))
+        .bind(u.id)
+        .bind(u.goal_id)
+        .bind(u.author_id)
+        .bind(u.status.as_str())
+        .bind(i32::from(u.progress_percent))
+        .bind(readings_json(u)?)
+        .bind(u.comment.clone())
+        .bind(u.created_at)
+        .execute(&mut *$conn)
+        .await?;
+    }};
+}
+
+impl Tx<'_> {
+    /// Store a new goal with its key results and the first entry of its history.
+    pub async fn insert_goal(&mut self, goal: &Goal, first: &GoalUpdate) -> StoreResult<()> {
+        crate::on_tx!(self, conn => {
+            sqlx::query(
+                "INSERT INTO goals (id, owner_id, parent_id, kind, title, description, start_date, \
+                 due_date, visibility, status, progress, created_by, version, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13)",
+            )
+            .bind(goal.id)
+            .bind(goal.owner_id)
+            .bind(goal.parent_id)
+            .bind(goal.kind.as_str())
+            .bind(goal.title.clone())
+            .bind(goal.description.clone())
+            .bind(goal.start_date)
+            .bind(goal.due_date)
+            .bind(goal.visibility.as_str())
+            .bind(goal.status.as_str())
+            .bind(i32::from(goal.progress_percent()))
+            .bind(goal.created_by)
+            .bind(goal.created_at)
+            .execute(&mut *conn)
+            .await?;
+            for (position, kr) in goal.key_results.iter().enumerate() {
+                let numeric = numeric_columns(&kr.measure);
+                let done = match kr.measure {
+                    Measure::Milestone { done } => Some(done),
+                    Measure::Numeric { .. } => None,
+                };
+                sqlx::query(
+                    "INSERT INTO key_results (id, goal_id, position, title, measure, start_value, \
+                     target_value, current_value, unit, done) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(kr.id)
+                .bind(goal.id)
+                .bind(i32::try_from(position).unwrap_or(i32::MAX))
+                .bind(kr.title.clone())
+                .bind(if numeric.is_some() { "numeric" } else { "milestone" })
+                .bind(numeric.as_ref().map(|n| n.0))
+                .bind(numeric.as_ref().map(|n| n.1))
+                .bind(numeric.as_ref().map(|n| n.2))
+                .bind(numeric.map(|n| n.3))
+                .bind(done)
+                .execute(&mut *conn)
+                .await?;
+            }
+            insert_update_row!(conn, first);
+        });
+        Ok(())
+    }
+
+    /// Change a goal's definition (title, description, dates, visibility, alignment), if it is
+    /// still at `current.version`.
+    pub async fn update_goal(&mut self, current: &Goal, next: &Goal) -> StoreResult<()> {
+        crate::on_tx!(self, conn => {
+            let done = sqlx::query(
+                "UPDATE goals SET parent_id = $1, title = $2, description = $3, start_date = $4, \
+                 due_date = $5, visibility = $6, updated_at = $7, version = version + 1 \
+                 WHERE id = $8 AND version = $9",
+            )
+            .bind(next.parent_id)
+            .bind(next.title.clone())
+            .bind(next.description.clone())
+            .bind(next.start_date)
+            .bind(next.due_date)
+            .bind(next.visibility.as_str())
+            .bind(next.updated_at)
+            .bind(current.id)
+            .bind(current.version)
+            .execute(&mut *conn)
+            .await?;
+            crate::one_row_or_stale(done.rows_affected())?;
+        });
+        Ok(())
+    }
+
+    /// Record a progress update: the key results' new readings, the goal's status and derived
+    /// progress, and the update in its history, if the goal is still at `current.version`.
+    pub async fn record_goal_progress(
+        &mut self,
+        current: &Goal,
+        next: &Goal,
+        update: &GoalUpdate,
+    ) -> StoreResult<()> {
+        crate::on_tx!(self, conn => {
+            let done = sqlx::query(
+                "UPDATE goals SET status = $1, progress = $2, updated_at = $3, version = version + 1 \
+                 WHERE id = $4 AND version = $5",
+            )
+            .bind(next.status.as_str())
+            .bind(i32::from(next.progress_percent()))
+            .bind(next.updated_at)
+            .bind(current.id)
+            .bind(current.version)
+            .execute(&mut *conn)
+            .await?;
+            crate::one_row_or_stale(done.rows_affected())?;
+            for reading in &update.readings {
+                sqlx::query("UPDATE key_results SET current_value = $1, done = $2 WHERE id = $3 AND goal_id = $4")
+                    .bind(reading.value)
+                    .bind(reading.done)
+                    .bind(reading.key_result_id)
+                    .bind(current.id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            insert_update_row!(conn, update);
+        });
+        Ok(())
+    }
+}
