@@ -584,3 +584,189 @@ async fn bad_goals_and_updates_are_problems_that_change_nothing() {
         .await
         .expect_problem(400, "invalid_query");
 }
+
+#[tokio::test]
+async fn the_meeting_page_shows_the_pairs_goals_and_a_discussed_goal_remembers_the_1_1() {
+    let app = spawn_app().await;
+    let o = app.one_on_one().await;
+    let (_, peer_token) = app.person_with_login("p@example.com", "Peer", None).await;
+    let set = |token: &str, title: &str, extra: Value| {
+        let token = token.to_owned();
+        let body = smart(title, extra);
+        let app = &app;
+        async move { app.post("/api/v1/goals", &token, &body).await.expect(201) }
+    };
+    let status = |goal: &Reply, token: &str, status: &str, comment: &str| {
+        let path = format!("/api/v1/goals/{}/updates", goal.id());
+        let (token, body) = (
+            token.to_owned(),
+            json!({"status": status, "comment": comment}),
+        );
+        let app = &app;
+        async move { app.post(&path, &token, &body).await.expect(201) }
+    };
+    let report_private = set(&o.report_token, "Report private", json!({})).await;
+    status(
+        &report_private,
+        &o.report_token,
+        "off_track",
+        "Blocked on the schema freeze.",
+    )
+    .await;
+    set(
+        &o.report_token,
+        "Report public",
+        json!({"visibility": "public", "due_date": "2027-02-01"}),
+    )
+    .await;
+    let manager_private = set(&o.manager_token, "Manager private", json!({})).await;
+    let manager_public = set(
+        &o.manager_token,
+        "Manager public",
+        json!({"visibility": "public"}),
+    )
+    .await;
+    status(
+        &manager_public,
+        &o.manager_token,
+        "at_risk",
+        "Hiring is slow.",
+    )
+    .await;
+    let finished = set(&o.report_token, "Finished", json!({})).await;
+    status(&finished, &o.report_token, "done", "Shipped.").await;
+    let peers = set(&peer_token, "Peer public", json!({"visibility": "public"})).await;
+
+    let meeting = &o.meetings[0];
+    let page = |token: &str| {
+        let path = format!("/api/v1/meetings/{meeting}");
+        let token = token.to_owned();
+        let app = &app;
+        async move { app.get(&path, &token).await.expect(200) }
+    };
+    let titles_on = |reply: &Reply| -> Vec<String> {
+        reply.body["content"]["goals"]
+            .as_array()
+            .expect("goals on the page")
+            .iter()
+            .map(|g| g["title"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    // Off track, then at risk, then on track by due date; the manager sees the report's private
+    // goal (they are in its owner's chain), the report not the manager's.
+    let manager_page = page(&o.manager_token).await;
+    assert_eq!(
+        titles_on(&manager_page),
+        [
+            "Report private",
+            "Manager public",
+            "Report public",
+            "Manager private"
+        ]
+    );
+    let first = &manager_page.body["content"]["goals"][0];
+    assert_eq!(first["status"], "off_track");
+    assert_eq!(
+        first["last_update"]["comment"],
+        "Blocked on the schema freeze."
+    );
+    assert_eq!(first["last_update"]["author_id"], o.report.to_string());
+    assert_eq!(
+        titles_on(&page(&o.report_token).await),
+        ["Report private", "Manager public", "Report public"]
+    );
+    assert!(!page(&o.report_token).await.text.contains("Manager private"));
+
+    // Talking points about goals.
+    let items = format!("/api/v1/meetings/{meeting}/agenda-items");
+    let about = app
+        .post(
+            &items,
+            &o.report_token,
+            &json!({"goal_id": report_private.id()}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(about.body["title"], "Report private");
+    assert_eq!(about.body["category"], "goals");
+    assert_eq!(about.body["goal_id"], report_private.id().to_string());
+    // A shared point may not point at a goal the other participant cannot read; a private one
+    // may; a goal of neither participant, or none at all, is the same 422.
+    let refused = app
+        .post(
+            &items,
+            &o.manager_token,
+            &json!({"goal_id": manager_private.id()}),
+        )
+        .await
+        .expect_problem(422, "validation_failed");
+    assert_eq!(refused.body["errors"][0]["field"], "goal_id");
+    let private_point = app
+        .post(
+            &items,
+            &o.manager_token,
+            &json!({"goal_id": manager_private.id(), "private": true, "title": "Raise my goal"}),
+        )
+        .await
+        .expect(201);
+    for goal in [peers.id(), Uuid::now_v7()] {
+        let reply = app
+            .post(&items, &o.report_token, &json!({"goal_id": goal}))
+            .await
+            .expect_problem(422, "validation_failed");
+        assert_eq!(reply.body["errors"][0]["field"], "goal_id");
+        assert_eq!(reply.body["errors"][0]["message"], refused_unknown());
+    }
+    for (item, token) in [
+        (about.id(), &o.manager_token),
+        (private_point.id(), &o.manager_token),
+    ] {
+        app.patch(&format!("{items}/{item}"), token, &json!({"checked": true}))
+            .await
+            .expect(200);
+    }
+    app.post(
+        &format!("/api/v1/meetings/{meeting}/complete"),
+        &o.manager_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    // The shared point's goal remembers the 1:1; the private point's goal does not (the report
+    // must not learn of a private point through it).
+    let discussed = app
+        .get(
+            &format!("/api/v1/goals/{}", report_private.id()),
+            &o.report_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        discussed.body["last_discussed_meeting_id"],
+        meeting.as_str()
+    );
+    assert!(discussed.body["last_discussed_at"].is_string());
+    let untouched = app
+        .get(
+            &format!("/api/v1/goals/{}", manager_private.id()),
+            &o.manager_token,
+        )
+        .await
+        .expect(200);
+    assert!(untouched.body["last_discussed_meeting_id"].is_null());
+    let next_page = app
+        .get(
+            &format!("/api/v1/meetings/{}", o.meetings[1]),
+            &o.report_token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        next_page.body["content"]["goals"][0]["last_discussed_meeting_id"],
+        meeting.as_str()
+    );
+}
+
+fn refused_unknown() -> &'static str {
+    "no such goal of yours or the other participant's"
+}

@@ -58,6 +58,8 @@ pub struct AgendaItem {
     pub first_added_at: DateTime<Utc>,
     /// How many times it moved on to a next meeting undiscussed.
     pub times_carried: i32,
+    /// The goal it is about ("discuss this goal"), if any.
+    pub goal_id: Option<Uuid>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -167,6 +169,7 @@ mod tests {
             checked_at: None,
             first_added_at: Utc::now(),
             times_carried: 0,
+            goal_id: None,
             version: 1,
             created_at: Utc::now(),
             updated_at: Utc::now(),
@@ -232,6 +235,7 @@ mod tests {
             checked_at: None,
             first_added_at: now,
             times_carried: 0,
+            goal_id: None,
             version: 1,
             created_at: now,
             updated_at: now,

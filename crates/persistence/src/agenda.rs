@@ -11,7 +11,8 @@ use crate::library::{Starter, record_starter_use};
 use crate::{StoreError, StoreResult, now};
 
 const ITEM_COLUMNS: &str = "id, meeting_id, author_id, title, details, category, private, \
-     position, checked, checked_at, first_added_at, times_carried, version, created_at, updated_at";
+     position, checked, checked_at, first_added_at, times_carried, goal_id, version, created_at, \
+     updated_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ItemRow {
@@ -27,6 +28,7 @@ pub(crate) struct ItemRow {
     pub(crate) checked_at: Option<DateTime<Utc>>,
     pub(crate) first_added_at: DateTime<Utc>,
     pub(crate) times_carried: i32,
+    pub(crate) goal_id: Option<Uuid>,
     pub(crate) version: i64,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) updated_at: DateTime<Utc>,
@@ -49,6 +51,7 @@ impl ItemRow {
             checked_at: self.checked_at,
             first_added_at: self.first_added_at,
             times_carried: self.times_carried,
+            goal_id: self.goal_id,
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -161,6 +164,15 @@ crate::read_both! {
     }
 }
 
+/// A new talking point's fields besides its text.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemFields {
+    pub category: AgendaCategory,
+    pub private: bool,
+    /// The goal it is about.
+    pub goal_id: Option<Uuid>,
+}
+
 impl crate::Tx<'_> {
     /// Add an item. With `starter`, the use of that conversation starter is recorded with it
     /// (in the same transaction), for suggestions and topic reports.
@@ -169,10 +181,14 @@ impl crate::Tx<'_> {
         meeting: &Meeting,
         author_id: Uuid,
         text: &AgendaText,
-        category: AgendaCategory,
-        private: bool,
+        fields: ItemFields,
         starter: Option<&Starter>,
     ) -> StoreResult<AgendaItem> {
+        let ItemFields {
+            category,
+            private,
+            goal_id,
+        } = fields;
         let ts = now();
         let item = AgendaItem {
             id: Uuid::now_v7(),
@@ -187,6 +203,7 @@ impl crate::Tx<'_> {
             checked_at: None,
             first_added_at: ts,
             times_carried: 0,
+            goal_id,
             version: 1,
             created_at: ts,
             updated_at: ts,
@@ -194,8 +211,8 @@ impl crate::Tx<'_> {
         // The columns of ITEM_COLUMNS, written out to make a constant.
         const INSERT: &str = "INSERT INTO agenda_items (id, meeting_id, author_id, title, \
              details, category, private, position, checked, checked_at, first_added_at, \
-             times_carried, version, created_at, updated_at) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, NULL, $8, NULL, $9, 0, 1, $9, $9)";
+             times_carried, goal_id, version, created_at, updated_at) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, NULL, $8, NULL, $9, 0, $10, 1, $9, $9)";
         debug_assert!(INSERT.contains(ITEM_COLUMNS));
         macro_rules! insert_item {
             ($ex:expr, $item:expr) => {
@@ -209,6 +226,7 @@ impl crate::Tx<'_> {
                     .bind($item.private)
                     .bind(false)
                     .bind($item.created_at)
+                    .bind($item.goal_id)
                     .execute($ex)
                     .await?
             };
@@ -225,6 +243,7 @@ impl crate::Tx<'_> {
                 item.private,
                 false,
                 item.created_at,
+                item.goal_id,
             )?;
             return Ok(item);
         };

@@ -174,6 +174,29 @@ pub struct GoalSummary {
     pub progress_percent: u8,
 }
 
+/// A participant's active goal as a 1:1 shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairGoal {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub title: String,
+    pub status: GoalStatus,
+    pub visibility: GoalVisibility,
+    pub progress_percent: u8,
+    pub due_date: NaiveDate,
+    pub last_discussed_meeting_id: Option<Uuid>,
+    pub last_discussed_at: Option<DateTime<Utc>>,
+    pub last_update: Option<LastUpdate>,
+}
+
+/// The latest entry of a goal's history, as a 1:1 shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastUpdate {
+    pub author_id: Uuid,
+    pub comment: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(sqlx::FromRow)]
 struct UpdateRow {
     id: Uuid,
@@ -471,6 +494,29 @@ macro_rules! insert_update_row {
 }
 
 impl Tx<'_> {
+    /// A held 1:1 checked off shared talking points about goals: each such goal notes it as the
+    /// last 1:1 it was discussed in (unless a later one is noted already). Returns those goals.
+    pub async fn note_goals_discussed(
+        &mut self,
+        meeting: Uuid,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<Uuid>> {
+        Ok(crate::on_tx!(self, conn => {
+            sqlx::query_scalar(
+                "UPDATE goals SET last_discussed_meeting_id = $1, last_discussed_at = $2 \
+                 WHERE id IN (SELECT goal_id FROM agenda_items WHERE meeting_id = $1 \
+                   AND private = $3 AND checked = $4 AND goal_id IS NOT NULL) \
+                 AND (last_discussed_at IS NULL OR last_discussed_at <= $2) RETURNING id",
+            )
+            .bind(meeting)
+            .bind(at)
+            .bind(false)
+            .bind(true)
+            .fetch_all(&mut *conn)
+            .await?
+        }))
+    }
+
     /// Store a new goal with its key results and the first entry of its history.
     pub async fn insert_goal(&mut self, goal: &Goal, first: &GoalUpdate) -> StoreResult<()> {
         crate::on_tx!(self, conn => {

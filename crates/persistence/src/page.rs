@@ -5,16 +5,19 @@
 //! included); each query is a round trip to PostgreSQL and a hop to SQLite's worker thread. Its
 //! rows are read with one `UNION ALL` instead, each kind of row laid out on a shared set of
 //! typed slots (`u*` ids, `s*` text, `b*` flags, `i*` integers, `d1` a date, `t*` instants).
+//! The page also shows the pair's active goals (issue 8), as one more branch.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use oneonone_domain::action::{ActionItem, ActionStatus};
 use oneonone_domain::agenda::{AgendaItem, Note};
+use oneonone_domain::goal::{GoalStatus, GoalVisibility};
 use oneonone_domain::meeting::Meeting;
 use uuid::Uuid;
 
 use crate::StoreResult;
 use crate::actions::{Row as ActionRow, meeting_action_sources, sort_actions};
 use crate::agenda::{ItemRow, NoteRow, SHARED_NOTE, sort_agenda, split_notes};
+use crate::goals::{LastUpdate, PairGoal};
 use crate::meetings::{MeetingRow, corrupt};
 use crate::people::PrincipalRecord;
 
@@ -33,6 +36,8 @@ pub struct MeetingPage {
     pub private_note: Option<Note>,
     /// Agreed in this meeting, or open from an earlier meeting of the same two people.
     pub action_items: Vec<ActionItem>,
+    /// The two participants' active goals the reader may see, those needing attention first.
+    pub goals: Vec<PairGoal>,
 }
 
 // Every slot is cast in every branch: PostgreSQL types a UNION's columns pair by pair, and a
@@ -47,7 +52,7 @@ SELECT 'm' AS kind, id AS u1, series_id AS u2, manager_id AS u3, report_id AS u4
  starts_at AS t1, ends_at AS t2, held_at AS t3, created_at AS t4, updated_at AS t5 \
  FROM meetings WHERE id = $1 \
 UNION ALL \
-SELECT 'a', id, meeting_id, author_id, CAST(NULL AS uuid), CAST(NULL AS uuid), CAST(NULL AS uuid), CAST(NULL AS uuid), \
+SELECT 'a', id, meeting_id, author_id, goal_id, CAST(NULL AS uuid), CAST(NULL AS uuid), CAST(NULL AS uuid), \
  title, details, category, private, checked, \
  CAST(position AS bigint), CAST(times_carried AS bigint), CAST(version AS bigint), CAST(NULL AS date), \
  checked_at, first_added_at, created_at, updated_at, CAST(NULL AS timestamptz) \
@@ -72,11 +77,45 @@ const ACTION_SLOTS: &str = "a.id, a.meeting_id, a.series_id, a.assignee_id, a.cr
  CAST(a.version AS bigint), CAST(NULL AS bigint), CAST(NULL AS bigint), a.due_date, \
  a.completed_at, a.created_at, a.updated_at, CAST(NULL AS timestamptz), CAST(NULL AS timestamptz)";
 
+/// The participants' active goals that reader `$3` may see — the SQL form of
+/// `policy::see_goal` for a participant: public ones, their own, and the other participant's
+/// private ones when the reader is in that person's manager chain — each with its last update.
+fn goal_branch() -> String {
+    let active: Vec<String> = GoalStatus::ALL
+        .iter()
+        .filter(|s| s.active())
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect();
+    format!(
+        "SELECT 'g', g.id, g.owner_id, u.author_id, g.last_discussed_meeting_id, \
+         CAST(NULL AS uuid), CAST(NULL AS uuid), CAST(NULL AS uuid), \
+         g.title, g.status, u.comment, g.visibility = '{public}', CAST(NULL AS boolean), \
+         CAST(g.progress AS bigint), CAST(NULL AS bigint), CAST(NULL AS bigint), g.due_date, \
+         u.created_at, g.last_discussed_at, CAST(NULL AS timestamptz), CAST(NULL AS timestamptz), \
+         CAST(NULL AS timestamptz) \
+         FROM meetings cur JOIN goals g ON g.owner_id IN (cur.manager_id, cur.report_id) \
+         LEFT JOIN goal_updates u ON u.id = (SELECT x.id FROM goal_updates x WHERE x.goal_id = g.id \
+           ORDER BY x.created_at DESC, x.id DESC LIMIT 1) \
+         WHERE cur.id = $1 AND g.status IN ({active}) AND (g.visibility = '{public}' OR g.owner_id = $3 \
+           OR $3 IN (WITH RECURSIVE up (id, depth) AS ( \
+             SELECT p.manager_id, 1 FROM people p WHERE p.id = (SELECT CASE WHEN m2.manager_id = $3 \
+               THEN m2.report_id ELSE m2.manager_id END FROM meetings m2 WHERE m2.id = $1) \
+             UNION ALL SELECT p.manager_id, up.depth + 1 FROM people p JOIN up ON p.id = up.id \
+             WHERE up.depth < 1000) SELECT id FROM up WHERE id IS NOT NULL))",
+        public = GoalVisibility::Public.as_str(),
+        active = active.join(", "),
+    )
+}
+
 fn page_sql() -> &'static str {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     SQL.get_or_init(|| {
         let [own, open] = meeting_action_sources("$1", "$6");
-        format!("{PAGE_HEAD}SELECT 'x', {ACTION_SLOTS} {own} UNION ALL SELECT 'x', {ACTION_SLOTS} {open}")
+        format!(
+            "{PAGE_HEAD}SELECT 'x', {ACTION_SLOTS} {own} UNION ALL SELECT 'x', {ACTION_SLOTS} {open} \
+             UNION ALL {}",
+            goal_branch()
+        )
     })
 }
 
@@ -189,6 +228,7 @@ impl Slots {
             checked_at: self.t1,
             first_added_at: filled(self.t2, "first_added_at")?,
             times_carried: filled(small(self.i2, "times_carried")?, "times_carried")?,
+            goal_id: self.u4,
             version: filled(self.i3, "version")?,
             created_at: filled(self.t3, "created_at")?,
             updated_at: filled(self.t4, "updated_at")?,
@@ -210,6 +250,37 @@ impl Slots {
             active: filled(self.b1, "active")?,
             hr_admin: filled(self.b2, "hr_admin")?,
             session_generation: filled(self.i1, "session_generation")?,
+        })
+    }
+
+    fn goal(self) -> StoreResult<PairGoal> {
+        let last_update = match (self.u3, self.t1) {
+            (Some(author_id), Some(at)) => Some(LastUpdate {
+                author_id,
+                comment: self.s3,
+                at,
+            }),
+            _ => None,
+        };
+        Ok(PairGoal {
+            id: filled(self.u1, "id")?,
+            owner_id: filled(self.u2, "owner")?,
+            title: filled(self.s1, "title")?,
+            status: filled(self.s2, "status")?
+                .parse()
+                .map_err(|_| corrupt("goal status"))?,
+            visibility: if filled(self.b1, "visibility")? {
+                GoalVisibility::Public
+            } else {
+                GoalVisibility::Private
+            },
+            progress_percent: filled(self.i1, "progress")?
+                .try_into()
+                .map_err(|_| corrupt("progress"))?,
+            due_date: filled(self.d1, "due_date")?,
+            last_discussed_meeting_id: self.u4,
+            last_discussed_at: self.t2,
+            last_update,
         })
     }
 
@@ -248,13 +319,14 @@ crate::read_both! {
             .fetch_all(ex)
             .await?;
         let (mut meeting, mut principal) = (None, None);
-        let (mut agenda, mut notes, mut actions) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut agenda, mut notes, mut actions, mut goals) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for row in rows {
             match row.kind.as_str() {
                 "m" => meeting = Some(row.meeting()?.into_meeting()?),
                 "a" => agenda.push(row.agenda_item()?.into_item()?),
                 "n" => notes.push(row.note()?),
                 "p" => principal = Some(row.principal()?),
+                "g" => goals.push(row.goal()?),
                 _ => actions.push(row.action_item()?.into_item()?),
             }
         }
@@ -262,7 +334,8 @@ crate::read_both! {
             sort_agenda(&mut agenda, m.report_id);
         }
         sort_actions(&mut actions);
+        goals.sort_by_key(|g| (g.status.attention_rank(), g.due_date, g.id));
         let (shared_note, private_note) = split_notes(notes, reader.unwrap_or_default());
-        Ok(MeetingPage { meeting, principal, agenda, shared_note, private_note, action_items: actions })
+        Ok(MeetingPage { meeting, principal, agenda, shared_note, private_note, action_items: actions, goals })
     }
 }

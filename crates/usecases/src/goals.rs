@@ -347,3 +347,52 @@ pub async fn record_progress(
     record(tx, actor, &[goal_event("goal.progressed", &owned)]).await?;
     Ok((owned.goal, update))
 }
+
+/// The title of a goal a talking point by `author` in `meeting` may be about: a goal of one of
+/// the two participants that the author may see — and, for a shared talking point, that the
+/// other participant may see too (a shared point must not point at what they cannot read).
+/// Anything else is the same 422 on `goal_id`, whether or not the goal exists.
+pub async fn goal_for_talking_point(
+    tx: &mut Tx<'_>,
+    meeting: &oneonone_domain::meeting::Meeting,
+    author: Uuid,
+    goal: Uuid,
+    private: bool,
+) -> Result<String> {
+    let unknown = || {
+        Error::invalid(
+            "goal_id",
+            "no such goal of yours or the other participant's",
+        )
+    };
+    let participants = meeting.participants();
+    let as_person = |id: Uuid| Actor::Person {
+        id,
+        hr_admin: false,
+    };
+    let owned = match visible_goal(tx, &as_person(author), goal).await {
+        Ok(o) if participants.contains(&o.goal.owner_id) => o,
+        Ok(_) | Err(Error::NotFound) => return Err(unknown()),
+        Err(e) => return Err(e),
+    };
+    let other = if participants[0] == author {
+        participants[1]
+    } else {
+        participants[0]
+    };
+    if !private
+        && !policy::see_goal(
+            &as_person(other),
+            owned.goal.owner_id,
+            &owned.chain,
+            owned.goal.visibility,
+        )
+    {
+        return Err(Error::invalid(
+            "goal_id",
+            "the other participant cannot see this private goal: add the talking point as \
+             private, or make the goal public",
+        ));
+    }
+    Ok(owned.goal.title)
+}

@@ -76,6 +76,8 @@ pub struct NewItem {
     pub private: bool,
     /// The conversation starter it comes from (its question and category are the defaults).
     pub starter_id: Option<Uuid>,
+    /// The goal it is about (its title is the default): a goal of either participant.
+    pub goal_id: Option<Uuid>,
 }
 
 /// Add a talking point to a meeting's agenda, as participant `author`. A private one, and its
@@ -100,15 +102,32 @@ pub async fn add_agenda_item(
             Err(e) => return Err(e.into()),
         },
     };
+    let private = new.private;
+    let goal_title = match new.goal_id {
+        None => None,
+        Some(goal) => {
+            Some(crate::goals::goal_for_talking_point(tx, meeting, author, goal, private).await?)
+        }
+    };
     let (text, category) = oneonone_domain::agenda::new_item_text(
-        new.title.as_deref(),
+        new.title.as_deref().or(goal_title.as_deref()),
         new.details.as_deref(),
-        new.category,
+        new.category
+            .or(goal_title.as_ref().map(|_| AgendaCategory::Goals)),
         starter.as_ref(),
     )?;
-    let private = new.private;
     let item = tx
-        .add_agenda_item(meeting, author, &text, category, private, starter.as_ref())
+        .add_agenda_item(
+            meeting,
+            author,
+            &text,
+            oneonone_persistence::agenda::ItemFields {
+                category,
+                private,
+                goal_id: new.goal_id,
+            },
+            starter.as_ref(),
+        )
         .await?;
     tx.append_events(
         by(actor),
@@ -315,6 +334,17 @@ pub async fn change_meeting(
         events.extend(top_up_events(series, &stocked));
     }
     events.extend(carried_events(manager, report, &carried));
+    if to == MeetingStatus::Completed {
+        // Shared talking points about goals, checked off: the goals were discussed here (both
+        // participants saw those points, so the event is theirs).
+        let discussed = tx.note_goals_discussed(id, updated.starts_at).await?;
+        events.extend(discussed.into_iter().map(|goal| {
+            NewEvent::new("goal.discussed", "goal", goal)
+                .pair(manager, report)
+                .content()
+                .data(json!({"meeting_id": id}))
+        }));
+    }
     tx.append_events(by(actor), &events).await?;
     Ok(updated)
 }

@@ -102,6 +102,12 @@ pub struct ItemIn {
     /// Visible to you alone. Default `false`.
     #[serde(default)]
     pub private: bool,
+    /// A goal of yours or the other participant's to discuss ("discuss this goal"); its title
+    /// and the `goals` category are the defaults. A shared talking point takes only a goal the
+    /// other participant may see. When a held 1:1 checks it off, the goal notes that 1:1 as
+    /// the last it was discussed in.
+    #[serde(default)]
+    pub goal_id: Option<Uuid>,
 }
 
 /// Changes to a talking point (JSON merge patch). Only its author changes `title`, `details`,
@@ -143,6 +149,7 @@ pub struct ItemPatch {
     "checked_at": null,
     "first_added_at": "2026-11-20T08:00:00Z",
     "times_carried": 1,
+    "goal_id": null,
     "created_at": "2026-11-20T08:00:00Z",
     "updated_at": "2026-11-27T09:31:00Z"
 }))]
@@ -166,6 +173,8 @@ pub struct ItemOut {
     pub first_added_at: DateTime<Utc>,
     /// How many times it moved on to the next meeting undiscussed.
     pub times_carried: i32,
+    /// The goal it is about.
+    pub goal_id: Option<Uuid>,
     #[serde(serialize_with = "crate::timestamp::utc")]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "crate::timestamp::utc")]
@@ -187,6 +196,7 @@ impl From<AgendaItem> for ItemOut {
             checked_at: i.checked_at,
             first_added_at: i.first_added_at,
             times_carried: i.times_carried,
+            goal_id: i.goal_id,
             created_at: i.created_at,
             updated_at: i.updated_at,
         }
@@ -288,6 +298,7 @@ pub async fn create(
         category: body.value.category.map(Into::into),
         private: body.value.private,
         starter_id: body.value.starter_id,
+        goal_id: body.value.goal_id,
     };
     let who = actor.clone();
     create_once(&state, &actor, &req, &body.raw, move |tx| {

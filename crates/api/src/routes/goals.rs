@@ -343,6 +343,66 @@ impl From<GoalSummary> for GoalSummaryOut {
     }
 }
 
+/// The latest entry of a goal's history, as a 1:1 shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LastUpdateOut {
+    pub author_id: Uuid,
+    pub comment: Option<String>,
+    #[serde(serialize_with = "crate::timestamp::utc")]
+    pub created_at: DateTime<Utc>,
+}
+
+/// A participant's active goal on the meeting page.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019a6a5e-8f5e-7cc0-9a53-2a3f4c1b2e10",
+    "owner_id": "019a6a5e-8f5e-7cc0-9a53-2a3f4c1b2d3e",
+    "title": "Cut p99 checkout latency to 200 ms",
+    "status": "at_risk",
+    "visibility": "private",
+    "progress_percent": 50,
+    "due_date": "2027-03-31",
+    "last_discussed_meeting_id": null,
+    "last_discussed_at": null,
+    "last_update": {"author_id": "019a6a5e-8f5e-7cc0-9a53-2a3f4c1b2d3e",
+        "comment": "The cache helped; the database is next.", "created_at": "2027-02-01T09:00:00Z"}
+}))]
+pub struct PairGoalOut {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub title: String,
+    pub status: Status,
+    pub visibility: Visibility,
+    pub progress_percent: u8,
+    pub due_date: NaiveDate,
+    /// The last 1:1 a talking point about it was checked off in.
+    pub last_discussed_meeting_id: Option<Uuid>,
+    #[serde(serialize_with = "crate::timestamp::utc_opt")]
+    pub last_discussed_at: Option<DateTime<Utc>>,
+    pub last_update: Option<LastUpdateOut>,
+}
+
+impl From<oneonone_persistence::goals::PairGoal> for PairGoalOut {
+    fn from(g: oneonone_persistence::goals::PairGoal) -> Self {
+        Self {
+            id: g.id,
+            owner_id: g.owner_id,
+            title: g.title,
+            status: g.status.into(),
+            visibility: g.visibility.into(),
+            progress_percent: g.progress_percent,
+            due_date: g.due_date,
+            last_discussed_meeting_id: g.last_discussed_meeting_id,
+            last_discussed_at: g.last_discussed_at,
+            last_update: g.last_update.map(|u| LastUpdateOut {
+                author_id: u.author_id,
+                comment: u.comment,
+                created_at: u.at,
+            }),
+        }
+    }
+}
+
 /// A key result's reading in a progress update.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReadingOut {

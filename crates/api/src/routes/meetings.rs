@@ -774,6 +774,9 @@ pub struct MeetingContent {
     pub notes: super::agenda::NotesOut,
     /// Agreed in this meeting, or still open from earlier meetings of the series.
     pub action_items: Vec<super::action_items::ActionOut>,
+    /// The two participants' active goals you may see, off track and at risk first, each with
+    /// its last update: what to talk about.
+    pub goals: Vec<super::goals::PairGoalOut>,
 }
 
 /// A meeting, with its content for participants.
@@ -812,6 +815,7 @@ pub async fn read_meeting(
                 private: page.private_note.map(Into::into),
             },
             action_items: page.action_items.into_iter().map(Into::into).collect(),
+            goals: page.goals.into_iter().map(Into::into).collect(),
         }),
         _ => None,
     };
