@@ -18,11 +18,13 @@ struct Outcome {
     p99_ms: f64,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Kind {
     Get,
     CreatePerson,
     AddAgendaItem,
+    /// A progress update of a goal's key result (by id).
+    RecordProgress(String),
 }
 
 async fn run(
@@ -43,11 +45,12 @@ async fn run(
         let token = token.map(str::to_owned);
         let counter = counter.clone();
         let run_id = run_id.clone();
+        let kind = kind.clone();
         tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(100_000);
             let mut errors = 0usize;
             while Instant::now() < deadline {
-                let mut req = match kind {
+                let mut req = match &kind {
                     Kind::Get => client.get(&url),
                     Kind::CreatePerson => {
                         let n = counter.fetch_add(1, Ordering::Relaxed);
@@ -62,6 +65,12 @@ async fn run(
                         client.post(&url).json(&json!({
                             "title": format!("Talking point {n}"),
                             "category": "goals"
+                        }))
+                    }
+                    Kind::RecordProgress(kr) => {
+                        let n = counter.fetch_add(1, Ordering::Relaxed);
+                        client.post(&url).json(&json!({
+                            "readings": [{"key_result_id": kr, "value": (n % 1000) as f64}]
                         }))
                     }
                 };
@@ -196,7 +205,68 @@ async fn meetings_plan(client: &reqwest::Client, base: &str, token: &str) -> any
             .await?
             .error_for_status()?;
     }
+    // A goal of the manager's with a history of 50 updates, and one of a report's: the page
+    // shows the pair's goals, and a goal is read with its history.
+    let goal = |body: Value| {
+        let client = client.clone();
+        let url = format!("{base}/api/v1/goals");
+        let token = token.to_owned();
+        async move {
+            let reply: Value = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            anyhow::Ok(reply)
+        }
+    };
+    let target = json!([{"title": "Tables migrated", "measure": "numeric", "start": 0,
+        "target": 1000, "unit": "tables"}]);
+    let mine = goal(
+        json!({"title": "Bench goal", "kind": "smart", "start_date": "2026-01-01",
+        "due_date": "2027-12-31", "key_results": target}),
+    )
+    .await?;
+    let report = upcoming["data"][0]["report_id"]
+        .as_str()
+        .context("no report")?;
+    goal(
+        json!({"title": "Report's goal", "kind": "smart", "start_date": "2026-01-01",
+        "due_date": "2027-12-31", "owner_id": report, "key_results": target}),
+    )
+    .await?;
+    let goal_id = mine["id"].as_str().context("no goal id")?.to_owned();
+    let kr = mine["key_results"][0]["id"]
+        .as_str()
+        .context("no key result")?
+        .to_owned();
+    for i in 0..50 {
+        client
+            .post(format!("{base}/api/v1/goals/{goal_id}/updates"))
+            .bearer_auth(token)
+            .json(
+                &json!({"readings": [{"key_result_id": kr, "value": i * 10}],
+                "comment": format!("Week {i}")}),
+            )
+            .send()
+            .await?
+            .error_for_status()?;
+    }
     Ok(vec![
+        (
+            "GET /goals/{id}",
+            format!("{base}/api/v1/goals/{goal_id}"),
+            Kind::Get,
+        ),
+        (
+            "POST goal updates",
+            format!("{base}/api/v1/goals/{goal_id}/updates"),
+            Kind::RecordProgress(kr),
+        ),
         (
             "GET /meetings/{id}",
             format!("{base}/api/v1/meetings/{meeting}"),

@@ -10,6 +10,9 @@
 //! | set someone's initial password | no | yes | no |
 //! | change own password | yes | yes | — |
 //! | manage API tokens | no | yes | no |
+//! | read a public goal | yes | yes | `goals:read` |
+//! | read a private goal | owner and their manager chain | yes | `goals:read` |
+//! | set, change, update a goal | owner and their manager chain | own only | no |
 //!
 //! # Private means private
 //!
