@@ -262,6 +262,8 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
             "/api/v1/agenda-templates".to_owned(),
             "/api/v1/changes?limit=200".to_owned(),
             "/api/v1/goals?limit=200".to_owned(),
+            "/api/v1/checkin-cycles".to_owned(),
+            "/api/v1/checkins?limit=200".to_owned(),
         ] {
             seen.push(get(path).await);
         }
@@ -280,6 +282,8 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
         let tokens = ids(&body_of(&seen, "/api/v1/api-tokens"), 2);
         let starters = ids(&body_of(&seen, "/api/v1/conversation-starters"), 2);
         let goals = ids(&body_of(&seen, "/api/v1/goals"), 3);
+        let cycles = ids(&body_of(&seen, "/api/v1/checkin-cycles"), 2);
+        let checkins = ids(&body_of(&seen, "/api/v1/checkins"), 3);
         let templates = ids(&body_of(&seen, "/api/v1/agenda-templates"), 2);
         let mut next = Vec::new();
         for id in &people {
@@ -299,6 +303,12 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
         );
         next.extend(tokens.iter().map(|id| format!("/api/v1/api-tokens/{id}")));
         next.extend(goals.iter().map(|id| format!("/api/v1/goals/{id}")));
+        next.extend(
+            cycles
+                .iter()
+                .map(|id| format!("/api/v1/checkin-cycles/{id}")),
+        );
+        next.extend(checkins.iter().map(|id| format!("/api/v1/checkins/{id}")));
         next.extend(
             starters
                 .iter()

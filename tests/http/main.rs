@@ -7,6 +7,7 @@ mod action_items;
 mod agenda;
 mod auth;
 mod changes;
+mod checkins;
 mod contract;
 mod crash;
 mod errors;

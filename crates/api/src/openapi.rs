@@ -41,6 +41,7 @@ an HR admin created.",
         (name = "action-items", description = "Commitments made in a 1:1, open until done or cancelled; shown in every following meeting of the series while open."),
         (name = "agenda", description = "The content of a 1:1: talking points and notes. It belongs to the two participants; private items and notes to their author alone."),
         (name = "goals", description = "Goals (OKR objectives with key results, or SMART targets) with progress history and alignment; a public goal is everyone's to read, a private one its owner's, their manager chain's and HR's."),
+        (name = "check-ins", description = "Periodic check-ins (not 1:1s): HR launches a cycle; each person writes a self-assessment with their goals' progress, the manager reviews, the person acknowledges. Content is the person's and their manager's; HR sees completion counts."),
         (name = "library", description = "Conversation starters and agenda templates, curated by HR admins."),
         (name = "changes", description = "The change log: follow every change you may know about from a cursor, to keep a copy in sync."),
         (name = "health", description = "Probes.")

@@ -215,7 +215,99 @@ pub async fn demo(db: &Database) -> anyhow::Result<()> {
         })
         .await?;
     }
-    demo_goals(db).await
+    demo_goals(db).await?;
+    demo_checkins(db).await
+}
+
+/// The demo's finished check-in cycle: Linus's team each wrote, submitted and had their check-in
+/// reviewed; three acknowledged it. Once (running it again changes nothing).
+async fn demo_checkins(db: &Database) -> anyhow::Result<()> {
+    use oneonone_domain::checkin::{CycleFrequency, Population, SelfAssessment, Step};
+    if !db.list_cycles(None, 1).await?.is_empty() {
+        return Ok(());
+    }
+    let id_of = |ext: &'static str| async move {
+        let (_, name, ..) = PEOPLE
+            .iter()
+            .find(|p| p.0 == ext)
+            .ok_or_else(|| anyhow::anyhow!("no demo person {ext}"))?;
+        db.person_id_by_email(&email_of(name))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("demo person {ext} missing"))
+    };
+    let as_person = |id| Actor::Person {
+        id,
+        hr_admin: false,
+    };
+    let hr = Actor::Person {
+        id: id_of("demo-002").await?,
+        hr_admin: true,
+    };
+    let today = Utc::now().date_naive();
+    let draft = usecases::checkins::CycleDraft {
+        name: "Last quarter's check-in".into(),
+        frequency: CycleFrequency::Quarterly,
+        period_start: today - Duration::days(100),
+        period_end: today - Duration::days(10),
+        due_date: today - Duration::days(3),
+        population: Population::Everyone,
+    };
+    let (cycle, _) = db
+        .transact(move |tx| {
+            Box::pin(async move { usecases::checkins::launch_cycle(tx, &hr, draft).await })
+        })
+        .await?;
+    let linus = id_of("demo-004").await?;
+    let team = ["demo-007", "demo-008", "demo-009", "demo-010", "demo-020"];
+    for (i, ext) in team.into_iter().enumerate() {
+        let person = id_of(ext).await?;
+        let filter = oneonone_persistence::checkins::CheckinFilter {
+            participant: person,
+            person_id: Some(person),
+            manager_id: None,
+            state: None,
+            open: false,
+            cycle_id: Some(cycle.id),
+            after: None,
+            limit: 1,
+        };
+        let Some(checkin) = db.list_checkins(&filter).await?.pop() else {
+            continue;
+        };
+        let id = checkin.id;
+        let none = usecases::Precondition::none;
+        let edit = usecases::checkins::CheckinEdit {
+            assessment: Some(SelfAssessment {
+                went_well: Some("Shipped what we planned for the quarter.".into()),
+                went_badly: Some("Too many context switches.".into()),
+                blockers: (i % 2 == 0).then(|| "Waiting on the schema freeze.".into()),
+                next_focus: Some("Latency work and on-call.".into()),
+            }),
+            manager_comment: None,
+        };
+        let comment = usecases::checkins::CheckinEdit {
+            assessment: None,
+            manager_comment: Some(Some(
+                "A strong quarter; let's cut the context switches.".into(),
+            )),
+        };
+        let (me, manager) = (as_person(person), as_person(linus));
+        let acknowledge = i < 3;
+        db.transact(move |tx| {
+            Box::pin(async move {
+                usecases::checkins::edit(tx, &me, id, &none(), edit).await?;
+                usecases::checkins::step(tx, &me, id, &none(), Step::Submit).await?;
+                usecases::checkins::edit(tx, &manager, id, &none(), comment).await?;
+                usecases::checkins::step(tx, &manager, id, &none(), Step::Review).await?;
+                if acknowledge {
+                    usecases::checkins::step(tx, &me, id, &none(), Step::Acknowledge).await?;
+                }
+                Ok::<(), usecases::Error>(())
+            })
+        })
+        .await?;
+    }
+    Ok(())
 }
 
 /// A demo goal: (owner's external id, the index of its parent among the earlier ones, title,

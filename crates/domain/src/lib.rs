@@ -8,6 +8,7 @@
 pub mod action;
 pub mod agenda;
 pub mod cadence;
+pub mod checkin;
 pub mod error;
 pub mod goal;
 pub mod library;

@@ -13,6 +13,9 @@
 //! | read a public goal | yes | yes | `goals:read` |
 //! | read a private goal | owner and their manager chain | yes | `goals:read` |
 //! | set, change, update a goal | owner and their manager chain | own only | no |
+//! | launch a check-in cycle | no | yes | no |
+//! | a check-in's content | the person and their manager | no (403) | no (403) |
+//! | a cycle's completion (counts) | no | yes | `reports:read` |
 //!
 //! # Private means private
 //!
@@ -367,6 +370,38 @@ pub fn edit_goal(actor: &Actor, owner: PersonId, owner_chain: &[PersonId]) -> De
         _ => Err(Denied(
             "only the goal's owner and their managers set and update it",
         )),
+    }
+}
+
+/// Launching a check-in cycle and reading its completion (counts, never content): HR admins;
+/// completion also `reports:read` tokens.
+pub fn launch_checkins(actor: &Actor) -> Decision {
+    if actor.is_hr_admin() {
+        Ok(())
+    } else {
+        Err(Denied("only HR admins launch check-in cycles"))
+    }
+}
+
+/// Reading a cycle and its completion counts.
+pub fn see_checkin_cycles(actor: &Actor) -> Decision {
+    if actor.is_hr_admin() || actor.has_scope(Scope::ReportsRead) {
+        Ok(())
+    } else {
+        Err(Denied(
+            "check-in cycles and their completion are for HR admins and reports:read tokens",
+        ))
+    }
+}
+
+/// A check-in's content belongs to its person and their manager (the manager's manager does
+/// not read it). HR admins and `reports:read` tokens know check-ins exist (they count them) but
+/// do not read them (403); everyone else must not learn of one (404).
+pub fn checkin_content(actor: &Actor, person: PersonId, manager: PersonId) -> ContentAccess {
+    match actor.person_id() {
+        Some(id) if id == person || id == manager => ContentAccess::Participant(id),
+        _ if see_checkin_cycles(actor).is_ok() => ContentAccess::MetadataOnly,
+        _ => ContentAccess::Hidden,
     }
 }
 

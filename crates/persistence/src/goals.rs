@@ -237,8 +237,11 @@ pub enum GoalReader {
 }
 
 /// `<column> IN (<root> and everyone below them)`, on a query builder.
-fn push_in_subtree<'a, DB: sqlx::Database>(qb: &mut QueryBuilder<'a, DB>, column: &str, root: Uuid)
-where
+pub(crate) fn push_in_subtree<'a, DB: sqlx::Database>(
+    qb: &mut QueryBuilder<'a, DB>,
+    column: &str,
+    root: Uuid,
+) where
     Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
@@ -494,6 +497,16 @@ macro_rules! insert_update_row {
 }
 
 impl Tx<'_> {
+    /// [`Database::list_goals`], inside the change.
+    pub async fn list_goals(&mut self, filter: &GoalFilter) -> StoreResult<Vec<Goal>> {
+        let rows: Vec<JoinedRow> = crate::on_tx!(read self, conn => {
+            let mut qb = QueryBuilder::new("");
+            list_goals_query!(qb, filter);
+            qb.build_query_as().fetch_all(&mut *conn).await?
+        });
+        assemble(rows)
+    }
+
     /// A held 1:1 checked off shared talking points about goals: each such goal notes it as the
     /// last 1:1 it was discussed in (unless a later one is noted already). Returns those goals.
     pub async fn note_goals_discussed(

@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod agenda;
+pub mod checkins;
 pub mod events;
 pub mod goals;
 pub mod idempotency;

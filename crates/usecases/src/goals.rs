@@ -6,7 +6,6 @@
 //! goal's events are the directory's (everyone's); a private goal's reach its owner and their
 //! manager (the pair), never HR's or tokens' feeds — those read the goal itself.
 
-use chrono::Utc;
 use oneonone_domain::goal::{
     Goal, GoalDraft, GoalStatus, GoalUpdate, GoalVisibility, KeyResult, KeyResultReading, Reading,
     alignment_closes_cycle,
@@ -146,7 +145,7 @@ pub async fn create_goal(
     if let Some(p) = parent {
         check_parent(tx, actor, None, p).await?;
     }
-    let ts = Utc::now();
+    let ts = oneonone_persistence::now();
     let goal = Goal {
         id: Uuid::now_v7(),
         owner_id: owner,
@@ -242,7 +241,7 @@ pub async fn update_goal(
         visibility: change.visibility,
         parent_id: change.parent_id,
         version: current.version + 1,
-        updated_at: Utc::now(),
+        updated_at: oneonone_persistence::now(),
         ..current.clone()
     };
     tx.update_goal(&current, &next).await?;
@@ -319,7 +318,7 @@ pub async fn record_progress(
     }
     errors.into_result()?;
     precondition.check(current.version)?;
-    let ts = Utc::now();
+    let ts = oneonone_persistence::now();
     let next = Goal {
         status: progress.status.unwrap_or(current.status),
         key_results,

@@ -9,6 +9,7 @@
 
 pub mod agenda;
 pub mod changes;
+pub mod checkins;
 pub mod goals;
 pub mod library;
 pub mod meetings;

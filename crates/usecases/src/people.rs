@@ -147,6 +147,25 @@ async fn hand_over(
     };
     let handed = tx.hand_over_series(report, from, to).await?;
     let mut events = hand_over_events(&handed);
+    // Open check-ins go to the new manager too (reviewed ones keep who reviewed them).
+    for checkin in tx
+        .move_open_checkins(report, from, to, oneonone_persistence::now())
+        .await?
+    {
+        let data = json!({"manager_id": to, "previous_manager_id": from});
+        events.push(
+            NewEvent::new("checkin.updated", "checkin", checkin)
+                .pair(to, report)
+                .content()
+                .data(data.clone()),
+        );
+        events.push(
+            NewEvent::new("checkin.handed_over", "checkin", checkin)
+                .pair(from, report)
+                .content()
+                .data(data),
+        );
+    }
     let meetings: Vec<Uuid> = handed
         .iter()
         .filter(|h| h.subject_type == "meeting")

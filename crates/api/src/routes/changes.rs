@@ -47,7 +47,7 @@ pub struct ChangeOut {
     #[serde(rename = "type")]
     pub type_: String,
     /// The kind of record: `person`, `meeting_series`, `meeting`, `agenda_item`,
-    /// `action_item`, `conversation_starter`, `agenda_template`, `goal`.
+    /// `action_item`, `conversation_starter`, `agenda_template`, `goal`, `checkin`.
     pub resource: String,
     pub resource_id: Uuid,
     pub action: ChangeAction,

@@ -49,6 +49,8 @@ macro_rules! mirror_enum {
     };
 }
 
+pub(crate) use mirror_enum;
+
 mirror_enum!(
     /// `objective`: an objective with 1 to 10 key results (OKR); `smart`: a specific, measurable,
     /// time-bound target (exactly one key result, its target).

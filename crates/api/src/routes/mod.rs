@@ -5,6 +5,7 @@ pub mod agenda;
 pub mod api_tokens;
 pub mod auth;
 pub mod changes;
+pub mod checkins;
 pub mod goals;
 pub mod health;
 pub mod library;
@@ -98,5 +99,14 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(goals::read)
         .service(goals::update)
         .service(goals::record_progress)
+        .service(checkins::launch)
+        .service(checkins::list_cycles)
+        .service(checkins::read_cycle)
+        .service(checkins::list)
+        .service(checkins::read)
+        .service(checkins::update)
+        .service(checkins::submit)
+        .service(checkins::review)
+        .service(checkins::acknowledge)
         .service(changes::list);
 }
