@@ -759,5 +759,137 @@ pub async fn synthetic(
         .await?;
     }
     let stats = history(db, months, "Europe/Berlin", Some(progress)).await?;
+    synthetic_goals(db).await?;
     Ok((login, stats))
+}
+
+/// Goals for a synthetic organisation, once: every manager a public objective for their team,
+/// every person with a manager a private SMART goal aligned to it, with two progress updates.
+async fn synthetic_goals(db: &Database) -> anyhow::Result<()> {
+    let any = oneonone_persistence::goals::GoalFilter {
+        reader: oneonone_persistence::goals::GoalReader::All,
+        owner_id: None,
+        team_of: None,
+        status: None,
+        parent_id: None,
+        after: None,
+        limit: 1,
+    };
+    if !db.list_goals(&any).await?.is_empty() {
+        return Ok(());
+    }
+    let mut people = Vec::new();
+    let mut filter = PeopleFilter {
+        active: Some(true),
+        limit: 1000,
+        ..PeopleFilter::default()
+    };
+    loop {
+        let page = db.list_people(&filter).await?;
+        let Some(last) = page.last() else { break };
+        filter.after = Some(oneonone_persistence::PeoplePageAfter::Id(last.id));
+        people.extend(page);
+    }
+    let managers: std::collections::HashSet<Uuid> =
+        people.iter().filter_map(|p| p.manager_id).collect();
+    let today = Utc::now().date_naive();
+    let set = |owner: Uuid, parent: Option<Uuid>, kind: GoalKind, public: bool, title: String| {
+        let draft = GoalDraft {
+            title,
+            description: None,
+            kind,
+            start_date: today - Duration::days(60),
+            due_date: today + Duration::days(30),
+            visibility: if public {
+                GoalVisibility::Public
+            } else {
+                GoalVisibility::Private
+            },
+            key_results: vec![(
+                "Progress".to_owned(),
+                Measure::Numeric {
+                    start: 0.0,
+                    target: 100.0,
+                    current: 0.0,
+                    unit: "%".to_owned(),
+                },
+            )],
+        };
+        let actor = Actor::Person {
+            id: owner,
+            hr_admin: false,
+        };
+        async move {
+            let goal = db
+                .transact(move |tx| {
+                    Box::pin(async move {
+                        usecases::goals::create_goal(tx, &actor, owner, parent, draft).await
+                    })
+                })
+                .await?;
+            anyhow::Ok(goal)
+        }
+    };
+    let mut team_goals: HashMap<Uuid, Uuid> = HashMap::new();
+    for p in people.iter().filter(|p| managers.contains(&p.id)) {
+        let goal = set(
+            p.id,
+            None,
+            GoalKind::Objective,
+            true,
+            format!("{}'s team delivers", p.display_name),
+        )
+        .await?;
+        team_goals.insert(p.id, goal.id);
+    }
+    for (i, p) in people.iter().enumerate() {
+        let Some(manager) = p.manager_id else {
+            continue;
+        };
+        let goal = set(
+            p.id,
+            team_goals.get(&manager).copied(),
+            GoalKind::Smart,
+            false,
+            format!("{}'s quarter", p.display_name),
+        )
+        .await?;
+        let (id, kr) = (goal.id, goal.key_results.first().map(|k| k.id));
+        let Some(kr) = kr else { continue };
+        for (value, status) in [
+            (30.0, GoalStatus::OnTrack),
+            (
+                45.0 + (i % 3) as f64 * 20.0,
+                [
+                    GoalStatus::AtRisk,
+                    GoalStatus::OnTrack,
+                    GoalStatus::OffTrack,
+                ][i % 3],
+            ),
+        ] {
+            let actor = Actor::Person {
+                id: p.id,
+                hr_admin: false,
+            };
+            let progress = usecases::goals::Progress {
+                status: Some(status),
+                readings: vec![(kr, Reading::Value(value))],
+                comment: None,
+            };
+            db.transact(move |tx| {
+                Box::pin(async move {
+                    usecases::goals::record_progress(
+                        tx,
+                        &actor,
+                        id,
+                        &usecases::Precondition::none(),
+                        progress,
+                    )
+                    .await
+                })
+            })
+            .await?;
+        }
+    }
+    Ok(())
 }
