@@ -460,7 +460,8 @@ struct CheckinFields {
 #[utoipa::path(tag = "check-ins", operation_id = "update_checkin",
     params(("id" = Uuid, Path), crate::extract::IfMatchHeader),
     request_body(content = CheckinPatch, content_type = "application/merge-patch+json"),
-    responses((status = 200, description = "Changed.", body = CheckinOut, headers(("ETag" = String)))))]
+    responses((status = 200, description = "Changed.", body = CheckinOut, headers(("ETag" = String))),
+        (status = 409, description = "Your part no longer changes: the self-assessment once submitted, the comment once reviewed.", body = crate::problem::Problem, content_type = "application/problem+json")))]
 #[patch("/checkins/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
@@ -530,7 +531,8 @@ async fn take(
 /// active goals' progress is kept with it.
 #[utoipa::path(tag = "check-ins", operation_id = "submit_checkin",
     params(("id" = Uuid, Path), crate::extract::IfMatchHeader),
-    responses((status = 200, description = "Submitted.", body = CheckinOut, headers(("ETag" = String)))))]
+    responses((status = 200, description = "Submitted.", body = CheckinOut, headers(("ETag" = String))),
+        (status = 409, description = "Only a draft is submitted.", body = crate::problem::Problem, content_type = "application/problem+json")))]
 #[post("/checkins/{id}/submit")]
 pub async fn submit(
     state: web::Data<AppState>,
@@ -544,7 +546,8 @@ pub async fn submit(
 /// Review a report's submitted check-in (submitted → reviewed): your comment stops changing.
 #[utoipa::path(tag = "check-ins", operation_id = "review_checkin",
     params(("id" = Uuid, Path), crate::extract::IfMatchHeader),
-    responses((status = 200, description = "Reviewed.", body = CheckinOut, headers(("ETag" = String)))))]
+    responses((status = 200, description = "Reviewed.", body = CheckinOut, headers(("ETag" = String))),
+        (status = 409, description = "Only a submitted check-in is reviewed.", body = crate::problem::Problem, content_type = "application/problem+json")))]
 #[post("/checkins/{id}/review")]
 pub async fn review(
     state: web::Data<AppState>,
@@ -558,7 +561,8 @@ pub async fn review(
 /// Acknowledge your manager's review (reviewed → acknowledged): the check-in is done.
 #[utoipa::path(tag = "check-ins", operation_id = "acknowledge_checkin",
     params(("id" = Uuid, Path), crate::extract::IfMatchHeader),
-    responses((status = 200, description = "Acknowledged.", body = CheckinOut, headers(("ETag" = String)))))]
+    responses((status = 200, description = "Acknowledged.", body = CheckinOut, headers(("ETag" = String))),
+        (status = 409, description = "Only a reviewed check-in is acknowledged.", body = crate::problem::Problem, content_type = "application/problem+json")))]
 #[post("/checkins/{id}/acknowledge")]
 pub async fn acknowledge(
     state: web::Data<AppState>,
