@@ -75,6 +75,14 @@ async fn a_goal_keeps_its_history_and_shows_its_alignment() {
         .await
         .expect(201);
     assert_eq!(company.body["progress_percent"], 0);
+    // What a create answers is what a read returns (instants at the databases' precision).
+    let company_read = app
+        .get(&format!("/api/v1/goals/{}", company.id()), &o.peer.1)
+        .await
+        .expect(200);
+    for field in ["created_at", "updated_at", "key_results", "title"] {
+        assert_eq!(company_read.body[field], company.body[field], "{field}");
+    }
     assert_eq!(company.body["owner_id"], o.boss.0.to_string());
     assert_eq!(
         company.header("location"),
