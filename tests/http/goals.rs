@@ -778,3 +778,42 @@ async fn the_meeting_page_shows_the_pairs_goals_and_a_discussed_goal_remembers_t
 fn refused_unknown() -> &'static str {
     "no such goal of yours or the other participant's"
 }
+
+#[tokio::test]
+async fn concurrent_progress_updates_all_join_the_history() {
+    let app = spawn_app().await;
+    let o = org(&app).await;
+    let goal = app
+        .post("/api/v1/goals", &o.report.1, &smart("Busy", json!({})))
+        .await
+        .expect(201);
+    let kr = goal.body["key_results"][0]["id"].clone();
+    let path = format!("/api/v1/goals/{}/updates", goal.id());
+    // Without If-Match, updates at the same moment queue: none fails as if it were stale.
+    let updates = (0..12).map(|i| {
+        let (path, kr) = (path.clone(), kr.clone());
+        let token = if i % 2 == 0 {
+            &o.report.1
+        } else {
+            &o.manager.1
+        };
+        let app = &app;
+        async move {
+            app.post(
+                &path,
+                token,
+                &json!({"readings": [{"key_result_id": kr, "value": 700 - i * 10}]}),
+            )
+            .await
+        }
+    });
+    for reply in futures_util::future::join_all(updates).await {
+        reply.expect(201);
+    }
+    let read = app
+        .get(&format!("/api/v1/goals/{}", goal.id()), &o.report.1)
+        .await
+        .expect(200);
+    assert_eq!(read.body["history"].as_array().unwrap().len(), 13);
+    assert_eq!(read.header("etag"), Some("\"v13\""));
+}

@@ -497,6 +497,26 @@ macro_rules! insert_update_row {
 }
 
 impl Tx<'_> {
+    /// A goal to change, its row locked until the change ends on PostgreSQL (SQLite's one
+    /// writer serialises changes already): concurrent progress updates of one goal queue
+    /// instead of failing each other's version check.
+    pub async fn lock_goal(&mut self, id: Uuid) -> StoreResult<Goal> {
+        let lock = match self.backend() {
+            crate::Backend::Sqlite => "",
+            crate::Backend::Postgres => " FOR UPDATE OF g",
+        };
+        let rows: Vec<JoinedRow> = crate::on_tx!(self, conn => {
+            sqlx::query_as(&format!(
+                "SELECT {GOAL_COLUMNS}, {KR_COLUMNS} FROM goals g JOIN key_results k ON k.goal_id = g.id \
+                 WHERE g.id = $1 ORDER BY k.position{lock}"
+            ))
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?
+        });
+        assemble(rows)?.pop().ok_or(StoreError::NotFound)
+    }
+
     /// [`Database::list_goals`], inside the change.
     pub async fn list_goals(&mut self, filter: &GoalFilter) -> StoreResult<Vec<Goal>> {
         let rows: Vec<JoinedRow> = crate::on_tx!(read self, conn => {

@@ -269,10 +269,14 @@ pub async fn record_progress(
     progress: Progress,
 ) -> Result<(Goal, GoalUpdate)> {
     let me = author(actor)?;
+    // Locked: two updates of one goal at once queue (each joins the history) rather than the
+    // second failing as if its client had sent a stale If-Match.
+    let goal = tx.lock_goal(id).await?;
+    let chain = tx.managers_of(goal.owner_id).await?;
     let Owned {
         goal: current,
         chain,
-    } = visible_goal(tx, actor, id).await?;
+    } = check_visible(actor, goal, chain)?;
     policy::edit_goal(actor, current.owner_id, &chain)?;
     let mut errors = ValidationErrors::default();
     if progress.status.is_none() && progress.readings.is_empty() && progress.comment.is_none() {
