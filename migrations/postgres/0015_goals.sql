@@ -1,6 +1,7 @@
 -- Goals (an objective with key results, or a SMART goal with one target), their key results
 -- and their progress history. `progress` is the percentage derived from the key results,
--- written with them in the same change (never typed in by a client).
+-- written with them in the same change (never typed in by a client); so is the last update's
+-- author, comment and time, which a 1:1 shows.
 CREATE TABLE goals (
     id                        UUID PRIMARY KEY,
     owner_id                  UUID NOT NULL REFERENCES people (id),
@@ -13,6 +14,9 @@ CREATE TABLE goals (
     visibility                TEXT NOT NULL,
     status                    TEXT NOT NULL,
     progress                  INTEGER NOT NULL,
+    last_update_author_id     UUID REFERENCES people (id),
+    last_update_comment       TEXT,
+    last_update_at            TIMESTAMPTZ,
     last_discussed_meeting_id UUID REFERENCES meetings (id),
     last_discussed_at         TIMESTAMPTZ,
     created_by                UUID NOT NULL REFERENCES people (id),

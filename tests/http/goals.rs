@@ -773,6 +773,48 @@ async fn the_meeting_page_shows_the_pairs_goals_and_a_discussed_goal_remembers_t
         next_page.body["content"]["goals"][0]["last_discussed_meeting_id"],
         meeting.as_str()
     );
+
+    // A skip-level 1:1: the skip level is in the report's chain (two levels up) and sees their
+    // private goal; the report does not see the skip level's.
+    let boss = app
+        .get("/api/v1/me", &o.skip_level_token)
+        .await
+        .expect(200)
+        .id();
+    set(&o.skip_level_token, "Boss private", json!({})).await;
+    let skip = app
+        .post(
+            "/api/v1/meetings",
+            &o.skip_level_token,
+            &json!({"manager_id": boss, "report_id": o.report,
+                "starts_at": "2030-06-01T10:00:00Z", "kind": "skip_level"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let seen_by = |token: &str| {
+        let (path, token) = (format!("/api/v1/meetings/{skip}"), token.to_owned());
+        let app = &app;
+        async move { titles_on(&app.get(&path, &token).await.expect(200)) }
+    };
+    let boss_sees = seen_by(&o.skip_level_token).await;
+    assert!(
+        boss_sees.contains(&"Report private".to_owned()),
+        "{boss_sees:?}"
+    );
+    assert!(
+        boss_sees.contains(&"Boss private".to_owned()),
+        "{boss_sees:?}"
+    );
+    let report_sees = seen_by(&o.report_token).await;
+    assert!(
+        report_sees.contains(&"Report private".to_owned()),
+        "{report_sees:?}"
+    );
+    assert!(
+        !report_sees.contains(&"Boss private".to_owned()),
+        "{report_sees:?}"
+    );
 }
 
 fn refused_unknown() -> &'static str {

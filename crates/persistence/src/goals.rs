@@ -555,8 +555,9 @@ impl Tx<'_> {
         crate::on_tx!(self, conn => {
             sqlx::query(
                 "INSERT INTO goals (id, owner_id, parent_id, kind, title, description, start_date, \
-                 due_date, visibility, status, progress, created_by, version, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13)",
+                 due_date, visibility, status, progress, created_by, version, created_at, updated_at, \
+                 last_update_author_id, last_update_comment, last_update_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $13, $14, $15, $16)",
             )
             .bind(goal.id)
             .bind(goal.owner_id)
@@ -571,6 +572,9 @@ impl Tx<'_> {
             .bind(i32::from(goal.progress_percent()))
             .bind(goal.created_by)
             .bind(goal.created_at)
+            .bind(first.author_id)
+            .bind(first.comment.clone())
+            .bind(first.created_at)
             .execute(&mut *conn)
             .await?;
             for (position, kr) in goal.key_results.iter().enumerate() {
@@ -636,12 +640,16 @@ impl Tx<'_> {
     ) -> StoreResult<()> {
         crate::on_tx!(self, conn => {
             let done = sqlx::query(
-                "UPDATE goals SET status = $1, progress = $2, updated_at = $3, version = version + 1 \
-                 WHERE id = $4 AND version = $5",
+                "UPDATE goals SET status = $1, progress = $2, updated_at = $3, version = version + 1, \
+                 last_update_author_id = $4, last_update_comment = $5, last_update_at = $6 \
+                 WHERE id = $7 AND version = $8",
             )
             .bind(next.status.as_str())
             .bind(i32::from(next.progress_percent()))
             .bind(next.updated_at)
+            .bind(update.author_id)
+            .bind(update.comment.clone())
+            .bind(update.created_at)
             .bind(current.id)
             .bind(current.version)
             .execute(&mut *conn)

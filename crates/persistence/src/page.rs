@@ -79,7 +79,9 @@ const ACTION_SLOTS: &str = "a.id, a.meeting_id, a.series_id, a.assignee_id, a.cr
 
 /// The participants' active goals that reader `$3` may see — the SQL form of
 /// `policy::see_goal` for a participant: public ones, their own, and the other participant's
-/// private ones when the reader is in that person's manager chain — each with its last update.
+/// private ones when the reader is in that person's manager chain — each with its last update
+/// (kept on the goal). The chain is walked only when the owner is neither managed by the reader
+/// (a manager reading a report's goals) nor the reader's own manager (a report reading theirs).
 fn goal_branch() -> String {
     let active: Vec<String> = GoalStatus::ALL
         .iter()
@@ -87,21 +89,22 @@ fn goal_branch() -> String {
         .map(|s| format!("'{}'", s.as_str()))
         .collect();
     format!(
-        "SELECT 'g', g.id, g.owner_id, u.author_id, g.last_discussed_meeting_id, \
+        "SELECT 'g', g.id, g.owner_id, g.last_update_author_id, g.last_discussed_meeting_id, \
          CAST(NULL AS uuid), CAST(NULL AS uuid), CAST(NULL AS uuid), \
-         g.title, g.status, u.comment, g.visibility = '{public}', CAST(NULL AS boolean), \
+         g.title, g.status, g.last_update_comment, g.visibility = '{public}', CAST(NULL AS boolean), \
          CAST(g.progress AS bigint), CAST(NULL AS bigint), CAST(NULL AS bigint), g.due_date, \
-         u.created_at, g.last_discussed_at, CAST(NULL AS timestamptz), CAST(NULL AS timestamptz), \
+         g.last_update_at, g.last_discussed_at, CAST(NULL AS timestamptz), CAST(NULL AS timestamptz), \
          CAST(NULL AS timestamptz) \
          FROM meetings cur JOIN goals g ON g.owner_id IN (cur.manager_id, cur.report_id) \
-         LEFT JOIN goal_updates u ON u.id = (SELECT x.id FROM goal_updates x WHERE x.goal_id = g.id \
-           ORDER BY x.created_at DESC, x.id DESC LIMIT 1) \
+         JOIN people o ON o.id = g.owner_id \
          WHERE cur.id = $1 AND g.status IN ({active}) AND (g.visibility = '{public}' OR g.owner_id = $3 \
-           OR $3 IN (WITH RECURSIVE up (id, depth) AS ( \
-             SELECT p.manager_id, 1 FROM people p WHERE p.id = (SELECT CASE WHEN m2.manager_id = $3 \
-               THEN m2.report_id ELSE m2.manager_id END FROM meetings m2 WHERE m2.id = $1) \
-             UNION ALL SELECT p.manager_id, up.depth + 1 FROM people p JOIN up ON p.id = up.id \
-             WHERE up.depth < 1000) SELECT id FROM up WHERE id IS NOT NULL))",
+           OR o.manager_id = $3 \
+           OR (o.id <> COALESCE((SELECT r.manager_id FROM people r WHERE r.id = $3), $3) \
+             AND $3 IN (WITH RECURSIVE up (id, depth) AS ( \
+               SELECT p.manager_id, 1 FROM people p WHERE p.id = (SELECT CASE WHEN m2.manager_id = $3 \
+                 THEN m2.report_id ELSE m2.manager_id END FROM meetings m2 WHERE m2.id = $1) \
+               UNION ALL SELECT p.manager_id, up.depth + 1 FROM people p JOIN up ON p.id = up.id \
+               WHERE up.depth < 1000) SELECT id FROM up WHERE id IS NOT NULL)))",
         public = GoalVisibility::Public.as_str(),
         active = active.join(", "),
     )
