@@ -3,7 +3,9 @@
 # 127.0.0.1 by crates/bench. Two plans per database:
 #   people   — /healthz, GET /people/{id}, GET /people?limit=50, POST /people (HR admin);
 #   meetings — /healthz and the 1:1 endpoints, as a manager of a seeded organisation of
-#              BENCH_PEOPLE people with BENCH_MONTHS months of history (≥ 50,000 meetings).
+#              BENCH_PEOPLE people with BENCH_MONTHS months of history (≥ 50,000 meetings);
+#   enps     — /healthz and an eNPS survey's results (organisation, department, subtree) as HR,
+#              for a seeded organisation of BENCH_ENPS_PEOPLE people (default 10,000).
 # Figures are only comparable within one run: read the ratios to /healthz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +16,8 @@ PEOPLE="${BENCH_PEOPLE:-1000}"
 MONTHS="${BENCH_MONTHS:-12}"
 # A part of the run, while working on one thing: BENCH_DBS="sqlite" BENCH_PLANS="people".
 DBS="${BENCH_DBS:-sqlite postgres}"
-PLANS="${BENCH_PLANS:-people meetings}"
+PLANS="${BENCH_PLANS:-people meetings enps}"
+ENPS_PEOPLE="${BENCH_ENPS_PEOPLE:-10000}"
 PG_URL="${ONEONONE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 ADMIN_EMAIL=bench-admin@example.com
 ADMIN_PASSWORD=bench-admin-password
@@ -46,9 +49,11 @@ bench_against() {
   return $rc
 }
 
+# seed_org DATABASE_URL [PEOPLE MONTHS]
 seed_org() {
-  echo "== seeding $PEOPLE people with $MONTHS months of 1:1 history"
-  ONEONONE_DATABASE_URL="$1" ONEONONE_LOG=warn "$TARGET/release/oneonone" seed --people "$PEOPLE" --months "$MONTHS"
+  local people=${2:-$PEOPLE} months=${3:-$MONTHS}
+  echo "== seeding $people people with $months months of 1:1 history"
+  ONEONONE_DATABASE_URL="$1" ONEONONE_LOG=warn "$TARGET/release/oneonone" seed --people "$people" --months "$months"
 }
 
 wants() { [[ " $1 " == *" $2 "* ]]; }
@@ -63,6 +68,10 @@ if wants "$DBS" sqlite; then
     seed_org "sqlite://$tmp/org.db"
     bench_against sqlite "sqlite://$tmp/org.db" meetings "$MANAGER_EMAIL" "$MANAGER_PASSWORD"
   fi
+  if wants "$PLANS" enps; then
+    seed_org "sqlite://$tmp/enps.db" "$ENPS_PEOPLE" 0
+    bench_against sqlite "sqlite://$tmp/enps.db" enps "$ADMIN_EMAIL" "$ADMIN_PASSWORD"
+  fi
 fi
 
 if ! wants "$DBS" postgres; then
@@ -75,6 +84,9 @@ elif pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
     if [ "$plan" = meetings ]; then
       seed_org "${PG_URL%/*}/$db" || rc=$?
       bench_against postgres "${PG_URL%/*}/$db" meetings "$MANAGER_EMAIL" "$MANAGER_PASSWORD" || rc=$?
+    elif [ "$plan" = enps ]; then
+      seed_org "${PG_URL%/*}/$db" "$ENPS_PEOPLE" 0 || rc=$?
+      bench_against postgres "${PG_URL%/*}/$db" enps "$ADMIN_EMAIL" "$ADMIN_PASSWORD" || rc=$?
     else
       bench_against postgres "${PG_URL%/*}/$db" people "$ADMIN_EMAIL" "$ADMIN_PASSWORD" || rc=$?
     fi

@@ -264,6 +264,7 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
             "/api/v1/goals?limit=200".to_owned(),
             "/api/v1/checkin-cycles".to_owned(),
             "/api/v1/checkins?limit=200".to_owned(),
+            "/api/v1/enps-surveys".to_owned(),
         ] {
             seen.push(get(path).await);
         }
@@ -285,7 +286,13 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
         let cycles = ids(&body_of(&seen, "/api/v1/checkin-cycles"), 2);
         let checkins = ids(&body_of(&seen, "/api/v1/checkins"), 3);
         let templates = ids(&body_of(&seen, "/api/v1/agenda-templates"), 2);
+        let surveys = ids(&body_of(&seen, "/api/v1/enps-surveys"), 2);
         let mut next = Vec::new();
+        for id in &surveys {
+            next.push(format!("/api/v1/enps-surveys/{id}"));
+            next.push(format!("/api/v1/enps-surveys/{id}/results"));
+            next.push(format!("/api/v1/enps-surveys/{id}/comments"));
+        }
         for id in &people {
             next.push(format!("/api/v1/people/{id}"));
             next.push(format!("/api/v1/people/{id}/direct-reports"));

@@ -408,7 +408,18 @@ impl TestApp {
         name: &str,
         manager: Option<Uuid>,
     ) -> (Uuid, String) {
-        let id = self.create_person(email, name, manager).await;
+        self.signed_in(&json!({"email": email, "display_name": name, "manager_id": manager}))
+            .await
+    }
+
+    /// Create a person with these fields (`email` among them) who can sign in; returns (id,
+    /// access token).
+    pub async fn signed_in(&self, fields: &Value) -> (Uuid, String) {
+        let id = self
+            .post("/api/v1/people", &self.admin_token, fields)
+            .await
+            .expect(201)
+            .id();
         self.send(
             self.request(
                 Method::PUT,
@@ -419,6 +430,7 @@ impl TestApp {
         )
         .await
         .expect(204);
+        let email = fields["email"].as_str().expect("an email");
         let token = self.login(email, PASSWORD).await.expect(200).body["access_token"]
             .as_str()
             .expect("token")

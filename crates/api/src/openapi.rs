@@ -42,6 +42,7 @@ an HR admin created.",
         (name = "agenda", description = "The content of a 1:1: talking points and notes. It belongs to the two participants; private items and notes to their author alone."),
         (name = "goals", description = "Goals (OKR objectives with key results, or SMART targets) with progress history and alignment; a public goal is everyone's to read, a private one its owner's, their manager chain's and HR's."),
         (name = "check-ins", description = "Periodic check-ins (not 1:1s): HR launches a cycle; each person writes a self-assessment with their goals' progress, the manager reviews, the person acknowledges. Content is the person's and their manager's; HR sees completion counts."),
+        (name = "enps", description = "eNPS surveys: HR asks an audience \"How likely are you to recommend working here?\" (0–10); each person answers once while it is open, and nobody — not HR, not the database owner through the API — ever reads an answer. Once a survey closes its results (eNPS, distribution, the second question, comments, breakdowns, trend, change against a baseline) are shown only for groups that are exactly a union of cells of at least the minimum group size, so no subtraction reveals a smaller group."),
         (name = "library", description = "Conversation starters and agenda templates, curated by HR admins."),
         (name = "changes", description = "The change log: follow every change you may know about from a cursor, to keep a copy in sync."),
         (name = "health", description = "Probes.")

@@ -51,6 +51,12 @@ pub enum ErrorCode {
     InvalidTransition,
     /// 409: only a held meeting can be rated.
     NotHeld,
+    /// 409: the eNPS survey has not opened yet.
+    SurveyNotOpen,
+    /// 409: the eNPS survey has closed.
+    SurveyClosed,
+    /// 409: you have answered this survey (once is all).
+    AlreadyAnswered,
     /// 409: a request with this Idempotency-Key is still running.
     IdempotencyInProgress,
     /// 412: the resource changed since you read it.

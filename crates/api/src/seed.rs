@@ -216,7 +216,112 @@ pub async fn demo(db: &Database) -> anyhow::Result<()> {
         .await?;
     }
     demo_goals(db).await?;
-    demo_checkins(db).await
+    demo_checkins(db).await?;
+    demo_enps(db).await
+}
+
+/// The demo's two eNPS surveys, before and after the 1:1 program's launch, answered by everyone
+/// and closed, so the results, the trend and the change against the baseline are there to read.
+async fn demo_enps(db: &Database) -> anyhow::Result<()> {
+    if !db.list_surveys(None, false, None, 1).await?.is_empty() {
+        return Ok(());
+    }
+    let hr = db
+        .person_id_by_email(&email_of("Hannah Reyes"))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the demo HR admin is missing"))?;
+    let mut people = Vec::with_capacity(PEOPLE.len());
+    for (_, name, ..) in PEOPLE {
+        if let Some(id) = db.person_id_by_email(&email_of(name)).await? {
+            people.push(id);
+        }
+    }
+    let surveys = [
+        (
+            "eNPS before the 1:1 program",
+            true,
+            150,
+            [3, 6, 7, 9, 5, 8, 10, 4, 6, 7, 8, 2, 9, 6, 7, 5, 8, 6, 10, 7],
+        ),
+        (
+            "eNPS three months in",
+            false,
+            30,
+            [
+                8, 9, 7, 10, 6, 9, 10, 7, 8, 9, 8, 5, 9, 7, 10, 6, 9, 8, 10, 9,
+            ],
+        ),
+    ];
+    for (name, baseline, days_ago, scores) in surveys {
+        let answers: Vec<(Uuid, i64)> = people.iter().copied().zip(scores).collect();
+        let id = run_survey(db, hr, name, baseline, &answers, true).await?;
+        let closes = Utc::now() - Duration::days(days_ago);
+        let opens = closes - Duration::days(14);
+        db.transact(move |tx| Box::pin(async move { tx.backdate_survey(id, opens, closes).await }))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Create a survey for everyone (as HR admin `hr`), answer it as each of `answers` (a score,
+/// and a second answer and comment derived from it) in batches, and close it. Returns its id.
+async fn run_survey(
+    db: &Database,
+    hr: Uuid,
+    name: &str,
+    baseline: bool,
+    answers: &[(Uuid, i64)],
+    comments: bool,
+) -> anyhow::Result<Uuid> {
+    let hr = Actor::Person {
+        id: hr,
+        hr_admin: true,
+    };
+    let now = Utc::now();
+    let draft = usecases::enps::SurveyDraft {
+        name: name.into(),
+        question: None,
+        ask_expectations: true,
+        allow_comment: true,
+        audience: oneonone_domain::checkin::Population::Everyone,
+        opens_at: now - Duration::minutes(1),
+        closes_at: now + Duration::days(14),
+        baseline,
+        min_group_size: oneonone_domain::enps::DEFAULT_MIN_GROUP_SIZE,
+    };
+    let who = hr.clone();
+    let (survey, _) = db
+        .transact(move |tx| {
+            Box::pin(async move { usecases::enps::create_survey(tx, &who, draft).await })
+        })
+        .await?;
+    let id = survey.id;
+    for batch in answers.chunks(500) {
+        let batch = batch.to_vec();
+        db.transact(move |tx| {
+            Box::pin(async move {
+                for (person, score) in batch {
+                    let raw = usecases::enps::RawAnswer {
+                        score,
+                        expectations: Some((score / 2).clamp(1, 5)),
+                        comment: (comments && score <= 6)
+                            .then(|| "Fewer meetings, more time with my manager.".to_owned()),
+                    };
+                    let actor = Actor::Person {
+                        id: person,
+                        hr_admin: false,
+                    };
+                    usecases::enps::answer(tx, &actor, id, raw).await?;
+                }
+                Ok::<_, usecases::Error>(())
+            })
+        })
+        .await?;
+    }
+    db.transact(move |tx| Box::pin(async move { usecases::enps::close(tx, &hr, id).await }))
+        .await?;
+    db.vacuum_pending_answers().await?;
+    Ok(id)
 }
 
 /// The demo's finished check-in cycle: Linus's team each wrote, submitted and had their check-in
@@ -565,18 +670,7 @@ pub async fn history(
     time_zone: &str,
     progress: Option<&indicatif::ProgressBar>,
 ) -> anyhow::Result<HistoryStats> {
-    let mut people = Vec::new();
-    let mut filter = PeopleFilter {
-        active: Some(true),
-        limit: 1000,
-        ..PeopleFilter::default()
-    };
-    loop {
-        let page = db.list_people(&filter).await?;
-        let Some(last) = page.last() else { break };
-        filter.after = Some(oneonone_persistence::PeoplePageAfter::Id(last.id));
-        people.extend(page);
-    }
+    let people = active_people(db).await?;
     let mut reports: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for p in &people {
         if let Some(m) = p.manager_id {
@@ -701,6 +795,17 @@ pub async fn history(
     Ok(stats)
 }
 
+/// The synthetic department of person `i`: that of the branch below the top of the
+/// organisation they sit in (so departments follow the reporting lines, as in most
+/// organisations); the top's is 0.
+fn branch(i: usize) -> usize {
+    let mut at = i;
+    while at > 8 {
+        at = (at - 1) / 8;
+    }
+    at
+}
+
 /// A synthetic organisation of `people` people (a tree, eight reports per manager) for
 /// benchmarks, with `months` of 1:1 history. Idempotent. Returns the login that `make bench`
 /// uses: a manager with reports.
@@ -723,7 +828,7 @@ pub async fn synthetic(
                 }
                 .into(),
             ),
-            department: Some(format!("Department {}", i % 12)),
+            department: Some(format!("Department {}", branch(i))),
             external_id: Some(format!("syn-{i}")),
             active: true,
             ..PersonFields::default()
@@ -760,7 +865,50 @@ pub async fn synthetic(
     }
     let stats = history(db, months, "Europe/Berlin", Some(progress)).await?;
     synthetic_goals(db).await?;
+    synthetic_enps(db).await?;
     Ok((login, stats))
+}
+
+/// One closed eNPS survey of everyone in a synthetic organisation, once: seven in ten answer.
+async fn synthetic_enps(db: &Database) -> anyhow::Result<()> {
+    if !db.list_surveys(None, false, None, 1).await?.is_empty() {
+        return Ok(());
+    }
+    let people = active_people(db).await?;
+    // Run by an HR admin if there is one, else in the name of the top of the organisation.
+    let Some(hr) = people
+        .iter()
+        .find(|p| p.hr_admin)
+        .or_else(|| people.iter().find(|p| p.manager_id.is_none()))
+        .map(|p| p.id)
+    else {
+        return Ok(());
+    };
+    let answers: Vec<(Uuid, i64)> = people
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 10 < 7)
+        .map(|(i, p)| (p.id, [10, 9, 8, 7, 6, 9, 10, 3, 8, 9, 5][i % 11]))
+        .collect();
+    run_survey(db, hr, "eNPS (synthetic)", false, &answers, true).await?;
+    Ok(())
+}
+
+/// Everyone active, in pages of 1,000.
+async fn active_people(db: &Database) -> anyhow::Result<Vec<oneonone_domain::Person>> {
+    let mut people = Vec::new();
+    let mut filter = PeopleFilter {
+        active: Some(true),
+        limit: 1000,
+        ..PeopleFilter::default()
+    };
+    loop {
+        let page = db.list_people(&filter).await?;
+        let Some(last) = page.last() else { break };
+        filter.after = Some(oneonone_persistence::PeoplePageAfter::Id(last.id));
+        people.extend(page);
+    }
+    Ok(people)
 }
 
 /// Goals for a synthetic organisation, once: every manager a public objective for their team,
@@ -778,18 +926,7 @@ async fn synthetic_goals(db: &Database) -> anyhow::Result<()> {
     if !db.list_goals(&any).await?.is_empty() {
         return Ok(());
     }
-    let mut people = Vec::new();
-    let mut filter = PeopleFilter {
-        active: Some(true),
-        limit: 1000,
-        ..PeopleFilter::default()
-    };
-    loop {
-        let page = db.list_people(&filter).await?;
-        let Some(last) = page.last() else { break };
-        filter.after = Some(oneonone_persistence::PeoplePageAfter::Id(last.id));
-        people.extend(page);
-    }
+    let people = active_people(db).await?;
     let managers: std::collections::HashSet<Uuid> =
         people.iter().filter_map(|p| p.manager_id).collect();
     let today = Utc::now().date_naive();

@@ -227,6 +227,9 @@ impl Application {
             limiter: Arc::new(LoginLimiter::new(settings.login_attempts_per_minute)),
             settings: Arc::new(settings.clone()),
             faults: Arc::default(),
+            enps_results: Arc::new(crate::state::ResultsCache::new(
+                crate::state::RESULTS_CACHED,
+            )),
         };
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;

@@ -16,7 +16,17 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Test hooks that fail a change at a chosen point (never armed in production).
     pub faults: Arc<oneonone_usecases::once::Faults>,
+    /// Published eNPS results by (survey, group kind, group key): they never change once a
+    /// survey is closed, so every replica may keep its own copy.
+    pub enps_results: Arc<ResultsCache>,
 }
+
+/// See [`AppState::enps_results`].
+pub type ResultsCache =
+    quick_cache::sync::Cache<(uuid::Uuid, &'static str, String), actix_web::web::Bytes>;
+
+/// How many groups' results a server keeps.
+pub const RESULTS_CACHED: usize = 4096;
 
 impl AppState {
     /// The meeting and the participant acting, or the right refusal: 404 for anyone who may not

@@ -1,4 +1,4 @@
-//! `oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings]`: load a running server from
+//! `oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings|enps]`: load a running server from
 //! this second process and print requests/s, p50 and p99 per endpoint, each endpoint's
 //! throughput also as a ratio to `/healthz` measured in the same run.
 
@@ -290,12 +290,64 @@ async fn meetings_plan(client: &reqwest::Client, base: &str, token: &str) -> any
     ])
 }
 
+/// eNPS results of a seeded organisation's closed survey, as an HR admin: the whole
+/// organisation, a department, a manager's subtree.
+async fn enps_plan(client: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<Plan> {
+    let surveys: Value = client
+        .get(format!("{base}/api/v1/enps-surveys?limit=1"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let id = surveys["data"][0]["id"]
+        .as_str()
+        .context("no survey: seed the organisation first")?
+        .to_owned();
+    let results = format!("{base}/api/v1/enps-surveys/{id}/results");
+    let org: Value = client
+        .get(&results)
+        .bearer_auth(token)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    if org["group"]["suppressed"] != false {
+        bail!("the organisation's results are suppressed: {org}");
+    }
+    let department = org["departments"][0]["department"]
+        .as_str()
+        .context("no department")?
+        .replace(' ', "%20");
+    let manager = org["subtrees"]
+        .as_array()
+        .and_then(|s| s.iter().rev().find(|g| g["suppressed"] == false))
+        .and_then(|g| g["manager_id"].as_str())
+        .context("no shown subtree")?
+        .to_owned();
+    Ok(vec![
+        ("GET eNPS results (org)", results.clone(), Kind::Get),
+        (
+            "GET eNPS results (dept)",
+            format!("{results}?department={department}"),
+            Kind::Get,
+        ),
+        (
+            "GET eNPS results (team)",
+            format!("{results}?manager_id={manager}"),
+            Kind::Get,
+        ),
+    ])
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
         bail!(
-            "usage: oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings]"
+            "usage: oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings|enps]"
         );
     }
     let base = args[1].trim_end_matches('/').to_owned();
@@ -320,6 +372,7 @@ async fn main() -> anyhow::Result<()> {
 
     let plan = match mode {
         "meetings" => meetings_plan(&client, &base, &token).await?,
+        "enps" => enps_plan(&client, &base, &token).await?,
         _ => people_plan(&client, &base, &token).await?,
     };
     // BENCH_ONLY=text keeps the endpoints whose name contains it (with /healthz), to profile one.

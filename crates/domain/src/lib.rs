@@ -9,6 +9,7 @@ pub mod action;
 pub mod agenda;
 pub mod cadence;
 pub mod checkin;
+pub mod enps;
 pub mod error;
 pub mod goal;
 pub mod library;

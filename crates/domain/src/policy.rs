@@ -383,6 +383,45 @@ pub fn launch_checkins(actor: &Actor) -> Decision {
     }
 }
 
+/// Creating and closing eNPS surveys: HR admins.
+pub fn run_surveys(actor: &Actor) -> Decision {
+    if actor.is_hr_admin() {
+        Ok(())
+    } else {
+        Err(Denied("only HR admins run eNPS surveys"))
+    }
+}
+
+/// Reading surveys (what they ask, when, how many answered): everyone signed in, and
+/// `reports:read` tokens.
+pub fn see_surveys(actor: &Actor) -> Decision {
+    match actor {
+        Actor::Person { .. } => Ok(()),
+        Actor::Integration { .. } if actor.has_scope(Scope::ReportsRead) => Ok(()),
+        Actor::Integration { .. } => Err(Denied("eNPS surveys need the reports:read scope")),
+    }
+}
+
+/// Which eNPS results an actor reads (always aggregates of groups at or above the survey's
+/// minimum size; nobody reads an answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultsScope {
+    /// The organisation, every department and every subtree: HR admins, `reports:read` tokens.
+    Everything,
+    /// A manager: their own subtree and the subtrees within it.
+    Below(PersonId),
+}
+
+pub fn survey_results(actor: &Actor) -> Result<ResultsScope, Denied> {
+    match actor {
+        _ if actor.is_hr_admin() || actor.has_scope(Scope::ReportsRead) => {
+            Ok(ResultsScope::Everything)
+        }
+        Actor::Person { id, .. } => Ok(ResultsScope::Below(*id)),
+        Actor::Integration { .. } => Err(Denied("eNPS results need the reports:read scope")),
+    }
+}
+
 /// Reading a cycle and its completion counts.
 pub fn see_checkin_cycles(actor: &Actor) -> Decision {
     if actor.is_hr_admin() || actor.has_scope(Scope::ReportsRead) {
@@ -459,6 +498,25 @@ mod tests {
         assert!(edit_agenda_item(other, author, &["checked", "title"]).is_err());
         assert!(remove_agenda_item(author, author).is_ok());
         assert!(remove_agenda_item(other, author).is_err());
+    }
+
+    #[test]
+    fn surveys_are_run_by_hr_and_results_read_as_aggregates_by_slice() {
+        let e = employee();
+        assert!(run_surveys(&hr()).is_ok() && run_surveys(&e).is_err());
+        assert!(run_surveys(&token(&[Scope::ReportsRead])).is_err());
+        assert!(see_surveys(&e).is_ok() && see_surveys(&token(&[Scope::ReportsRead])).is_ok());
+        assert!(see_surveys(&token(&[Scope::PeopleRead])).is_err());
+        assert_eq!(survey_results(&hr()), Ok(ResultsScope::Everything));
+        assert_eq!(
+            survey_results(&token(&[Scope::ReportsRead])),
+            Ok(ResultsScope::Everything)
+        );
+        assert_eq!(
+            survey_results(&e),
+            Ok(ResultsScope::Below(e.person_id().unwrap_or_default()))
+        );
+        assert!(survey_results(&token(&[Scope::GoalsRead])).is_err());
     }
 
     #[test]

@@ -32,14 +32,32 @@ struct CycleRow {
     created_at: DateTime<Utc>,
 }
 
+/// A population from its stored columns (`population`, `department`, `subtree_root`).
+pub(crate) fn population_from(
+    kind: &str,
+    department: Option<String>,
+    root: Option<Uuid>,
+) -> StoreResult<Population> {
+    match (kind, department, root) {
+        ("everyone", _, _) => Ok(Population::Everyone),
+        ("department", Some(d), _) => Ok(Population::Department(d)),
+        ("subtree", _, Some(root)) => Ok(Population::Subtree(root)),
+        _ => Err(corrupt("population")),
+    }
+}
+
+/// A population's stored columns.
+pub(crate) fn population_columns(p: &Population) -> (&'static str, Option<String>, Option<Uuid>) {
+    match p {
+        Population::Everyone => ("everyone", None, None),
+        Population::Department(d) => ("department", Some(d.clone()), None),
+        Population::Subtree(r) => ("subtree", None, Some(*r)),
+    }
+}
+
 impl CycleRow {
     fn into_cycle(self) -> StoreResult<Cycle> {
-        let population = match (self.population.as_str(), self.department, self.subtree_root) {
-            ("everyone", _, _) => Population::Everyone,
-            ("department", Some(d), _) => Population::Department(d),
-            ("subtree", _, Some(root)) => Population::Subtree(root),
-            _ => return Err(corrupt("cycle population")),
-        };
+        let population = population_from(&self.population, self.department, self.subtree_root)?;
         Ok(Cycle {
             id: self.id,
             name: self.name,
@@ -309,11 +327,7 @@ impl Tx<'_> {
         cycle: &Cycle,
         checkins: &[NewCheckin],
     ) -> StoreResult<()> {
-        let (population, department, root) = match &cycle.population {
-            Population::Everyone => ("everyone", None, None),
-            Population::Department(d) => ("department", Some(d.clone()), None),
-            Population::Subtree(r) => ("subtree", None, Some(*r)),
-        };
+        let (population, department, root) = population_columns(&cycle.population);
         let cycle = cycle.clone();
         let checkins = checkins.to_vec();
         crate::on_tx!(self, conn => {

@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod agenda;
 pub mod checkins;
+pub mod enps;
 pub mod events;
 pub mod goals;
 pub mod idempotency;
@@ -350,6 +351,9 @@ impl Database {
                     .busy_timeout(Duration::from_secs(5))
                     .foreign_keys(true)
                     .pragma("temp_store", "memory")
+                    // Deleted rows are overwritten, not left in free pages: an erased person,
+                    // and the eNPS answers waiting for their survey to close.
+                    .pragma("secure_delete", "on")
                     // Checkpoints run in the background (Database::checkpoint), not inside the
                     // commit of whichever write crossed the threshold.
                     .pragma("wal_autocheckpoint", "0")

@@ -10,8 +10,8 @@ use crate::Result;
 pub const DIRECTORY_TYPES: [&str; 3] = ["person", "conversation_starter", "agenda_template"];
 /// Records of 1:1s.
 pub const MEETING_TYPES: [&str; 4] = ["meeting_series", "meeting", "agenda_item", "action_item"];
-/// Records of performance management: goals and check-ins.
-pub const GOAL_TYPES: [&str; 2] = ["goal", "checkin"];
+/// Records of performance management: goals, check-ins and eNPS surveys (never answers).
+pub const GOAL_TYPES: [&str; 3] = ["goal", "checkin", "enps_survey"];
 
 /// A page of the log.
 #[derive(Debug, Clone)]

@@ -41,6 +41,23 @@ fn checkin_event(kind: &'static str, c: &Checkin) -> NewEvent {
         .data(json!({"cycle_id": c.cycle_id, "state": c.state.as_str()}))
 }
 
+/// A subtree's population needs an active person at its root (422 `unknown_reference`).
+pub(crate) async fn check_root(tx: &mut Tx<'_>, population: &Population) -> Result<()> {
+    if let Population::Subtree(root) = population {
+        match tx.get_person(*root).await {
+            Ok(p) if p.active => {}
+            Ok(_) | Err(StoreError::NotFound) => {
+                return Err(Error::Refused {
+                    code: "unknown_reference",
+                    detail: "manager_id: no such active person".into(),
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
 /// Launch a cycle: one draft check-in for every active person of the population who has a
 /// manager, with that manager. Returns the cycle and how many check-ins it made.
 pub async fn launch_cycle(
@@ -68,18 +85,7 @@ pub async fn launch_cycle(
         errors.push("department", "required for a department's cycle");
     }
     errors.into_result()?;
-    if let Population::Subtree(root) = draft.population {
-        match tx.get_person(root).await {
-            Ok(p) if p.active => {}
-            Ok(_) | Err(StoreError::NotFound) => {
-                return Err(Error::Refused {
-                    code: "unknown_reference",
-                    detail: "manager_id: no such active person".into(),
-                });
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+    check_root(tx, &draft.population).await?;
     let people = tx.population(&draft.population).await?;
     let cycle = Cycle {
         id: Uuid::now_v7(),

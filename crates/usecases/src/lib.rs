@@ -10,6 +10,7 @@
 pub mod agenda;
 pub mod changes;
 pub mod checkins;
+pub mod enps;
 pub mod goals;
 pub mod library;
 pub mod meetings;

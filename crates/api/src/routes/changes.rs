@@ -47,7 +47,8 @@ pub struct ChangeOut {
     #[serde(rename = "type")]
     pub type_: String,
     /// The kind of record: `person`, `meeting_series`, `meeting`, `agenda_item`,
-    /// `action_item`, `conversation_starter`, `agenda_template`, `goal`, `checkin`.
+    /// `action_item`, `conversation_starter`, `agenda_template`, `goal`, `checkin`,
+    /// `enps_survey` (created, closed: never an answer).
     pub resource: String,
     pub resource_id: Uuid,
     pub action: ChangeAction,

@@ -36,17 +36,52 @@ crate::routes::goals::mirror_enum!(
     State as CheckinState => CheckinState { Draft, Submitted, Reviewed, Acknowledged }
 );
 
-/// Who a cycle is for.
+/// Who a cycle (or a survey) is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[schema(as = CheckinPopulation)]
 pub enum PopulationKind {
-    /// Every active person who has a manager.
+    /// Every active person (for a check-in cycle: who has a manager).
     Everyone,
     /// Everyone in `department`.
     Department,
     /// Everyone below `manager_id`, at any depth.
     Subtree,
+}
+
+/// The population a body names: `department` goes with `department`, `manager_id` with
+/// `subtree`, neither with `everyone`.
+pub(crate) fn population_of(
+    kind: PopulationKind,
+    department: Option<&String>,
+    manager_id: Option<Uuid>,
+) -> ApiResult<Population> {
+    match (kind, department, manager_id) {
+        (PopulationKind::Everyone, None, None) => Ok(Population::Everyone),
+        (PopulationKind::Department, Some(d), None) => Ok(Population::Department(d.clone())),
+        (PopulationKind::Subtree, None, Some(m)) => Ok(Population::Subtree(m)),
+        (PopulationKind::Department, _, _) => Err(ApiError::validation(
+            "department",
+            "a department's population names its department (and no manager_id)",
+        )),
+        (PopulationKind::Subtree, _, _) => Err(ApiError::validation(
+            "manager_id",
+            "a subtree's population names its manager (and no department)",
+        )),
+        (PopulationKind::Everyone, _, _) => Err(ApiError::validation(
+            "population",
+            "everyone takes neither department nor manager_id",
+        )),
+    }
+}
+
+/// The `population`, `department` and `manager_id` of a cycle or survey.
+pub(crate) fn population_parts(p: Population) -> (PopulationKind, Option<String>, Option<Uuid>) {
+    match p {
+        Population::Everyone => (PopulationKind::Everyone, None, None),
+        Population::Department(d) => (PopulationKind::Department, Some(d), None),
+        Population::Subtree(m) => (PopulationKind::Subtree, None, Some(m)),
+    }
 }
 
 /// A new check-in cycle.
@@ -128,11 +163,7 @@ pub struct CycleOut {
 
 impl CycleOut {
     fn new(c: Cycle, completion: Completion) -> Self {
-        let (population, department, manager_id) = match c.population {
-            Population::Everyone => (PopulationKind::Everyone, None, None),
-            Population::Department(d) => (PopulationKind::Department, Some(d), None),
-            Population::Subtree(m) => (PopulationKind::Subtree, None, Some(m)),
-        };
+        let (population, department, manager_id) = population_parts(c.population);
         Self {
             id: c.id,
             name: c.name,
@@ -267,29 +298,7 @@ pub async fn launch(
 ) -> ApiResult<HttpResponse> {
     policy::launch_checkins(&actor)?;
     let b = &body.value;
-    let population = match (b.population, &b.department, b.manager_id) {
-        (PopulationKind::Everyone, None, None) => Population::Everyone,
-        (PopulationKind::Department, Some(d), None) => Population::Department(d.clone()),
-        (PopulationKind::Subtree, None, Some(m)) => Population::Subtree(m),
-        (PopulationKind::Department, _, _) => {
-            return Err(ApiError::validation(
-                "department",
-                "a department's cycle names its department (and no manager_id)",
-            ));
-        }
-        (PopulationKind::Subtree, _, _) => {
-            return Err(ApiError::validation(
-                "manager_id",
-                "a subtree's cycle names its manager (and no department)",
-            ));
-        }
-        (PopulationKind::Everyone, _, _) => {
-            return Err(ApiError::validation(
-                "population",
-                "everyone's cycle takes neither department nor manager_id",
-            ));
-        }
-    };
+    let population = population_of(b.population, b.department.as_ref(), b.manager_id)?;
     let draft = usecases::checkins::CycleDraft {
         name: b.name.clone(),
         frequency: b.frequency.into(),

@@ -6,6 +6,7 @@ pub mod api_tokens;
 pub mod auth;
 pub mod changes;
 pub mod checkins;
+pub mod enps;
 pub mod goals;
 pub mod health;
 pub mod library;
@@ -108,5 +109,12 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(checkins::submit)
         .service(checkins::review)
         .service(checkins::acknowledge)
+        .service(enps::create)
+        .service(enps::list)
+        .service(enps::read)
+        .service(enps::answer)
+        .service(enps::close)
+        .service(enps::results)
+        .service(enps::comments)
         .service(changes::list);
 }
