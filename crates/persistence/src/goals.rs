@@ -310,6 +310,39 @@ macro_rules! list_goals_query {
     }};
 }
 
+/// The alignment of `$goal` as `$reader` sees it: `(depth, row)`, parents (depth ≥ 1) and
+/// children (depth 0).
+macro_rules! alignment_query {
+    ($db:ty, $ex:expr, $goal:expr, $reader:expr) => {{
+        let (goal, reader): (Uuid, GoalReader) = ($goal, $reader);
+        let mut qb = QueryBuilder::<$db>::new(
+            "WITH RECURSIVE up (id, depth) AS (SELECT parent_id, 1 FROM goals WHERE id = ",
+        );
+        qb.push_bind(goal)
+            .push(" AND parent_id IS NOT NULL UNION ALL SELECT g.parent_id, u.depth + 1 \
+                   FROM goals g JOIN up u ON g.id = u.id WHERE g.parent_id IS NOT NULL AND u.depth < ")
+            .push_bind(MAX_DEPTH)
+            .push(format!(
+                ") SELECT {GOAL_COLUMNS}, CAST(u.depth AS BIGINT) AS depth FROM up u JOIN goals g ON g.id = u.id WHERE 1 = 1"
+            ));
+        push_visible(&mut qb, reader);
+        qb.push(format!(
+            " UNION ALL SELECT {GOAL_COLUMNS}, CAST(0 AS BIGINT) AS depth FROM goals g WHERE g.parent_id = "
+        ))
+        .push_bind(goal);
+        push_visible(&mut qb, reader);
+        qb.push(" ORDER BY depth, id");
+        let rows: Vec<(i64, GoalRowWithDepth)> = qb
+            .build_query_as::<GoalRowWithDepth>()
+            .fetch_all($ex)
+            .await?
+            .into_iter()
+            .map(|r| (r.depth, r))
+            .collect();
+        rows
+    }};
+}
+
 impl Database {
     /// A page of the goals `filter.reader` may see, in the order they were set.
     pub async fn list_goals(&self, filter: &GoalFilter) -> StoreResult<Vec<Goal>> {
@@ -351,59 +384,38 @@ impl Database {
             Database::Postgres(pool) => query!(sqlx::Postgres, pool),
         })
     }
+}
 
+impl crate::Session {
     /// The goals `goal` aligns to that `reader` may see, nearest first, and its children that
     /// `reader` may see, in the order they were set.
     pub async fn goal_alignment(
-        &self,
+        &mut self,
         goal: Uuid,
         reader: GoalReader,
     ) -> StoreResult<(Vec<GoalSummary>, Vec<GoalSummary>)> {
-        macro_rules! query {
-            ($db:ty, $ex:expr) => {{
-                let mut qb = QueryBuilder::<$db>::new(
-                    "WITH RECURSIVE up (id, depth) AS (SELECT parent_id, 1 FROM goals WHERE id = ",
-                );
-                qb.push_bind(goal)
-                    .push(" AND parent_id IS NOT NULL UNION ALL SELECT g.parent_id, u.depth + 1 \
-                           FROM goals g JOIN up u ON g.id = u.id WHERE g.parent_id IS NOT NULL AND u.depth < ")
-                    .push_bind(MAX_DEPTH)
-                    .push(format!(
-                        ") SELECT {GOAL_COLUMNS}, CAST(u.depth AS BIGINT) AS depth FROM up u JOIN goals g ON g.id = u.id WHERE 1 = 1"
-                    ));
-                push_visible(&mut qb, reader);
-                qb.push(format!(
-                    " UNION ALL SELECT {GOAL_COLUMNS}, CAST(0 AS BIGINT) AS depth FROM goals g WHERE g.parent_id = "
-                ))
-                .push_bind(goal);
-                push_visible(&mut qb, reader);
-                qb.push(" ORDER BY depth, id");
-                let rows: Vec<(i64, GoalRowWithDepth)> = qb
-                    .build_query_as::<GoalRowWithDepth>()
-                    .fetch_all($ex)
-                    .await?
-                    .into_iter()
-                    .map(|r| (r.depth, r))
-                    .collect();
-                rows
-            }};
-        }
         let rows = match self {
-            Database::Sqlite(pools) => query!(sqlx::Sqlite, &pools.read),
-            Database::Postgres(pool) => query!(sqlx::Postgres, pool),
+            crate::Session::Sqlite(c) => alignment_query!(sqlx::Sqlite, &mut **c, goal, reader),
+            crate::Session::Postgres(c) => alignment_query!(sqlx::Postgres, &mut **c, goal, reader),
         };
-        let mut parents = Vec::new();
-        let mut children = Vec::new();
-        for (depth, row) in rows {
-            let summary = row.goal.into_summary()?;
-            if depth == 0 {
-                children.push(summary);
-            } else {
-                parents.push(summary);
-            }
-        }
-        Ok((parents, children))
+        split_alignment(rows)
     }
+}
+
+fn split_alignment(
+    rows: Vec<(i64, GoalRowWithDepth)>,
+) -> StoreResult<(Vec<GoalSummary>, Vec<GoalSummary>)> {
+    let mut parents = Vec::new();
+    let mut children = Vec::new();
+    for (depth, row) in rows {
+        let summary = row.goal.into_summary()?;
+        if depth == 0 {
+            children.push(summary);
+        } else {
+            parents.push(summary);
+        }
+    }
+    Ok((parents, children))
 }
 
 #[derive(sqlx::FromRow)]

@@ -674,18 +674,22 @@ async fn visible_ids(
     responses((status = 200, description = "The goal.", body = GoalDetail, headers(("ETag" = String)))))]
 #[get("/goals/{id}")]
 pub async fn read(
-    state: web::Data<AppState>,
     AuthReads(actor, mut reads): AuthReads,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let reader = usecases::goals::reader(&actor)?;
     let id = id.into_inner();
     let goal = reads.get_goal(id).await?;
-    let chain = reads.managers_of(goal.owner_id).await?;
+    // The owner's managers matter only for a private goal of someone else's.
+    let chain = if oneonone_domain::policy::see_goal(&actor, goal.owner_id, &[], goal.visibility) {
+        Vec::new()
+    } else {
+        reads.managers_of(goal.owner_id).await?
+    };
     let goal = usecases::goals::check_visible(&actor, goal, chain)?.goal;
     let history = reads.goal_history(id).await?;
+    let (parents, children) = reads.goal_alignment(id, reader).await?;
     drop(reads);
-    let (parents, children) = state.db.goal_alignment(id, reader).await?;
     let parent_visible = parents.first().map(|p| p.id) == goal.parent_id;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(goal.version)))
