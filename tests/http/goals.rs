@@ -717,6 +717,17 @@ async fn the_meeting_page_shows_the_pairs_goals_and_a_discussed_goal_remembers_t
         )
         .await
         .expect(201);
+    // The report sees no trace of the manager's private point about the manager's goal: not in
+    // the agenda, not on the page.
+    let their_agenda = app.get(&items, &o.report_token).await.expect(200);
+    assert!(!their_agenda.text.contains("Raise my goal"));
+    assert!(!ids(&their_agenda).contains(&private_point.id().to_string()));
+    assert!(
+        !page(&o.report_token)
+            .await
+            .text
+            .contains(&private_point.id().to_string())
+    );
     for goal in [peers.id(), Uuid::now_v7()] {
         let reply = app
             .post(&items, &o.report_token, &json!({"goal_id": goal}))
