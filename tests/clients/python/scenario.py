@@ -9,6 +9,7 @@ Usage: python scenario.py BASE_URL (with the generated package `oneonone_client`
 """
 
 import sys
+from datetime import datetime, timedelta, timezone
 
 from oneonone_client import AuthenticatedClient, Client
 from oneonone_client.api.action_items import create_action_item, list_action_items
@@ -180,6 +181,50 @@ def main(base):
     seen = [item.id for item in detail.content.agenda_items]
     assert shared.id in seen and secret.id not in seen
     assert not detail.content.notes.private
+
+    # eNPS: the demo's closed survey has results (small departments suppressed); a new survey is
+    # answered once, and nothing of the answer comes back.
+    from oneonone_client.api.enps import (
+        answer_enps_survey,
+        create_enps_survey,
+        list_enps_surveys,
+        read_enps_results,
+    )
+    from oneonone_client.models import (
+        AnswerIn,
+        CheckinPopulation,
+        ResultsOut,
+        SurveyIn,
+        SurveyOut,
+        SurveyPage,
+        SurveyStatus,
+    )
+
+    surveys = ok(list_enps_surveys.sync_detailed(client=hr), "surveys", SurveyPage)
+    closed = [s for s in surveys.data if s.status == SurveyStatus.CLOSED]
+    assert closed, "the demo has closed surveys"
+    results = ok(read_enps_results.sync_detailed(closed[0].id, client=hr), "results", ResultsOut)
+    assert results.published and isinstance(results.group.enps, int)
+    assert any(d.suppressed for d in results.departments)
+    now = datetime.now(timezone.utc)
+    survey = ok(
+        create_enps_survey.sync_detailed(
+            client=hr,
+            body=SurveyIn(
+                name=f"python {now.isoformat()}",
+                population=CheckinPopulation.EVERYONE,
+                opens_at=now - timedelta(minutes=1),
+                closes_at=now + timedelta(days=1),
+            ),
+        ),
+        "a new survey",
+        SurveyOut,
+    )
+    answered = answer_enps_survey.sync_detailed(survey.id, client=report, body=AnswerIn(score=9))
+    assert answered.status_code == 204, answered.content
+    assert not answered.content
+    again = answer_enps_survey.sync_detailed(survey.id, client=report, body=AnswerIn(score=3))
+    assert again.status_code == 409, again.content
     print("python client: 1:1 scenario passed")
 
 

@@ -162,6 +162,41 @@ async function main() {
   check(!agenda.some((i) => i.id === secret.id), "the report never sees the private point");
   check(detail.content?.notes.private === null || detail.content?.notes.private === undefined,
     "the report has no private note of the manager's");
+  // eNPS: the demo's closed survey has results (small departments suppressed); a new survey is
+  // answered once, and nothing of the answer comes back.
+  const surveys = must(await hr.api.GET("/api/v1/enps-surveys", {}), "surveys");
+  const closed = surveys.data.find((s) => s.status === "closed");
+  check(closed !== undefined, "the demo has a closed survey");
+  const results = must(
+    await hr.api.GET("/api/v1/enps-surveys/{id}/results", {
+      params: { path: { id: closed?.id ?? "" } },
+    }),
+    "results",
+  );
+  check(results.published && typeof results.group.enps === "number", "results are published");
+  check(results.departments.some((d) => d.suppressed), "a small department is suppressed");
+  const now = Date.now();
+  const survey = must(
+    await hr.api.POST("/api/v1/enps-surveys", {
+      body: {
+        name: `typescript ${now}`,
+        population: "everyone",
+        opens_at: new Date(now - 60_000).toISOString(),
+        closes_at: new Date(now + 86_400_000).toISOString(),
+      },
+    }),
+    "a new survey",
+  );
+  const answered = await report.api.POST("/api/v1/enps-surveys/{id}/answers", {
+    params: { path: { id: survey.id } },
+    body: { score: 9 },
+  });
+  check(answered.response.status === 204, "answered");
+  const again = await report.api.POST("/api/v1/enps-surveys/{id}/answers", {
+    params: { path: { id: survey.id } },
+    body: { score: 3 },
+  });
+  check(again.response.status === 409, "answered once");
   console.log("typescript client: 1:1 scenario passed");
 }
 
