@@ -310,39 +310,6 @@ macro_rules! list_goals_query {
     }};
 }
 
-/// The alignment of `$goal` as `$reader` sees it: `(depth, row)`, parents (depth ≥ 1) and
-/// children (depth 0).
-macro_rules! alignment_query {
-    ($db:ty, $ex:expr, $goal:expr, $reader:expr) => {{
-        let (goal, reader): (Uuid, GoalReader) = ($goal, $reader);
-        let mut qb = QueryBuilder::<$db>::new(
-            "WITH RECURSIVE up (id, depth) AS (SELECT parent_id, 1 FROM goals WHERE id = ",
-        );
-        qb.push_bind(goal)
-            .push(" AND parent_id IS NOT NULL UNION ALL SELECT g.parent_id, u.depth + 1 \
-                   FROM goals g JOIN up u ON g.id = u.id WHERE g.parent_id IS NOT NULL AND u.depth < ")
-            .push_bind(MAX_DEPTH)
-            .push(format!(
-                ") SELECT {GOAL_COLUMNS}, CAST(u.depth AS BIGINT) AS depth FROM up u JOIN goals g ON g.id = u.id WHERE 1 = 1"
-            ));
-        push_visible(&mut qb, reader);
-        qb.push(format!(
-            " UNION ALL SELECT {GOAL_COLUMNS}, CAST(0 AS BIGINT) AS depth FROM goals g WHERE g.parent_id = "
-        ))
-        .push_bind(goal);
-        push_visible(&mut qb, reader);
-        qb.push(" ORDER BY depth, id");
-        let rows: Vec<(i64, GoalRowWithDepth)> = qb
-            .build_query_as::<GoalRowWithDepth>()
-            .fetch_all($ex)
-            .await?
-            .into_iter()
-            .map(|r| (r.depth, r))
-            .collect();
-        rows
-    }};
-}
-
 impl Database {
     /// A page of the goals `filter.reader` may see, in the order they were set.
     pub async fn list_goals(&self, filter: &GoalFilter) -> StoreResult<Vec<Goal>> {
@@ -386,43 +353,145 @@ impl Database {
     }
 }
 
-impl crate::Session {
-    /// The goals `goal` aligns to that `reader` may see, nearest first, and its children that
-    /// `reader` may see, in the order they were set.
-    pub async fn goal_alignment(
-        &mut self,
-        goal: Uuid,
-        reader: GoalReader,
-    ) -> StoreResult<(Vec<GoalSummary>, Vec<GoalSummary>)> {
-        let rows = match self {
-            crate::Session::Sqlite(c) => alignment_query!(sqlx::Sqlite, &mut **c, goal, reader),
-            crate::Session::Postgres(c) => alignment_query!(sqlx::Postgres, &mut **c, goal, reader),
-        };
-        split_alignment(rows)
-    }
-}
-
-fn split_alignment(
-    rows: Vec<(i64, GoalRowWithDepth)>,
-) -> StoreResult<(Vec<GoalSummary>, Vec<GoalSummary>)> {
-    let mut parents = Vec::new();
-    let mut children = Vec::new();
-    for (depth, row) in rows {
-        let summary = row.goal.into_summary()?;
-        if depth == 0 {
-            children.push(summary);
-        } else {
-            parents.push(summary);
-        }
-    }
-    Ok((parents, children))
-}
-
+/// One row of [`crate::Session::goal_detail`]: `part` 0 is the goal with one key result, 1 a
+/// history entry (with the goal's columns), 2 a goal it aligns to (`depth` up), 3 a child.
 #[derive(sqlx::FromRow)]
-struct GoalRowWithDepth {
+struct DetailRow {
+    part: i64,
     #[sqlx(flatten)]
     goal: GoalRow,
-    depth: i64,
+    kr_id: Option<Uuid>,
+    kr_title: Option<String>,
+    measure: Option<String>,
+    start_value: Option<f64>,
+    target_value: Option<f64>,
+    current_value: Option<f64>,
+    unit: Option<String>,
+    done: Option<bool>,
+    u_id: Option<Uuid>,
+    u_author_id: Option<Uuid>,
+    u_status: Option<String>,
+    u_progress: Option<i32>,
+    u_readings: Option<String>,
+    u_comment: Option<String>,
+    u_created_at: Option<DateTime<Utc>>,
+}
+
+/// A goal with its history and alignment, as [`crate::Session::goal_detail`] reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GoalDetail {
+    pub goal: Goal,
+    pub history: Vec<GoalUpdate>,
+    pub parents: Vec<GoalSummary>,
+    pub children: Vec<GoalSummary>,
+}
+
+/// Typed empty columns, for the parts of the detail query that have none of them.
+const NO_KR: &str = "CAST(NULL AS UUID) AS kr_id, CAST(NULL AS TEXT) AS kr_title, \
+     CAST(NULL AS TEXT) AS measure, CAST(NULL AS DOUBLE PRECISION) AS start_value, \
+     CAST(NULL AS DOUBLE PRECISION) AS target_value, CAST(NULL AS DOUBLE PRECISION) AS current_value, \
+     CAST(NULL AS TEXT) AS unit, CAST(NULL AS BOOLEAN) AS done";
+const NO_UPDATE: &str = "CAST(NULL AS UUID) AS u_id, CAST(NULL AS UUID) AS u_author_id, \
+     CAST(NULL AS TEXT) AS u_status, CAST(NULL AS INTEGER) AS u_progress, \
+     CAST(NULL AS TEXT) AS u_readings, CAST(NULL AS TEXT) AS u_comment, \
+     CAST(NULL AS TIMESTAMPTZ) AS u_created_at";
+
+/// The goal `$goal` with its key results, history and the alignment `$reader` may see, in one
+/// statement.
+macro_rules! detail_query {
+    ($db:ty, $ex:expr, $goal:expr, $reader:expr) => {{
+        let (goal, reader): (Uuid, GoalReader) = ($goal, $reader);
+        let mut qb = QueryBuilder::<$db>::new(format!(
+            "WITH RECURSIVE up (id, depth) AS (SELECT parent_id, 1 FROM goals WHERE id = "
+        ));
+        qb.push_bind(goal)
+            .push(" AND parent_id IS NOT NULL UNION ALL SELECT g.parent_id, u.depth + 1 \
+                   FROM goals g JOIN up u ON g.id = u.id WHERE g.parent_id IS NOT NULL AND u.depth < ")
+            .push_bind(MAX_DEPTH)
+            .push(format!(
+                ") SELECT CAST(0 AS BIGINT) AS part, CAST(k.position AS BIGINT) AS depth, {GOAL_COLUMNS}, \
+                 {KR_COLUMNS}, {NO_UPDATE} FROM goals g JOIN key_results k ON k.goal_id = g.id \
+                 WHERE g.id = "
+            ))
+            .push_bind(goal)
+            .push(format!(
+                " UNION ALL SELECT CAST(1 AS BIGINT), CAST(0 AS BIGINT), {GOAL_COLUMNS}, {NO_KR}, \
+                 h.id, h.author_id, h.status, h.progress, h.readings, h.comment, h.created_at \
+                 FROM goal_updates h JOIN goals g ON g.id = h.goal_id WHERE h.goal_id = "
+            ))
+            .push_bind(goal)
+            .push(format!(
+                " UNION ALL SELECT CAST(2 AS BIGINT), CAST(u.depth AS BIGINT), {GOAL_COLUMNS}, {NO_KR}, \
+                 {NO_UPDATE} FROM up u JOIN goals g ON g.id = u.id WHERE 1 = 1"
+            ));
+        push_visible(&mut qb, reader);
+        qb.push(format!(
+            " UNION ALL SELECT CAST(3 AS BIGINT), CAST(0 AS BIGINT), {GOAL_COLUMNS}, {NO_KR}, \
+             {NO_UPDATE} FROM goals g WHERE g.parent_id = "
+        ))
+        .push_bind(goal);
+        push_visible(&mut qb, reader);
+        qb.push(" ORDER BY part, depth, u_created_at, u_id, id");
+        qb.build_query_as::<DetailRow>().fetch_all($ex).await?
+    }};
+}
+
+impl crate::Session {
+    /// A goal with its key results, its history (oldest first) and the goals it aligns to and
+    /// that align to it that `reader` may see: one statement.
+    pub async fn goal_detail(&mut self, goal: Uuid, reader: GoalReader) -> StoreResult<GoalDetail> {
+        let rows = match self {
+            crate::Session::Sqlite(c) => detail_query!(sqlx::Sqlite, &mut **c, goal, reader),
+            crate::Session::Postgres(c) => detail_query!(sqlx::Postgres, &mut **c, goal, reader),
+        };
+        let mut own: Option<GoalRow> = None;
+        let mut krs = Vec::new();
+        let mut history = Vec::new();
+        let mut parents = Vec::new();
+        let mut children = Vec::new();
+        for r in rows {
+            match r.part {
+                0 => {
+                    krs.push(
+                        KrRow {
+                            kr_id: r.kr_id.ok_or_else(|| corrupt("key result"))?,
+                            kr_title: r.kr_title.unwrap_or_default(),
+                            measure: r.measure.unwrap_or_default(),
+                            start_value: r.start_value,
+                            target_value: r.target_value,
+                            current_value: r.current_value,
+                            unit: r.unit,
+                            done: r.done,
+                        }
+                        .into_key_result()?,
+                    );
+                    own.get_or_insert(r.goal);
+                }
+                1 => history.push(
+                    UpdateRow {
+                        id: r.u_id.ok_or_else(|| corrupt("goal update"))?,
+                        goal_id: goal,
+                        author_id: r.u_author_id.ok_or_else(|| corrupt("goal update"))?,
+                        status: r.u_status.unwrap_or_default(),
+                        progress: r.u_progress.unwrap_or_default(),
+                        readings: r.u_readings.unwrap_or_default(),
+                        comment: r.u_comment,
+                        created_at: r.u_created_at.ok_or_else(|| corrupt("goal update"))?,
+                    }
+                    .into_update()?,
+                ),
+                2 => parents.push(r.goal.into_summary()?),
+                _ => children.push(r.goal.into_summary()?),
+            }
+        }
+        let goal = own.ok_or(StoreError::NotFound)?.into_goal(krs)?;
+        Ok(GoalDetail {
+            goal,
+            history,
+            parents,
+            children,
+        })
+    }
 }
 
 crate::read_both! {
@@ -436,19 +505,6 @@ crate::read_both! {
         .fetch_all(ex)
         .await?;
         assemble(rows)?.pop().ok_or(StoreError::NotFound)
-    }
-}
-
-crate::read_both! {
-    /// A goal's history, oldest first.
-    pub async fn goal_history(id: Uuid) -> StoreResult<Vec<GoalUpdate>>, ex => {
-        let rows: Vec<UpdateRow> = sqlx::query_as(&format!(
-            "SELECT {UPDATE_COLUMNS} FROM goal_updates WHERE goal_id = $1 ORDER BY created_at, id"
-        ))
-        .bind(id)
-        .fetch_all(ex)
-        .await?;
-        rows.into_iter().map(UpdateRow::into_update).collect()
     }
 }
 

@@ -679,17 +679,20 @@ pub async fn read(
 ) -> ApiResult<HttpResponse> {
     let reader = usecases::goals::reader(&actor)?;
     let id = id.into_inner();
-    let goal = reads.get_goal(id).await?;
+    let oneonone_persistence::goals::GoalDetail {
+        goal,
+        history,
+        parents,
+        children,
+    } = reads.goal_detail(id, reader).await?;
     // The owner's managers matter only for a private goal of someone else's.
     let chain = if oneonone_domain::policy::see_goal(&actor, goal.owner_id, &[], goal.visibility) {
         Vec::new()
     } else {
         reads.managers_of(goal.owner_id).await?
     };
-    let goal = usecases::goals::check_visible(&actor, goal, chain)?.goal;
-    let history = reads.goal_history(id).await?;
-    let (parents, children) = reads.goal_alignment(id, reader).await?;
     drop(reads);
+    let goal = usecases::goals::check_visible(&actor, goal, chain)?.goal;
     let parent_visible = parents.first().map(|p| p.id) == goal.parent_id;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(goal.version)))
