@@ -598,19 +598,7 @@ async fn demo_goals(db: &Database) -> anyhow::Result<()> {
             readings: vec![(kr, Reading::Value(value))],
             comment: Some(comment.to_owned()),
         };
-        db.transact(move |tx| {
-            Box::pin(async move {
-                usecases::goals::record_progress(
-                    tx,
-                    &actor,
-                    id,
-                    &usecases::Precondition::none(),
-                    progress,
-                )
-                .await
-            })
-        })
-        .await?;
+        seed_progress(db, actor, id, progress).await?;
     }
     Ok(())
 }
@@ -894,6 +882,29 @@ async fn synthetic_enps(db: &Database) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Record a goal's progress as `actor`, in a change of its own.
+async fn seed_progress(
+    db: &Database,
+    actor: Actor,
+    id: Uuid,
+    progress: usecases::goals::Progress,
+) -> anyhow::Result<()> {
+    db.transact(move |tx| {
+        Box::pin(async move {
+            usecases::goals::record_progress(
+                tx,
+                &actor,
+                id,
+                &usecases::Precondition::none(),
+                progress,
+            )
+            .await
+        })
+    })
+    .await?;
+    Ok(())
+}
+
 /// Everyone active, in pages of 1,000.
 async fn active_people(db: &Database) -> anyhow::Result<Vec<oneonone_domain::Person>> {
     let mut people = Vec::new();
@@ -1013,19 +1024,7 @@ async fn synthetic_goals(db: &Database) -> anyhow::Result<()> {
                 readings: vec![(kr, Reading::Value(value))],
                 comment: None,
             };
-            db.transact(move |tx| {
-                Box::pin(async move {
-                    usecases::goals::record_progress(
-                        tx,
-                        &actor,
-                        id,
-                        &usecases::Precondition::none(),
-                        progress,
-                    )
-                    .await
-                })
-            })
-            .await?;
+            seed_progress(db, actor, id, progress).await?;
         }
     }
     Ok(())

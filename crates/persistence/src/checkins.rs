@@ -4,9 +4,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use oneonone_domain::checkin::{
     Checkin, CheckinState, Cycle, GoalSnapshot, Population, SelfAssessment,
 };
+use oneonone_domain::enps::Position;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use crate::enps::{PositionRow, positions};
 use crate::goals::push_in_subtree;
 use crate::meetings::corrupt;
 use crate::{Database, StoreError, StoreResult, Tx};
@@ -294,16 +296,26 @@ pub struct NewCheckin {
 impl Tx<'_> {
     /// The active people of a population who have a manager, with that manager.
     pub async fn population(&mut self, population: &Population) -> StoreResult<Vec<(Uuid, Uuid)>> {
-        let population = population.clone();
-        Ok(crate::on_tx!(read self, conn => {
+        Ok(self
+            .people_of(population)
+            .await?
+            .into_iter()
+            .filter_map(|(id, p)| p.manager.map(|m| (id, m)))
+            .collect())
+    }
+
+    /// The active people of a population (a survey's audience, a check-in cycle's), with their
+    /// position now, in id order.
+    pub async fn people_of(&mut self, audience: &Population) -> StoreResult<Vec<(Uuid, Position)>> {
+        let audience = audience.clone();
+        let rows: Vec<PositionRow> = crate::on_tx!(read self, conn => {
             macro_rules! query {
                 ($db:ty) => {{
                     let mut qb = QueryBuilder::<$db>::new(
-                        "SELECT id, manager_id FROM people WHERE active = ",
+                        "SELECT id, department, manager_id FROM people WHERE active = ",
                     );
-                    qb.push_bind(true)
-                        .push(" AND deleted_at IS NULL AND manager_id IS NOT NULL");
-                    match &population {
+                    qb.push_bind(true).push(" AND deleted_at IS NULL");
+                    match &audience {
                         Population::Everyone => {}
                         Population::Department(d) => {
                             qb.push(" AND department = ").push_bind(d.clone());
@@ -314,11 +326,12 @@ impl Tx<'_> {
                         }
                     }
                     qb.push(" ORDER BY id");
-                    qb.build_query_as::<(Uuid, Uuid)>().fetch_all(&mut *conn).await?
+                    qb.build_query_as().fetch_all(&mut *conn).await?
                 }};
             }
             query!(_)
-        }))
+        });
+        Ok(positions(rows))
     }
 
     /// Store a cycle and its check-ins (drafts, with no goals yet).

@@ -2,7 +2,6 @@
 //! and `oneonone_domain::enps` for why nothing here can join an answer to a person.
 
 use chrono::{DateTime, Utc};
-use oneonone_domain::checkin::Population;
 use oneonone_domain::enps::{Answer, Position, Survey};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
@@ -337,9 +336,9 @@ pub struct NewResult {
     pub cells: Option<String>,
 }
 
-type PositionRow = (Uuid, Option<String>, Option<Uuid>);
+pub(crate) type PositionRow = (Uuid, Option<String>, Option<Uuid>);
 
-fn positions(rows: Vec<PositionRow>) -> Vec<(Uuid, Position)> {
+pub(crate) fn positions(rows: Vec<PositionRow>) -> Vec<(Uuid, Position)> {
     rows.into_iter()
         .map(|(id, department, manager)| {
             (
@@ -354,38 +353,6 @@ fn positions(rows: Vec<PositionRow>) -> Vec<(Uuid, Position)> {
 }
 
 impl Tx<'_> {
-    /// The active people a survey asks, with their position now.
-    pub async fn survey_audience(
-        &mut self,
-        audience: &Population,
-    ) -> StoreResult<Vec<(Uuid, Position)>> {
-        let audience = audience.clone();
-        let rows: Vec<PositionRow> = crate::on_tx!(read self, conn => {
-            macro_rules! query {
-                ($db:ty) => {{
-                    let mut qb = QueryBuilder::<$db>::new(
-                        "SELECT id, department, manager_id FROM people WHERE active = ",
-                    );
-                    qb.push_bind(true).push(" AND deleted_at IS NULL");
-                    match &audience {
-                        Population::Everyone => {}
-                        Population::Department(d) => {
-                            qb.push(" AND department = ").push_bind(d.clone());
-                        }
-                        Population::Subtree(root) => {
-                            qb.push(" AND id <> ").push_bind(*root).push(" AND");
-                            push_in_subtree(&mut qb, "id", *root);
-                        }
-                    }
-                    qb.push(" ORDER BY id");
-                    qb.build_query_as().fetch_all(&mut *conn).await?
-                }};
-            }
-            query!(_)
-        });
-        Ok(positions(rows))
-    }
-
     /// Store a survey and everyone it asks.
     pub async fn create_survey(
         &mut self,

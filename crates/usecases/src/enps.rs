@@ -81,7 +81,7 @@ pub async fn create_survey(
     }
     errors.into_result()?;
     crate::checkins::check_root(tx, &draft.audience).await?;
-    let audience = tx.survey_audience(&draft.audience).await?;
+    let audience = tx.people_of(&draft.audience).await?;
     if audience.len() < draft.min_group_size as usize {
         return Err(Error::invalid(
             "population",

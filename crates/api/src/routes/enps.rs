@@ -229,6 +229,11 @@ async fn settled_survey(
     Ok(state.db.get_survey(id).await?)
 }
 
+/// A reader who is neither HR nor a manager of the group asked for (or has no team in it).
+fn not_theirs() -> ApiError {
+    policy::Denied("eNPS results are for HR and for managers about their own team").into()
+}
+
 fn unsettled(s: &oneonone_domain::enps::Survey) -> bool {
     s.finalized_at.is_none() && oneonone_persistence::now() >= s.closes_at
 }
@@ -493,11 +498,6 @@ fn parse_counts<const N: usize>(json: Option<&str>) -> Option<[u32; N]> {
 }
 
 fn group_out(r: &ResultRow, expectations: bool) -> GroupOut {
-    let (kind, department, manager_id) = match GroupKey::from_parts(&r.group_kind, &r.group_key) {
-        Some(GroupKey::Department(d)) => (GroupKind::Department, d, None),
-        Some(GroupKey::Subtree(m)) => (GroupKind::Subtree, None, Some(m)),
-        _ => (GroupKind::Organisation, None, None),
-    };
     let figures = r
         .reportable
         .then(|| parse_counts::<11>(r.scores.as_deref()))
@@ -507,24 +507,9 @@ fn group_out(r: &ResultRow, expectations: bool) -> GroupOut {
             expectations: parse_counts::<5>(r.expectations.as_deref()).unwrap_or([0; 5]),
         });
     let audience = i64::from(r.audience);
-    let mut out = GroupOut {
-        kind,
-        department,
-        manager_id,
-        label: r.label.clone(),
-        audience,
-        suppressed: figures.is_none(),
-        respondents: None,
-        response_rate_percent: None,
-        enps: None,
-        promoters_percent: None,
-        passives_percent: None,
-        detractors_percent: None,
-        distribution: None,
-        expectations_mean: None,
-        expectations_distribution: None,
-        comments: None,
-    };
+    let key = GroupKey::from_parts(&r.group_kind, &r.group_key).unwrap_or(GroupKey::Organisation);
+    let mut out = empty_group(&key, r.label.clone(), audience);
+    out.suppressed = figures.is_none();
     if let Some(f) = figures {
         out.comments = r.comments.map(i64::from);
         let n = f.respondents();
@@ -669,9 +654,6 @@ pub async fn results(
         .survey_trend(kind.to_owned(), key_text.clone(), survey.closes_at)
         .await?;
     let trend: Vec<TrendOut> = trend_rows.iter().map(trend_out).collect();
-    let denied_below = || -> ApiError {
-        policy::Denied("eNPS results are for HR and for managers about their own team").into()
-    };
     if survey.finalized_at.is_none() {
         let (department, below) = match &key {
             GroupKey::Organisation => (None, None),
@@ -680,7 +662,7 @@ pub async fn results(
         };
         let turnout = state.db.turnout(id, department, below).await?;
         if turnout.audience == 0 && matches!(scope, ResultsScope::Below(_)) {
-            return Err(denied_below());
+            return Err(not_theirs());
         }
         let mut group = empty_group(&key, String::new(), turnout.audience);
         group.label = match &key {
@@ -715,7 +697,7 @@ pub async fn results(
         .find(|r| r.group_kind == kind && r.group_key == key_text);
     let Some(own) = own else {
         if matches!(scope, ResultsScope::Below(_)) {
-            return Err(denied_below());
+            return Err(not_theirs());
         }
         return Ok(HttpResponse::Ok().json(ResultsOut {
             survey_id: id,
@@ -844,10 +826,7 @@ pub async fn comments(
     let Some((reportable, cells)) = state.db.group_cells(id, kind.to_owned(), key_text).await?
     else {
         if matches!(scope, ResultsScope::Below(_)) {
-            return Err(policy::Denied(
-                "eNPS results are for HR and for managers about their own team",
-            )
-            .into());
+            return Err(not_theirs());
         }
         return Ok(empty());
     };
