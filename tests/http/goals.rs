@@ -870,3 +870,67 @@ async fn concurrent_progress_updates_all_join_the_history() {
     assert_eq!(read.body["history"].as_array().unwrap().len(), 13);
     assert_eq!(read.header("etag"), Some("\"v13\""));
 }
+
+/// A server keeps goals' histories between reads; another replica's update, a change of
+/// visibility or a deactivated reader is seen at once all the same: every read checks the
+/// goal's version, the reader and the policy in the database.
+#[tokio::test]
+async fn a_replica_never_serves_a_goal_history_or_a_goal_stale() {
+    let app = spawn_app().await;
+    let o = org(&app).await;
+    let replica = app.replica(|_| {}).await;
+    let goal = app
+        .post(
+            "/api/v1/goals",
+            &o.report.1,
+            &smart("Cached", json!({"visibility": "public"})),
+        )
+        .await
+        .expect(201);
+    let kr = goal.body["key_results"][0]["id"].clone();
+    let on_replica = |token: &str| {
+        let req = app
+            .client
+            .get(format!("{}/api/v1/goals/{}", replica.base, goal.id()))
+            .bearer_auth(token);
+        app.send(req)
+    };
+    // Read twice on the replica: the second answer comes from its copy, and is the same.
+    let first = on_replica(&o.peer.1).await.expect(200);
+    let again = on_replica(&o.peer.1).await.expect(200);
+    assert_eq!(first.body, again.body);
+    assert_eq!(progress_of(&again), [0]);
+    // An update through the other server shows on the replica's next read.
+    app.post(
+        &format!("/api/v1/goals/{}/updates", goal.id()),
+        &o.report.1,
+        &json!({"readings": [{"key_result_id": kr, "value": 500}], "comment": "Halfway"}),
+    )
+    .await
+    .expect(201);
+    let after = on_replica(&o.manager.1).await.expect(200);
+    assert_eq!(progress_of(&after), [0, 50]);
+    assert_eq!(after.body["history"][1]["comment"], "Halfway");
+    assert_eq!(after.header("etag"), Some("\"v2\""));
+    // Made private: the peer, who read it a moment ago, gets 404 from the replica.
+    app.patch(
+        &format!("/api/v1/goals/{}", goal.id()),
+        &o.report.1,
+        &json!({"visibility": "private"}),
+    )
+    .await
+    .expect(200);
+    on_replica(&o.peer.1).await.expect_problem(404, "not_found");
+    let chain = on_replica(&o.boss.1).await.expect(200);
+    assert_eq!(progress_of(&chain), [0, 50]);
+    // A deactivated reader is refused, however fresh the copy.
+    on_replica(&o.report.1).await.expect(200);
+    app.patch(
+        &format!("/api/v1/people/{}", o.report.0),
+        &app.admin_token,
+        &json!({"active": false}),
+    )
+    .await
+    .expect(200);
+    on_replica(&o.report.1).await.expect(401);
+}

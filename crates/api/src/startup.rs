@@ -230,6 +230,7 @@ impl Application {
             enps_results: Arc::new(crate::state::ResultsCache::new(
                 crate::state::RESULTS_CACHED,
             )),
+            goal_histories: Arc::new(crate::state::history_cache()),
         };
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;

@@ -19,6 +19,57 @@ pub struct AppState {
     /// Published eNPS results by (survey, group kind, group key): they never change once a
     /// survey is closed, so every replica may keep its own copy.
     pub enps_results: Arc<ResultsCache>,
+    /// Goals' histories as JSON, by goal, with the goal version they belong to: a history
+    /// grows only with a new version, and every read asks the database whether the version
+    /// is still the goal's (in the statement that reads the goal), so a replica's copy is
+    /// never served stale.
+    pub goal_histories: Arc<HistoryCache>,
+}
+
+/// JSON written once and shared by the responses that embed it.
+#[derive(Debug, Clone)]
+pub struct SharedJson(Arc<serde_json::value::RawValue>);
+
+impl SharedJson {
+    pub fn new<T: serde::Serialize>(value: &T) -> serde_json::Result<Self> {
+        Ok(Self(Arc::from(serde_json::value::to_raw_value(value)?)))
+    }
+
+    /// Its length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.get().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.get().is_empty()
+    }
+}
+
+impl serde::Serialize for SharedJson {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+/// See [`AppState::goal_histories`].
+pub type HistoryCache = quick_cache::sync::Cache<uuid::Uuid, (i64, SharedJson), HistoryWeight>;
+
+/// How much history JSON a server keeps, in bytes.
+pub const HISTORY_BYTES_CACHED: u64 = 64 << 20;
+
+/// Weighs a cached history by its size.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HistoryWeight;
+
+impl quick_cache::Weighter<uuid::Uuid, (i64, SharedJson)> for HistoryWeight {
+    fn weight(&self, _: &uuid::Uuid, value: &(i64, SharedJson)) -> u64 {
+        u64::try_from(value.1.len()).unwrap_or(u64::MAX).max(1)
+    }
+}
+
+/// A history cache of [`HISTORY_BYTES_CACHED`].
+pub fn history_cache() -> HistoryCache {
+    HistoryCache::with_weighter(16_384, HISTORY_BYTES_CACHED, HistoryWeight)
 }
 
 /// See [`AppState::enps_results`].

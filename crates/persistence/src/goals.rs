@@ -13,6 +13,7 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use crate::meetings::corrupt;
+use crate::people::PrincipalRecord;
 use crate::{Database, StoreError, StoreResult, Tx};
 
 const GOAL_COLUMNS: &str = "g.id, g.owner_id, g.parent_id, g.kind, g.title, g.description, \
@@ -245,11 +246,14 @@ pub(crate) fn push_in_subtree<'a, DB: sqlx::Database>(
     Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    qb.push(format!(" {column} IN (WITH RECURSIVE sub (id, depth) AS (SELECT "))
-        .push_bind(root)
-        .push(", 0 UNION ALL SELECT p.id, s.depth + 1 FROM people p JOIN sub s ON p.manager_id = s.id WHERE s.depth < ")
-        .push_bind(MAX_DEPTH)
-        .push(") SELECT id FROM sub)");
+    qb.push(format!(
+        " {column} IN (WITH RECURSIVE sub (id, depth) AS (SELECT "
+    ))
+    .push_bind(root)
+    .push(format!(
+        ", 0 UNION ALL SELECT p.id, s.depth + 1 FROM people p JOIN sub s ON p.manager_id = s.id \
+             WHERE s.depth < {MAX_DEPTH}) SELECT id FROM sub)"
+    ));
 }
 
 /// ` AND <the goal g is visible to reader>`.
@@ -260,9 +264,10 @@ where
     &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
     if let GoalReader::Person(me) = reader {
-        qb.push(" AND (g.visibility = ")
-            .push_bind(GoalVisibility::Public.as_str())
-            .push(" OR");
+        qb.push(format!(
+            " AND (g.visibility = '{}' OR",
+            GoalVisibility::Public.as_str()
+        ));
         push_in_subtree(qb, "g.owner_id", me);
         qb.push(")");
     }
@@ -327,54 +332,32 @@ impl Database {
         };
         assemble(rows)
     }
+}
 
+crate::read_both! {
     /// Which of `ids` `reader` may see.
-    pub async fn visible_goal_ids(
-        &self,
-        reader: GoalReader,
-        ids: &[Uuid],
-    ) -> StoreResult<Vec<Uuid>> {
-        macro_rules! query {
-            ($db:ty, $ex:expr) => {{
-                let mut qb = QueryBuilder::<$db>::new("SELECT g.id FROM goals g WHERE g.id IN (");
-                let mut list = qb.separated(", ");
-                for id in ids {
-                    list.push_bind(*id);
-                }
-                qb.push(")");
-                push_visible(&mut qb, reader);
-                qb.build_query_scalar::<Uuid>().fetch_all($ex).await?
-            }};
+    pub async fn visible_goal_ids(reader: GoalReader, ids: &[Uuid]) -> StoreResult<Vec<Uuid>>, ex => {
+        let mut qb = QueryBuilder::new("SELECT g.id FROM goals g WHERE g.id IN (");
+        let mut list = qb.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
         }
-        Ok(match self {
-            Database::Sqlite(pools) => query!(sqlx::Sqlite, &pools.read),
-            Database::Postgres(pool) => query!(sqlx::Postgres, pool),
-        })
+        qb.push(")");
+        push_visible(&mut qb, reader);
+        Ok(qb.build_query_scalar::<Uuid>().fetch_all(ex).await?)
     }
 }
 
-/// One row of [`crate::Session::goal_detail`]: `part` 0 is the goal with one key result, 1 a
-/// history entry (with the goal's columns), 2 a goal it aligns to (`depth` up), 3 a child.
+/// A history entry of [`crate::Session::goal_detail`] (part 1): the update's columns only.
 #[derive(sqlx::FromRow)]
-struct DetailRow {
-    part: i64,
-    #[sqlx(flatten)]
-    goal: GoalRow,
-    kr_id: Option<Uuid>,
-    kr_title: Option<String>,
-    measure: Option<String>,
-    start_value: Option<f64>,
-    target_value: Option<f64>,
-    current_value: Option<f64>,
-    unit: Option<String>,
-    done: Option<bool>,
-    u_id: Option<Uuid>,
-    u_author_id: Option<Uuid>,
-    u_status: Option<String>,
-    u_progress: Option<i32>,
-    u_readings: Option<String>,
+struct HistoryRow {
+    u_id: Uuid,
+    u_author_id: Uuid,
+    u_status: String,
+    u_progress: i32,
+    u_readings: String,
     u_comment: Option<String>,
-    u_created_at: Option<DateTime<Utc>>,
+    u_created_at: DateTime<Utc>,
 }
 
 /// A goal with its history and alignment, as [`crate::Session::goal_detail`] reads it.
@@ -396,101 +379,202 @@ const NO_UPDATE: &str = "CAST(NULL AS UUID) AS u_id, CAST(NULL AS UUID) AS u_aut
      CAST(NULL AS TEXT) AS u_readings, CAST(NULL AS TEXT) AS u_comment, \
      CAST(NULL AS TIMESTAMPTZ) AS u_created_at";
 
-/// The goal `$goal` with its key results, history and the alignment `$reader` may see, in one
-/// statement.
+const NO_GOAL: &str = "CAST(NULL AS UUID) AS id, CAST(NULL AS UUID) AS owner_id, \
+     CAST(NULL AS UUID) AS parent_id, CAST(NULL AS TEXT) AS kind, CAST(NULL AS TEXT) AS title, \
+     CAST(NULL AS TEXT) AS description, CAST(NULL AS DATE) AS start_date, \
+     CAST(NULL AS DATE) AS due_date, CAST(NULL AS TEXT) AS visibility, CAST(NULL AS TEXT) AS status, \
+     CAST(NULL AS INTEGER) AS progress, CAST(NULL AS UUID) AS last_discussed_meeting_id, \
+     CAST(NULL AS TIMESTAMPTZ) AS last_discussed_at, CAST(NULL AS UUID) AS created_by, \
+     CAST(NULL AS BIGINT) AS version, CAST(NULL AS TIMESTAMPTZ) AS created_at, \
+     CAST(NULL AS TIMESTAMPTZ) AS updated_at";
+
+const NO_PRINCIPAL: &str = "CAST(NULL AS BOOLEAN) AS p_active, CAST(NULL AS BOOLEAN) AS p_hr_admin, \
+     CAST(NULL AS BIGINT) AS p_session_generation";
+
+/// The goal `$goal` with its key results, history and whole alignment, and the record of the
+/// principal `$principal` that authentication checks, in one statement, decoded by part. Only ids are bound (constants are written into the text): with
+/// nothing but key lookups left to guess, PostgreSQL settles on one generic plan for the
+/// connection after five runs instead of planning this union anew on every read.
 macro_rules! detail_query {
-    ($db:ty, $ex:expr, $goal:expr, $reader:expr) => {{
-        let (goal, reader): (Uuid, GoalReader) = ($goal, $reader);
+    ($db:ty, $ex:expr, $goal:expr, $principal:expr, $known:expr) => {{
+        let (goal, principal, known): (Uuid, Option<Uuid>, Option<i64>) =
+            ($goal, $principal, $known);
+        // The chain of parents carries their columns up (no join back to `goals` after it).
         let mut qb = QueryBuilder::<$db>::new(format!(
-            "WITH RECURSIVE up (id, depth) AS (SELECT parent_id, 1 FROM goals WHERE id = "
+            "WITH RECURSIVE up AS (SELECT 1 AS depth, {GOAL_COLUMNS} FROM goals c \
+             JOIN goals g ON g.id = c.parent_id WHERE c.id = "
         ));
         qb.push_bind(goal)
-            .push(" AND parent_id IS NOT NULL UNION ALL SELECT g.parent_id, u.depth + 1 \
-                   FROM goals g JOIN up u ON g.id = u.id WHERE g.parent_id IS NOT NULL AND u.depth < ")
-            .push_bind(MAX_DEPTH)
             .push(format!(
-                ") SELECT CAST(0 AS BIGINT) AS part, CAST(k.position AS BIGINT) AS depth, {GOAL_COLUMNS}, \
-                 {KR_COLUMNS}, {NO_UPDATE} FROM goals g JOIN key_results k ON k.goal_id = g.id \
+                " UNION ALL SELECT u.depth + 1, {GOAL_COLUMNS} FROM up u JOIN goals g ON g.id = u.parent_id \
+                 WHERE u.depth < {MAX_DEPTH}) \
+                 SELECT CAST(0 AS BIGINT) AS part, CAST(k.position AS BIGINT) AS depth, {GOAL_COLUMNS}, \
+                 {KR_COLUMNS}, {NO_UPDATE}, {NO_PRINCIPAL} FROM goals g JOIN key_results k ON k.goal_id = g.id \
                  WHERE g.id = "
             ))
             .push_bind(goal)
             .push(format!(
-                " UNION ALL SELECT CAST(1 AS BIGINT), CAST(0 AS BIGINT), {GOAL_COLUMNS}, {NO_KR}, \
-                 h.id, h.author_id, h.status, h.progress, h.readings, h.comment, h.created_at \
-                 FROM goal_updates h JOIN goals g ON g.id = h.goal_id WHERE h.goal_id = "
+                " UNION ALL SELECT CAST(1 AS BIGINT), CAST(0 AS BIGINT), {NO_GOAL}, {NO_KR}, \
+                 h.id, h.author_id, h.status, h.progress, h.readings, h.comment, h.created_at, \
+                 {NO_PRINCIPAL} FROM goal_updates h WHERE h.goal_id = "
             ))
-            .push_bind(goal)
+            .push_bind(goal);
+        if let Some(known) = known {
+            // The caller holds this version's history: skip it while it is still the goal's.
+            qb.push(" AND NOT EXISTS (SELECT 1 FROM goals v WHERE v.id = ")
+                .push_bind(goal)
+                .push(" AND v.version = ")
+                .push_bind(known)
+                .push(")");
+        }
+        qb
             .push(format!(
-                " UNION ALL SELECT CAST(2 AS BIGINT), CAST(u.depth AS BIGINT), {GOAL_COLUMNS}, {NO_KR}, \
-                 {NO_UPDATE} FROM up u JOIN goals g ON g.id = u.id WHERE 1 = 1"
+                " UNION ALL SELECT CAST(2 AS BIGINT), CAST(g.depth AS BIGINT), {GOAL_COLUMNS}, {NO_KR}, \
+                 {NO_UPDATE}, {NO_PRINCIPAL} FROM up g"
             ));
-        push_visible(&mut qb, reader);
         qb.push(format!(
             " UNION ALL SELECT CAST(3 AS BIGINT), CAST(0 AS BIGINT), {GOAL_COLUMNS}, {NO_KR}, \
-             {NO_UPDATE} FROM goals g WHERE g.parent_id = "
+             {NO_UPDATE}, {NO_PRINCIPAL} FROM goals g WHERE g.parent_id = "
         ))
         .push_bind(goal);
-        push_visible(&mut qb, reader);
-        qb.push(" ORDER BY part, depth, u_created_at, u_id, id");
-        qb.build_query_as::<DetailRow>().fetch_all($ex).await?
+        if let Some(principal) = principal {
+            qb.push(format!(
+                " UNION ALL SELECT CAST(4 AS BIGINT), CAST(0 AS BIGINT), {NO_GOAL}, {NO_KR}, \
+                 {NO_UPDATE}, active, hr_admin, CAST(session_generation AS BIGINT) FROM people WHERE id = "
+            ))
+            .push_bind(principal);
+        }
+        // No ORDER BY: sorting a few dozen wide rows cost PostgreSQL more than the rest of the
+        // statement; each part is put in order here.
+        let rows = qb.build().fetch_all($ex).await?;
+        let mut own: Option<GoalRow> = None;
+        let mut principal = None;
+        let (mut krs, mut history, mut parents, mut children) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for row in &rows {
+            let part: i64 = sqlx::Row::try_get(row, "part")?;
+            let depth: i64 = sqlx::Row::try_get(row, "depth")?;
+            match part {
+                0 => {
+                    krs.push((depth, KrRow::from_row(row)?.into_key_result()?));
+                    if own.is_none() {
+                        own = Some(GoalRow::from_row(row)?);
+                    }
+                }
+                1 => history.push(HistoryRow::from_row(row)?.into_update(goal)?),
+                2 => parents.push((depth, GoalRow::from_row(row)?.into_summary()?)),
+                3 => children.push(GoalRow::from_row(row)?.into_summary()?),
+                _ => principal = Some(PrincipalRow::from_row(row)?.into()),
+            }
+        }
+        krs.sort_unstable_by_key(|(position, _)| *position);
+        history.sort_unstable_by_key(|u| (u.created_at, u.id));
+        parents.sort_unstable_by_key(|(depth, _)| *depth);
+        children.sort_unstable_by_key(|c| c.id);
+        let detail = match own {
+            None => None,
+            Some(own) => Some(GoalDetail {
+                goal: own.into_goal(krs.into_iter().map(|(_, kr)| kr).collect())?,
+                history,
+                parents: parents.into_iter().map(|(_, p)| p).collect(),
+                children,
+            }),
+        };
+        GoalPage { principal, detail }
     }};
+}
+
+impl HistoryRow {
+    fn into_update(self, goal: Uuid) -> StoreResult<GoalUpdate> {
+        UpdateRow {
+            id: self.u_id,
+            goal_id: goal,
+            author_id: self.u_author_id,
+            status: self.u_status,
+            progress: self.u_progress,
+            readings: self.u_readings,
+            comment: self.u_comment,
+            created_at: self.u_created_at,
+        }
+        .into_update()
+    }
+}
+
+/// What `GET /goals/{id}` reads in one statement.
+#[derive(Debug, Clone)]
+pub struct GoalPage {
+    /// What authentication checks of the reader, read in the same statement.
+    pub principal: Option<PrincipalRecord>,
+    /// `None` when there is no such goal. Its alignment is whole: see
+    /// [`crate::Session::hide_unseen_alignment`].
+    pub detail: Option<GoalDetail>,
+}
+
+/// The principal's columns of part 4.
+#[derive(sqlx::FromRow)]
+struct PrincipalRow {
+    p_active: bool,
+    p_hr_admin: bool,
+    p_session_generation: i64,
+}
+
+impl From<PrincipalRow> for PrincipalRecord {
+    fn from(r: PrincipalRow) -> Self {
+        PrincipalRecord {
+            active: r.p_active,
+            hr_admin: r.p_hr_admin,
+            session_generation: r.p_session_generation,
+        }
+    }
 }
 
 impl crate::Session {
     /// A goal with its key results, its history (oldest first) and the goals it aligns to and
-    /// that align to it that `reader` may see: one statement.
-    pub async fn goal_detail(&mut self, goal: Uuid, reader: GoalReader) -> StoreResult<GoalDetail> {
-        let rows = match self {
-            crate::Session::Sqlite(c) => detail_query!(sqlx::Sqlite, &mut **c, goal, reader),
-            crate::Session::Postgres(c) => detail_query!(sqlx::Postgres, &mut **c, goal, reader),
-        };
-        let mut own: Option<GoalRow> = None;
-        let mut krs = Vec::new();
-        let mut history = Vec::new();
-        let mut parents = Vec::new();
-        let mut children = Vec::new();
-        for r in rows {
-            match r.part {
-                0 => {
-                    krs.push(
-                        KrRow {
-                            kr_id: r.kr_id.ok_or_else(|| corrupt("key result"))?,
-                            kr_title: r.kr_title.unwrap_or_default(),
-                            measure: r.measure.unwrap_or_default(),
-                            start_value: r.start_value,
-                            target_value: r.target_value,
-                            current_value: r.current_value,
-                            unit: r.unit,
-                            done: r.done,
-                        }
-                        .into_key_result()?,
-                    );
-                    own.get_or_insert(r.goal);
-                }
-                1 => history.push(
-                    UpdateRow {
-                        id: r.u_id.ok_or_else(|| corrupt("goal update"))?,
-                        goal_id: goal,
-                        author_id: r.u_author_id.ok_or_else(|| corrupt("goal update"))?,
-                        status: r.u_status.unwrap_or_default(),
-                        progress: r.u_progress.unwrap_or_default(),
-                        readings: r.u_readings.unwrap_or_default(),
-                        comment: r.u_comment,
-                        created_at: r.u_created_at.ok_or_else(|| corrupt("goal update"))?,
-                    }
-                    .into_update()?,
-                ),
-                2 => parents.push(r.goal.into_summary()?),
-                _ => children.push(r.goal.into_summary()?),
+    /// that align to it, with the principal's record: one statement. Nothing in it is checked
+    /// against the reader yet.
+    ///
+    /// `known_history` is a version of the goal whose history the caller holds already: while
+    /// the goal is still at that version its history is not read (the page's is empty), in the
+    /// same snapshot as everything else.
+    pub async fn goal_page(
+        &mut self,
+        goal: Uuid,
+        principal: Option<Uuid>,
+        known_history: Option<i64>,
+    ) -> StoreResult<GoalPage> {
+        use sqlx::FromRow;
+        Ok(match self {
+            crate::Session::Sqlite(c) => {
+                detail_query!(sqlx::Sqlite, &mut **c, goal, principal, known_history)
             }
-        }
-        let goal = own.ok_or(StoreError::NotFound)?.into_goal(krs)?;
-        Ok(GoalDetail {
-            goal,
-            history,
-            parents,
-            children,
+            crate::Session::Postgres(c) => {
+                detail_query!(sqlx::Postgres, &mut **c, goal, principal, known_history)
+            }
         })
+    }
+
+    /// Drop from a goal's alignment the goals `reader` may not see. Public goals and the
+    /// reader's own need no check; the others are asked about in one small query, only when
+    /// there are any.
+    pub async fn hide_unseen_alignment(
+        &mut self,
+        detail: &mut GoalDetail,
+        reader: GoalReader,
+    ) -> StoreResult<()> {
+        let GoalReader::Person(me) = reader else {
+            return Ok(());
+        };
+        let unsure: Vec<Uuid> = (detail.parents.iter().chain(&detail.children))
+            .filter(|g| g.visibility != GoalVisibility::Public && g.owner_id != me)
+            .map(|g| g.id)
+            .collect();
+        if !unsure.is_empty() {
+            let visible = self.visible_goal_ids(reader, &unsure).await?;
+            let shown = |g: &GoalSummary| !unsure.contains(&g.id) || visible.contains(&g.id);
+            detail.parents.retain(shown);
+            detail.children.retain(shown);
+        }
+        Ok(())
     }
 }
 

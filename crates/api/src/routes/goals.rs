@@ -18,12 +18,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::{Auth, AuthReads};
+use crate::auth::{Auth, AuthPending, AuthReads};
 use crate::extract::{IfMatch, JsonBody, MergePatch, etag};
 use crate::idempotency::{create_once, reply};
 use crate::pagination;
 use crate::problem::{ApiError, ApiResult};
-use crate::state::AppState;
+use crate::state::{AppState, SharedJson};
 use oneonone_usecases as usecases;
 
 /// A serde and OpenAPI mirror of a domain enum, converting both ways.
@@ -474,7 +474,8 @@ pub struct GoalDetail {
     #[serde(flatten)]
     pub goal: GoalOut,
     /// Every update, oldest first; the first is the goal being set.
-    pub history: Vec<GoalUpdateOut>,
+    #[schema(value_type = Vec<GoalUpdateOut>)]
+    pub history: SharedJson,
     /// The goals it aligns to that you may see, nearest first.
     pub parents: Vec<GoalSummaryOut>,
     /// The goals aligned directly to it that you may see.
@@ -674,31 +675,55 @@ async fn visible_ids(
     responses((status = 200, description = "The goal.", body = GoalDetail, headers(("ETag" = String)))))]
 #[get("/goals/{id}")]
 pub async fn read(
-    AuthReads(actor, mut reads): AuthReads,
+    state: web::Data<AppState>,
+    AuthPending(bearer, mut reads): AuthPending,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let reader = usecases::goals::reader(&actor)?;
+    // One statement for the goal, its history, its alignment and the principal's record that
+    // authentication checks; nothing read is shown before the actor and the policy allow it.
+    // The history is left out while this server holds it for the goal's current version.
     let id = id.into_inner();
+    let known = state.goal_histories.get(&id);
+    let page = reads
+        .goal_page(id, bearer.person_id(), known.as_ref().map(|(v, _)| *v))
+        .await?;
+    let actor = bearer.into_actor(page.principal)?;
+    let reader = usecases::goals::reader(&actor)?;
+    let mut detail = page.detail.ok_or(ApiError::NotFound)?;
+    // The owner's managers matter only for a private goal of someone else's.
+    let owner = detail.goal.owner_id;
+    let chain = if oneonone_domain::policy::see_goal(&actor, owner, &[], detail.goal.visibility) {
+        Vec::new()
+    } else {
+        reads.managers_of(owner).await?
+    };
+    // Visible first: the alignment of a goal you may not see is not asked about.
+    detail.goal = usecases::goals::check_visible(&actor, detail.goal, chain)?.goal;
+    reads.hide_unseen_alignment(&mut detail, reader).await?;
+    drop(reads);
     let oneonone_persistence::goals::GoalDetail {
         goal,
         history,
         parents,
         children,
-    } = reads.goal_detail(id, reader).await?;
-    // The owner's managers matter only for a private goal of someone else's.
-    let chain = if oneonone_domain::policy::see_goal(&actor, goal.owner_id, &[], goal.visibility) {
-        Vec::new()
-    } else {
-        reads.managers_of(goal.owner_id).await?
-    };
-    drop(reads);
-    let goal = usecases::goals::check_visible(&actor, goal, chain)?.goal;
+    } = detail;
     let parent_visible = parents.first().map(|p| p.id) == goal.parent_id;
+    let history = match known {
+        Some((version, json)) if version == goal.version => json,
+        _ => {
+            let out: Vec<GoalUpdateOut> = history.into_iter().map(Into::into).collect();
+            let json = SharedJson::new(&out).map_err(ApiError::internal)?;
+            state
+                .goal_histories
+                .insert(goal.id, (goal.version, json.clone()));
+            json
+        }
+    };
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(goal.version)))
         .json(GoalDetail {
             goal: GoalOut::new(&goal, parent_visible),
-            history: history.into_iter().map(Into::into).collect(),
+            history,
             parents: parents.into_iter().map(Into::into).collect(),
             children: children.into_iter().map(Into::into).collect(),
         }))
