@@ -912,6 +912,28 @@ async fn a_replica_never_serves_a_goal_history_or_a_goal_stale() {
     assert_eq!(progress_of(&after), [0, 50]);
     assert_eq!(after.body["history"][1]["comment"], "Halfway");
     assert_eq!(after.header("etag"), Some("\"v2\""));
+    assert_eq!(after.body["parents"], json!([]));
+    // Aligned through the other server: the replica, which knew it without a parent, shows
+    // the chain.
+    let team = app
+        .post(
+            "/api/v1/goals",
+            &o.manager.1,
+            &smart("Team", json!({"visibility": "public"})),
+        )
+        .await
+        .expect(201);
+    app.patch(
+        &format!("/api/v1/goals/{}", goal.id()),
+        &o.report.1,
+        &json!({"parent_id": team.id()}),
+    )
+    .await
+    .expect(200);
+    let aligned = on_replica(&o.peer.1).await.expect(200);
+    assert_eq!(aligned.body["parents"][0]["id"], team.id().to_string());
+    assert_eq!(aligned.body["parent_id"], team.id().to_string());
+    assert_eq!(progress_of(&aligned), [0, 50]);
     // Made private: the peer, who read it a moment ago, gets 404 from the replica.
     app.patch(
         &format!("/api/v1/goals/{}", goal.id()),

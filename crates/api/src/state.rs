@@ -19,10 +19,10 @@ pub struct AppState {
     /// Published eNPS results by (survey, group kind, group key): they never change once a
     /// survey is closed, so every replica may keep its own copy.
     pub enps_results: Arc<ResultsCache>,
-    /// Goals' histories as JSON, by goal, with the goal version they belong to: a history
-    /// grows only with a new version, and every read asks the database whether the version
-    /// is still the goal's (in the statement that reads the goal), so a replica's copy is
-    /// never served stale.
+    /// Goals' histories as JSON, by goal, with the goal version they belong to (and whether
+    /// the goal had a parent then): a history grows only with a new version, and every read
+    /// asks the database whether the version is still the goal's (in the statement that
+    /// reads the goal), so a replica's copy is never served stale.
     pub goal_histories: Arc<HistoryCache>,
 }
 
@@ -52,7 +52,14 @@ impl serde::Serialize for SharedJson {
 }
 
 /// See [`AppState::goal_histories`].
-pub type HistoryCache = quick_cache::sync::Cache<uuid::Uuid, (i64, SharedJson), HistoryWeight>;
+pub type HistoryCache = quick_cache::sync::Cache<uuid::Uuid, KnownHistory, HistoryWeight>;
+
+/// A goal's history at one version, as [`AppState::goal_histories`] keeps it.
+#[derive(Debug, Clone)]
+pub struct KnownHistory {
+    pub goal: oneonone_persistence::goals::KnownGoal,
+    pub history: SharedJson,
+}
 
 /// How much history JSON a server keeps, in bytes.
 pub const HISTORY_BYTES_CACHED: u64 = 64 << 20;
@@ -61,9 +68,11 @@ pub const HISTORY_BYTES_CACHED: u64 = 64 << 20;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HistoryWeight;
 
-impl quick_cache::Weighter<uuid::Uuid, (i64, SharedJson)> for HistoryWeight {
-    fn weight(&self, _: &uuid::Uuid, value: &(i64, SharedJson)) -> u64 {
-        u64::try_from(value.1.len()).unwrap_or(u64::MAX).max(1)
+impl quick_cache::Weighter<uuid::Uuid, KnownHistory> for HistoryWeight {
+    fn weight(&self, _: &uuid::Uuid, value: &KnownHistory) -> u64 {
+        u64::try_from(value.history.len())
+            .unwrap_or(u64::MAX)
+            .max(1)
     }
 }
 

@@ -397,21 +397,21 @@ const NO_PRINCIPAL: &str = "CAST(NULL AS BOOLEAN) AS p_active, CAST(NULL AS BOOL
 /// connection after five runs instead of planning this union anew on every read.
 macro_rules! detail_query {
     ($db:ty, $ex:expr, $goal:expr, $principal:expr, $known:expr) => {{
-        let (goal, principal, known): (Uuid, Option<Uuid>, Option<i64>) =
+        let (goal, principal, known): (Uuid, Option<Uuid>, Option<KnownGoal>) =
             ($goal, $principal, $known);
-        // The chain of parents carries their columns up (no join back to `goals` after it).
-        let mut qb = QueryBuilder::<$db>::new(format!(
-            "WITH RECURSIVE up AS (SELECT 1 AS depth, {GOAL_COLUMNS} FROM goals c \
-             JOIN goals g ON g.id = c.parent_id WHERE c.id = "
-        ));
-        qb.push_bind(goal)
-            .push(format!(
-                " UNION ALL SELECT u.depth + 1, {GOAL_COLUMNS} FROM up u JOIN goals g ON g.id = u.parent_id \
-                 WHERE u.depth < {MAX_DEPTH}) \
-                 SELECT CAST(0 AS BIGINT) AS part, CAST(k.position AS BIGINT) AS depth, {GOAL_COLUMNS}, \
-                 {KR_COLUMNS}, {NO_UPDATE}, {NO_PRINCIPAL} FROM goals g JOIN key_results k ON k.goal_id = g.id \
-                 WHERE g.id = "
-            ))
+        // A goal last seen without a parent skips the chain (most of the plan's start-up);
+        // should it have one now, the caller reads the chain on its own.
+        let parents_read = known.is_none_or(|k| k.had_parent);
+        let mut qb = QueryBuilder::<$db>::new("");
+        if parents_read {
+            push_parent_chain(&mut qb, goal);
+            qb.push(" ");
+        }
+        qb.push(format!(
+            "SELECT CAST(0 AS BIGINT) AS part, CAST(k.position AS BIGINT) AS depth, {GOAL_COLUMNS}, \
+             {KR_COLUMNS}, {NO_UPDATE}, {NO_PRINCIPAL} FROM goals g JOIN key_results k ON k.goal_id = g.id \
+             WHERE g.id = "
+        ))
             .push_bind(goal)
             .push(format!(
                 " UNION ALL SELECT CAST(1 AS BIGINT), CAST(0 AS BIGINT), {NO_GOAL}, {NO_KR}, \
@@ -424,14 +424,15 @@ macro_rules! detail_query {
             qb.push(" AND NOT EXISTS (SELECT 1 FROM goals v WHERE v.id = ")
                 .push_bind(goal)
                 .push(" AND v.version = ")
-                .push_bind(known)
+                .push_bind(known.version)
                 .push(")");
         }
-        qb
-            .push(format!(
+        if parents_read {
+            qb.push(format!(
                 " UNION ALL SELECT CAST(2 AS BIGINT), CAST(g.depth AS BIGINT), {GOAL_COLUMNS}, {NO_KR}, \
                  {NO_UPDATE}, {NO_PRINCIPAL} FROM up g"
             ));
+        }
         qb.push(format!(
             " UNION ALL SELECT CAST(3 AS BIGINT), CAST(0 AS BIGINT), {GOAL_COLUMNS}, {NO_KR}, \
              {NO_UPDATE}, {NO_PRINCIPAL} FROM goals g WHERE g.parent_id = "
@@ -480,8 +481,37 @@ macro_rules! detail_query {
                 children,
             }),
         };
-        GoalPage { principal, detail }
+        GoalPage {
+            principal,
+            detail,
+            parents_read,
+        }
     }};
+}
+
+/// `WITH RECURSIVE up AS (…)`: the goals `goal` aligns to, each with its columns and `depth`
+/// (1 = its parent). The chain carries the columns up: no join back to `goals` after it.
+fn push_parent_chain<'a, DB: sqlx::Database>(qb: &mut QueryBuilder<'a, DB>, goal: Uuid)
+where
+    Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    qb.push(format!(
+        "WITH RECURSIVE up AS (SELECT 1 AS depth, {GOAL_COLUMNS} FROM goals c \
+         JOIN goals g ON g.id = c.parent_id WHERE c.id = "
+    ))
+    .push_bind(goal)
+    .push(format!(
+        " UNION ALL SELECT u.depth + 1, {GOAL_COLUMNS} FROM up u JOIN goals g ON g.id = u.parent_id \
+         WHERE u.depth < {MAX_DEPTH})"
+    ));
+}
+
+/// What a server knows of a goal from an earlier read: the version whose history it holds, and
+/// whether the goal had a parent then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownGoal {
+    pub version: i64,
+    pub had_parent: bool,
 }
 
 impl HistoryRow {
@@ -508,6 +538,9 @@ pub struct GoalPage {
     /// `None` when there is no such goal. Its alignment is whole: see
     /// [`crate::Session::hide_unseen_alignment`].
     pub detail: Option<GoalDetail>,
+    /// Whether the parents were read: not when the goal was known to have none. If it has
+    /// one now, read them with [`crate::Session::goal_parents`].
+    pub parents_read: bool,
 }
 
 /// The principal's columns of part 4.
@@ -533,24 +566,41 @@ impl crate::Session {
     /// that align to it, with the principal's record: one statement. Nothing in it is checked
     /// against the reader yet.
     ///
-    /// `known_history` is a version of the goal whose history the caller holds already: while
-    /// the goal is still at that version its history is not read (the page's is empty), in the
-    /// same snapshot as everything else.
+    /// `known` is what the caller knows of the goal already: while the goal is still at that
+    /// version its history is not read (the page's is empty), in the same snapshot as
+    /// everything else; a goal that had no parent is read without its parent chain.
     pub async fn goal_page(
         &mut self,
         goal: Uuid,
         principal: Option<Uuid>,
-        known_history: Option<i64>,
+        known: Option<KnownGoal>,
     ) -> StoreResult<GoalPage> {
         use sqlx::FromRow;
         Ok(match self {
             crate::Session::Sqlite(c) => {
-                detail_query!(sqlx::Sqlite, &mut **c, goal, principal, known_history)
+                detail_query!(sqlx::Sqlite, &mut **c, goal, principal, known)
             }
             crate::Session::Postgres(c) => {
-                detail_query!(sqlx::Postgres, &mut **c, goal, principal, known_history)
+                detail_query!(sqlx::Postgres, &mut **c, goal, principal, known)
             }
         })
+    }
+
+    /// The goals `goal` aligns to, nearest first, whoever may see them.
+    pub async fn goal_parents(&mut self, goal: Uuid) -> StoreResult<Vec<GoalSummary>> {
+        macro_rules! query {
+            ($db:ty, $ex:expr) => {{
+                let mut qb = QueryBuilder::<$db>::new("");
+                push_parent_chain(&mut qb, goal);
+                qb.push(format!(" SELECT {GOAL_COLUMNS} FROM up g ORDER BY g.depth"));
+                qb.build_query_as::<GoalRow>().fetch_all($ex).await?
+            }};
+        }
+        let rows = match self {
+            crate::Session::Sqlite(c) => query!(sqlx::Sqlite, &mut **c),
+            crate::Session::Postgres(c) => query!(sqlx::Postgres, &mut **c),
+        };
+        rows.into_iter().map(GoalRow::into_summary).collect()
     }
 
     /// Drop from a goal's alignment the goals `reader` may not see. Public goals and the

@@ -12,7 +12,7 @@ use oneonone_domain::goal::{
     Reading,
 };
 use oneonone_domain::{Actor, ValidationErrors};
-use oneonone_persistence::goals::{GoalFilter, GoalSummary};
+use oneonone_persistence::goals::{GoalFilter, GoalSummary, KnownGoal};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -23,7 +23,7 @@ use crate::extract::{IfMatch, JsonBody, MergePatch, etag};
 use crate::idempotency::{create_once, reply};
 use crate::pagination;
 use crate::problem::{ApiError, ApiResult};
-use crate::state::{AppState, SharedJson};
+use crate::state::{AppState, KnownHistory, SharedJson};
 use oneonone_usecases as usecases;
 
 /// A serde and OpenAPI mirror of a domain enum, converting both ways.
@@ -685,11 +685,15 @@ pub async fn read(
     let id = id.into_inner();
     let known = state.goal_histories.get(&id);
     let page = reads
-        .goal_page(id, bearer.person_id(), known.as_ref().map(|(v, _)| *v))
+        .goal_page(id, bearer.person_id(), known.as_ref().map(|k| k.goal))
         .await?;
     let actor = bearer.into_actor(page.principal)?;
     let reader = usecases::goals::reader(&actor)?;
     let mut detail = page.detail.ok_or(ApiError::NotFound)?;
+    if !page.parents_read && detail.goal.parent_id.is_some() {
+        // Aligned since this server last read it.
+        detail.parents = reads.goal_parents(id).await?;
+    }
     // The owner's managers matter only for a private goal of someone else's.
     let owner = detail.goal.owner_id;
     let chain = if oneonone_domain::policy::see_goal(&actor, owner, &[], detail.goal.visibility) {
@@ -709,13 +713,19 @@ pub async fn read(
     } = detail;
     let parent_visible = parents.first().map(|p| p.id) == goal.parent_id;
     let history = match known {
-        Some((version, json)) if version == goal.version => json,
+        Some(k) if k.goal.version == goal.version => k.history,
         _ => {
             let out: Vec<GoalUpdateOut> = history.into_iter().map(Into::into).collect();
             let json = SharedJson::new(&out).map_err(ApiError::internal)?;
-            state
-                .goal_histories
-                .insert(goal.id, (goal.version, json.clone()));
+            let goal = KnownGoal {
+                version: goal.version,
+                had_parent: goal.parent_id.is_some(),
+            };
+            let known = KnownHistory {
+                goal,
+                history: json.clone(),
+            };
+            state.goal_histories.insert(id, known);
             json
         }
     };
