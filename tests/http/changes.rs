@@ -609,23 +609,13 @@ async fn private_work_leaves_no_trace_in_anyone_elses_log() {
     )
     .await
     .expect(200);
-    app.post(
-        &format!("/api/v1/meetings/{m0}/complete"),
+    app.complete_and_rate(
+        &m0,
         &p.manager_token,
-        &json!({}),
+        &p.report_token,
+        json!({"useful": 2, "expectations_clear": 1}),
     )
-    .await
-    .expect(200);
-    app.send(
-        app.request(
-            Method::PUT,
-            &format!("/api/v1/meetings/{m0}/rating"),
-            Some(&p.report_token),
-        )
-        .json(&json!({"useful": 2, "expectations_clear": 1})),
-    )
-    .await
-    .expect(200);
+    .await;
     // A shared change made last: once the others' logs show it, everything before is readable.
     let marker = app
         .post(

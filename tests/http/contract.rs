@@ -207,6 +207,23 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
     )
     .await
     .expect(201);
+    // A webhook subscription with a delivery (to a port nobody listens on), so both can be read.
+    let hook = app
+        .post(
+            "/api/v1/webhooks",
+            &hr_token,
+            &serde_json::json!({"url": "http://127.0.0.1:9/contract", "event_types": ["meeting.*"]}),
+        )
+        .await
+        .expect(201)
+        .id();
+    app.post(
+        &format!("/api/v1/webhooks/{hook}/ping"),
+        &hr_token,
+        &serde_json::json!({}),
+    )
+    .await
+    .expect(202);
     // An action item, so that one can be read.
     let employee = app
         .login(
@@ -265,6 +282,9 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
             "/api/v1/checkin-cycles".to_owned(),
             "/api/v1/checkins?limit=200".to_owned(),
             "/api/v1/enps-surveys".to_owned(),
+            "/api/v1/webhooks".to_owned(),
+            "/api/v1/webhook-event-types".to_owned(),
+            "/api/v1/job-queue".to_owned(),
         ] {
             seen.push(get(path).await);
         }
@@ -287,7 +307,18 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
         let checkins = ids(&body_of(&seen, "/api/v1/checkins"), 3);
         let templates = ids(&body_of(&seen, "/api/v1/agenda-templates"), 2);
         let surveys = ids(&body_of(&seen, "/api/v1/enps-surveys"), 2);
+        let hooks = ids(&body_of(&seen, "/api/v1/webhooks"), 2);
         let mut next = Vec::new();
+        for id in &hooks {
+            next.push(format!("/api/v1/webhooks/{id}"));
+            let deliveries = app
+                .get(&format!("/api/v1/webhooks/{id}/deliveries"), &token)
+                .await;
+            for delivery in ids(&deliveries.body, 2) {
+                next.push(format!("/api/v1/webhooks/{id}/deliveries/{delivery}"));
+            }
+            next.push(format!("/api/v1/webhooks/{id}/deliveries"));
+        }
         for id in &surveys {
             next.push(format!("/api/v1/enps-surveys/{id}"));
             next.push(format!("/api/v1/enps-surveys/{id}/results"));

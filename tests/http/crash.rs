@@ -41,9 +41,14 @@ struct Server {
 }
 
 async fn start(url: &str) -> Server {
+    start_with(url, &[]).await
+}
+
+async fn start_with(url: &str, env: &[(&str, &str)]) -> Server {
     let port = free_port();
     let mut child = Command::new(server_binary())
         .arg("serve")
+        .envs(env.iter().copied())
         .env("ONEONONE_DATABASE_URL", url)
         .env("ONEONONE_BIND", format!("127.0.0.1:{port}"))
         .env("ONEONONE_JWT_SECRET", JWT_SECRET)
@@ -195,4 +200,113 @@ async fn sigkill_under_keyed_creates_leaves_no_key_stuck_and_no_duplicate() {
     assert_eq!(count, sent);
     let _ = server.child.kill();
     let _ = server.child.wait();
+}
+
+/// Three replicas on one PostgreSQL (one server and a restart on SQLite) send webhooks; the one
+/// sending is killed with SIGKILL while the receiver holds its requests. Every event still
+/// reaches the receiver, each acknowledged once: what the dead replica had claimed is sent again
+/// with the same `webhook-id` when its lease ends, and nothing acknowledged goes out again.
+#[tokio::test]
+async fn sigkill_mid_send_loses_no_webhook_and_sends_none_twice() {
+    use oneonone_tests::receiver::{Mode, Receiver};
+    let db = TestDatabase::new().await;
+    let env = [
+        ("ONEONONE_JOBS_POLL_MS", "50"),
+        ("ONEONONE_WEBHOOK_TIMEOUT_SECONDS", "2"),
+        ("ONEONONE_WEBHOOK_RETRY_BASE_MS", "100"),
+    ];
+    let receiver = Receiver::start(Mode::Hang(Duration::from_secs(4))).await;
+    let mut first = start_with(&db.url, &env).await;
+    let token = admin_token(&first.base).await;
+    let client = reqwest::Client::new();
+    let subscription: serde_json::Value = client
+        .post(format!("{}/api/v1/webhooks", first.base))
+        .bearer_auth(&token)
+        .json(&json!({"url": receiver.url, "event_types": ["person.created"]}))
+        .send()
+        .await
+        .expect("subscribe")
+        .json()
+        .await
+        .expect("subscription");
+    assert!(subscription["secret"].is_string(), "{subscription}");
+    let people = |base: String, range: std::ops::Range<usize>| {
+        let (client, token) = (client.clone(), token.clone());
+        async move {
+            for i in range {
+                let r = client
+                    .post(format!("{base}/api/v1/people"))
+                    .bearer_auth(&token)
+                    .json(&json!({"email": format!("hook{i}@example.com"), "display_name": format!("Hook {i}")}))
+                    .send()
+                    .await
+                    .expect("create");
+                assert_eq!(r.status().as_u16(), 201);
+            }
+        }
+    };
+    people(first.base.clone(), 0..20).await;
+    // The first replica is sending: the receiver holds its requests. Kill it there.
+    receiver
+        .wait_for("requests held open", |got| got.len() >= 5)
+        .await;
+    first.child.kill().expect("SIGKILL");
+    let _ = first.child.wait();
+    let held: HashSet<String> = receiver.received().into_iter().map(|r| r.id).collect();
+    receiver.set_mode(Mode::Ok);
+    let replicas = if postgres_url().is_some() { 3 } else { 1 };
+    let mut servers = Vec::new();
+    for _ in 0..replicas {
+        servers.push(start_with(&db.url, &env).await);
+    }
+    // More events while the replicas claim side by side.
+    let mut writers = Vec::new();
+    for (n, s) in servers.iter().enumerate() {
+        writers.push(tokio::spawn(people(
+            s.base.clone(),
+            20 + n * 10..30 + n * 10,
+        )));
+    }
+    for w in writers {
+        w.await.expect("writer");
+    }
+    let expected = 20 + replicas * 10;
+    receiver
+        .wait_for("every event acknowledged", |_| {
+            let acked: HashSet<String> =
+                receiver.acknowledged().into_iter().map(|r| r.id).collect();
+            acked.len() >= expected
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let mut acks: HashMap<String, usize> = HashMap::new();
+    for r in receiver.acknowledged() {
+        *acks.entry(r.id).or_default() += 1;
+    }
+    assert_eq!(acks.len(), expected, "every event, once each");
+    assert!(
+        acks.values().all(|n| *n == 1),
+        "nothing acknowledged goes out again: {acks:?}"
+    );
+    let resent = held.iter().filter(|id| acks.contains_key(*id)).count();
+    assert_eq!(
+        resent,
+        held.len(),
+        "what the dead replica held was sent again, same ids"
+    );
+    let bodies: HashSet<String> = receiver
+        .acknowledged()
+        .iter()
+        .map(|r| {
+            r.json()["subject"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(bodies.len(), expected, "one delivery per person");
+    for mut s in servers {
+        let _ = s.child.kill();
+        let _ = s.child.wait();
+    }
 }

@@ -19,3 +19,4 @@ mod meetings;
 mod people;
 mod resilience;
 mod tokens;
+mod webhooks;

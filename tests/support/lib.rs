@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod receiver;
+
 use std::path::PathBuf;
 
 use actix_web::dev::ServerHandle;
@@ -450,6 +452,33 @@ impl TestApp {
             .expect(201);
         let secret = reply.body["secret"].as_str().expect("secret").to_owned();
         (reply.id(), secret)
+    }
+
+    /// Hold a meeting (as its manager) and rate it (as `rater`).
+    pub async fn complete_and_rate(
+        &self,
+        meeting: &str,
+        manager_token: &str,
+        rater_token: &str,
+        rating: Value,
+    ) {
+        self.post(
+            &format!("/api/v1/meetings/{meeting}/complete"),
+            manager_token,
+            &json!({}),
+        )
+        .await
+        .expect(200);
+        self.send(
+            self.request(
+                Method::PUT,
+                &format!("/api/v1/meetings/{meeting}/rating"),
+                Some(rater_token),
+            )
+            .json(&rating),
+        )
+        .await
+        .expect(200);
     }
 
     /// Count people as stored, straight from the database (to prove nothing was written).

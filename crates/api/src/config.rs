@@ -56,6 +56,14 @@ pub struct Settings {
     /// (`text` or `json`).
     pub log_filter: String,
     pub log_json: bool,
+    /// The job runner (webhooks): `ONEONONE_JOBS` (`on`, default, or `off` for a replica that
+    /// only serves the API), `ONEONONE_JOBS_POLL_MS` (idle wait, default 1000),
+    /// `ONEONONE_WEBHOOK_TIMEOUT_SECONDS` (default 10), `ONEONONE_WEBHOOK_RETRY_BASE_MS`
+    /// (first retry after about this, default 10000; then doubling), `ONEONONE_WEBHOOK_RETRY_MAX_SECONDS`
+    /// (longest wait between tries, default 3600) and `ONEONONE_WEBHOOK_RETRY_HOURS` (a
+    /// delivery is retried this long, default 24; at least 1 in production).
+    pub jobs_enabled: bool,
+    pub jobs: oneonone_jobs::Config,
 }
 
 impl Default for Settings {
@@ -75,6 +83,8 @@ impl Default for Settings {
             handle_signals: true,
             log_filter: "info".into(),
             log_json: false,
+            jobs_enabled: true,
+            jobs: oneonone_jobs::Config::default(),
         }
     }
 }
@@ -152,6 +162,33 @@ impl Settings {
             s.log_filter = l;
         }
         s.log_json = var("ONEONONE_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json"));
+        if let Some(jobs) = var("ONEONONE_JOBS") {
+            s.jobs_enabled = match jobs.trim().to_ascii_lowercase().as_str() {
+                "on" | "true" | "1" => true,
+                "off" | "false" | "0" => false,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "ONEONONE_JOBS",
+                        message: "`on` or `off`".into(),
+                    });
+                }
+            };
+        }
+        if let Some(ms) = parse::<u64>("ONEONONE_JOBS_POLL_MS")? {
+            s.jobs.poll = Duration::from_millis(ms.clamp(10, 60_000));
+        }
+        if let Some(secs) = parse::<u64>("ONEONONE_WEBHOOK_TIMEOUT_SECONDS")? {
+            s.jobs.timeout = Duration::from_secs(secs.clamp(1, 60));
+        }
+        if let Some(ms) = parse::<u64>("ONEONONE_WEBHOOK_RETRY_BASE_MS")? {
+            s.jobs.retry_base = Duration::from_millis(ms.clamp(10, 3_600_000));
+        }
+        if let Some(secs) = parse::<u64>("ONEONONE_WEBHOOK_RETRY_MAX_SECONDS")? {
+            s.jobs.retry_cap = Duration::from_secs(secs.clamp(1, 86_400));
+        }
+        if let Some(hours) = parse::<u64>("ONEONONE_WEBHOOK_RETRY_HOURS")? {
+            s.jobs.retry_window = Duration::from_secs(hours.clamp(1, 24 * 14) * 3600);
+        }
         Ok(s)
     }
 }

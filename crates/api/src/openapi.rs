@@ -45,9 +45,10 @@ an HR admin created.",
         (name = "enps", description = "eNPS surveys: HR asks an audience \"How likely are you to recommend working here?\" (0–10); each person answers once while it is open, and nobody — not HR, not the database owner through the API — ever reads an answer. Once a survey closes its results (eNPS, distribution, the second question, comments, breakdowns, trend, change against a baseline) are shown only for groups that are exactly a union of cells of at least the minimum group size, so no subtraction reveals a smaller group."),
         (name = "library", description = "Conversation starters and agenda templates, curated by HR admins."),
         (name = "changes", description = "The change log: follow every change you may know about from a cursor, to keep a copy in sync."),
+        (name = "webhooks", description = "Events pushed to HR systems and scripts: subscriptions by event type, deliveries signed as Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of \"{id}.{timestamp}.{body}\">`), retried with exponential backoff for 24 hours, each with its delivery log. A delivery carries metadata only (`WebhookPayload`): never text, never anything private, never an eNPS answer or a rating's value. Every attempt of one delivery has the same `webhook-id`: de-duplicate on it. Deliveries about one record arrive in order."),
         (name = "health", description = "Probes.")
     ),
-    components(schemas(Problem, FieldProblem, ErrorCode)),
+    components(schemas(Problem, FieldProblem, ErrorCode, routes::webhooks::WebhookPayload)),
     modifiers(&Security),
     security(("bearer" = []))
 )]

@@ -57,6 +57,8 @@ pub enum ErrorCode {
     SurveyClosed,
     /// 409: you have answered this survey (once is all).
     AlreadyAnswered,
+    /// 409: this webhook delivery is still being sent.
+    DeliveryPending,
     /// 409: a request with this Idempotency-Key is still running.
     IdempotencyInProgress,
     /// 412: the resource changed since you read it.

@@ -42,6 +42,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    /// The job runner beside the API (none when `ONEONONE_JOBS=off`).
+    jobs: Option<oneonone_jobs::Runner>,
 }
 
 /// Open the database and bring its schema up to date, waiting up to `patience` for a database
@@ -293,10 +295,14 @@ impl Application {
         }
         let server = server.run();
         spawn_housekeeping(state.clone());
+        let jobs = settings
+            .jobs_enabled
+            .then(|| oneonone_jobs::Runner::start(state.db.clone(), settings.jobs.clone()));
         Ok(Self {
             port,
             server,
             state,
+            jobs,
         })
     }
 
@@ -317,9 +323,14 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serve until stopped (SIGINT/SIGTERM or the handle); in-flight requests finish first.
+    /// Serve until stopped (SIGINT/SIGTERM or the handle); in-flight requests finish first,
+    /// then the job runner finishes its sends in flight and gives back what it still holds.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(jobs) = self.jobs {
+            jobs.stop().await;
+        }
+        served
     }
 }
 

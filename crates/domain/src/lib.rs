@@ -19,6 +19,7 @@ pub mod person;
 pub mod policy;
 pub mod scope;
 pub mod text;
+pub mod webhook;
 
 pub use error::{FieldError, ValidationErrors};
 pub use person::{Person, PersonId};

@@ -10,6 +10,7 @@
 //! | set someone's initial password | no | yes | no |
 //! | change own password | yes | yes | — |
 //! | manage API tokens | no | yes | no |
+//! | manage webhook subscriptions, see their deliveries | no | yes | `webhooks:manage` |
 //! | read a public goal | yes | yes | `goals:read` |
 //! | read a private goal | owner and their manager chain | yes | `goals:read` |
 //! | set, change, update a goal | owner and their manager chain | own only | no |
@@ -264,6 +265,18 @@ pub fn manage_tokens(actor: &Actor) -> Decision {
         Ok(())
     } else {
         Err(Denied("only HR admins manage API tokens"))
+    }
+}
+
+/// Webhook subscriptions and their delivery logs: HR admins, and tokens with the dedicated
+/// `webhooks:manage` scope (what a webhook carries is metadata, as `meetings:read` sees).
+pub fn manage_webhooks(actor: &Actor) -> Decision {
+    if actor.is_hr_admin() || actor.has_scope(Scope::WebhooksManage) {
+        Ok(())
+    } else {
+        Err(Denied(
+            "only HR admins and tokens with webhooks:manage manage webhooks",
+        ))
     }
 }
 

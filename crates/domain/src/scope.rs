@@ -12,16 +12,18 @@ pub enum Scope {
     MeetingsWrite,
     ReportsRead,
     GoalsRead,
+    WebhooksManage,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 6] = [
+    pub const ALL: [Scope; 7] = [
         Scope::PeopleRead,
         Scope::PeopleWrite,
         Scope::MeetingsRead,
         Scope::MeetingsWrite,
         Scope::ReportsRead,
         Scope::GoalsRead,
+        Scope::WebhooksManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -32,6 +34,7 @@ impl Scope {
             Scope::MeetingsWrite => "meetings:write",
             Scope::ReportsRead => "reports:read",
             Scope::GoalsRead => "goals:read",
+            Scope::WebhooksManage => "webhooks:manage",
         }
     }
 

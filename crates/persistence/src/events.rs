@@ -339,14 +339,10 @@ impl Database {
         // snapshot) which of its rows the reader may see: the reader has then read the whole
         // window, or up to its last visible row when the page is full.
         let scanned = q.limit.saturating_mul(4).max(64);
-        let bound = match self.backend() {
-            crate::Backend::Sqlite => "9223372036854775807",
-            crate::Backend::Postgres => "pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
-        };
         let sql = format!(
             "SELECT {COLUMNS}, COALESCE(({visible}), FALSE) AS visible FROM events \
-             WHERE (txid > $1 OR (txid = $1 AND position > $2)) AND txid < {bound} \
-             ORDER BY txid, position LIMIT $3"
+             WHERE {} LIMIT $3",
+            crate::jobs::after_in_order(self.backend())
         );
         let sql = match self.backend() {
             crate::Backend::Sqlite => sql,

@@ -11,6 +11,7 @@ pub mod enps;
 pub mod events;
 pub mod goals;
 pub mod idempotency;
+pub mod jobs;
 pub mod library;
 pub mod limits;
 pub mod meetings;
@@ -19,6 +20,7 @@ pub mod people;
 pub mod settings;
 pub mod tokens;
 pub mod tx;
+pub mod webhooks;
 pub mod writer;
 
 use std::str::FromStr;

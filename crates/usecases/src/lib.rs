@@ -17,6 +17,7 @@ pub mod meetings;
 pub mod once;
 pub mod people;
 pub mod tokens;
+pub mod webhooks;
 
 use oneonone_domain::ValidationErrors;
 use oneonone_domain::policy::{Actor, Denied};

@@ -33,6 +33,9 @@ pub enum TokenScope {
     /// Every goal, private ones included, with its history.
     #[serde(rename = "goals:read")]
     GoalsRead,
+    /// Webhook subscriptions and their delivery logs.
+    #[serde(rename = "webhooks:manage")]
+    WebhooksManage,
 }
 
 impl From<TokenScope> for Scope {
@@ -44,6 +47,7 @@ impl From<TokenScope> for Scope {
             TokenScope::MeetingsWrite => Scope::MeetingsWrite,
             TokenScope::ReportsRead => Scope::ReportsRead,
             TokenScope::GoalsRead => Scope::GoalsRead,
+            TokenScope::WebhooksManage => Scope::WebhooksManage,
         }
     }
 }
@@ -57,6 +61,7 @@ impl From<Scope> for TokenScope {
             Scope::MeetingsWrite => TokenScope::MeetingsWrite,
             Scope::ReportsRead => TokenScope::ReportsRead,
             Scope::GoalsRead => TokenScope::GoalsRead,
+            Scope::WebhooksManage => TokenScope::WebhooksManage,
         }
     }
 }

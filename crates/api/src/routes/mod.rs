@@ -13,6 +13,7 @@ pub mod library;
 pub mod me;
 pub mod meetings;
 pub mod people;
+pub mod webhooks;
 
 use utoipa_actix_web::scope::Scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -116,5 +117,17 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(enps::close)
         .service(enps::results)
         .service(enps::comments)
-        .service(changes::list);
+        .service(changes::list)
+        .service(webhooks::create)
+        .service(webhooks::list)
+        .service(webhooks::event_type_catalogue)
+        .service(webhooks::read)
+        .service(webhooks::update)
+        .service(webhooks::remove)
+        .service(webhooks::rotate)
+        .service(webhooks::ping)
+        .service(webhooks::deliveries)
+        .service(webhooks::delivery)
+        .service(webhooks::redeliver)
+        .service(webhooks::queue);
 }
