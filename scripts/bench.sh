@@ -5,7 +5,10 @@
 #   meetings — /healthz and the 1:1 endpoints, as a manager of a seeded organisation of
 #              BENCH_PEOPLE people with BENCH_MONTHS months of history (≥ 50,000 meetings);
 #   enps     — /healthz and an eNPS survey's results (organisation, department, subtree) as HR,
-#              for a seeded organisation of BENCH_ENPS_PEOPLE people (default 10,000).
+#              for a seeded organisation of BENCH_ENPS_PEOPLE people (default 10,000);
+#   webhooks — the job runner: 3,000 people imported with 10 subscriptions on a receiver in the
+#              bench process (30,000 signed deliveries), deliveries/s, and /healthz and
+#              GET /people/{id} idle and while the runner sends.
 # Figures are only comparable within one run: read the ratios to /healthz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +19,7 @@ PEOPLE="${BENCH_PEOPLE:-1000}"
 MONTHS="${BENCH_MONTHS:-12}"
 # A part of the run, while working on one thing: BENCH_DBS="sqlite" BENCH_PLANS="people".
 DBS="${BENCH_DBS:-sqlite postgres}"
-PLANS="${BENCH_PLANS:-people meetings enps}"
+PLANS="${BENCH_PLANS:-people meetings enps webhooks}"
 ENPS_PEOPLE="${BENCH_ENPS_PEOPLE:-10000}"
 PG_URL="${ONEONONE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 ADMIN_EMAIL=bench-admin@example.com
@@ -72,6 +75,9 @@ if wants "$DBS" sqlite; then
     seed_org "sqlite://$tmp/enps.db" "$ENPS_PEOPLE" 0
     bench_against sqlite "sqlite://$tmp/enps.db" enps "$ADMIN_EMAIL" "$ADMIN_PASSWORD"
   fi
+  if wants "$PLANS" webhooks; then
+    bench_against sqlite "sqlite://$tmp/webhooks.db" webhooks "$ADMIN_EMAIL" "$ADMIN_PASSWORD"
+  fi
 fi
 
 if ! wants "$DBS" postgres; then
@@ -88,7 +94,7 @@ elif pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
       seed_org "${PG_URL%/*}/$db" "$ENPS_PEOPLE" 0 || rc=$?
       bench_against postgres "${PG_URL%/*}/$db" enps "$ADMIN_EMAIL" "$ADMIN_PASSWORD" || rc=$?
     else
-      bench_against postgres "${PG_URL%/*}/$db" people "$ADMIN_EMAIL" "$ADMIN_PASSWORD" || rc=$?
+      bench_against postgres "${PG_URL%/*}/$db" "$plan" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" || rc=$?
     fi
     psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
   done

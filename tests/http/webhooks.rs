@@ -560,3 +560,71 @@ async fn a_receiver_down_for_the_whole_window_turns_the_subscription_off() {
     .await
     .expect_problem(404, "not_found");
 }
+
+/// `/metrics` counts requests by route pattern (never a path with ids in it) for Prometheus.
+#[tokio::test]
+async fn metrics_count_requests_by_route_never_by_id() {
+    let app = spawn_app().await;
+    let person = app.create_person("m@example.com", "Metered", None).await;
+    app.get(&format!("/api/v1/people/{person}"), &app.admin_token)
+        .await
+        .expect(200);
+    app.get(
+        &format!("/api/v1/people/{}", uuid::Uuid::now_v7()),
+        &app.admin_token,
+    )
+    .await
+    .expect(404);
+    let reply = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(reply.status(), 200);
+    assert!(
+        reply
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/openmetrics-text"))
+    );
+    let text = reply.text().await.unwrap();
+    for line in [
+        r#"oneonone_http_requests_total{method="GET",route="/api/v1/people/{id}",status="200"} 1"#,
+        r#"oneonone_http_requests_total{method="GET",route="/api/v1/people/{id}",status="404"} 1"#,
+        r#"oneonone_http_request_duration_seconds_count{method="GET",route="/api/v1/people/{id}"} 2"#,
+    ] {
+        assert!(text.contains(line), "{line} missing in {text}");
+    }
+    assert!(!text.contains(&person.to_string()), "no id in the metrics");
+    assert!(text.ends_with("# EOF\n"));
+}
+
+/// A replica that stops while a delivery is in flight finishes it and records it before it
+/// goes: the delivery is not left claimed for another replica to send again.
+#[tokio::test]
+async fn a_stopping_replica_finishes_what_it_is_sending() {
+    let app = spawn_app_with(|s| s.jobs_enabled = false).await;
+    let receiver = Receiver::start(Mode::Hang(Duration::from_millis(1500))).await;
+    let (hook, _) = subscribe(&app, &app.admin_token, &receiver.url, json!(["person.*"])).await;
+    let replica = app
+        .replica(|s| {
+            s.jobs.poll = Duration::from_millis(50);
+            s.jobs.timeout = Duration::from_secs(5);
+        })
+        .await;
+    app.create_person("inflight@example.com", "In flight", None)
+        .await;
+    receiver
+        .wait_for("the delivery in flight", |got| !got.is_empty())
+        .await;
+    drop(replica);
+    let mut jobs = Vec::new();
+    for _ in 0..50 {
+        jobs = app.db.jobs_of(hook.parse().unwrap()).await.unwrap();
+        if jobs.iter().all(|j| j.state == "delivered") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].state, "delivered", "{:?}", jobs[0]);
+    assert_eq!(jobs[0].claimed_by, None);
+    assert_eq!(receiver.received().len(), 1, "sent once");
+}

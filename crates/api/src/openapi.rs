@@ -271,6 +271,7 @@ pub fn spec() -> &'static Spec {
             .openapi(ApiDoc::openapi())
             .service(routes::health::healthz)
             .service(routes::health::readyz)
+            .service(crate::metrics::metrics)
             .service(routes::api_v1())
             .split_for_parts();
         add_shared_responses(&mut spec);

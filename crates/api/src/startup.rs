@@ -137,8 +137,17 @@ async fn request_context(
         .unwrap_or_else(|| Uuid::now_v7().to_string());
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
     req.extensions_mut().insert(RequestId(id.clone()));
+    let state = req.app_data::<web::Data<AppState>>().cloned();
     let started = Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
+    if let Some(state) = state {
+        state.metrics.observe(
+            res.request().method().as_str(),
+            res.request().match_pattern(),
+            res.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
+    }
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut()
             .insert(HeaderName::from_static("x-request-id"), value);
@@ -223,6 +232,10 @@ impl Application {
             .context("seeding the starter library")?;
         // Build the contract before serving, so a broken spec fails at start, not mid-request.
         let _ = openapi::spec_json();
+        let jobs = settings
+            .jobs_enabled
+            .then(|| oneonone_jobs::Runner::start(db.clone(), settings.jobs.clone()));
+        let metrics = crate::metrics::Metrics::new(jobs.as_ref().map(|j| j.stats()));
         let state = AppState {
             db,
             jwt: Arc::new(JwtKeys::new(&secret, settings.jwt_ttl)),
@@ -233,6 +246,7 @@ impl Application {
                 crate::state::RESULTS_CACHED,
             )),
             goal_histories: Arc::new(crate::state::history_cache()),
+            metrics: Arc::new(metrics),
         };
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
@@ -253,6 +267,7 @@ impl Application {
                     .into_utoipa_app()
                     .service(routes::health::healthz)
                     .service(routes::health::readyz)
+                    .service(crate::metrics::metrics)
                     .service(routes::api_v1())
                     .split_for_parts();
                 let app = app
@@ -295,9 +310,6 @@ impl Application {
         }
         let server = server.run();
         spawn_housekeeping(state.clone());
-        let jobs = settings
-            .jobs_enabled
-            .then(|| oneonone_jobs::Runner::start(state.db.clone(), settings.jobs.clone()));
         Ok(Self {
             port,
             server,

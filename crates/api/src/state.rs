@@ -24,6 +24,8 @@ pub struct AppState {
     /// asks the database whether the version is still the goal's (in the statement that
     /// reads the goal), so a replica's copy is never served stale.
     pub goal_histories: Arc<HistoryCache>,
+    /// What `/metrics` reports.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// JSON written once and shared by the responses that embed it.

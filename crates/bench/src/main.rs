@@ -1,4 +1,4 @@
-//! `oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings|enps]`: load a running server from
+//! `oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings|enps|webhooks]`: load a running server from
 //! this second process and print requests/s, p50 and p99 per endpoint, each endpoint's
 //! throughput also as a ratio to `/healthz` measured in the same run.
 
@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
+
+mod webhooks;
 
 struct Outcome {
     name: String,
@@ -347,7 +349,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
         bail!(
-            "usage: oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings|enps]"
+            "usage: oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings|enps|webhooks]"
         );
     }
     let base = args[1].trim_end_matches('/').to_owned();
@@ -370,6 +372,10 @@ async fn main() -> anyhow::Result<()> {
         .context("no access_token")?
         .to_owned();
 
+    if mode == "webhooks" {
+        let outcomes = webhooks::bench(&client, &base, &token, seconds, connections).await?;
+        return report(&outcomes);
+    }
     let plan = match mode {
         "meetings" => meetings_plan(&client, &base, &token).await?,
         "enps" => enps_plan(&client, &base, &token).await?,
@@ -408,12 +414,17 @@ async fn main() -> anyhow::Result<()> {
             .await?,
         );
     }
+    report(&outcomes)
+}
+
+/// The table: each endpoint's throughput and latency, and its ratio to the first (`/healthz`).
+fn report(outcomes: &[Outcome]) -> anyhow::Result<()> {
     let health = outcomes.first().map(|o| o.rps).unwrap_or(1.0);
     println!(
         "{:<22} {:>9} {:>7} {:>10} {:>9} {:>9} {:>10}",
         "endpoint", "requests", "errors", "req/s", "p50 ms", "p99 ms", "vs healthz"
     );
-    for o in &outcomes {
+    for o in outcomes {
         println!(
             "{:<22} {:>9} {:>7} {:>10.0} {:>9.2} {:>9.2} {:>9.1}%",
             o.name,

@@ -19,7 +19,6 @@ pub mod signing;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -28,6 +27,7 @@ use oneonone_persistence::Database;
 use oneonone_persistence::jobs::{AttemptOutcome, JobRecord, Settled};
 use oneonone_persistence::webhooks::WebhookRecord;
 use oneonone_usecases::webhooks as usecase;
+use prometheus_client::metrics::counter::Counter;
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -74,13 +74,13 @@ impl Config {
     }
 }
 
-/// What the runner has done since it started (for `/metrics`).
-#[derive(Debug, Default)]
+/// What the runner has done since it started (for `/metrics`; each is a shared handle).
+#[derive(Debug, Default, Clone)]
 pub struct Stats {
-    pub jobs_queued: AtomicU64,
-    pub attempts_ok: AtomicU64,
-    pub attempts_failed: AtomicU64,
-    pub jobs_dead: AtomicU64,
+    pub jobs_queued: Counter,
+    pub attempts_ok: Counter,
+    pub attempts_failed: Counter,
+    pub jobs_dead: Counter,
 }
 
 /// A running runner.
@@ -111,8 +111,8 @@ impl Runner {
         self.worker
     }
 
-    pub fn stats(&self) -> Arc<Stats> {
-        Arc::clone(&self.stats)
+    pub fn stats(&self) -> Stats {
+        (*self.stats).clone()
     }
 
     /// Stop claiming, finish the sends in flight, give back what is still claimed.
@@ -145,7 +145,7 @@ async fn run(
         let mut busy = false;
         match fan_out(&db, &config).await {
             Ok(queued) => {
-                stats.jobs_queued.fetch_add(queued, Ordering::Relaxed);
+                stats.jobs_queued.inc_by(queued);
                 busy |= queued > 0;
             }
             Err(e) => tracing::warn!(error = %e, "webhook fan-out failed; retrying"),
@@ -299,9 +299,9 @@ async fn send_one(
             + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1))
     });
     if error.is_some() {
-        stats.attempts_failed.fetch_add(1, Ordering::Relaxed);
+        stats.attempts_failed.inc();
     } else {
-        stats.attempts_ok.fetch_add(1, Ordering::Relaxed);
+        stats.attempts_ok.inc();
     }
     let outcome = AttemptOutcome {
         job_id: job.id,
@@ -327,7 +327,7 @@ async fn send_one(
             .await
         {
             Ok(Settled::Dead) => {
-                stats.jobs_dead.fetch_add(1, Ordering::Relaxed);
+                stats.jobs_dead.inc();
                 return;
             }
             Ok(_) => return,
