@@ -140,15 +140,7 @@ async fn people_plan(client: &reqwest::Client, base: &str, token: &str) -> anyho
                    "department": "Engineering", "manager_external_id": manager})
         })
         .collect();
-    let imported: Value = client
-        .post(format!("{base}/api/v1/people/import"))
-        .bearer_auth(token)
-        .json(&json!({ "rows": rows }))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
+    let imported = webhooks::import_rows(client, base, token, rows).await?;
     let one = imported["rows"][500]["id"]
         .as_str()
         .context("import gave no ids")?

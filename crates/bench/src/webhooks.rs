@@ -55,6 +55,16 @@ async fn import(
                    "display_name": format!("Person {i}"), "department": "Engineering"})
         })
         .collect();
+    import_rows(client, base, token, rows).await
+}
+
+/// `POST /people/import` with these rows; the import's answer.
+pub async fn import_rows(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    rows: Vec<Value>,
+) -> anyhow::Result<Value> {
     Ok(client
         .post(format!("{base}/api/v1/people/import"))
         .bearer_auth(token)
@@ -95,32 +105,37 @@ pub async fn bench(
         .to_owned();
     let person_url = format!("{base}/api/v1/people/{one}");
     let healthz = format!("{base}/healthz");
-    let mut out = Vec::new();
-    out.push(
-        run(
-            client,
-            "idle: GET /healthz",
-            &healthz,
-            None,
-            Kind::Get,
-            seconds,
-            connections,
-        )
-        .await?,
-    );
-    out.push(
-        run(
-            client,
-            "idle: GET /people/{id}",
-            &person_url,
-            Some(token),
-            Kind::Get,
-            seconds,
-            connections,
-        )
-        .await?,
-    );
-
+    let reads = |phase: &'static str| {
+        let (healthz, person_url) = (healthz.clone(), person_url.clone());
+        async move {
+            let names = match phase {
+                "idle" => ["idle: GET /healthz", "idle: GET /people/{id}"],
+                _ => ["busy: GET /healthz", "busy: GET /people/{id}"],
+            };
+            let h = run(
+                client,
+                names[0],
+                &healthz,
+                None,
+                Kind::Get,
+                seconds,
+                connections,
+            )
+            .await?;
+            let p = run(
+                client,
+                names[1],
+                &person_url,
+                Some(token),
+                Kind::Get,
+                seconds,
+                connections,
+            )
+            .await?;
+            anyhow::Ok([h, p])
+        }
+    };
+    let mut out: Vec<Outcome> = reads("idle").await?.into();
     for _ in 0..SUBSCRIPTIONS {
         client
             .post(format!("{base}/api/v1/webhooks"))
@@ -133,30 +148,7 @@ pub async fn bench(
     let expected = PEOPLE * SUBSCRIPTIONS;
     let started = Instant::now();
     import(client, base, token, "X", PEOPLE).await?;
-    out.push(
-        run(
-            client,
-            "busy: GET /healthz",
-            &healthz,
-            None,
-            Kind::Get,
-            seconds,
-            connections,
-        )
-        .await?,
-    );
-    out.push(
-        run(
-            client,
-            "busy: GET /people/{id}",
-            &person_url,
-            Some(token),
-            Kind::Get,
-            seconds,
-            connections,
-        )
-        .await?,
-    );
+    out.extend(reads("busy").await?);
     let still_busy = arrivals
         .lock()
         .map(|a| a.ids.len() < expected)
