@@ -220,11 +220,34 @@ async fn deliveries_are_signed_metadata_in_order_and_never_private() {
     )
     .await;
 
-    let got = receiver
-        .wait_for("the rating", |got| {
-            types_of(got).iter().any(|t| t == "rating.recorded")
+    let wanted = [
+        "person.created",
+        "meeting_series.created",
+        "action_item.created",
+        "action_item.done",
+        "meeting.completed",
+        "rating.recorded",
+    ];
+    // Records arrive in order each; across records, in any order.
+    receiver
+        .wait_for("every kind of event", |got| {
+            let types = types_of(got);
+            wanted.iter().all(|w| types.iter().any(|t| t == w))
         })
         .await;
+    // The rating was the last change: once nothing is pending, everything has been sent and
+    // recorded.
+    for _ in 0..100 {
+        let queue = app
+            .get("/api/v1/job-queue", &app.admin_token)
+            .await
+            .expect(200);
+        if queue.body["channels"] == json!([]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let got = receiver.received();
     for r in &got {
         assert!(r.signed_with(&secret), "a bad signature on {}", r.body);
         let ts: i64 = r.timestamp.parse().expect("a Unix timestamp");
@@ -250,18 +273,6 @@ async fn deliveries_are_signed_metadata_in_order_and_never_private() {
             .any(|t| t.starts_with("agenda_item") || t.starts_with("note")),
         "content never goes out: {types:?}"
     );
-    for wanted in [
-        "person.created",
-        "meeting_series.created",
-        "action_item.created",
-        "action_item.done",
-        "meeting.completed",
-    ] {
-        assert!(
-            types.iter().any(|t| t == wanted),
-            "{wanted} missing: {types:?}"
-        );
-    }
     let rating = got
         .iter()
         .map(Received::json)
@@ -353,8 +364,19 @@ async fn a_failing_then_slow_receiver_loses_nothing_and_gets_nothing_twice() {
             acked.len() >= 10
         })
         .await;
-    // Let the runner go round a few more times: nothing acknowledged goes out again.
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // Wait until everything is recorded, and let the runner go round a few more times:
+    // nothing acknowledged goes out again.
+    for _ in 0..100 {
+        let queue = app
+            .get("/api/v1/job-queue", &app.admin_token)
+            .await
+            .expect(200);
+        if queue.body["channels"] == json!([]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let acked = receiver.acknowledged();
     let mut count: HashMap<&str, usize> = HashMap::new();
     for r in &acked {
@@ -474,6 +496,24 @@ async fn a_receiver_down_for_the_whole_window_turns_the_subscription_off() {
         .await
         .expect(200);
     assert_eq!(queue.body["channels"][0]["dead"], 1, "{}", queue.text);
+    // The same on /metrics (the runner counts the death right after recording it).
+    let mut metrics = String::new();
+    for _ in 0..40 {
+        let reply = app.client.get(app.url("/metrics")).send().await.unwrap();
+        metrics = reply.text().await.unwrap();
+        if metrics.contains("oneonone_webhook_jobs_dead_total 1") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        metrics.contains(r#"oneonone_jobs{channel="webhook",state="dead"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("oneonone_webhook_jobs_dead_total 1"),
+        "{metrics}"
+    );
     let dead = app
         .get(
             &format!("/api/v1/webhooks/{hook}/deliveries/{delivery}"),
