@@ -44,7 +44,8 @@ CREATE TABLE jobs (
     finished_at     TIMESTAMPTZ
 );
 CREATE UNIQUE INDEX jobs_once ON jobs (target_id, event_id);
-CREATE INDEX jobs_due ON jobs (next_attempt_at) WHERE state = 'pending';
+-- Claims take due jobs oldest first: pending ones in queue order, the due ones among them.
+CREATE INDEX jobs_pending ON jobs (seq) WHERE state = 'pending';
 CREATE INDEX jobs_in_order ON jobs (target_id, subject_id, seq) WHERE state = 'pending';
 CREATE INDEX jobs_of_target ON jobs (target_id, seq);
 CREATE INDEX jobs_unfinished ON jobs (channel) WHERE state <> 'delivered';

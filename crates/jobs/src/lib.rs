@@ -230,26 +230,87 @@ async fn deliver(
         }
     }
     let count = jobs.len();
-    futures_util::stream::iter(jobs.into_iter().filter_map(|job| {
+    // Sends run `concurrency` at a time; what has come back is recorded together, so a busy
+    // runner commits once per handful of deliveries, not once per delivery.
+    let mut settled = futures_util::stream::iter(jobs.into_iter().filter_map(|job| {
         let target = targets.get(&job.target_id).cloned()?;
-        Some(send_one(db, client, config, worker, stats, job, target))
+        Some(send_one(client, config, worker, stats, job, target))
     }))
     .buffer_unordered(config.concurrency.max(1))
-    .collect::<Vec<()>>()
-    .await;
+    .ready_chunks(config.concurrency.max(1));
+    while let Some(chunk) = settled.next().await {
+        settle(db, stats, chunk).await;
+    }
     Ok(count)
 }
 
-/// Send one job and settle it.
+/// Record a chunk of attempts: the deliveries in one statement, each failure in a transaction
+/// of its own (it may turn its subscription off).
+async fn settle(db: &Database, stats: &Stats, chunk: Vec<Sent>) {
+    let (delivered, failed): (Vec<Sent>, Vec<Sent>) = chunk
+        .into_iter()
+        .partition(|s| s.outcome.retry_at.is_none());
+    if !delivered.is_empty() {
+        let outcomes: Vec<AttemptOutcome> = delivered.into_iter().map(|s| s.outcome).collect();
+        retrying("record webhook deliveries", || async {
+            db.settle_delivered(&outcomes).await.map(|_| ())
+        })
+        .await;
+    }
+    for sent in failed {
+        let (subscription, queued_at) = (sent.subscription, sent.queued_at);
+        let outcome = sent.outcome;
+        let dead = retrying("record a failed webhook attempt", || {
+            let o = outcome.clone();
+            async move {
+                db.transact(move |tx| {
+                    Box::pin(async move { usecase::settle(tx, &o, subscription, queued_at).await })
+                })
+                .await
+            }
+        })
+        .await;
+        if dead == Some(Settled::Dead) {
+            stats.jobs_dead.inc();
+        }
+    }
+}
+
+/// Run `f` until it works, a few times: a passing database hiccup must not leave a delivered
+/// job claimed (it would be sent again when its lease ends; the receiver de-duplicates, but we
+/// try not to make it).
+async fn retrying<T, E, F, Fut>(what: &str, mut f: F) -> Option<T>
+where
+    E: std::fmt::Display,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    for pause in [0u64, 100, 500, 2000] {
+        tokio::time::sleep(Duration::from_millis(pause)).await;
+        match f().await {
+            Ok(v) => return Some(v),
+            Err(e) => tracing::warn!(error = %e, "could not {what}; trying again"),
+        }
+    }
+    None
+}
+
+/// An attempt, ready to be recorded.
+struct Sent {
+    outcome: AttemptOutcome,
+    subscription: Uuid,
+    queued_at: chrono::DateTime<Utc>,
+}
+
+/// Send one job.
 async fn send_one(
-    db: &Database,
     client: &reqwest::Client,
     config: &Config,
     worker: Uuid,
     stats: &Stats,
     job: JobRecord,
     target: Arc<WebhookRecord>,
-) {
+) -> Sent {
     let started_at = oneonone_persistence::now();
     let started = Instant::now();
     let id = job.id.to_string();
@@ -313,28 +374,10 @@ async fn send_one(
         error,
         retry_at,
     };
-    let (subscription, queued_at) = (job.target_id, job.created_at);
-    // Settling must not be lost to a passing database hiccup: a delivered job that stays
-    // claimed would be sent again when its lease ends (the receiver de-duplicates, but we try
-    // not to make it).
-    for pause in [0u64, 100, 500, 2000] {
-        tokio::time::sleep(Duration::from_millis(pause)).await;
-        let o = outcome.clone();
-        match db
-            .transact(move |tx| {
-                Box::pin(async move { usecase::settle(tx, &o, subscription, queued_at).await })
-            })
-            .await
-        {
-            Ok(Settled::Dead) => {
-                stats.jobs_dead.inc();
-                return;
-            }
-            Ok(_) => return,
-            Err(e) => {
-                tracing::warn!(error = %e, job = %outcome.job_id, "could not record a webhook attempt")
-            }
-        }
+    Sent {
+        outcome,
+        subscription: job.target_id,
+        queued_at: job.created_at,
     }
 }
 

@@ -204,6 +204,8 @@ impl Database {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<JobRecord>> {
+        // Candidates in queue order (`jobs_pending`), each the oldest pending job of its
+        // (target, subject): one probe of `jobs_in_order` per candidate.
         let lock = match self.backend() {
             Backend::Sqlite => "",
             Backend::Postgres => "FOR UPDATE OF j SKIP LOCKED",
@@ -214,9 +216,9 @@ impl Database {
                JOIN webhook_subscriptions s ON s.id = j.target_id AND s.active = TRUE \
                WHERE j.state = 'pending' AND j.channel = 'webhook' AND j.next_attempt_at <= $2 \
                AND (j.claimed_until IS NULL OR j.claimed_until < $2) \
-               AND NOT EXISTS (SELECT 1 FROM jobs o WHERE o.target_id = j.target_id \
-                 AND o.subject_id = j.subject_id AND o.state = 'pending' AND o.seq < j.seq) \
-               ORDER BY j.next_attempt_at, j.seq LIMIT $4 {lock}) \
+               AND j.seq = (SELECT MIN(o.seq) FROM jobs o WHERE o.target_id = j.target_id \
+                 AND o.subject_id = j.subject_id AND o.state = 'pending') \
+               ORDER BY j.seq LIMIT $4 {lock}) \
              RETURNING {JOB_COLUMNS}"
         );
         with_writer!(self, conn => {
@@ -229,6 +231,83 @@ impl Database {
                 .await?;
             rows
         })
+    }
+
+    /// Record deliveries the receivers answered 2xx, and their attempts, at once (PostgreSQL:
+    /// one statement; SQLite: one job of the writer). A delivered job stays delivered whoever
+    /// holds its claim now: the receiver has it.
+    pub async fn settle_delivered(&self, done: &[AttemptOutcome]) -> StoreResult<u64> {
+        if done.is_empty() {
+            return Ok(0);
+        }
+        let ts = now();
+        match self {
+            Database::Postgres(pool) => {
+                let ids: Vec<Uuid> = done.iter().map(|o| o.job_id).collect();
+                let attempts: Vec<i32> = done.iter().map(|o| o.attempt).collect();
+                let workers: Vec<Uuid> = done.iter().map(|o| o.worker).collect();
+                let started: Vec<DateTime<Utc>> = done.iter().map(|o| o.started_at).collect();
+                let durations: Vec<i64> = done.iter().map(|o| o.duration_ms).collect();
+                let statuses: Vec<Option<i32>> = done.iter().map(|o| o.status_code).collect();
+                let updated = sqlx::query(
+                    "WITH done AS (SELECT * FROM UNNEST($1::uuid[], $2::int4[], $3::uuid[], \
+                       $4::timestamptz[], $5::int8[], $6::int4[]) \
+                       AS d(job_id, attempt, worker, started_at, duration_ms, status_code)), \
+                     attempts AS (INSERT INTO job_attempts (job_id, attempt, worker, started_at, \
+                       duration_ms, status_code) \
+                       SELECT job_id, attempt, worker, started_at, duration_ms, status_code FROM done \
+                       ON CONFLICT (job_id, attempt) DO NOTHING) \
+                     UPDATE jobs j SET state = 'delivered', finished_at = $7, \
+                       last_status = d.status_code, last_error = NULL, claimed_by = NULL, \
+                       claimed_until = NULL \
+                     FROM done d WHERE j.id = d.job_id AND j.state = 'pending'",
+                )
+                .bind(ids)
+                .bind(attempts)
+                .bind(workers)
+                .bind(started)
+                .bind(durations)
+                .bind(statuses)
+                .bind(ts)
+                .execute(pool)
+                .await?
+                .rows_affected();
+                Ok(updated)
+            }
+            Database::Sqlite(_) => {
+                let done = done.to_vec();
+                with_writer!(self, conn => {
+                    let mut updated = 0;
+                    for o in &done {
+                        sqlx::query(
+                            "INSERT INTO job_attempts (job_id, attempt, worker, started_at, \
+                             duration_ms, status_code) VALUES ($1, $2, $3, $4, $5, $6) \
+                             ON CONFLICT (job_id, attempt) DO NOTHING",
+                        )
+                        .bind(o.job_id)
+                        .bind(o.attempt)
+                        .bind(o.worker)
+                        .bind(o.started_at)
+                        .bind(o.duration_ms)
+                        .bind(o.status_code)
+                        .execute(&mut *conn)
+                        .await?;
+                        updated += sqlx::query(
+                            "UPDATE jobs SET state = 'delivered', finished_at = $2, \
+                             last_status = $3, last_error = NULL, claimed_by = NULL, \
+                             claimed_until = NULL WHERE id = $1 AND state = 'pending'",
+                        )
+                        .bind(o.job_id)
+                        .bind(ts)
+                        .bind(o.status_code)
+                        .execute(&mut *conn)
+                        .await?
+                        .rows_affected();
+                    }
+                    updated
+                })
+            }
+        }
     }
 
     /// Give back the claims of a worker that stops (graceful shutdown) on jobs it did not
