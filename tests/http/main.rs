@@ -10,6 +10,7 @@ mod changes;
 mod checkins;
 mod contract;
 mod crash;
+mod email;
 mod enps;
 mod errors;
 mod goals;

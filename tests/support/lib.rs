@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod receiver;
+pub mod smtp;
 
 use std::path::PathBuf;
 

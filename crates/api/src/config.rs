@@ -64,6 +64,21 @@ pub struct Settings {
     /// delivery is retried this long, default 24; at least 1 in production).
     pub jobs_enabled: bool,
     pub jobs: oneonone_jobs::Config,
+    /// `ONEONONE_SMTP_URL`: the relay email goes through (`smtp://127.0.0.1:25` for a local
+    /// relay, `smtp://user:password@host:587?tls=required` for STARTTLS,
+    /// `smtps://user:password@host` for TLS). Unset: no email.
+    pub smtp_url: Option<Secret>,
+    /// `ONEONONE_MAIL_FROM`: the sender (default `oneonone <oneonone@localhost>`).
+    pub mail_from: String,
+    /// `ONEONONE_PUBLIC_URL`: where people reach this API (the unsubscribe links in emails;
+    /// default `http://` and the bound address).
+    pub public_url: Option<String>,
+    /// `ONEONONE_APP_URL`: where people open a 1:1 in your web client (links in emails go to
+    /// `{app_url}/meetings/{id}`; default: the public URL).
+    pub app_url: Option<String>,
+    /// `ONEONONE_REMINDER_SCAN_SECONDS`: how often reminders that came due are looked for
+    /// (default 30).
+    pub reminder_scan: Duration,
 }
 
 impl Default for Settings {
@@ -85,6 +100,11 @@ impl Default for Settings {
             log_json: false,
             jobs_enabled: true,
             jobs: oneonone_jobs::Config::default(),
+            smtp_url: None,
+            mail_from: "oneonone <oneonone@localhost>".into(),
+            public_url: None,
+            app_url: None,
+            reminder_scan: Duration::from_secs(30),
         }
     }
 }
@@ -188,6 +208,15 @@ impl Settings {
         }
         if let Some(hours) = parse::<u64>("ONEONONE_WEBHOOK_RETRY_HOURS")? {
             s.jobs.retry_window = Duration::from_secs(hours.clamp(1, 24 * 14) * 3600);
+        }
+        s.smtp_url = var("ONEONONE_SMTP_URL").map(Secret);
+        if let Some(from) = var("ONEONONE_MAIL_FROM") {
+            s.mail_from = from;
+        }
+        s.public_url = var("ONEONONE_PUBLIC_URL");
+        s.app_url = var("ONEONONE_APP_URL");
+        if let Some(secs) = parse::<u64>("ONEONONE_REMINDER_SCAN_SECONDS")? {
+            s.reminder_scan = Duration::from_secs(secs.clamp(1, 3600));
         }
         Ok(s)
     }

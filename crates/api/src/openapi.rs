@@ -46,6 +46,7 @@ an HR admin created.",
         (name = "library", description = "Conversation starters and agenda templates, curated by HR admins."),
         (name = "changes", description = "The change log: follow every change you may know about from a cursor, to keep a copy in sync."),
         (name = "webhooks", description = "Events pushed to HR systems and scripts: subscriptions by event type, deliveries signed as Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of \"{id}.{timestamp}.{body}\">`), retried with exponential backoff for 24 hours, each with its delivery log. A delivery carries metadata only (`WebhookPayload`): never text, never anything private, never an eNPS answer or a rating's value. Every attempt of one delivery has the same `webhook-id`: de-duplicate on it. Deliveries about one record arrive in order."),
+        (name = "notifications", description = "Email: a reminder before each 1:1 (open talking points — shared ones and your own private ones, never the other person's — and the pair's open action items), a summary after it (the shared note and the action items agreed), each in your time zone. Every kind can be turned off here or with the one-click link each email carries (RFC 8058 `List-Unsubscribe`). An operator turns email on with `ONEONONE_SMTP_URL`."),
         (name = "health", description = "Probes.")
     ),
     components(schemas(Problem, FieldProblem, ErrorCode, routes::webhooks::WebhookPayload)),

@@ -74,6 +74,29 @@ pub async fn open_database(settings: &Settings, patience: Duration) -> anyhow::R
     }
 }
 
+/// Where email goes, when the operator set a relay.
+fn email_config(
+    settings: &Settings,
+    links: &oneonone_usecases::notify::LinkKeys,
+    local: std::net::SocketAddr,
+) -> Option<oneonone_jobs::email::EmailConfig> {
+    let smtp_url = settings.smtp_url.as_ref()?.expose().to_owned();
+    let public_url = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"));
+    Some(oneonone_jobs::email::EmailConfig {
+        smtp_url,
+        from: settings.mail_from.clone(),
+        app_url: settings
+            .app_url
+            .clone()
+            .unwrap_or_else(|| public_url.clone()),
+        public_url,
+        links: links.clone(),
+    })
+}
+
 /// The access-token key: from the settings, or generated once and kept in the database so that
 /// tokens survive restarts and every replica agrees.
 async fn jwt_secret(settings: &Settings, db: &Database) -> anyhow::Result<Vec<u8>> {
@@ -232,13 +255,21 @@ impl Application {
             .context("seeding the starter library")?;
         // Build the contract before serving, so a broken spec fails at start, not mid-request.
         let _ = openapi::spec_json();
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("binding {}", settings.bind))?;
+        let local = listener.local_addr()?;
+        let links = oneonone_usecases::notify::LinkKeys::new(&secret);
+        let mut jobs_config = settings.jobs.clone();
+        jobs_config.schedule_every = settings.reminder_scan;
+        jobs_config.email = email_config(&settings, &links, local);
         let jobs = settings
             .jobs_enabled
-            .then(|| oneonone_jobs::Runner::start(db.clone(), settings.jobs.clone()));
+            .then(|| oneonone_jobs::Runner::start(db.clone(), jobs_config));
         let metrics = crate::metrics::Metrics::new(jobs.as_ref().map(|j| j.stats()));
         let state = AppState {
             db,
             jwt: Arc::new(JwtKeys::new(&secret, settings.jwt_ttl)),
+            links: Arc::new(links),
             limiter: Arc::new(LoginLimiter::new(settings.login_attempts_per_minute)),
             settings: Arc::new(settings.clone()),
             faults: Arc::default(),
@@ -248,12 +279,9 @@ impl Application {
             goal_histories: Arc::new(crate::state::history_cache()),
             metrics: Arc::new(metrics),
         };
-        let listener = TcpListener::bind(&settings.bind)
-            .with_context(|| format!("binding {}", settings.bind))?;
-        let port = listener.local_addr()?.port();
+        let port = local.port();
         let data = web::Data::new(state.clone());
         let origins = settings.cors_origins.clone();
-        let local = listener.local_addr()?;
         let shutdown = actix_server::Server::build();
         let signal = shutdown.graceful_shutdown_signal();
         let mut server = shutdown

@@ -12,6 +12,8 @@ use crate::config::Settings;
 pub struct AppState {
     pub db: Database,
     pub jwt: Arc<JwtKeys>,
+    /// Signs and reads the unsubscribe links in emails.
+    pub links: Arc<oneonone_usecases::notify::LinkKeys>,
     pub limiter: Arc<LoginLimiter>,
     pub settings: Arc<Settings>,
     /// Test hooks that fail a change at a chosen point (never armed in production).

@@ -14,6 +14,7 @@ pub mod error;
 pub mod goal;
 pub mod library;
 pub mod meeting;
+pub mod notify;
 pub mod org;
 pub mod person;
 pub mod policy;

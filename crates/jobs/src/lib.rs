@@ -1,5 +1,5 @@
-//! The job runner that sits beside the API in the server process: it turns the event log into
-//! deliveries and sends them.
+//! The job runner that sits beside the API in the server process: it turns the event log and
+//! the reminder schedule into deliveries (webhooks, email) and sends them.
 //!
 //! Every replica runs one. Each round it (1) fans the log out into jobs, one transaction per
 //! batch under the log cursor's lock (one replica at a time; the others skip), and (2) claims
@@ -15,6 +15,7 @@
 //! On stop the runner stops claiming, lets the sends in flight finish (each is bounded by the
 //! request timeout) and gives back any claim it still holds.
 
+pub mod email;
 pub mod signing;
 
 use std::collections::HashMap;
@@ -26,6 +27,8 @@ use futures_util::StreamExt;
 use oneonone_persistence::Database;
 use oneonone_persistence::jobs::{AttemptOutcome, JobRecord, Settled};
 use oneonone_persistence::webhooks::WebhookRecord;
+use oneonone_usecases::notify;
+use oneonone_usecases::outbox::FanOut;
 use oneonone_usecases::webhooks as usecase;
 use prometheus_client::metrics::counter::Counter;
 use tokio::sync::watch;
@@ -50,6 +53,10 @@ pub struct Config {
     pub concurrency: usize,
     /// Events turned into jobs per transaction.
     pub fan_out_batch: i64,
+    /// How often reminders that have come due are looked for.
+    pub schedule_every: Duration,
+    /// Email, when an SMTP relay is configured.
+    pub email: Option<email::EmailConfig>,
 }
 
 impl Default for Config {
@@ -60,17 +67,23 @@ impl Default for Config {
             retry_base: Duration::from_secs(10),
             retry_cap: Duration::from_secs(3600),
             retry_window: Duration::from_secs(24 * 3600),
-            batch: 64,
+            batch: 256,
             concurrency: 32,
             fan_out_batch: 500,
+            schedule_every: Duration::from_secs(30),
+            email: None,
         }
     }
 }
 
 impl Config {
-    /// A claim lasts a whole request and then some: a live worker never loses it mid-send.
+    /// A claim lasts as long as sending the whole batch may take (each round of
+    /// `concurrency` sends bounded by the timeout) and then some: a live worker never loses a
+    /// claim before it has sent it.
     fn lease(&self) -> Duration {
-        self.timeout + Duration::from_secs(5)
+        let per_round = self.concurrency.max(1) as u64;
+        let rounds = (self.batch.max(1) as u64).div_ceil(per_round);
+        self.timeout * u32::try_from(rounds).unwrap_or(u32::MAX) + Duration::from_secs(5)
     }
 }
 
@@ -141,18 +154,47 @@ async fn run(
             return;
         }
     };
+    let mailer = config.email.clone().and_then(|c| {
+        email::Mailer::new(c, config.timeout)
+            .map_err(|e| tracing::error!(error = %e, "email is off: the SMTP settings are wrong"))
+            .ok()
+    });
+    let mut scheduled_at: Option<Instant> = None;
     while !*stopped.borrow() {
         let mut busy = false;
-        match fan_out(&db, &config).await {
-            Ok(queued) => {
-                stats.jobs_queued.inc_by(queued);
-                busy |= queued > 0;
+        for log in [Log::Webhooks, Log::Email] {
+            let wanted = match log {
+                Log::Webhooks => true,
+                Log::Email => mailer.is_some(),
+            };
+            match fan_out(&db, &config, log, wanted).await {
+                Ok(queued) => {
+                    stats.jobs_queued.inc_by(queued);
+                    busy |= queued > 0;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, channel = log.channel(), "fan-out failed; retrying")
+                }
             }
-            Err(e) => tracing::warn!(error = %e, "webhook fan-out failed; retrying"),
         }
-        match deliver(&db, &client, &config, worker, &stats).await {
+        if mailer.is_some() && scheduled_at.is_none_or(|t| t.elapsed() >= config.schedule_every) {
+            scheduled_at = Some(Instant::now());
+            match notify::schedule_reminders(&db, oneonone_persistence::now()).await {
+                Ok(queued) => {
+                    stats.jobs_queued.inc_by(queued);
+                }
+                Err(e) => tracing::warn!(error = %e, "scheduling reminders failed; retrying"),
+            }
+        }
+        match deliver_webhooks(&db, &client, &config, worker, &stats).await {
             Ok(sent) => busy |= sent > 0,
             Err(e) => tracing::warn!(error = %e, "claiming webhook deliveries failed; retrying"),
+        }
+        if let Some(mailer) = &mailer {
+            match deliver_email(&db, mailer, &config, worker, &stats).await {
+                Ok(sent) => busy |= sent > 0,
+                Err(e) => tracing::warn!(error = %e, "claiming emails failed; retrying"),
+            }
         }
         if !busy {
             tokio::select! {
@@ -170,49 +212,174 @@ async fn run(
     }
 }
 
-/// Turn new events into jobs until the log is read up to its head. The jobs queued.
-async fn fan_out(db: &Database, config: &Config) -> Result<u64, oneonone_usecases::Error> {
+/// This many jobs queued in one go refresh the queue's statistics (see
+/// `Database::refresh_job_stats`).
+const BURST: u64 = 1000;
+
+/// A reader of the event log that makes jobs.
+#[derive(Debug, Clone, Copy)]
+enum Log {
+    Webhooks,
+    Email,
+}
+
+impl Log {
+    fn cursor(self) -> &'static str {
+        match self {
+            Log::Webhooks => usecase::CURSOR,
+            Log::Email => notify::CURSOR,
+        }
+    }
+
+    fn channel(self) -> &'static str {
+        match self {
+            Log::Webhooks => usecase::CHANNEL,
+            Log::Email => notify::CHANNEL,
+        }
+    }
+}
+
+/// Turn new events into jobs until the log is read up to its head. The jobs queued. With
+/// nobody to send to (`wanted` false, or no subscription) the cursor just moves on.
+async fn fan_out(
+    db: &Database,
+    config: &Config,
+    log: Log,
+    wanted: bool,
+) -> Result<u64, oneonone_usecases::Error> {
     let mut queued = 0;
     loop {
         // Cheap reads first: an idle server writes nothing.
-        let cursor = db.log_cursor(usecase::CURSOR).await?;
+        let cursor = db.log_cursor(log.cursor()).await?;
         let head = db.log_head().await?;
         if head <= cursor {
             return Ok(queued);
         }
-        if db.all_webhooks().await?.is_empty() {
-            db.move_log_cursor(usecase::CURSOR, cursor, head).await?;
+        let idle = match log {
+            Log::Webhooks => !wanted || db.all_webhooks().await?.is_empty(),
+            Log::Email => !wanted,
+        };
+        if idle {
+            db.move_log_cursor(log.cursor(), cursor, head).await?;
             return Ok(queued);
         }
         let limit = config.fan_out_batch;
         let window =
             chrono::Duration::from_std(config.retry_window).unwrap_or(chrono::Duration::days(1));
-        let done = db
-            .transact(move |tx| Box::pin(async move { usecase::fan_out(tx, limit, window).await }))
+        let done: FanOut = db
+            .transact(move |tx| {
+                Box::pin(async move {
+                    match log {
+                        Log::Webhooks => usecase::fan_out(tx, limit, window).await,
+                        Log::Email => notify::fan_out(tx, limit).await,
+                    }
+                })
+            })
             .await?;
         queued += done.jobs;
         if done.busy || (done.events as i64) < limit {
+            if queued >= BURST {
+                db.refresh_job_stats().await?;
+            }
             return Ok(queued);
         }
     }
 }
 
-/// Claim due jobs and send them. How many were sent.
-async fn deliver(
+/// Claim due jobs of a channel.
+async fn claim(
+    db: &Database,
+    channel: &'static str,
+    config: &Config,
+    worker: Uuid,
+) -> Result<Vec<JobRecord>, oneonone_usecases::Error> {
+    let now = oneonone_persistence::now();
+    if !db.jobs_due(channel, now).await? {
+        return Ok(Vec::new());
+    }
+    let lease = chrono::Duration::from_std(config.lease()).unwrap_or(chrono::Duration::minutes(1));
+    Ok(db
+        .claim_jobs(channel, worker, now, now + lease, config.batch)
+        .await?)
+}
+
+/// Send claimed jobs `concurrency` at a time; what has come back is recorded together, so a
+/// busy runner commits once per handful of deliveries, not once per delivery. A send that
+/// gives `None` settled its job itself.
+async fn send_all<F, Fut>(db: &Database, config: &Config, stats: &Stats, sends: Vec<F>)
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Option<Sent>>,
+{
+    let mut settled = futures_util::stream::iter(sends.into_iter().map(|f| f()))
+        .buffer_unordered(config.concurrency.max(1))
+        .filter_map(std::future::ready)
+        .ready_chunks(config.concurrency.max(1));
+    while let Some(chunk) = settled.next().await {
+        settle(db, stats, chunk).await;
+    }
+}
+
+/// Claim due emails, write and send them. How many were claimed.
+async fn deliver_email(
+    db: &Database,
+    mailer: &email::Mailer,
+    config: &Config,
+    worker: Uuid,
+    stats: &Stats,
+) -> Result<usize, oneonone_usecases::Error> {
+    let jobs = claim(db, notify::CHANNEL, config, worker).await?;
+    let count = jobs.len();
+    let sends = jobs
+        .into_iter()
+        .map(|job| move || send_email(db, mailer, config, worker, stats, job))
+        .collect();
+    send_all(db, config, stats, sends).await;
+    Ok(count)
+}
+
+async fn send_email(
+    db: &Database,
+    mailer: &email::Mailer,
+    config: &Config,
+    worker: Uuid,
+    stats: &Stats,
+    job: JobRecord,
+) -> Option<Sent> {
+    let started = (oneonone_persistence::now(), Instant::now());
+    let answer = match email::compose(db, mailer, &job).await {
+        Ok(email::Composed::Send(message)) => mailer.send(*message).await,
+        Ok(email::Composed::Drop(reason)) => {
+            if let Err(e) = db.drop_job(job.id, worker, reason).await {
+                tracing::warn!(error = %e, "could not record a dropped email; it ends with its lease");
+            }
+            return None;
+        }
+        Err(e) => Answer {
+            error: Some(format!("reading the email's content failed: {e}")),
+            ..Answer::default()
+        },
+    };
+    Some(attempted(
+        config,
+        worker,
+        stats,
+        notify::CHANNEL,
+        &job,
+        started,
+        answer,
+    ))
+}
+
+/// Claim due webhook deliveries and send them. How many were claimed.
+async fn deliver_webhooks(
     db: &Database,
     client: &reqwest::Client,
     config: &Config,
     worker: Uuid,
     stats: &Stats,
 ) -> Result<usize, oneonone_usecases::Error> {
-    let now = oneonone_persistence::now();
-    if !db.jobs_due(usecase::CHANNEL, now).await? {
-        return Ok(0);
-    }
-    let lease = chrono::Duration::from_std(config.lease()).unwrap_or(chrono::Duration::minutes(1));
-    let jobs = db
-        .claim_webhook_jobs(worker, now, now + lease, config.batch)
-        .await?;
+    let jobs = claim(db, usecase::CHANNEL, config, worker).await?;
     if jobs.is_empty() {
         return Ok(0);
     }
@@ -230,17 +397,16 @@ async fn deliver(
         }
     }
     let count = jobs.len();
-    // Sends run `concurrency` at a time; what has come back is recorded together, so a busy
-    // runner commits once per handful of deliveries, not once per delivery.
-    let mut settled = futures_util::stream::iter(jobs.into_iter().filter_map(|job| {
-        let target = targets.get(&job.target_id).cloned()?;
-        Some(send_one(client, config, worker, stats, job, target))
-    }))
-    .buffer_unordered(config.concurrency.max(1))
-    .ready_chunks(config.concurrency.max(1));
-    while let Some(chunk) = settled.next().await {
-        settle(db, stats, chunk).await;
-    }
+    let sends = jobs
+        .into_iter()
+        .filter_map(|job| {
+            let target = targets.get(&job.target_id).cloned()?;
+            Some(move || async move {
+                Some(send_webhook(client, config, worker, stats, job, target).await)
+            })
+        })
+        .collect();
+    send_all(db, config, stats, sends).await;
     Ok(count)
 }
 
@@ -252,19 +418,25 @@ async fn settle(db: &Database, stats: &Stats, chunk: Vec<Sent>) {
         .partition(|s| s.outcome.retry_at.is_none());
     if !delivered.is_empty() {
         let outcomes: Vec<AttemptOutcome> = delivered.into_iter().map(|s| s.outcome).collect();
-        retrying("record webhook deliveries", || async {
+        retrying("record deliveries", || async {
             db.settle_delivered(&outcomes).await.map(|_| ())
         })
         .await;
     }
     for sent in failed {
-        let (subscription, queued_at) = (sent.subscription, sent.queued_at);
+        let (channel, target, queued_at) = (sent.channel, sent.target, sent.queued_at);
         let outcome = sent.outcome;
-        let dead = retrying("record a failed webhook attempt", || {
+        let dead = retrying("record a failed attempt", || {
             let o = outcome.clone();
             async move {
                 db.transact(move |tx| {
-                    Box::pin(async move { usecase::settle(tx, &o, subscription, queued_at).await })
+                    Box::pin(async move {
+                        if channel == usecase::CHANNEL {
+                            usecase::settle(tx, &o, target, queued_at).await
+                        } else {
+                            Ok(tx.settle_job(&o).await?)
+                        }
+                    })
                 })
                 .await
             }
@@ -298,12 +470,74 @@ where
 /// An attempt, ready to be recorded.
 struct Sent {
     outcome: AttemptOutcome,
-    subscription: Uuid,
+    channel: &'static str,
+    target: Uuid,
     queued_at: chrono::DateTime<Utc>,
 }
 
-/// Send one job.
-async fn send_one(
+/// How a send went, as the receiver answered.
+#[derive(Debug, Default)]
+pub(crate) struct Answer {
+    pub(crate) status: Option<u16>,
+    /// `None`: delivered.
+    pub(crate) error: Option<String>,
+    /// How long the receiver asked us to wait.
+    pub(crate) retry_after: Option<Duration>,
+    /// The receiver will never take it: no retry.
+    pub(crate) permanent: bool,
+}
+
+/// Record how one send of `job`, started at `started_at`, went: delivered, or failed and to
+/// be tried again after a backoff (or never, if the refusal was permanent).
+fn attempted(
+    config: &Config,
+    worker: Uuid,
+    stats: &Stats,
+    channel: &'static str,
+    job: &JobRecord,
+    (started_at, started): (chrono::DateTime<Utc>, Instant),
+    answer: Answer,
+) -> Sent {
+    let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    let retry_at = answer.error.as_ref().map(|_| {
+        if answer.permanent {
+            return job.deadline + chrono::Duration::seconds(1);
+        }
+        let attempt = u32::try_from(job.attempts).unwrap_or(1);
+        let wait = oneonone_domain::webhook::backoff(
+            attempt,
+            config.retry_base,
+            config.retry_cap,
+            rand::random::<f64>(),
+        )
+        .max(answer.retry_after.unwrap_or_default().min(config.retry_cap));
+        oneonone_persistence::now()
+            + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1))
+    });
+    if answer.error.is_some() {
+        stats.attempts_failed.inc();
+    } else {
+        stats.attempts_ok.inc();
+    }
+    Sent {
+        outcome: AttemptOutcome {
+            job_id: job.id,
+            attempt: job.attempts,
+            worker,
+            started_at,
+            duration_ms,
+            status_code: answer.status.map(i32::from),
+            error: answer.error,
+            retry_at,
+        },
+        channel,
+        target: job.target_id,
+        queued_at: job.created_at,
+    }
+}
+
+/// Send one webhook delivery.
+async fn send_webhook(
     client: &reqwest::Client,
     config: &Config,
     worker: Uuid,
@@ -311,13 +545,12 @@ async fn send_one(
     job: JobRecord,
     target: Arc<WebhookRecord>,
 ) -> Sent {
-    let started_at = oneonone_persistence::now();
-    let started = Instant::now();
+    let started = (oneonone_persistence::now(), Instant::now());
     let id = job.id.to_string();
     let timestamp = Utc::now().timestamp();
-    let body = job.payload.into_bytes();
+    let body = job.payload.clone().into_bytes();
     let signature =
-        signing::signature_header(&target.signing_secrets(started_at), &id, timestamp, &body);
+        signing::signature_header(&target.signing_secrets(started.0), &id, timestamp, &body);
     let sent = client
         .post(&target.url)
         .header("content-type", "application/json")
@@ -327,58 +560,43 @@ async fn send_one(
         .body(body)
         .send()
         .await;
-    let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-    let (status_code, error, retry_after) = match &sent {
-        Ok(res) if res.status().is_success() => (Some(res.status().as_u16()), None, None),
-        Ok(res) => (
-            Some(res.status().as_u16()),
-            Some(format!("the receiver answered {}", res.status())),
-            retry_after(res),
-        ),
-        Err(e) if e.is_timeout() => (
-            None,
-            Some(format!(
+    let answer = match &sent {
+        Ok(res) if res.status().is_success() => Answer {
+            status: Some(res.status().as_u16()),
+            ..Answer::default()
+        },
+        Ok(res) => Answer {
+            status: Some(res.status().as_u16()),
+            error: Some(format!("the receiver answered {}", res.status())),
+            retry_after: retry_after(res),
+            permanent: false,
+        },
+        Err(e) if e.is_timeout() => Answer {
+            error: Some(format!(
                 "no answer within {} s",
                 config.timeout.as_secs_f64()
             )),
-            None,
-        ),
-        Err(e) if e.is_connect() => (None, Some("could not connect".to_owned()), None),
-        Err(e) => (None, Some(truncate(&e.to_string(), 500)), None),
+            ..Answer::default()
+        },
+        Err(e) if e.is_connect() => Answer {
+            error: Some("could not connect".to_owned()),
+            ..Answer::default()
+        },
+        Err(e) => Answer {
+            error: Some(truncate(&e.to_string(), 500)),
+            ..Answer::default()
+        },
     };
     drop(sent);
-    let retry_at = error.as_ref().map(|_| {
-        let attempt = u32::try_from(job.attempts).unwrap_or(1);
-        let wait = oneonone_domain::webhook::backoff(
-            attempt,
-            config.retry_base,
-            config.retry_cap,
-            rand::random::<f64>(),
-        )
-        .max(retry_after.unwrap_or_default().min(config.retry_cap));
-        oneonone_persistence::now()
-            + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1))
-    });
-    if error.is_some() {
-        stats.attempts_failed.inc();
-    } else {
-        stats.attempts_ok.inc();
-    }
-    let outcome = AttemptOutcome {
-        job_id: job.id,
-        attempt: job.attempts,
+    attempted(
+        config,
         worker,
-        started_at,
-        duration_ms,
-        status_code: status_code.map(i32::from),
-        error,
-        retry_at,
-    };
-    Sent {
-        outcome,
-        subscription: job.target_id,
-        queued_at: job.created_at,
-    }
+        stats,
+        usecase::CHANNEL,
+        &job,
+        started,
+        answer,
+    )
 }
 
 /// `Retry-After` in seconds, on 429 and 503.

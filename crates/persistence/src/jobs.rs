@@ -45,7 +45,7 @@ pub struct JobRecord {
     pub kind: String,
     pub subject_id: Uuid,
     pub payload: String,
-    /// `pending`, `delivered` or `dead`.
+    /// `pending`, `delivered`, `dead` or `dropped` (no longer needed, never sent).
     pub state: String,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
@@ -195,10 +195,11 @@ impl Database {
         })
     }
 
-    /// Claim up to `limit` due jobs of a channel whose target is active, for `worker`, until
-    /// `lease_until`; each claim counts an attempt.
-    pub async fn claim_webhook_jobs(
+    /// Claim up to `limit` due jobs of a channel, for `worker`, until `lease_until`; each
+    /// claim counts an attempt. A webhook's jobs wait while its subscription is off.
+    pub async fn claim_jobs(
         &self,
+        channel: &'static str,
         worker: Uuid,
         at: DateTime<Utc>,
         lease_until: DateTime<Utc>,
@@ -210,11 +211,20 @@ impl Database {
             Backend::Sqlite => "",
             Backend::Postgres => "FOR UPDATE OF j SKIP LOCKED",
         };
+        // A correlated subquery, not a join: a join lets the planner start from the
+        // subscriptions and sort every pending job before it takes the first few (measured:
+        // ~200 ms a claim with 30,000 pending); this way the claim walks `jobs_pending` in
+        // queue order and stops at `limit`.
+        let active = if channel == "webhook" {
+            "AND COALESCE((SELECT s.active FROM webhook_subscriptions s \
+               WHERE s.id = j.target_id), FALSE) = TRUE"
+        } else {
+            ""
+        };
         let sql = format!(
             "UPDATE jobs SET claimed_by = $1, claimed_until = $3, attempts = attempts + 1 \
              WHERE seq IN (SELECT j.seq FROM jobs j \
-               JOIN webhook_subscriptions s ON s.id = j.target_id AND s.active = TRUE \
-               WHERE j.state = 'pending' AND j.channel = 'webhook' AND j.next_attempt_at <= $2 \
+               WHERE j.state = 'pending' AND j.channel = $5 AND j.next_attempt_at <= $2 {active} \
                AND (j.claimed_until IS NULL OR j.claimed_until < $2) \
                AND j.seq = (SELECT MIN(o.seq) FROM jobs o WHERE o.target_id = j.target_id \
                  AND o.subject_id = j.subject_id AND o.state = 'pending') \
@@ -227,9 +237,31 @@ impl Database {
                 .bind(at)
                 .bind(lease_until)
                 .bind(limit)
+                .bind(channel)
                 .fetch_all(&mut *conn)
                 .await?;
             rows
+        })
+    }
+
+    /// Give up a claimed job that is no longer needed (a reminder for a 1:1 that moved or was
+    /// cancelled, a kind of email its recipient turned off): it ends `dropped`, unsent.
+    pub async fn drop_job(&self, id: Uuid, worker: Uuid, reason: &str) -> StoreResult<bool> {
+        let (ts, reason) = (now(), reason.to_owned());
+        with_writer!(self, conn => {
+            sqlx::query(
+                "UPDATE jobs SET state = 'dropped', finished_at = $3, last_error = $4, \
+                 claimed_by = NULL, claimed_until = NULL \
+                 WHERE id = $1 AND state = 'pending' AND claimed_by = $2",
+            )
+            .bind(id)
+            .bind(worker)
+            .bind(ts)
+            .bind(&reason)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+                > 0
         })
     }
 
@@ -308,6 +340,17 @@ impl Database {
                 })
             }
         }
+    }
+
+    /// Refresh the planner's statistics of the queue after a burst of new jobs (PostgreSQL).
+    /// Measured: with statistics taken while the queue was empty, the planner believes one
+    /// pending job and sorts all 30,000 to claim 64 (50-200 ms a claim, against well under a
+    /// millisecond walking `jobs_pending` in order); autovacuum catches up only a minute later.
+    pub async fn refresh_job_stats(&self) -> StoreResult<()> {
+        if let Database::Postgres(pool) = self {
+            sqlx::query("ANALYZE jobs").execute(pool).await?;
+        }
+        Ok(())
     }
 
     /// Give back the claims of a worker that stops (graceful shutdown) on jobs it did not

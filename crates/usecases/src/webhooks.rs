@@ -164,70 +164,53 @@ pub fn payload(e: &Event) -> Value {
     })
 }
 
-/// What one fan-out did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FanOut {
-    /// Events read from the log.
-    pub events: usize,
-    /// Jobs queued.
-    pub jobs: u64,
-    /// Whether another replica held the cursor (nothing done).
-    pub busy: bool,
-}
+pub use crate::outbox::FanOut;
 
 /// Turn up to `limit` events after the cursor into deliveries, retried until `window` after
 /// now. A subscription gets the events that occurred after it was created.
 pub async fn fan_out(tx: &mut Tx<'_>, limit: i64, window: chrono::Duration) -> Result<FanOut> {
-    let Some(cursor) = tx.lock_log_cursor(CURSOR).await? else {
-        return Ok(FanOut {
-            busy: true,
-            ..FanOut::default()
-        });
-    };
-    let events = tx.log_after(cursor, limit).await?;
-    let Some(last) = events.last().map(Event::log_position) else {
-        return Ok(FanOut::default());
-    };
-    let subscriptions: Vec<(WebhookRecord, EventFilter)> = tx
-        .all_webhooks()
-        .await?
-        .into_iter()
-        .map(|s| {
-            let filter = EventFilter::from_stored(&s.event_types);
-            (s, filter)
-        })
-        .collect();
-    let deadline = oneonone_persistence::now() + window;
-    let mut jobs = Vec::new();
-    for e in &events {
-        if !webhook::delivers(&e.kind, e.content, e.private_to.is_some()) {
-            continue;
-        }
-        let mut body: Option<String> = None;
-        for (s, filter) in &subscriptions {
-            if e.occurred_at < s.created_at || !filter.matches(&e.kind) {
-                continue;
+    crate::outbox::fan_out(
+        tx,
+        CURSOR,
+        limit,
+        async |tx: &mut Tx<'_>, events: &[Event]| {
+            let subscriptions: Vec<(WebhookRecord, EventFilter)> = tx
+                .all_webhooks()
+                .await?
+                .into_iter()
+                .map(|s| {
+                    let filter = EventFilter::from_stored(&s.event_types);
+                    (s, filter)
+                })
+                .collect();
+            let deadline = oneonone_persistence::now() + window;
+            let mut jobs = Vec::new();
+            for e in events {
+                if !webhook::delivers(&e.kind, e.content, e.private_to.is_some()) {
+                    continue;
+                }
+                let mut body: Option<String> = None;
+                for (s, filter) in &subscriptions {
+                    if e.occurred_at < s.created_at || !filter.matches(&e.kind) {
+                        continue;
+                    }
+                    let body = body.get_or_insert_with(|| payload(e).to_string());
+                    jobs.push(NewJob {
+                        id: Uuid::now_v7(),
+                        channel: CHANNEL,
+                        target_id: s.id,
+                        event_id: Some(e.id),
+                        kind: e.kind.clone(),
+                        subject_id: e.subject_id,
+                        payload: body.clone(),
+                        deadline,
+                    });
+                }
             }
-            let body = body.get_or_insert_with(|| payload(e).to_string());
-            jobs.push(NewJob {
-                id: Uuid::now_v7(),
-                channel: CHANNEL,
-                target_id: s.id,
-                event_id: Some(e.id),
-                kind: e.kind.clone(),
-                subject_id: e.subject_id,
-                payload: body.clone(),
-                deadline,
-            });
-        }
-    }
-    let queued = tx.enqueue_jobs(&jobs).await?;
-    tx.set_log_cursor(CURSOR, last).await?;
-    Ok(FanOut {
-        events: events.len(),
-        jobs: queued,
-        busy: false,
-    })
+            Ok(jobs)
+        },
+    )
+    .await
 }
 
 /// Record an attempt. A delivery that dies turns its subscription off when nothing reached

@@ -12,6 +12,7 @@ pub mod health;
 pub mod library;
 pub mod me;
 pub mod meetings;
+pub mod notifications;
 pub mod people;
 pub mod webhooks;
 
@@ -129,5 +130,9 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::deliveries)
         .service(webhooks::delivery)
         .service(webhooks::redeliver)
-        .service(webhooks::queue);
+        .service(webhooks::queue)
+        .service(notifications::read)
+        .service(notifications::update)
+        .service(notifications::unsubscribe_page)
+        .service(notifications::unsubscribe);
 }

@@ -1,0 +1,365 @@
+//! Email: each job becomes a message written for its recipient when it is sent, from templates
+//! (a plain-text and an HTML part), in the recipient's time zone, and goes out over SMTP.
+//!
+//! A message shows what its recipient may read in the API and nothing else: the agenda as they
+//! see it (shared points and their own private ones), the shared note, the pair's action items.
+//! Every message carries a one-click unsubscribe link for its kind (RFC 8058
+//! `List-Unsubscribe` and `List-Unsubscribe-Post`) and a `Message-ID` made of the job's id, the
+//! same on every attempt, so a relay or a mailbox can tell a second send of one email apart.
+
+use std::time::Duration;
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use oneonone_domain::action::ActionStatus;
+use oneonone_domain::meeting::{Meeting, MeetingStatus};
+use oneonone_domain::notify::EmailKind;
+use oneonone_persistence::jobs::JobRecord;
+use oneonone_persistence::{Database, StoreError};
+use oneonone_usecases::notify::{EmailJob, LinkKeys};
+use uuid::Uuid;
+
+/// Where email goes and what its links point at.
+#[derive(Debug, Clone)]
+pub struct EmailConfig {
+    /// `smtp://host:port` (plain, for a local relay), `smtp://…?tls=required` (STARTTLS) or
+    /// `smtps://user:password@host` (TLS), as lettre reads it.
+    pub smtp_url: String,
+    /// The sender, `oneonone <oneonone@example.com>`.
+    pub from: String,
+    /// Where this API is reached (the unsubscribe links).
+    pub public_url: String,
+    /// Where people open a 1:1 (a web client's address; this API's when there is none).
+    pub app_url: String,
+    pub links: LinkKeys,
+}
+
+/// The SMTP side, ready to send.
+pub(crate) struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    host: String,
+    timeout: Duration,
+    config: EmailConfig,
+}
+
+impl Mailer {
+    pub(crate) fn new(config: EmailConfig, timeout: Duration) -> Result<Self, String> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.smtp_url)
+            .map_err(|e| format!("ONEONONE_SMTP_URL: {e}"))?
+            .timeout(Some(timeout))
+            .build();
+        let from: Mailbox = config
+            .from
+            .parse()
+            .map_err(|e| format!("ONEONONE_MAIL_FROM: {e}"))?;
+        let host = from.email.domain().to_owned();
+        Ok(Self {
+            transport,
+            from,
+            host,
+            timeout,
+            config,
+        })
+    }
+
+    /// Send one message; the relay's answer.
+    pub(crate) async fn send(&self, message: Message) -> crate::Answer {
+        // The whole exchange is bounded, not only each read: a relay that stops answering
+        // mid-conversation must not hold the runner.
+        let sent = tokio::time::timeout(self.timeout, self.transport.send(message)).await;
+        let Ok(sent) = sent else {
+            return crate::Answer {
+                error: Some(format!(
+                    "the relay did not finish within {} s",
+                    self.timeout.as_secs_f64()
+                )),
+                ..crate::Answer::default()
+            };
+        };
+        match sent {
+            Ok(res) => crate::Answer {
+                status: Some(u16::from(res.code())),
+                ..crate::Answer::default()
+            },
+            Err(e) => crate::Answer {
+                status: e.status().map(u16::from),
+                error: Some(truncate(&e.to_string(), 500)),
+                retry_after: None,
+                // 5xx: the relay will never take it (no such mailbox, refused).
+                permanent: e.is_permanent(),
+            },
+        }
+    }
+}
+
+/// What to do with a job.
+pub(crate) enum Composed {
+    Send(Box<Message>),
+    /// Not needed any more; why.
+    Drop(&'static str),
+}
+
+/// A talking point as its reader sees it.
+struct Point {
+    title: String,
+    private: bool,
+    times_carried: i32,
+}
+
+struct Action {
+    title: String,
+    owner: String,
+    due: Option<String>,
+    overdue: bool,
+}
+
+/// What a message says; the templates lay it out.
+struct View {
+    subject: String,
+    name: String,
+    other: String,
+    when: String,
+    points: Vec<Point>,
+    actions: Vec<Action>,
+    note: Option<String>,
+    link: String,
+    unsubscribe_link: String,
+    kind_text: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "reminder.txt")]
+struct ReminderText<'a> {
+    v: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "reminder.html")]
+struct ReminderHtml<'a> {
+    v: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "summary.txt")]
+struct SummaryText<'a> {
+    v: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "summary.html")]
+struct SummaryHtml<'a> {
+    v: &'a View,
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+/// A time as its reader reads it: `Tuesday 24 November 2026, 10:00 CET`.
+fn local(at: DateTime<Utc>, zone: Tz) -> String {
+    at.with_timezone(&zone)
+        .format("%A %-d %B %Y, %H:%M %Z")
+        .to_string()
+}
+
+/// Write the message of a job for its recipient, or say why it is not needed any more.
+pub(crate) async fn compose(
+    db: &Database,
+    mailer: &Mailer,
+    job: &JobRecord,
+) -> Result<Composed, StoreError> {
+    let Some(kind) = EmailKind::from_job_kind(&job.kind) else {
+        return Ok(Composed::Drop("a kind of email this server does not send"));
+    };
+    let Ok(body) = serde_json::from_str::<EmailJob>(&job.payload) else {
+        return Ok(Composed::Drop("an unreadable job"));
+    };
+    let person = match db.get_person(job.target_id).await {
+        Ok(p) => p,
+        Err(StoreError::NotFound) => return Ok(Composed::Drop("the recipient is gone")),
+        Err(e) => return Err(e),
+    };
+    if !person.active || person.deleted_at.is_some() {
+        return Ok(Composed::Drop("the recipient is deactivated"));
+    }
+    let settings = db.notification_settings(person.id).await?.settings;
+    if !settings.wants(kind) {
+        return Ok(Composed::Drop(
+            "the recipient turned this kind of email off",
+        ));
+    }
+    let meeting = match db.get_meeting(body.meeting_id).await {
+        Ok(m) => m,
+        Err(StoreError::NotFound) => return Ok(Composed::Drop("the 1:1 is gone")),
+        Err(e) => return Err(e),
+    };
+    if !meeting.participants().contains(&person.id) {
+        return Ok(Composed::Drop("the recipient is not in this 1:1"));
+    }
+    match kind {
+        EmailKind::MeetingReminder => {
+            if meeting.status != MeetingStatus::Scheduled
+                || Some(meeting.starts_at) != body.starts_at
+            {
+                return Ok(Composed::Drop("the 1:1 moved or no longer takes place"));
+            }
+        }
+        EmailKind::MeetingSummary => {
+            if meeting.status != MeetingStatus::Completed {
+                return Ok(Composed::Drop("the 1:1 is no longer held"));
+            }
+        }
+        EmailKind::WeeklyDigest => return Ok(Composed::Drop("not written yet")),
+    }
+    let other_id = if meeting.manager_id == person.id {
+        meeting.report_id
+    } else {
+        meeting.manager_id
+    };
+    let other = match db.get_person(other_id).await {
+        Ok(p) if p.deleted_at.is_none() => p.display_name,
+        Ok(_) | Err(StoreError::NotFound) => "a former colleague".to_owned(),
+        Err(e) => return Err(e),
+    };
+    let zone = match settings.time_zone {
+        Some(z) => z,
+        None => meeting_zone(db, &meeting).await?,
+    };
+    let when = local(meeting.starts_at, zone);
+    let today = Utc::now().with_timezone(&zone).date_naive();
+    let owner = |id: Uuid| {
+        if id == person.id {
+            "you".to_owned()
+        } else {
+            other.clone()
+        }
+    };
+    let all_actions = db.meeting_action_items(&meeting).await?;
+    let first_name = person
+        .display_name
+        .split_whitespace()
+        .next()
+        .unwrap_or(&person.display_name)
+        .to_owned();
+    let mut v = View {
+        subject: String::new(),
+        name: first_name,
+        other: other.clone(),
+        when,
+        points: Vec::new(),
+        actions: Vec::new(),
+        note: None,
+        link: format!(
+            "{}/meetings/{}",
+            mailer.config.app_url.trim_end_matches('/'),
+            meeting.id
+        ),
+        unsubscribe_link: format!(
+            "{}/api/v1/unsubscribe/{}",
+            mailer.config.public_url.trim_end_matches('/'),
+            mailer.config.links.token(person.id, kind)
+        ),
+        kind_text: kind.describe(),
+    };
+    let (text, html) = match kind {
+        EmailKind::MeetingReminder => {
+            v.subject = format!("Your 1:1 with {other}: {}", v.when);
+            // The agenda as the recipient sees it: shared points and their own private ones.
+            v.points = db
+                .list_agenda(meeting.id, person.id, meeting.report_id)
+                .await?
+                .into_iter()
+                .filter(|i| !i.checked)
+                .map(|i| Point {
+                    title: i.title,
+                    private: i.private,
+                    times_carried: i.times_carried,
+                })
+                .collect();
+            v.actions = all_actions
+                .into_iter()
+                .filter(|a| a.status == ActionStatus::Open)
+                .map(|a| Action {
+                    overdue: a.overdue(today),
+                    title: a.title,
+                    owner: owner(a.assignee_id),
+                    due: a.due_date.map(|d| d.format("%-d %B").to_string()),
+                })
+                .collect();
+            (
+                ReminderText { v: &v }.render(),
+                ReminderHtml { v: &v }.render(),
+            )
+        }
+        _ => {
+            v.subject = format!("Summary of your 1:1 with {other}: {}", v.when);
+            v.note = db
+                .notes_for(meeting.id, person.id)
+                .await?
+                .0
+                .map(|n| n.body)
+                .filter(|b| !b.trim().is_empty());
+            v.actions = all_actions
+                .into_iter()
+                .filter(|a| a.meeting_id == meeting.id && a.status != ActionStatus::Cancelled)
+                .map(|a| Action {
+                    overdue: false,
+                    title: a.title,
+                    owner: owner(a.assignee_id),
+                    due: a.due_date.map(|d| d.format("%-d %B").to_string()),
+                })
+                .collect();
+            (
+                SummaryText { v: &v }.render(),
+                SummaryHtml { v: &v }.render(),
+            )
+        }
+    };
+    let (Ok(text), Ok(html)) = (text, html) else {
+        return Ok(Composed::Drop("the template failed"));
+    };
+    let Ok(to) = person.email.parse::<lettre::Address>() else {
+        return Ok(Composed::Drop("the recipient's address is not deliverable"));
+    };
+    let message = Message::builder()
+        .from(mailer.from.clone())
+        .to(Mailbox::new(Some(person.display_name.clone()), to))
+        .subject(v.subject.clone())
+        .message_id(Some(format!("<{}@{}>", job.id, mailer.host)))
+        .raw_header(header(
+            "List-Unsubscribe",
+            format!("<{}>", v.unsubscribe_link),
+        ))
+        .raw_header(header(
+            "List-Unsubscribe-Post",
+            "List-Unsubscribe=One-Click".to_owned(),
+        ))
+        .raw_header(header("Auto-Submitted", "auto-generated".to_owned()))
+        .raw_header(header("X-Oneonone-Kind", kind.as_str().to_owned()))
+        .multipart(MultiPart::alternative_plain_html(text, html));
+    match message {
+        Ok(m) => Ok(Composed::Send(Box::new(m))),
+        Err(_) => Ok(Composed::Drop("the message could not be built")),
+    }
+}
+
+fn header(name: &'static str, value: String) -> HeaderValue {
+    HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
+}
+
+/// A 1:1's own zone: its series', UTC for a one-off.
+async fn meeting_zone(db: &Database, meeting: &Meeting) -> Result<Tz, StoreError> {
+    match meeting.series_id {
+        Some(id) => match db.get_series(id).await {
+            Ok(s) => Ok(s.cadence.time_zone),
+            Err(StoreError::NotFound) => Ok(Tz::UTC),
+            Err(e) => Err(e),
+        },
+        None => Ok(Tz::UTC),
+    }
+}

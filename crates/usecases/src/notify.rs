@@ -1,0 +1,279 @@
+//! Email: each person's settings, the one-click unsubscribe, and the jobs that become emails.
+//!
+//! Jobs come from two sources. **The log** (cursor `email`): a held 1:1 becomes a summary to
+//! each participant. **The schedule**: a scheduled 1:1 whose reminder time has come becomes a
+//! reminder to each participant who wants one; its key is derived from (meeting, start time,
+//! person), so any replica may schedule at any time and each reminder is queued once, and a
+//! 1:1 moved to another time gets a reminder for its new time.
+//!
+//! A job carries ids only; the message is written when it is sent, as its recipient may read
+//! it then (so a talking point added after the job was queued is in it, and a private one is
+//! in its author's email alone).
+
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use oneonone_domain::notify::{EmailKind, NotificationSettings};
+use oneonone_domain::policy::{Actor, Denied};
+use oneonone_persistence::events::Event;
+use oneonone_persistence::jobs::NewJob;
+use oneonone_persistence::notify::StoredSettings;
+use oneonone_persistence::{Database, NewEvent, Tx};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::outbox::{self, FanOut};
+use crate::{Error, Result, by};
+
+/// The name of email's place in the event log.
+pub const CURSOR: &str = "email";
+/// The channel of email jobs.
+pub const CHANNEL: &str = "email";
+
+/// Summaries of 1:1s held longer ago than this are not sent (a server whose email was off, or
+/// down, does not mail about last month when it comes back).
+pub fn summary_max_age() -> chrono::Duration {
+    chrono::Duration::hours(48)
+}
+
+fn own(actor: &Actor) -> Result<Uuid> {
+    actor.person_id().ok_or(Error::Denied(Denied(
+        "notification settings belong to a person",
+    )))
+}
+
+/// Change your own settings (`expected`: the version you read).
+pub async fn update_settings(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    expected: Option<i64>,
+    settings: &NotificationSettings,
+) -> Result<StoredSettings> {
+    let me = own(actor)?;
+    let stored = tx.put_notification_settings(me, expected, settings).await?;
+    tx.append_events(
+        by(actor),
+        &[NewEvent::new("notification_settings.updated", "person", me).content()],
+    )
+    .await?;
+    Ok(stored)
+}
+
+/// Turn one kind of email off for a person (the one-click link; no sign-in: the link is the
+/// proof). Turning off what is off already changes nothing.
+pub async fn unsubscribe(tx: &mut Tx<'_>, person: Uuid, kind: EmailKind) -> Result<StoredSettings> {
+    let stored = tx.notification_settings(person).await?;
+    if !stored.settings.wants(kind) {
+        return Ok(stored);
+    }
+    let mut settings = stored.settings.clone();
+    settings.set(kind, false);
+    let stored = tx
+        .put_notification_settings(person, Some(stored.version), &settings)
+        .await?;
+    tx.append_events(
+        oneonone_persistence::EventActor {
+            person_id: Some(person),
+            token_id: None,
+        },
+        &[
+            NewEvent::new("notification_settings.updated", "person", person)
+                .content()
+                .data(json!({"unsubscribed": kind.as_str()})),
+        ],
+    )
+    .await?;
+    Ok(stored)
+}
+
+/// The body of an email job: what it is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailJob {
+    pub meeting_id: Uuid,
+    /// For a reminder, the start it reminds of (a 1:1 moved since is not reminded of).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<DateTime<Utc>>,
+}
+
+/// Turn up to `limit` events after email's cursor into summaries of held 1:1s.
+pub async fn fan_out(tx: &mut Tx<'_>, limit: i64) -> Result<FanOut> {
+    outbox::fan_out(
+        tx,
+        CURSOR,
+        limit,
+        async |_tx: &mut Tx<'_>, events: &[Event]| {
+            let now = oneonone_persistence::now();
+            let mut jobs = Vec::new();
+            for e in events {
+                if e.kind != "meeting.completed" || now - e.occurred_at > summary_max_age() {
+                    continue;
+                }
+                let (Some(manager), Some(report)) = (e.manager_id, e.report_id) else {
+                    continue;
+                };
+                let payload = json!(EmailJob {
+                    meeting_id: e.subject_id,
+                    starts_at: None
+                })
+                .to_string();
+                for person in [manager, report] {
+                    jobs.push(NewJob {
+                        id: Uuid::now_v7(),
+                        channel: CHANNEL,
+                        target_id: person,
+                        event_id: Some(e.id),
+                        kind: EmailKind::MeetingSummary.job_kind().to_owned(),
+                        subject_id: e.subject_id,
+                        payload: payload.clone(),
+                        deadline: now + chrono::Duration::hours(24),
+                    });
+                }
+            }
+            Ok(jobs)
+        },
+    )
+    .await
+}
+
+/// The key of a reminder: one per (meeting, start, person).
+pub fn reminder_key(meeting: Uuid, starts_at: DateTime<Utc>, person: Uuid) -> Uuid {
+    let name = format!("{meeting}/{}/{person}", starts_at.timestamp_millis());
+    Uuid::new_v5(&REMINDER_NAMESPACE, name.as_bytes())
+}
+
+const REMINDER_NAMESPACE: Uuid = Uuid::from_u128(0x6f6e_656f_6e65_4000_8000_7265_6d69_6e64);
+
+/// Queue the reminders whose time has come at `at`: to each participant who wants one, of each
+/// scheduled 1:1 starting within their lead. The reminders queued.
+pub async fn schedule_reminders(db: &Database, at: DateTime<Utc>) -> Result<u64> {
+    let mut jobs = Vec::new();
+    for lead in db.reminder_leads().await? {
+        let due = db.reminders_due(at, lead).await?;
+        let mut queued = std::collections::HashSet::new();
+        for d in &due {
+            if let Some(k) = d.queued {
+                queued.insert(k);
+            }
+        }
+        for d in due {
+            let key = reminder_key(d.meeting_id, d.starts_at, d.person_id);
+            if !queued.insert(key) {
+                continue;
+            }
+            jobs.push(NewJob {
+                id: Uuid::now_v7(),
+                channel: CHANNEL,
+                target_id: d.person_id,
+                event_id: Some(key),
+                kind: EmailKind::MeetingReminder.job_kind().to_owned(),
+                subject_id: d.meeting_id,
+                payload: json!(EmailJob {
+                    meeting_id: d.meeting_id,
+                    starts_at: Some(d.starts_at)
+                })
+                .to_string(),
+                // Useless once the 1:1 has started.
+                deadline: d.starts_at,
+            });
+        }
+    }
+    if jobs.is_empty() {
+        return Ok(0);
+    }
+    let mut queued = 0;
+    for chunk in jobs.chunks(500) {
+        let chunk = chunk.to_vec();
+        queued += db
+            .transact(move |tx| {
+                Box::pin(async move { Ok::<_, Error>(tx.enqueue_jobs(&chunk).await?) })
+            })
+            .await?;
+    }
+    Ok(queued)
+}
+
+/// Signs and reads the one-click unsubscribe links. The key is derived from the server's
+/// signing secret with a purpose of its own, so a link is never an access token and an access
+/// token never a link.
+#[derive(Clone)]
+pub struct LinkKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl std::fmt::Debug for LinkKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LinkKeys(..)")
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct LinkClaims {
+    sub: Uuid,
+    kind: EmailKind,
+    aud: String,
+}
+
+const LINK_AUDIENCE: &str = "oneonone-unsubscribe";
+
+impl LinkKeys {
+    pub fn new(server_secret: &[u8]) -> Self {
+        let mut key = server_secret.to_vec();
+        key.extend_from_slice(b"/unsubscribe-links");
+        Self {
+            encoding: EncodingKey::from_secret(&key),
+            decoding: DecodingKey::from_secret(&key),
+        }
+    }
+
+    /// The token of a link that turns `kind` off for `person`. It does not expire: an old
+    /// email's link keeps working, as mail providers expect.
+    pub fn token(&self, person: Uuid, kind: EmailKind) -> String {
+        let claims = LinkClaims {
+            sub: person,
+            kind,
+            aud: LINK_AUDIENCE.to_owned(),
+        };
+        // HS256 over a small struct cannot fail.
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .unwrap_or_default()
+    }
+
+    /// The person and kind of a link's token, if this server signed it.
+    pub fn read(&self, token: &str) -> Option<(Uuid, EmailKind)> {
+        let mut v = Validation::new(Algorithm::HS256);
+        v.required_spec_claims.clear();
+        v.validate_exp = false;
+        v.set_audience(&[LINK_AUDIENCE]);
+        let data = jsonwebtoken::decode::<LinkClaims>(token, &self.decoding, &v).ok()?;
+        Some((data.claims.sub, data.claims.kind))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_round_trip_and_other_keys_are_refused() {
+        let keys = LinkKeys::new(b"0123456789abcdef0123456789abcdef");
+        let p = Uuid::now_v7();
+        let t = keys.token(p, EmailKind::WeeklyDigest);
+        assert_eq!(keys.read(&t), Some((p, EmailKind::WeeklyDigest)));
+        let other = LinkKeys::new(b"another-secret-another-secret-xx");
+        assert_eq!(other.read(&t), None);
+        assert_eq!(keys.read("not-a-token"), None);
+    }
+
+    #[test]
+    fn a_reminder_key_changes_with_the_start() {
+        let (m, p) = (Uuid::now_v7(), Uuid::now_v7());
+        let t = Utc::now();
+        assert_eq!(reminder_key(m, t, p), reminder_key(m, t, p));
+        assert_ne!(
+            reminder_key(m, t, p),
+            reminder_key(m, t + chrono::Duration::hours(1), p)
+        );
+        assert_ne!(reminder_key(m, t, p), reminder_key(m, t, Uuid::now_v7()));
+    }
+}
