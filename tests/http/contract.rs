@@ -266,6 +266,13 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
             .expect(200);
         let token = login.body["access_token"].as_str().unwrap().to_owned();
         let me = login.body["person_id"].as_str().unwrap().to_owned();
+        // Each demo person subscribes a calendar app to their feed.
+        let feed = app
+            .post("/api/v1/me/calendar-feed", &token, &serde_json::json!({}))
+            .await
+            .expect(201);
+        let feed_url = feed.body["url"].as_str().unwrap().to_owned();
+        let feed_path = feed_url[feed_url.find("/api/v1/").unwrap()..].to_owned();
         let get = |path: String| {
             let token = token.clone();
             let app = &app;
@@ -298,6 +305,8 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
             "/api/v1/webhook-event-types".to_owned(),
             "/api/v1/job-queue".to_owned(),
             "/api/v1/me/notification-settings".to_owned(),
+            "/api/v1/me/calendar-feed".to_owned(),
+            feed_path.clone(),
             // The page of the unsubscribe link in this person's emails.
             format!(
                 "/api/v1/unsubscribe/{}",
@@ -386,6 +395,7 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
                 "/notes",
                 "/action-items",
                 "/suggested-starters",
+                "/calendar.ics",
             ] {
                 next.push(format!("/api/v1/meetings/{id}{sub}"));
             }

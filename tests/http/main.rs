@@ -6,6 +6,7 @@
 mod action_items;
 mod agenda;
 mod auth;
+mod calendar;
 mod changes;
 mod checkins;
 mod contract;

@@ -660,6 +660,21 @@ impl TestApp {
     }
 
     /// A conditional write: `If-Match: etag`, and a merge-patch body for PATCH.
+    /// Read `read_path` for its ETag, then send the change to `path` with it as `If-Match`.
+    pub async fn send_after_read(
+        &self,
+        method: Method,
+        read_path: &str,
+        path: &str,
+        token: &str,
+        body: Value,
+    ) -> Reply {
+        let read = self.get(read_path, token).await.expect(200);
+        let etag = read.header("etag").expect("an ETag").to_owned();
+        self.send_if_match(method, path, token, &etag, Some(body))
+            .await
+    }
+
     pub async fn send_if_match(
         &self,
         method: Method,

@@ -1190,3 +1190,42 @@ impl crate::Tx<'_> {
         })
     }
 }
+
+impl Database {
+    /// What a person's calendar shows: the series they take part in, and the meetings of those
+    /// series and their own meetings (one-offs, and the history of series since handed over).
+    pub async fn calendar_of(
+        &self,
+        person: Uuid,
+    ) -> StoreResult<(Vec<MeetingSeries>, Vec<Meeting>)> {
+        with_pool!(self, pool => {
+            let series: Vec<SeriesRow> = sqlx::query_as(&format!(
+                "SELECT {SERIES_COLUMNS} FROM meeting_series WHERE manager_id = $1 \
+                 UNION SELECT {SERIES_COLUMNS} FROM meeting_series WHERE report_id = $1"
+            ))
+            .bind(person)
+            .fetch_all(pool)
+            .await?;
+            let meetings: Vec<MeetingRow> = sqlx::query_as(&format!(
+                "SELECT {MEETING_COLUMNS} FROM meetings WHERE manager_id = $1 \
+                 UNION SELECT {MEETING_COLUMNS} FROM meetings WHERE report_id = $1 \
+                 UNION SELECT {MEETING_COLUMNS} FROM meetings WHERE series_id IN \
+                 (SELECT id FROM meeting_series WHERE manager_id = $1 OR report_id = $1) \
+                 ORDER BY starts_at, id"
+            ))
+            .bind(person)
+            .fetch_all(pool)
+            .await?;
+            let mut series = series
+                .into_iter()
+                .map(SeriesRow::into_series)
+                .collect::<StoreResult<Vec<_>>>()?;
+            series.sort_by_key(|s| s.id);
+            let meetings = meetings
+                .into_iter()
+                .map(MeetingRow::into_meeting)
+                .collect::<StoreResult<Vec<_>>>()?;
+            Ok((series, meetings))
+        })
+    }
+}

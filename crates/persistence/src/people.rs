@@ -489,6 +489,10 @@ impl Tx<'_> {
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
+            sqlx::query("DELETE FROM calendar_feeds WHERE person_id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
         });
         Ok(())
     }

@@ -4,6 +4,7 @@ pub mod action_items;
 pub mod agenda;
 pub mod api_tokens;
 pub mod auth;
+pub mod calendar;
 pub mod changes;
 pub mod checkins;
 pub mod enps;
@@ -134,5 +135,10 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(notifications::read)
         .service(notifications::update)
         .service(notifications::unsubscribe_page)
-        .service(notifications::unsubscribe);
+        .service(notifications::unsubscribe)
+        .service(calendar::read)
+        .service(calendar::create)
+        .service(calendar::revoke)
+        .service(calendar::feed_ics)
+        .service(calendar::meeting);
 }

@@ -1,0 +1,8 @@
+-- Each person's secret calendar feed address: only a hash of its token is kept. Rotating
+-- replaces the row; revoking deletes it.
+CREATE TABLE calendar_feeds (
+    person_id    UUID PRIMARY KEY REFERENCES people (id),
+    token_hash   TEXT NOT NULL UNIQUE,
+    created_at   TIMESTAMPTZ NOT NULL,
+    last_read_at TIMESTAMPTZ
+);
