@@ -100,6 +100,21 @@ fn occurrences(cal: &Calendar, from: DateTime<Utc>, to: DateTime<Utc>) -> BTreeS
     out
 }
 
+/// A private talking point of the manager's and a shared one of the report's: content that
+/// must never reach a calendar.
+async fn add_content(app: &TestApp, o: &OneOnOne, meeting: &str) {
+    let agenda = format!("/api/v1/meetings/{meeting}/agenda-items");
+    for (token, body) in [
+        (
+            &o.manager_token,
+            json!({"title": "Private worry of the manager", "private": true}),
+        ),
+        (&o.report_token, json!({"title": "Shared point about pay"})),
+    ] {
+        app.post(&agenda, token, &body).await.expect(201);
+    }
+}
+
 fn utc(text: &str) -> DateTime<Utc> {
     text.parse().expect("an RFC 3339 time")
 }
@@ -145,21 +160,7 @@ async fn a_feed_expands_to_the_meetings_across_dst_a_reschedule_and_a_skip() {
     .await
     .expect(200);
     // Content that must never reach a calendar.
-    let agenda = format!("/api/v1/meetings/{}/agenda-items", o.meetings[3]);
-    app.post(
-        &agenda,
-        &o.manager_token,
-        &json!({"title": "Private worry of the manager", "private": true}),
-    )
-    .await
-    .expect(201);
-    app.post(
-        &agenda,
-        &o.report_token,
-        &json!({"title": "Shared point about pay"}),
-    )
-    .await
-    .expect(201);
+    add_content(&app, &o, &o.meetings[3]).await;
 
     let (from, to) = ("2030-03-01T00:00:00Z", "2030-05-20T00:00:00Z");
     for token in [&o.report_token, &o.manager_token] {
@@ -460,4 +461,212 @@ async fn a_handed_over_series_shows_each_manager_the_meetings_they_held() {
         );
         assert!(!expanded.is_empty(), "{who}");
     }
+}
+
+/// A server that mails through `smtp` and sends its jobs at once.
+async fn mailing_app(smtp: &oneonone_tests::smtp::SmtpReceiver) -> TestApp {
+    let url = smtp.url.clone();
+    spawn_app_with(move |s| {
+        s.smtp_url = Some(oneonone_api::config::Secret::new(url));
+        s.mail_from = "oneonone <noreply@oneonone.test>".into();
+        s.app_url = Some("https://app.oneonone.test".into());
+        s.jobs.poll = std::time::Duration::from_millis(50);
+    })
+    .await
+}
+
+/// The invitations `address` received, in order: (subject, METHOD, the calendar).
+fn invitations(
+    mails: &[oneonone_tests::smtp::Mail],
+    address: &str,
+) -> Vec<(String, String, Calendar)> {
+    mails
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t == address))
+        .filter(|m| m.header("X-Oneonone-Kind").as_deref() == Some("meeting_invitation"))
+        .map(|m| {
+            let parts = m.parts_of_type("text/calendar");
+            let (text, method) = parts.first().cloned().expect("a text/calendar part");
+            let cal = parse(&text);
+            let method = method.expect("the part's method parameter");
+            assert_eq!(cal.property_value("METHOD"), Some(method.as_str()));
+            assert!(
+                !text.contains("Private worry") && !text.contains("about pay"),
+                "{text}"
+            );
+            assert!(!m.text().contains("Private worry"), "{}", m.text());
+            (m.subject(), method, cal)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn scheduling_emails_carry_itip_invitations_calendar_apps_apply() {
+    use oneonone_tests::smtp::{SmtpMode, SmtpReceiver};
+    let smtp = SmtpReceiver::start(SmtpMode::Accept);
+    let app = mailing_app(&smtp).await;
+    let o = app.one_on_one_with(berlin()).await;
+    let count = |n: usize| move |m: &[oneonone_tests::smtp::Mail]| m.len() >= n;
+    // The series: one invitation each (not one per meeting prepared ahead).
+    let mails = smtp.wait_for("the series' invitations", count(2)).await;
+    for (address, other) in [("m@example.com", "Report"), ("r@example.com", "Manager")] {
+        let got = invitations(&mails, address);
+        assert_eq!(got.len(), 1, "{address}");
+        let (subject, method, cal) = &got[0];
+        assert_eq!(method, "REQUEST");
+        assert_eq!(
+            subject,
+            &format!("Invitation: 1:1 with {other} (weekly on Monday at 10:00 (Europe/Berlin))")
+        );
+        let all = events(cal);
+        assert_eq!(all.len(), 1);
+        assert_eq!(
+            all[0].get_uid(),
+            Some(format!("series-{}@oneonone", o.series).as_str())
+        );
+        assert_eq!(
+            all[0].property_value("ORGANIZER"),
+            Some("mailto:noreply@oneonone.test")
+        );
+        let expanded = occurrences(
+            cal,
+            utc("2030-03-01T00:00:00Z"),
+            utc("2030-04-10T00:00:00Z"),
+        );
+        assert_eq!(
+            expanded.into_iter().collect::<Vec<_>>(),
+            [
+                "2030-03-18T09:00:00Z",
+                "2030-03-25T09:00:00Z",
+                "2030-04-01T08:00:00Z",
+                "2030-04-08T08:00:00Z"
+            ]
+            .map(utc)
+            .to_vec()
+        );
+    }
+    // Private and shared content exists, and never reaches an invitation.
+    add_content(&app, &o, &o.meetings[1]).await;
+
+    // Skipping one occurrence cancels that occurrence only.
+    app.post(
+        &format!("/api/v1/meetings/{}/skip", o.meetings[1]),
+        &o.report_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    let mails = smtp.wait_for("the cancellations", count(4)).await;
+    let mut master_sequence = 0;
+    for address in ["m@example.com", "r@example.com"] {
+        let got = invitations(&mails, address);
+        assert_eq!(got.len(), 2, "{address}");
+        master_sequence = events(&got[0].2)[0].get_sequence().unwrap_or(0);
+        let (subject, method, cal) = &got[1];
+        assert_eq!(method, "CANCEL");
+        assert!(subject.starts_with("Cancelled: 1:1 with"), "{subject}");
+        assert!(
+            subject.contains("Monday 25 March 2030, 10:00 CET"),
+            "{subject}"
+        );
+        let all = events(cal);
+        assert_eq!(all.len(), 1);
+        assert_eq!(
+            all[0].get_uid(),
+            Some(format!("series-{}@oneonone", o.series).as_str())
+        );
+        assert_eq!(
+            instant(all[0].get_recurrence_id()),
+            utc("2030-03-25T09:00:00Z")
+        );
+        assert!(all[0].get_sequence().unwrap_or(0) > master_sequence);
+    }
+    // Moving one occurrence updates that occurrence only.
+    app.send_after_read(
+        Method::PATCH,
+        &format!("/api/v1/meetings/{}", o.meetings[2]),
+        &format!("/api/v1/meetings/{}", o.meetings[2]),
+        &o.manager_token,
+        json!({"starts_at": "2030-04-02T13:00:00Z"}),
+    )
+    .await
+    .expect(200);
+    let mails = smtp.wait_for("the updates", count(6)).await;
+    for address in ["m@example.com", "r@example.com"] {
+        let got = invitations(&mails, address);
+        assert_eq!(got.len(), 3, "{address}");
+        let (_, method, cal) = &got[2];
+        assert_eq!(method, "REQUEST");
+        let all = events(cal);
+        assert_eq!(
+            instant(all[0].get_recurrence_id()),
+            utc("2030-04-01T08:00:00Z")
+        );
+        assert_eq!(instant(all[0].get_start()), utc("2030-04-02T13:00:00Z"));
+        assert!(all[0].get_sequence().unwrap_or(0) > master_sequence);
+    }
+
+    // A one-off: invited, then cancelled, with its own UID.
+    let one_off = app
+        .post(
+            "/api/v1/meetings",
+            &o.report_token,
+            &json!({"manager_id": o.manager, "report_id": o.report, "starts_at": "2030-06-03T12:00:00Z"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    smtp.wait_for("the one-off's invitations", count(8)).await;
+    app.post(
+        &format!("/api/v1/meetings/{one_off}/cancel"),
+        &o.manager_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    let mails = smtp
+        .wait_for("the one-off's cancellations", count(10))
+        .await;
+    for address in ["m@example.com", "r@example.com"] {
+        let got = invitations(&mails, address);
+        assert_eq!(got.len(), 5, "{address}");
+        let uid = format!("meeting-{one_off}@oneonone");
+        let methods: Vec<&str> = got[3..].iter().map(|(_, m, _)| m.as_str()).collect();
+        assert_eq!(methods, ["REQUEST", "CANCEL"]);
+        for (_, _, cal) in &got[3..] {
+            assert_eq!(events(cal)[0].get_uid(), Some(uid.as_str()));
+        }
+        assert_eq!(
+            instant(events(&got[3].2)[0].get_start()),
+            utc("2030-06-03T12:00:00Z")
+        );
+    }
+
+    // Turned off: no more invitations for that person.
+    app.patch(
+        "/api/v1/me/notification-settings",
+        &o.report_token,
+        &json!({"email": {"meeting_invitation": false}}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("/api/v1/meetings/{}/skip", o.meetings[3]),
+        &o.manager_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    let mails = smtp
+        .wait_for("the manager's cancellation", |m| {
+            invitations(m, "m@example.com").len() == 6
+        })
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        invitations(&smtp.accepted(), "r@example.com").len(),
+        5,
+        "{}",
+        mails.len()
+    );
 }

@@ -73,7 +73,7 @@ fn unsubscribe_path(mail: &Mail) -> String {
 async fn reminders_list_open_points_with_only_your_own_private_ones_once_each() {
     let smtp = SmtpReceiver::start(SmtpMode::Accept);
     let app = mail_app(&smtp).await;
-    let o = app.one_on_one().await;
+    let o = app.one_on_one_without_invitations().await;
     // Not due yet: both want a reminder 30 minutes before, the 1:1 is in two hours.
     set(&app, &o.manager_token, json!({"reminder_lead_minutes": 30})).await;
     set(
@@ -213,7 +213,7 @@ async fn reminders_list_open_points_with_only_your_own_private_ones_once_each() 
 async fn a_held_one_on_one_sends_its_summary_and_one_click_turns_that_kind_off() {
     let smtp = SmtpReceiver::start(SmtpMode::Accept);
     let app = mail_app(&smtp).await;
-    let o = app.one_on_one().await;
+    let o = app.one_on_one_without_invitations().await;
     let m = &o.meetings[0];
     for (which, body) in [
         ("shared", "Agreed: <b>ship</b> the beta first."),
@@ -291,7 +291,8 @@ async fn a_held_one_on_one_sends_its_summary_and_one_click_turns_that_kind_off()
         .expect(200);
     assert_eq!(
         settings.body["email"],
-        json!({"meeting_reminder": true, "meeting_summary": false, "weekly_digest": true})
+        json!({"meeting_reminder": true, "meeting_summary": false, "weekly_digest": true,
+            "meeting_invitation": false})
     );
     // A forged or altered link does nothing.
     let mut forged = path.clone();
@@ -334,7 +335,8 @@ async fn settings_are_your_own_and_bad_ones_change_nothing() {
     assert_eq!(
         read.body,
         json!({"time_zone": null, "reminder_lead_minutes": 1440,
-            "email": {"meeting_reminder": true, "meeting_summary": true, "weekly_digest": true},
+            "email": {"meeting_reminder": true, "meeting_summary": true, "weekly_digest": true,
+                "meeting_invitation": true},
             "email_delivery": false, "updated_at": null})
     );
     let etag = read.header("etag").expect("etag").to_owned();
@@ -407,7 +409,7 @@ async fn settings_are_your_own_and_bad_ones_change_nothing() {
 async fn a_deferring_relay_gets_the_email_again_and_a_rejecting_one_gets_it_once() {
     let smtp = SmtpReceiver::start(SmtpMode::Defer);
     let app = mail_app(&smtp).await;
-    let o = app.one_on_one().await;
+    let o = app.one_on_one_without_invitations().await;
     set(
         &app,
         &o.manager_token,

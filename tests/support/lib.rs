@@ -615,6 +615,16 @@ impl TestApp {
 
     /// A [`OneOnOne`] whose series body also holds the fields of `extra`.
     pub async fn one_on_one_with(&self, extra: Value) -> OneOnOne {
+        self.one_on_one_made(extra, false).await
+    }
+
+    /// A [`OneOnOne`] whose two people turned calendar invitations off before their series was
+    /// made (email tests about other kinds count what arrives).
+    pub async fn one_on_one_without_invitations(&self) -> OneOnOne {
+        self.one_on_one_made(serde_json::json!({}), true).await
+    }
+
+    async fn one_on_one_made(&self, extra: Value, no_invitations: bool) -> OneOnOne {
         let (boss, skip_level_token) = self
             .person_with_login("boss@example.com", "Boss", None)
             .await;
@@ -624,6 +634,17 @@ impl TestApp {
         let (report, report_token) = self
             .person_with_login("r@example.com", "Report", Some(manager))
             .await;
+        if no_invitations {
+            for token in [&manager_token, &report_token] {
+                self.patch(
+                    "/api/v1/me/notification-settings",
+                    token,
+                    &serde_json::json!({"email": {"meeting_invitation": false}}),
+                )
+                .await
+                .expect(200);
+            }
+        }
         let mut body = serde_json::json!({"manager_id": manager, "report_id": report,
             "cadence": {"frequency": "weekly", "weekday": "wednesday"},
             "local_time": "09:30", "time_zone": "America/New_York", "start_date": "2030-01-02"});

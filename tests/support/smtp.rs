@@ -85,6 +85,36 @@ impl Mail {
     }
 
     /// Whether the message has a text and an HTML alternative.
+    /// The text of each part of this type (`text/calendar`) with its `method` parameter, in
+    /// the order of the message.
+    pub fn parts_of_type(&self, mime: &str) -> Vec<(String, Option<String>)> {
+        let parsed = self.parsed();
+        parsed
+            .parts
+            .iter()
+            .filter(|p| {
+                p.content_type().is_some_and(|c| {
+                    format!("{}/{}", c.c_type, c.subtype().unwrap_or_default())
+                        .eq_ignore_ascii_case(mime)
+                })
+            })
+            .map(|p| {
+                let method = p
+                    .content_type()
+                    .and_then(|c| c.attribute("method"))
+                    .map(str::to_owned);
+                let text = match &p.body {
+                    mail_parser::PartType::Text(t) => t.to_string(),
+                    mail_parser::PartType::Binary(b) | mail_parser::PartType::InlineBinary(b) => {
+                        String::from_utf8_lossy(b).into_owned()
+                    }
+                    _ => String::new(),
+                };
+                (text, method)
+            })
+            .collect()
+    }
+
     pub fn is_alternative(&self) -> bool {
         let parsed = self.parsed();
         parsed.text_body.len() == 1

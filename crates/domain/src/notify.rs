@@ -20,13 +20,17 @@ pub enum EmailKind {
     MeetingSummary,
     /// Each Monday to a manager: reports not met within their cadence, overdue action items.
     WeeklyDigest,
+    /// When a 1:1 is scheduled, moved, skipped or cancelled: an iTIP invitation (RFC 5546) that
+    /// calendar apps apply themselves.
+    MeetingInvitation,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 3] = [
+    pub const ALL: [EmailKind; 4] = [
         EmailKind::MeetingReminder,
         EmailKind::MeetingSummary,
         EmailKind::WeeklyDigest,
+        EmailKind::MeetingInvitation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +38,7 @@ impl EmailKind {
             EmailKind::MeetingReminder => "meeting_reminder",
             EmailKind::MeetingSummary => "meeting_summary",
             EmailKind::WeeklyDigest => "weekly_digest",
+            EmailKind::MeetingInvitation => "meeting_invitation",
         }
     }
 
@@ -47,6 +52,7 @@ impl EmailKind {
             EmailKind::MeetingReminder => "meeting.reminder",
             EmailKind::MeetingSummary => "meeting.summary",
             EmailKind::WeeklyDigest => "manager.digest",
+            EmailKind::MeetingInvitation => "meeting.invitation",
         }
     }
 
@@ -60,6 +66,7 @@ impl EmailKind {
             EmailKind::MeetingReminder => "reminders before your 1:1s",
             EmailKind::MeetingSummary => "summaries after your 1:1s",
             EmailKind::WeeklyDigest => "the weekly digest about your team",
+            EmailKind::MeetingInvitation => "calendar invitations for your 1:1s",
         }
     }
 }
@@ -78,6 +85,7 @@ pub struct NotificationSettings {
     pub meeting_reminder: bool,
     pub meeting_summary: bool,
     pub weekly_digest: bool,
+    pub meeting_invitation: bool,
 }
 
 impl Default for NotificationSettings {
@@ -88,6 +96,7 @@ impl Default for NotificationSettings {
             meeting_reminder: true,
             meeting_summary: true,
             weekly_digest: true,
+            meeting_invitation: true,
         }
     }
 }
@@ -98,6 +107,7 @@ impl NotificationSettings {
             EmailKind::MeetingReminder => self.meeting_reminder,
             EmailKind::MeetingSummary => self.meeting_summary,
             EmailKind::WeeklyDigest => self.weekly_digest,
+            EmailKind::MeetingInvitation => self.meeting_invitation,
         }
     }
 
@@ -106,6 +116,7 @@ impl NotificationSettings {
             EmailKind::MeetingReminder => self.meeting_reminder = on,
             EmailKind::MeetingSummary => self.meeting_summary = on,
             EmailKind::WeeklyDigest => self.weekly_digest = on,
+            EmailKind::MeetingInvitation => self.meeting_invitation = on,
         }
     }
 }

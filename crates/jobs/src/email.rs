@@ -12,14 +12,16 @@ use std::time::Duration;
 use askama::Template;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use oneonone_domain::action::ActionStatus;
 use oneonone_domain::meeting::{Meeting, MeetingStatus};
 use oneonone_domain::notify::EmailKind;
 use oneonone_persistence::jobs::JobRecord;
 use oneonone_persistence::{Database, StoreError};
+use oneonone_usecases::calendar;
 use oneonone_usecases::notify::{EmailJob, LinkKeys};
 use uuid::Uuid;
 
@@ -130,6 +132,8 @@ struct View {
     link: String,
     unsubscribe_link: String,
     kind_text: &'static str,
+    /// An invitation's one line: what happened to the 1:1.
+    headline: String,
 }
 
 #[derive(Template)]
@@ -153,6 +157,18 @@ struct SummaryText<'a> {
 #[derive(Template)]
 #[template(path = "summary.html")]
 struct SummaryHtml<'a> {
+    v: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "invitation.txt")]
+struct InvitationText<'a> {
+    v: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "invitation.html")]
+struct InvitationHtml<'a> {
     v: &'a View,
 }
 
@@ -193,7 +209,13 @@ pub(crate) async fn compose(
             "the recipient turned this kind of email off",
         ));
     }
-    let meeting = match db.get_meeting(body.meeting_id).await {
+    if kind == EmailKind::MeetingInvitation {
+        return invitation(db, mailer, job, &person, settings.time_zone, &body).await;
+    }
+    let Some(meeting_id) = body.meeting_id else {
+        return Ok(Composed::Drop("an unreadable job"));
+    };
+    let meeting = match db.get_meeting(meeting_id).await {
         Ok(m) => m,
         Err(StoreError::NotFound) => return Ok(Composed::Drop("the 1:1 is gone")),
         Err(e) => return Err(e),
@@ -214,7 +236,9 @@ pub(crate) async fn compose(
                 return Ok(Composed::Drop("the 1:1 is no longer held"));
             }
         }
-        EmailKind::WeeklyDigest => return Ok(Composed::Drop("not written yet")),
+        EmailKind::WeeklyDigest | EmailKind::MeetingInvitation => {
+            return Ok(Composed::Drop("not written yet"));
+        }
     }
     let other_id = if meeting.manager_id == person.id {
         meeting.report_id
@@ -240,15 +264,9 @@ pub(crate) async fn compose(
         }
     };
     let all_actions = db.meeting_action_items(&meeting).await?;
-    let first_name = person
-        .display_name
-        .split_whitespace()
-        .next()
-        .unwrap_or(&person.display_name)
-        .to_owned();
     let mut v = View {
         subject: String::new(),
-        name: first_name,
+        name: first_name(&person),
         other: other.clone(),
         when,
         points: Vec::new(),
@@ -259,12 +277,9 @@ pub(crate) async fn compose(
             mailer.config.app_url.trim_end_matches('/'),
             meeting.id
         ),
-        unsubscribe_link: format!(
-            "{}/api/v1/unsubscribe/{}",
-            mailer.config.public_url.trim_end_matches('/'),
-            mailer.config.links.token(person.id, kind)
-        ),
+        unsubscribe_link: unsubscribe_link(mailer, person.id, kind),
         kind_text: kind.describe(),
+        headline: String::new(),
     };
     let (text, html) = match kind {
         EmailKind::MeetingReminder => {
@@ -323,8 +338,45 @@ pub(crate) async fn compose(
     let (Ok(text), Ok(html)) = (text, html) else {
         return Ok(Composed::Drop("the template failed"));
     };
+    Ok(message(
+        mailer,
+        job,
+        &person,
+        kind,
+        &v,
+        MultiPart::alternative_plain_html(text, html),
+    ))
+}
+
+fn first_name(person: &oneonone_domain::Person) -> String {
+    person
+        .display_name
+        .split_whitespace()
+        .next()
+        .unwrap_or(&person.display_name)
+        .to_owned()
+}
+
+fn unsubscribe_link(mailer: &Mailer, person: Uuid, kind: EmailKind) -> String {
+    format!(
+        "{}/api/v1/unsubscribe/{}",
+        mailer.config.public_url.trim_end_matches('/'),
+        mailer.config.links.token(person, kind)
+    )
+}
+
+/// The message to `person` with its headers: a `Message-ID` from the job, the one-click
+/// unsubscribe of its kind.
+fn message(
+    mailer: &Mailer,
+    job: &JobRecord,
+    person: &oneonone_domain::Person,
+    kind: EmailKind,
+    v: &View,
+    body: MultiPart,
+) -> Composed {
     let Ok(to) = person.email.parse::<lettre::Address>() else {
-        return Ok(Composed::Drop("the recipient's address is not deliverable"));
+        return Composed::Drop("the recipient's address is not deliverable");
     };
     let message = Message::builder()
         .from(mailer.from.clone())
@@ -341,11 +393,119 @@ pub(crate) async fn compose(
         ))
         .raw_header(header("Auto-Submitted", "auto-generated".to_owned()))
         .raw_header(header("X-Oneonone-Kind", kind.as_str().to_owned()))
-        .multipart(MultiPart::alternative_plain_html(text, html));
+        .multipart(body);
     match message {
-        Ok(m) => Ok(Composed::Send(Box::new(m))),
-        Err(_) => Ok(Composed::Drop("the message could not be built")),
+        Ok(m) => Composed::Send(Box::new(m)),
+        Err(_) => Composed::Drop("the message could not be built"),
     }
+}
+
+/// A calendar invitation (iTIP, RFC 5546) as things stand when it is sent: the iCalendar object
+/// as a `text/calendar; method=…` alternative (what Outlook and Gmail act on) and as
+/// `invite.ics`, beside a line of text.
+async fn invitation(
+    db: &Database,
+    mailer: &Mailer,
+    job: &JobRecord,
+    person: &oneonone_domain::Person,
+    zone: Option<Tz>,
+    body: &EmailJob,
+) -> Result<Composed, StoreError> {
+    let about = match (body.series_id, body.meeting_id) {
+        (Some(s), _) => calendar::About::Series(s),
+        (None, Some(m)) => calendar::About::Meeting(m),
+        (None, None) => return Ok(Composed::Drop("an unreadable job")),
+    };
+    let organizer = calendar::Attendee {
+        name: mailer
+            .from
+            .name
+            .clone()
+            .unwrap_or_else(|| "oneonone".to_owned()),
+        email: mailer.from.email.to_string(),
+    };
+    let links = calendar::Links {
+        app_url: mailer.config.app_url.trim_end_matches('/').to_owned(),
+    };
+    let found = calendar::invitation(db, person.id, about, &links, &organizer, Utc::now()).await;
+    let inv = match found {
+        Ok(Some(inv)) => inv,
+        Ok(None) | Err(oneonone_usecases::Error::NotFound) => {
+            return Ok(Composed::Drop("nothing to tell the recipient"));
+        }
+        Err(oneonone_usecases::Error::Store(e)) => return Err(e),
+        Err(_) => return Ok(Composed::Drop("the invitation could not be written")),
+    };
+    if body.meeting_id.is_some() && !body.cancels && inv.method == calendar::Method::Cancel {
+        return Ok(Composed::Drop(
+            "the 1:1 was cancelled before its invitation went out",
+        ));
+    }
+    let zone = zone.or(inv.zone).unwrap_or(Tz::UTC);
+    let when = local(inv.starts_at, zone);
+    let (subject, headline) = match (inv.method, &inv.cadence) {
+        (calendar::Method::Request, Some(cadence)) => (
+            format!("Invitation: {} ({cadence})", inv.title),
+            format!("your {} takes place {cadence}, from {when}.", inv.title),
+        ),
+        (calendar::Method::Request, None) => (
+            format!("Invitation: {}, {when}", inv.title),
+            format!("your {} is on {when}.", inv.title),
+        ),
+        (calendar::Method::Cancel, Some(cadence)) => (
+            format!("Cancelled: {} ({cadence})", inv.title),
+            format!("your {} ({cadence}) no longer takes place.", inv.title),
+        ),
+        (calendar::Method::Cancel, None) => (
+            format!("Cancelled: {}, {when}", inv.title),
+            format!("your {} of {when} does not take place.", inv.title),
+        ),
+    };
+    let kind = EmailKind::MeetingInvitation;
+    let v = View {
+        subject,
+        name: first_name(person),
+        other: String::new(),
+        when,
+        points: Vec::new(),
+        actions: Vec::new(),
+        note: None,
+        link: inv.link.clone(),
+        unsubscribe_link: unsubscribe_link(mailer, person.id, kind),
+        kind_text: kind.describe(),
+        headline,
+    };
+    let (Ok(text), Ok(html)) = (
+        InvitationText { v: &v }.render(),
+        InvitationHtml { v: &v }.render(),
+    ) else {
+        return Ok(Composed::Drop("the template failed"));
+    };
+    let method = match inv.method {
+        calendar::Method::Request => "REQUEST",
+        calendar::Method::Cancel => "CANCEL",
+    };
+    let Ok(calendar_type) =
+        ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
+    else {
+        return Ok(Composed::Drop("the invitation could not be written"));
+    };
+    let Ok(ics_type) = ContentType::parse("application/ics") else {
+        return Ok(Composed::Drop("the invitation could not be written"));
+    };
+    let parts = MultiPart::mixed()
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(SinglePart::plain(text))
+                .singlepart(SinglePart::html(html))
+                .singlepart(
+                    SinglePart::builder()
+                        .header(calendar_type)
+                        .body(inv.ics.clone()),
+                ),
+        )
+        .singlepart(Attachment::new("invite.ics".to_owned()).body(inv.ics, ics_type));
+    Ok(message(mailer, job, person, kind, &v, parts))
 }
 
 fn header(name: &'static str, value: String) -> HeaderValue {

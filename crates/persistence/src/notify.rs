@@ -23,6 +23,7 @@ struct Row {
     meeting_reminder: bool,
     meeting_summary: bool,
     weekly_digest: bool,
+    meeting_invitation: bool,
     updated_at: DateTime<Utc>,
     version: i64,
 }
@@ -38,6 +39,7 @@ impl Row {
                 meeting_reminder: self.meeting_reminder,
                 meeting_summary: self.meeting_summary,
                 weekly_digest: self.weekly_digest,
+                meeting_invitation: self.meeting_invitation,
             },
             version: self.version,
             updated_at: Some(self.updated_at),
@@ -55,7 +57,7 @@ fn defaults(person_id: Uuid) -> StoredSettings {
 }
 
 const COLUMNS: &str = "person_id, time_zone, reminder_lead_minutes, meeting_reminder, \
-    meeting_summary, weekly_digest, updated_at, version";
+    meeting_summary, weekly_digest, meeting_invitation, updated_at, version";
 
 crate::read_both! {
     /// A person's notification settings (the defaults when they never changed them).
@@ -147,11 +149,12 @@ impl Tx<'_> {
         let written = on_tx!(self, conn => {
             sqlx::query(
                 "INSERT INTO notification_settings (person_id, time_zone, reminder_lead_minutes, \
-                 meeting_reminder, meeting_summary, weekly_digest, updated_at, version) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 meeting_reminder, meeting_summary, weekly_digest, updated_at, version, \
+                 meeting_invitation) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10) \
                  ON CONFLICT (person_id) DO UPDATE SET time_zone = $2, \
                  reminder_lead_minutes = $3, meeting_reminder = $4, meeting_summary = $5, \
-                 weekly_digest = $6, updated_at = $7, version = $8 \
+                 weekly_digest = $6, updated_at = $7, version = $8, meeting_invitation = $10 \
                  WHERE notification_settings.version = $9",
             )
             .bind(person)
@@ -163,6 +166,7 @@ impl Tx<'_> {
             .bind(ts)
             .bind(current.version + 1)
             .bind(current.version)
+            .bind(s.meeting_invitation)
             .execute(&mut *conn)
             .await?
             .rows_affected()

@@ -246,6 +246,8 @@ pub struct Sources<'a> {
     pub meetings: &'a [Meeting],
     pub people: &'a HashMap<Uuid, Attendee>,
     pub links: &'a Links,
+    /// Who sends an invitation (iTIP needs an `ORGANIZER`); `None` in feeds.
+    pub organizer: Option<&'a Attendee>,
 }
 
 impl Sources<'_> {
@@ -264,14 +266,24 @@ impl Sources<'_> {
     }
 
     fn attendees(&self, e: &mut Event, pair: [Uuid; 2]) {
+        if let Some(o) = self.organizer {
+            e.append_property(
+                Property::new("ORGANIZER", format!("mailto:{}", o.email))
+                    .add_parameter("CN", &o.name)
+                    .done(),
+            );
+        }
         for id in pair {
             if let Some(p) = self.people.get(&id) {
-                e.append_multi_property(
-                    Property::new("ATTENDEE", format!("mailto:{}", p.email))
-                        .add_parameter("CN", &p.name)
-                        .add_parameter("ROLE", "REQ-PARTICIPANT")
-                        .done(),
-                );
+                let mut a = Property::new("ATTENDEE", format!("mailto:{}", p.email));
+                a.add_parameter("CN", &p.name)
+                    .add_parameter("ROLE", "REQ-PARTICIPANT");
+                if self.organizer.is_some() {
+                    // Replies are not read: the 1:1 is agreed in the app.
+                    a.add_parameter("PARTSTAT", "NEEDS-ACTION")
+                        .add_parameter("RSVP", "FALSE");
+                }
+                e.append_multi_property(a.done());
             }
         }
     }
@@ -465,7 +477,7 @@ pub async fn feed_of(
     now: DateTime<Utc>,
 ) -> Result<String> {
     let (series, meetings) = db.calendar_of(viewer).await?;
-    let people = attendees(db, meetings.iter().flat_map(|m| m.participants())).await?;
+    let people = attendees(db, participants(&meetings)).await?;
     Ok(feed(
         &Sources {
             viewer,
@@ -473,6 +485,7 @@ pub async fn feed_of(
             meetings: &meetings,
             people: &people,
             links,
+            organizer: None,
         },
         now,
     ))
@@ -484,7 +497,7 @@ pub async fn meeting_ics(db: &Database, actor: &Actor, id: Uuid, links: &Links) 
     if !policy::see_meeting(actor, meeting.participants()) {
         return Err(Error::NotFound);
     }
-    let people = attendees(db, meeting.participants()).await?;
+    let people = attendees(db, meeting.participants().to_vec()).await?;
     let viewer = actor.person_id().unwrap_or(meeting.manager_id);
     let meetings = [meeting];
     Ok(single(
@@ -494,16 +507,229 @@ pub async fn meeting_ics(db: &Database, actor: &Actor, id: Uuid, links: &Links) 
             meetings: &meetings,
             people: &people,
             links,
+            organizer: None,
         },
         &meetings[0],
     ))
 }
 
-/// Names and addresses of the people named (erased people stay nameless).
-async fn attendees(
+/// What an invitation does in the recipient's calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Add or update (`METHOD:REQUEST`).
+    Request,
+    /// Remove (`METHOD:CANCEL`).
+    Cancel,
+}
+
+/// An iTIP message for one recipient.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub method: Method,
+    /// The iCalendar object (`text/calendar; method=…`).
+    pub ics: String,
+    /// The 1:1's title as the recipient reads it (`1:1 with Ada`).
+    pub title: String,
+    /// The start of the meeting, or of the series' first slot.
+    pub starts_at: DateTime<Utc>,
+    /// The series' zone; `None` for a meeting of its own.
+    pub zone: Option<Tz>,
+    /// For a series: how often (`Weekly on Monday at 10:00 (Europe/Berlin)`).
+    pub cadence: Option<String>,
+    pub link: String,
+}
+
+/// What an invitation is about.
+#[derive(Debug, Clone, Copy)]
+pub enum About {
+    Series(Uuid),
+    Meeting(Uuid),
+}
+
+/// The invitation `person` should get now about a series or a meeting, from `organizer`, as
+/// things stand (a job is written when it is sent); `None` when there is nothing to tell them
+/// (not theirs, gone, or a meeting at its slot of a series whose invitation covers it).
+pub async fn invitation(
     db: &Database,
-    ids: impl IntoIterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, Attendee>> {
+    person: Uuid,
+    about: About,
+    links: &Links,
+    organizer: &Attendee,
+    now: DateTime<Utc>,
+) -> Result<Option<Invitation>> {
+    let (series, meetings) = db.calendar_of(person).await?;
+    let people = attendees(db, participants(&meetings)).await?;
+    let src = Sources {
+        viewer: person,
+        series: &series,
+        meetings: &meetings,
+        people: &people,
+        links,
+        organizer: Some(organizer),
+    };
+    let plan = plan(person, &series, &meetings, now);
+    Ok(match about {
+        About::Series(id) => series_invitation(&src, &plan, id),
+        About::Meeting(id) => meeting_invitation(&src, &plan, id),
+    })
+}
+
+fn series_invitation(src: &Sources<'_>, plan: &Plan, id: Uuid) -> Option<Invitation> {
+    let s = src.series.iter().find(|s| s.id == id)?;
+    let tz = s.cadence.time_zone;
+    let title = summary(s.kind, &src.other_name([s.manager_id, s.report_id]));
+    let link = format!("{}/series/{}", src.links.app_url, s.id);
+    let mut zones = BTreeMap::new();
+    let Some(sp) = plan.series.iter().find(|p| p.series_id == id) else {
+        // Nothing of the series is left in the calendar (paused before its first meeting).
+        let first = s.cadence.instant_on(s.cadence.start_date);
+        let mut e = base_event(&series_uid(s.id), s.version - 1, s.updated_at);
+        e.summary(&title)
+            .append_property(utc("DTSTART", first))
+            .status(EventStatus::Cancelled);
+        src.attendees(&mut e, [s.manager_id, s.report_id]);
+        return Some(Invitation {
+            method: Method::Cancel,
+            ics: calendar(vec![e.done()], &zones, Some("CANCEL"), None),
+            title,
+            starts_at: first,
+            zone: Some(tz),
+            cadence: Some(describe(&s.cadence)),
+            link,
+        });
+    };
+    note_zone(&mut zones, tz, sp.first.date());
+    let mut events = vec![series_event(src, s, sp)];
+    for (mid, slot) in &sp.overrides {
+        if let Some(m) = src.meeting(*mid) {
+            events.push(meeting_event(src, m, Some((s, *slot))));
+        }
+    }
+    Some(Invitation {
+        method: Method::Request,
+        ics: calendar(events, &zones, Some("REQUEST"), None),
+        title,
+        starts_at: local_instant(tz, sp.first),
+        zone: Some(tz),
+        cadence: Some(describe(&s.cadence)),
+        link,
+    })
+}
+
+fn meeting_invitation(src: &Sources<'_>, plan: &Plan, id: Uuid) -> Option<Invitation> {
+    let m = src.meeting(id)?;
+    if !m.participants().contains(&src.viewer) {
+        return None;
+    }
+    let gone = matches!(m.status, MeetingStatus::Skipped | MeetingStatus::Cancelled);
+    let title = summary(m.kind, &src.other_name(m.participants()));
+    let link = format!("{}/meetings/{}", src.links.app_url, m.id);
+    let method = if gone {
+        Method::Cancel
+    } else {
+        Method::Request
+    };
+    let method_text = if gone { "CANCEL" } else { "REQUEST" };
+    let mut zones = BTreeMap::new();
+    if plan.singles.contains(&id) {
+        if m.status == MeetingStatus::Completed {
+            return None;
+        }
+        return Some(Invitation {
+            method,
+            ics: calendar(
+                vec![meeting_event(src, m, None)],
+                &zones,
+                Some(method_text),
+                None,
+            ),
+            title,
+            starts_at: m.starts_at,
+            zone: None,
+            cadence: None,
+            link,
+        });
+    }
+    // An occurrence of a series in the recipient's calendar: only a moved, skipped or
+    // cancelled one is news (the series' own invitation holds the others).
+    let s = src.series.iter().find(|s| Some(s.id) == m.series_id)?;
+    let sp = plan.series.iter().find(|p| p.series_id == s.id)?;
+    let date = m.occurrence_date?;
+    let at = slot(&s.cadence, date);
+    let moved = sp.overrides.iter().any(|(o, _)| *o == id);
+    if !(moved || (gone && sp.exdates.contains(&at))) {
+        return None;
+    }
+    note_zone(&mut zones, s.cadence.time_zone, date);
+    Some(Invitation {
+        method,
+        ics: calendar(
+            vec![meeting_event(src, m, Some((s, at)))],
+            &zones,
+            Some(method_text),
+            None,
+        ),
+        title,
+        starts_at: m.starts_at,
+        zone: Some(s.cadence.time_zone),
+        cadence: None,
+        link,
+    })
+}
+
+/// A cadence in words: `weekly on Monday at 10:00 (Europe/Berlin)`.
+pub fn describe(c: &Cadence) -> String {
+    let day = |w: chrono::Weekday| {
+        use chrono::Weekday::*;
+        match w {
+            Mon => "Monday",
+            Tue => "Tuesday",
+            Wed => "Wednesday",
+            Thu => "Thursday",
+            Fri => "Friday",
+            Sat => "Saturday",
+            Sun => "Sunday",
+        }
+    };
+    let how = match c.frequency {
+        Frequency::Weekly {
+            interval_weeks: 1,
+            weekday,
+        } => format!("weekly on {}", day(weekday)),
+        Frequency::Weekly {
+            interval_weeks,
+            weekday,
+        } => format!("every {interval_weeks} weeks on {}", day(weekday)),
+        Frequency::MonthlyByWeekday { nth: -1, weekday } => {
+            format!("monthly on the last {}", day(weekday))
+        }
+        Frequency::MonthlyByWeekday { nth, weekday } => {
+            let ord = match nth {
+                1 => "first",
+                2 => "second",
+                3 => "third",
+                _ => "fourth",
+            };
+            format!("monthly on the {ord} {}", day(weekday))
+        }
+        Frequency::MonthlyByDay { day } => format!("monthly on day {day}"),
+    };
+    format!(
+        "{how} at {} ({})",
+        c.local_time.format("%H:%M"),
+        c.time_zone.name()
+    )
+}
+
+/// Names and addresses of the people named (erased people stay nameless).
+fn participants(meetings: &[Meeting]) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = meetings.iter().flat_map(|m| m.participants()).collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+async fn attendees(db: &Database, ids: Vec<Uuid>) -> Result<HashMap<Uuid, Attendee>> {
     let mut out = HashMap::new();
     for id in ids {
         if out.contains_key(&id) {

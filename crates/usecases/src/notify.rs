@@ -1,7 +1,8 @@
 //! Email: each person's settings, the one-click unsubscribe, and the jobs that become emails.
 //!
 //! Jobs come from two sources. **The log** (cursor `email`): a held 1:1 becomes a summary to
-//! each participant. **The schedule**: a scheduled 1:1 whose reminder time has come becomes a
+//! each participant; a series or a one-off scheduled, moved, skipped or cancelled by someone
+//! becomes a calendar invitation (iTIP) to each. **The schedule**: a scheduled 1:1 whose reminder time has come becomes a
 //! reminder to each participant who wants one; its key is derived from (meeting, start time,
 //! person), so any replica may schedule at any time and each reminder is queued once, and a
 //! 1:1 moved to another time gets a reminder for its new time.
@@ -30,7 +31,7 @@ pub const CURSOR: &str = "email";
 /// The channel of email jobs.
 pub const CHANNEL: &str = "email";
 
-/// Summaries of 1:1s held longer ago than this are not sent (a server whose email was off, or
+/// Emails about events older than this are not sent (a server whose email was off, or
 /// down, does not mail about last month when it comes back).
 pub fn summary_max_age() -> chrono::Duration {
     chrono::Duration::hours(48)
@@ -86,16 +87,58 @@ pub async fn unsubscribe(tx: &mut Tx<'_>, person: Uuid, kind: EmailKind) -> Resu
     Ok(stored)
 }
 
-/// The body of an email job: what it is about.
+/// The body of an email job: what it is about (a meeting, or for an invitation a series).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailJob {
-    pub meeting_id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series_id: Option<Uuid>,
+    /// For an invitation: the meeting was skipped or cancelled (else it was scheduled or moved,
+    /// and an invitation for a meeting cancelled since is not sent).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancels: bool,
     /// For a reminder, the start it reminds of (a 1:1 moved since is not reminded of).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starts_at: Option<DateTime<Utc>>,
 }
 
-/// Turn up to `limit` events after email's cursor into summaries of held 1:1s.
+/// What email an event of the log becomes, to each participant: a summary of a held 1:1, a
+/// calendar invitation when a series or a one-off is scheduled or changes. Changes the system
+/// made on its own (the demo's history, meetings prepared ahead) are not mailed.
+fn email_of(e: &Event) -> Option<(EmailKind, EmailJob)> {
+    let meeting = EmailJob {
+        meeting_id: Some(e.subject_id),
+        series_id: None,
+        cancels: matches!(e.kind.as_str(), "meeting.skipped" | "meeting.cancelled"),
+        starts_at: None,
+    };
+    let by_someone = e.actor_id.is_some() || e.actor_token.is_some();
+    match e.kind.as_str() {
+        "meeting.completed" => Some((EmailKind::MeetingSummary, meeting)),
+        "meeting_series.created" | "meeting_series.rescheduled" | "meeting_series.updated"
+            if by_someone =>
+        {
+            Some((
+                EmailKind::MeetingInvitation,
+                EmailJob {
+                    meeting_id: None,
+                    series_id: Some(e.subject_id),
+                    cancels: false,
+                    starts_at: None,
+                },
+            ))
+        }
+        "meeting.created" | "meeting.rescheduled" | "meeting.skipped" | "meeting.cancelled"
+            if by_someone =>
+        {
+            Some((EmailKind::MeetingInvitation, meeting))
+        }
+        _ => None,
+    }
+}
+
+/// Turn up to `limit` events after email's cursor into jobs (see [`email_of`]).
 pub async fn fan_out(tx: &mut Tx<'_>, limit: i64) -> Result<FanOut> {
     outbox::fan_out(
         tx,
@@ -105,24 +148,23 @@ pub async fn fan_out(tx: &mut Tx<'_>, limit: i64) -> Result<FanOut> {
             let now = oneonone_persistence::now();
             let mut jobs = Vec::new();
             for e in events {
-                if e.kind != "meeting.completed" || now - e.occurred_at > summary_max_age() {
+                if now - e.occurred_at > summary_max_age() {
                     continue;
                 }
+                let Some((kind, body)) = email_of(e) else {
+                    continue;
+                };
                 let (Some(manager), Some(report)) = (e.manager_id, e.report_id) else {
                     continue;
                 };
-                let payload = json!(EmailJob {
-                    meeting_id: e.subject_id,
-                    starts_at: None
-                })
-                .to_string();
+                let payload = json!(body).to_string();
                 for person in [manager, report] {
                     jobs.push(NewJob {
                         id: Uuid::now_v7(),
                         channel: CHANNEL,
                         target_id: person,
                         event_id: Some(e.id),
-                        kind: EmailKind::MeetingSummary.job_kind().to_owned(),
+                        kind: kind.job_kind().to_owned(),
                         subject_id: e.subject_id,
                         payload: payload.clone(),
                         deadline: now + chrono::Duration::hours(24),
@@ -168,7 +210,9 @@ pub async fn schedule_reminders(db: &Database, at: DateTime<Utc>) -> Result<u64>
                 kind: EmailKind::MeetingReminder.job_kind().to_owned(),
                 subject_id: d.meeting_id,
                 payload: json!(EmailJob {
-                    meeting_id: d.meeting_id,
+                    meeting_id: Some(d.meeting_id),
+                    series_id: None,
+                    cancels: false,
                     starts_at: Some(d.starts_at)
                 })
                 .to_string(),

@@ -31,6 +31,9 @@ pub struct EmailChoices {
     /// Each Monday, for managers: reports not met within their cadence, overdue action items.
     /// (The choice is kept now; this server does not send the digest yet.)
     pub weekly_digest: bool,
+    /// When a 1:1 is scheduled, moved, skipped or cancelled: a calendar invitation (iTIP,
+    /// RFC 5546) that Outlook, Google Calendar and Apple Calendar apply themselves.
+    pub meeting_invitation: bool,
 }
 
 /// Changes to your notification settings (JSON merge patch: send only what changes).
@@ -55,6 +58,7 @@ pub struct EmailChoicesPatch {
     pub meeting_reminder: Option<bool>,
     pub meeting_summary: Option<bool>,
     pub weekly_digest: Option<bool>,
+    pub meeting_invitation: Option<bool>,
 }
 
 /// The settings as a patch is applied to them.
@@ -88,7 +92,8 @@ pub struct LinkPath {
 /// Your notification settings.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"time_zone": null, "reminder_lead_minutes": 1440,
-    "email": {"meeting_reminder": true, "meeting_summary": true, "weekly_digest": true},
+    "email": {"meeting_reminder": true, "meeting_summary": true, "weekly_digest": true,
+        "meeting_invitation": true},
     "email_delivery": true, "updated_at": null}))]
 pub struct SettingsOut {
     pub time_zone: Option<String>,
@@ -108,6 +113,7 @@ fn fields(s: &NotificationSettings) -> SettingsFields {
             meeting_reminder: s.meeting_reminder,
             meeting_summary: s.meeting_summary,
             weekly_digest: s.weekly_digest,
+            meeting_invitation: s.meeting_invitation,
         },
     }
 }
@@ -147,6 +153,7 @@ fn settings_of(f: SettingsFields) -> Result<NotificationSettings, ApiError> {
         meeting_reminder: f.email.meeting_reminder,
         meeting_summary: f.email.meeting_summary,
         weekly_digest: f.email.weekly_digest,
+        meeting_invitation: f.email.meeting_invitation,
     })
 }
 

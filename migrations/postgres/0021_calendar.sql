@@ -6,3 +6,6 @@ CREATE TABLE calendar_feeds (
     created_at   TIMESTAMPTZ NOT NULL,
     last_read_at TIMESTAMPTZ
 );
+
+-- Calendar invitations (iTIP) by email, on unless turned off.
+ALTER TABLE notification_settings ADD COLUMN meeting_invitation BOOLEAN NOT NULL DEFAULT TRUE;
