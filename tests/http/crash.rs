@@ -76,6 +76,16 @@ async fn start_with(url: &str, env: &[(&str, &str)]) -> Server {
     panic!("the server did not become ready");
 }
 
+/// The replicas that take over after a crash: three on PostgreSQL, one on SQLite (one writer).
+async fn replicas(url: &str, env: &[(&str, &str)]) -> Vec<Server> {
+    let n = if postgres_url().is_some() { 3 } else { 1 };
+    let mut servers = Vec::new();
+    for _ in 0..n {
+        servers.push(start_with(url, env).await);
+    }
+    servers
+}
+
 async fn admin_token(base: &str) -> String {
     let r: serde_json::Value = reqwest::Client::new()
         .post(format!("{base}/api/v1/auth/login"))
@@ -254,11 +264,8 @@ async fn sigkill_mid_send_loses_no_webhook_and_sends_none_twice() {
     let _ = first.child.wait();
     let held: HashSet<String> = receiver.received().into_iter().map(|r| r.id).collect();
     receiver.set_mode(Mode::Ok);
-    let replicas = if postgres_url().is_some() { 3 } else { 1 };
-    let mut servers = Vec::new();
-    for _ in 0..replicas {
-        servers.push(start_with(&db.url, &env).await);
-    }
+    let servers = replicas(&db.url, &env).await;
+    let replicas = servers.len();
     // More events while the replicas claim side by side.
     let mut writers = Vec::new();
     for (n, s) in servers.iter().enumerate() {
@@ -305,6 +312,112 @@ async fn sigkill_mid_send_loses_no_webhook_and_sends_none_twice() {
         })
         .collect();
     assert_eq!(bodies.len(), expected, "one delivery per person");
+    for mut s in servers {
+        let _ = s.child.kill();
+        let _ = s.child.wait();
+    }
+}
+
+/// The same for email: three replicas on one PostgreSQL (one server and a restart on SQLite)
+/// send calendar invitations through a relay that holds its answers; the sending replica is
+/// killed with SIGKILL meanwhile. Every invitation still arrives, each identified by its
+/// `Message-ID` (the job's id, the same on every attempt, so the mailbox can de-duplicate), and
+/// none that was not in flight at the crash arrives twice.
+#[tokio::test]
+async fn sigkill_mid_send_loses_no_email_and_sends_none_twice() {
+    use oneonone_tests::smtp::{SmtpMode, SmtpReceiver};
+    let db = TestDatabase::new().await;
+    let smtp = SmtpReceiver::start(SmtpMode::Hold(Duration::from_secs(4)));
+    let env = [
+        ("ONEONONE_JOBS_POLL_MS", "50"),
+        ("ONEONONE_WEBHOOK_TIMEOUT_SECONDS", "2"),
+        ("ONEONONE_WEBHOOK_RETRY_BASE_MS", "100"),
+        ("ONEONONE_SMTP_URL", smtp.url.as_str()),
+        ("ONEONONE_MAIL_FROM", "oneonone <noreply@oneonone.test>"),
+    ];
+    let mut first = start_with(&db.url, &env).await;
+    let token = admin_token(&first.base).await;
+    let client = reqwest::Client::new();
+    // Each pair's new series: one invitation to each of the two.
+    let pairs = |base: String, range: std::ops::Range<usize>| {
+        let (client, token) = (client.clone(), token.clone());
+        async move {
+            for i in range {
+                let mut ids = Vec::new();
+                for role in ["manager", "report"] {
+                    let r: serde_json::Value = client
+                        .post(format!("{base}/api/v1/people"))
+                        .bearer_auth(&token)
+                        .json(&json!({"email": format!("{role}{i}@example.com"),
+                            "display_name": format!("{role} {i}")}))
+                        .send()
+                        .await
+                        .expect("create")
+                        .json()
+                        .await
+                        .expect("person");
+                    ids.push(r["id"].as_str().expect("id").to_owned());
+                }
+                let r = client
+                    .post(format!("{base}/api/v1/meeting-series"))
+                    .bearer_auth(&token)
+                    .json(&json!({"manager_id": ids[0], "report_id": ids[1],
+                        "cadence": {"frequency": "weekly", "weekday": "monday"},
+                        "local_time": "10:00", "time_zone": "Europe/Berlin",
+                        "start_date": "2030-03-18"}))
+                    .send()
+                    .await
+                    .expect("series");
+                assert_eq!(r.status().as_u16(), 201);
+            }
+        }
+    };
+    pairs(first.base.clone(), 0..10).await;
+    smtp.wait_for("messages held open", |_| smtp.held().len() >= 5)
+        .await;
+    first.child.kill().expect("SIGKILL");
+    let _ = first.child.wait();
+    let held: HashSet<String> = smtp.held().iter().map(|m| m.message_id()).collect();
+    smtp.set_mode(SmtpMode::Accept);
+    let servers = replicas(&db.url, &env).await;
+    let replicas = servers.len();
+    let mut writers = Vec::new();
+    for (n, s) in servers.iter().enumerate() {
+        writers.push(tokio::spawn(pairs(s.base.clone(), 10 + n * 5..15 + n * 5)));
+    }
+    for w in writers {
+        w.await.expect("writer");
+    }
+    let expected = 2 * (10 + replicas * 5);
+    let distinct = |mails: &[oneonone_tests::smtp::Mail]| {
+        mails
+            .iter()
+            .map(|m| m.message_id())
+            .collect::<HashSet<_>>()
+            .len()
+    };
+    smtp.wait_for("every invitation", |m| distinct(m) >= expected)
+        .await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let mails = smtp.accepted();
+    let mut copies: HashMap<String, usize> = HashMap::new();
+    let mut to: HashSet<(String, String)> = HashSet::new();
+    for m in &mails {
+        *copies.entry(m.message_id()).or_default() += 1;
+        to.insert((m.to_address(), m.subject()));
+    }
+    assert_eq!(
+        copies.len(),
+        expected,
+        "every invitation, by its Message-ID"
+    );
+    assert_eq!(to.len(), expected, "one invitation per person and series");
+    for (id, n) in &copies {
+        assert!(
+            *n == 1 || held.contains(id),
+            "{id} arrived {n} times without having been in flight at the crash"
+        );
+    }
     for mut s in servers {
         let _ = s.child.kill();
         let _ = s.child.wait();

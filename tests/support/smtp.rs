@@ -18,6 +18,9 @@ pub enum SmtpMode {
     Defer,
     /// 550: never.
     Reject,
+    /// Take the message, but answer its final dot only after this long (a slow relay: a sender
+    /// that dies meanwhile never learns that it was taken).
+    Hold(Duration),
 }
 
 /// One message as it arrived.
@@ -131,6 +134,8 @@ struct Inner {
     accepted: Mutex<Vec<Mail>>,
     /// Every DATA the receiver saw, accepted or not.
     attempts: Mutex<usize>,
+    /// Messages whose answer was held back ([`SmtpMode::Hold`]).
+    held: Mutex<Vec<Mail>>,
 }
 
 #[derive(Clone)]
@@ -145,7 +150,7 @@ impl Handler for Session {
     fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
         *self.inner.attempts.lock().expect("attempts") += 1;
         match *self.inner.mode.lock().expect("mode") {
-            SmtpMode::Accept => {
+            SmtpMode::Accept | SmtpMode::Hold(_) => {
                 self.current = Some(Mail {
                     to: to.to_vec(),
                     from: from.to_owned(),
@@ -167,6 +172,14 @@ impl Handler for Session {
 
     fn data_end(&mut self) -> Response {
         if let Some(m) = self.current.take() {
+            let hold = match *self.inner.mode.lock().expect("mode") {
+                SmtpMode::Hold(d) => Some(d),
+                _ => None,
+            };
+            if let Some(d) = hold {
+                self.inner.held.lock().expect("held").push(m.clone());
+                std::thread::sleep(d);
+            }
             self.inner.accepted.lock().expect("accepted").push(m);
         }
         response::OK
@@ -188,6 +201,7 @@ impl SmtpReceiver {
             mode: Mutex::new(mode),
             accepted: Mutex::new(Vec::new()),
             attempts: Mutex::new(0),
+            held: Mutex::new(Vec::new()),
         });
         let session = Session {
             inner: Arc::clone(&inner),
@@ -210,6 +224,7 @@ impl SmtpReceiver {
         }
     }
 
+    /// Answer from now on as `mode` says.
     pub fn set_mode(&self, mode: SmtpMode) {
         *self.inner.mode.lock().expect("mode") = mode;
     }
@@ -219,14 +234,19 @@ impl SmtpReceiver {
         self.inner.accepted.lock().expect("accepted").clone()
     }
 
+    /// The messages whose answer was held back so far.
+    pub fn held(&self) -> Vec<Mail> {
+        self.inner.held.lock().expect("held").clone()
+    }
+
     /// Every message the receiver was handed, accepted or refused.
     pub fn attempts(&self) -> usize {
         *self.inner.attempts.lock().expect("attempts")
     }
 
-    /// Wait (up to 20 s) until `done` holds for the accepted messages; they are returned.
+    /// Wait (up to 60 s) until `done` holds for the accepted messages; they are returned.
     pub async fn wait_for(&self, what: &str, done: impl Fn(&[Mail]) -> bool) -> Vec<Mail> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
             let mails = self.accepted();
             if done(&mails) {
