@@ -490,3 +490,143 @@ async fn a_deferring_relay_gets_the_email_again_and_a_rejecting_one_gets_it_once
         "a permanent refusal is not retried"
     );
 }
+
+/// The digests that arrived (by the kind header).
+fn digests(mails: &[Mail]) -> Vec<Mail> {
+    mails
+        .iter()
+        .filter(|m| m.header("X-Oneonone-Kind").as_deref() == Some("weekly_digest"))
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn managers_get_a_weekly_digest_of_reports_not_met_and_overdue_items_once() {
+    use chrono::Datelike;
+    let smtp = SmtpReceiver::start(SmtpMode::Accept);
+    let mailing = |day: chrono::Weekday| {
+        let url = smtp.url.clone();
+        move |s: &mut oneonone_api::config::Settings| {
+            s.smtp_url = Some(oneonone_api::config::Secret::new(url));
+            s.mail_from = "oneonone <noreply@oneonone.test>".into();
+            s.app_url = Some("https://app.oneonone.test".into());
+            s.reminder_scan = Duration::from_millis(100);
+            s.jobs.poll = Duration::from_millis(50);
+            s.jobs.digest = oneonone_domain::notify::DigestTime {
+                weekday: day,
+                hour: 0,
+            };
+        }
+    };
+    // No digest is due while the team is set up (its day is tomorrow)…
+    let today = Utc::now().weekday();
+    let app = spawn_app_with(mailing(today.succ())).await;
+    let (manager, manager_token) = app
+        .person_with_login("lead@example.com", "Lena Lead", None)
+        .await;
+    let mut reports = Vec::new();
+    for (email, name) in [
+        ("ontrack@example.com", "Otto On-track"),
+        ("late@example.com", "Lara Late"),
+        ("none@example.com", "Nina No-series"),
+    ] {
+        reports.push(app.person_with_login(email, name, Some(manager)).await);
+    }
+    // Otto and Lara have a weekly 1:1; Otto met two days ago, Lara twenty days ago.
+    for (i, days_ago) in [(0, 2), (1, 20)] {
+        let (report, report_token) = &reports[i];
+        app.post(
+            "/api/v1/meeting-series",
+            &manager_token,
+            &json!({"manager_id": manager, "report_id": report,
+                "cadence": {"frequency": "weekly", "weekday": "monday"},
+                "local_time": "10:00", "time_zone": "Europe/Berlin", "start_date": "2030-01-07"}),
+        )
+        .await
+        .expect(201);
+        let held_at = Utc::now() - chrono::Duration::days(days_ago);
+        let held_at =
+            held_at - chrono::Duration::nanoseconds(i64::from(held_at.timestamp_subsec_nanos()));
+        let m = app
+            .post(
+                "/api/v1/meetings",
+                &manager_token,
+                &json!({"manager_id": manager, "report_id": report, "starts_at": held_at}),
+            )
+            .await
+            .expect(201)
+            .id();
+        app.post(
+            &format!("/api/v1/meetings/{m}/agenda-items"),
+            report_token,
+            &json!({"title": "Private: thinking of leaving", "private": true}),
+        )
+        .await
+        .expect(201);
+        if i == 0 {
+            app.post(
+                &format!("/api/v1/meetings/{m}/action-items"),
+                &manager_token,
+                &json!({"title": "Send the offsite agenda", "assignee_id": manager, "due_date": "2020-01-01"}),
+            )
+            .await
+            .expect(201);
+        }
+        app.post(
+            &format!("/api/v1/meetings/{m}/complete"),
+            &manager_token,
+            &json!({}),
+        )
+        .await
+        .expect(200);
+    }
+    // A manager who turned the digest off gets none.
+    let (quiet, quiet_token) = app
+        .person_with_login("quiet@example.com", "Quiet Manager", None)
+        .await;
+    app.person_with_login("quietreport@example.com", "Quinn", Some(quiet))
+        .await;
+    set(
+        &app,
+        &quiet_token,
+        json!({"email": {"weekly_digest": false}}),
+    )
+    .await;
+
+    // …then a replica whose digest is due from midnight today (UTC: these managers chose no
+    // zone) takes part.
+    let _replica = app.replica(mailing(today)).await;
+    let mails = smtp
+        .wait_for("the digest", |m| !digests(m).is_empty())
+        .await;
+    let got = digests(&mails);
+    let digest = &got[0];
+    assert_eq!(digest.to_address(), "lead@example.com");
+    assert!(
+        digest.subject().starts_with("Your team this week"),
+        "{}",
+        digest.subject()
+    );
+    let text = digest.text();
+    assert!(text.contains("Lara Late: last 1:1 on"), "{text}");
+    assert!(
+        text.contains("weekly on Monday at 10:00 (Europe/Berlin)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Nina No-series: no 1:1 held yet; no recurring 1:1"),
+        "{text}"
+    );
+    assert!(!text.contains("Otto On-track:"), "on track: {text}");
+    assert!(
+        text.contains("Send the offsite agenda (you, due 1 January; 1:1 with Otto On-track)"),
+        "{text}"
+    );
+    assert!(!text.contains("thinking of leaving"), "{text}");
+    assert!(digest.html().contains("Lara Late"), "{}", digest.html());
+    assert!(digest.header("List-Unsubscribe").is_some());
+    // Once a week: later scans queue nothing more.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let all = digests(&smtp.accepted());
+    assert_eq!(all.len(), 1, "one digest, to the manager who wants it");
+}

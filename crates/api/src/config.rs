@@ -76,6 +76,8 @@ pub struct Settings {
     /// `ONEONONE_APP_URL`: where people open a 1:1 in your web client (links in emails go to
     /// `{app_url}/meetings/{id}`; default: the public URL).
     pub app_url: Option<String>,
+    /// `ONEONONE_DIGEST_DAY` (`monday`) and `ONEONONE_DIGEST_HOUR` (`8`): when managers get
+    /// their weekly digest, in their own time zone (in `jobs.digest`).
     /// `ONEONONE_REMINDER_SCAN_SECONDS`: how often reminders that came due are looked for
     /// (default 30).
     pub reminder_scan: Duration,
@@ -217,6 +219,18 @@ impl Settings {
         s.app_url = var("ONEONONE_APP_URL");
         if let Some(secs) = parse::<u64>("ONEONONE_REMINDER_SCAN_SECONDS")? {
             s.reminder_scan = Duration::from_secs(secs.clamp(1, 3600));
+        }
+        if let Some(day) = parse::<chrono::Weekday>("ONEONONE_DIGEST_DAY")? {
+            s.jobs.digest.weekday = day;
+        }
+        if let Some(hour) = parse::<u32>("ONEONONE_DIGEST_HOUR")? {
+            if hour > 23 {
+                return Err(ConfigError::Invalid {
+                    name: "ONEONONE_DIGEST_HOUR",
+                    message: "an hour of the day, 0 to 23".into(),
+                });
+            }
+            s.jobs.digest.hour = hour;
         }
         Ok(s)
     }

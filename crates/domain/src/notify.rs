@@ -71,6 +71,24 @@ impl EmailKind {
     }
 }
 
+/// When the weekly digest goes out, in each manager's time zone (their setting, else UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DigestTime {
+    pub weekday: chrono::Weekday,
+    /// The hour from which it goes out that day (0–23).
+    pub hour: u32,
+}
+
+impl Default for DigestTime {
+    /// Monday morning, 08:00.
+    fn default() -> Self {
+        Self {
+            weekday: chrono::Weekday::Mon,
+            hour: 8,
+        }
+    }
+}
+
 /// A reminder this long before a 1:1 unless the person chose otherwise.
 pub const DEFAULT_REMINDER_LEAD_MINUTES: i32 = 24 * 60;
 /// The earliest a reminder may go out: two days before.

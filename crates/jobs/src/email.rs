@@ -118,6 +118,19 @@ struct Action {
     owner: String,
     due: Option<String>,
     overdue: bool,
+    /// In a digest: whose 1:1 it belongs to.
+    pair: String,
+}
+
+/// In a digest: a report not met within their cadence.
+struct Behind {
+    name: String,
+    /// `last 1:1 on Monday 3 March 2030` or `no 1:1 held yet`.
+    last: String,
+    /// `weekly on Monday at 10:00 (Europe/Berlin)` or `no recurring 1:1`.
+    cadence: String,
+    /// `next on …` or `none scheduled`.
+    next: String,
 }
 
 /// What a message says; the templates lay it out.
@@ -134,6 +147,8 @@ struct View {
     kind_text: &'static str,
     /// An invitation's one line: what happened to the 1:1.
     headline: String,
+    /// A digest's reports not met within their cadence.
+    behind: Vec<Behind>,
 }
 
 #[derive(Template)]
@@ -157,6 +172,18 @@ struct SummaryText<'a> {
 #[derive(Template)]
 #[template(path = "summary.html")]
 struct SummaryHtml<'a> {
+    v: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "digest.txt")]
+struct DigestText<'a> {
+    v: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "digest.html")]
+struct DigestHtml<'a> {
     v: &'a View,
 }
 
@@ -209,8 +236,14 @@ pub(crate) async fn compose(
             "the recipient turned this kind of email off",
         ));
     }
-    if kind == EmailKind::MeetingInvitation {
-        return invitation(db, mailer, job, &person, settings.time_zone, &body).await;
+    match kind {
+        EmailKind::MeetingInvitation => {
+            return invitation(db, mailer, job, &person, settings.time_zone, &body).await;
+        }
+        EmailKind::WeeklyDigest => {
+            return digest(db, mailer, job, &person, settings.time_zone).await;
+        }
+        EmailKind::MeetingReminder | EmailKind::MeetingSummary => {}
     }
     let Some(meeting_id) = body.meeting_id else {
         return Ok(Composed::Drop("an unreadable job"));
@@ -237,7 +270,7 @@ pub(crate) async fn compose(
             }
         }
         EmailKind::WeeklyDigest | EmailKind::MeetingInvitation => {
-            return Ok(Composed::Drop("not written yet"));
+            return Ok(Composed::Drop("not a 1:1's email"));
         }
     }
     let other_id = if meeting.manager_id == person.id {
@@ -280,6 +313,7 @@ pub(crate) async fn compose(
         unsubscribe_link: unsubscribe_link(mailer, person.id, kind),
         kind_text: kind.describe(),
         headline: String::new(),
+        behind: Vec::new(),
     };
     let (text, html) = match kind {
         EmailKind::MeetingReminder => {
@@ -304,6 +338,7 @@ pub(crate) async fn compose(
                     title: a.title,
                     owner: owner(a.assignee_id),
                     due: a.due_date.map(|d| d.format("%-d %B").to_string()),
+                    pair: String::new(),
                 })
                 .collect();
             (
@@ -327,6 +362,7 @@ pub(crate) async fn compose(
                     title: a.title,
                     owner: owner(a.assignee_id),
                     due: a.due_date.map(|d| d.format("%-d %B").to_string()),
+                    pair: String::new(),
                 })
                 .collect();
             (
@@ -474,6 +510,7 @@ async fn invitation(
         unsubscribe_link: unsubscribe_link(mailer, person.id, kind),
         kind_text: kind.describe(),
         headline,
+        behind: Vec::new(),
     };
     let (Ok(text), Ok(html)) = (
         InvitationText { v: &v }.render(),
@@ -522,4 +559,157 @@ async fn meeting_zone(db: &Database, meeting: &Meeting) -> Result<Tz, StoreError
         },
         None => Ok(Tz::UTC),
     }
+}
+
+/// How long a pair may go without a held 1:1 before the digest names it: the cadence's
+/// interval and a day.
+fn allowed_gap(c: &oneonone_domain::cadence::Cadence) -> chrono::Duration {
+    use oneonone_domain::cadence::Frequency;
+    let days = match c.frequency {
+        Frequency::Weekly { interval_weeks, .. } => 7 * i64::from(interval_weeks),
+        Frequency::MonthlyByWeekday { .. } | Frequency::MonthlyByDay { .. } => 31,
+    };
+    chrono::Duration::days(days + 1)
+}
+
+/// The weekly digest to a manager, as things stand when it is sent: the direct reports not met
+/// within their cadence (or with no recurring 1:1), and the open action items past their due
+/// date in the manager's 1:1s. Nothing to say, nothing sent.
+async fn digest(
+    db: &Database,
+    mailer: &Mailer,
+    job: &JobRecord,
+    person: &oneonone_domain::Person,
+    zone: Option<Tz>,
+) -> Result<Composed, StoreError> {
+    use oneonone_domain::meeting::MeetingKind;
+    let zone = zone.unwrap_or(Tz::UTC);
+    let now = Utc::now();
+    let today = now.with_timezone(&zone).date_naive();
+    let reports = db
+        .list_people(&oneonone_persistence::people::PeopleFilter {
+            manager_id: Some(person.id),
+            active: Some(true),
+            limit: 1000,
+            ..Default::default()
+        })
+        .await?;
+    let (series, meetings) = db.calendar_of(person.id).await?;
+    let mut behind = Vec::new();
+    for r in &reports {
+        let pair = |m: &&Meeting| m.participants().contains(&r.id);
+        let last = meetings
+            .iter()
+            .filter(pair)
+            .filter(|m| m.status == MeetingStatus::Completed)
+            .map(|m| m.starts_at)
+            .max();
+        let next = meetings
+            .iter()
+            .filter(pair)
+            .filter(|m| m.status == MeetingStatus::Scheduled && m.starts_at >= now)
+            .map(|m| m.starts_at)
+            .min();
+        let recurring = series.iter().find(|s| {
+            s.kind == MeetingKind::ManagerReport
+                && s.manager_id == person.id
+                && s.report_id == r.id
+                && !s.paused
+        });
+        let late = match recurring {
+            None => true,
+            Some(s) => now - last.unwrap_or(s.created_at) > allowed_gap(&s.cadence),
+        };
+        if !late {
+            continue;
+        }
+        behind.push(Behind {
+            name: r.display_name.clone(),
+            last: match last {
+                Some(at) => format!("last 1:1 on {}", local(at, zone)),
+                None => "no 1:1 held yet".to_owned(),
+            },
+            cadence: recurring.map_or_else(
+                || "no recurring 1:1".to_owned(),
+                |s| calendar::describe(&s.cadence),
+            ),
+            next: match next {
+                Some(at) => format!("next on {}", local(at, zone)),
+                None => "none scheduled".to_owned(),
+            },
+        });
+    }
+    let overdue = db
+        .list_action_items(&oneonone_persistence::actions::ActionFilter {
+            participant: person.id,
+            status: Some(ActionStatus::Open),
+            due_before: Some(today),
+            limit: 200,
+            ..Default::default()
+        })
+        .await?;
+    if behind.is_empty() && overdue.is_empty() {
+        return Ok(Composed::Drop("nothing to report this week"));
+    }
+    let mut names = std::collections::HashMap::new();
+    for a in &overdue {
+        for id in [a.assignee_id, a.manager_id, a.report_id] {
+            if id != person.id && !names.contains_key(&id) {
+                let name = match db.get_person(id).await {
+                    Ok(p) if p.deleted_at.is_none() => p.display_name,
+                    Ok(_) | Err(StoreError::NotFound) => "a former colleague".to_owned(),
+                    Err(e) => return Err(e),
+                };
+                names.insert(id, name);
+            }
+        }
+    }
+    let name_of = |id: Uuid| {
+        if id == person.id {
+            "you".to_owned()
+        } else {
+            names.get(&id).cloned().unwrap_or_default()
+        }
+    };
+    let actions = overdue
+        .iter()
+        .map(|a| Action {
+            title: a.title.clone(),
+            owner: name_of(a.assignee_id),
+            due: a.due_date.map(|d| d.format("%-d %B").to_string()),
+            overdue: true,
+            pair: name_of(if a.manager_id == person.id {
+                a.report_id
+            } else {
+                a.manager_id
+            }),
+        })
+        .collect();
+    let kind = EmailKind::WeeklyDigest;
+    let v = View {
+        subject: format!("Your team this week: {}", today.format("%-d %B %Y")),
+        name: first_name(person),
+        other: String::new(),
+        when: String::new(),
+        points: Vec::new(),
+        actions,
+        note: None,
+        link: mailer.config.app_url.trim_end_matches('/').to_owned(),
+        unsubscribe_link: unsubscribe_link(mailer, person.id, kind),
+        kind_text: kind.describe(),
+        headline: String::new(),
+        behind,
+    };
+    let (Ok(text), Ok(html)) = (DigestText { v: &v }.render(), DigestHtml { v: &v }.render())
+    else {
+        return Ok(Composed::Drop("the template failed"));
+    };
+    Ok(message(
+        mailer,
+        job,
+        person,
+        kind,
+        &v,
+        MultiPart::alternative_plain_html(text, html),
+    ))
 }

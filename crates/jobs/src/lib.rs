@@ -55,6 +55,8 @@ pub struct Config {
     pub fan_out_batch: i64,
     /// How often reminders that have come due are looked for.
     pub schedule_every: Duration,
+    /// When managers get their weekly digest.
+    pub digest: oneonone_domain::notify::DigestTime,
     /// Email, when an SMTP relay is configured.
     pub email: Option<email::EmailConfig>,
 }
@@ -71,6 +73,7 @@ impl Default for Config {
             concurrency: 32,
             fan_out_batch: 500,
             schedule_every: Duration::from_secs(30),
+            digest: oneonone_domain::notify::DigestTime::default(),
             email: None,
         }
     }
@@ -179,11 +182,18 @@ async fn run(
         }
         if mailer.is_some() && scheduled_at.is_none_or(|t| t.elapsed() >= config.schedule_every) {
             scheduled_at = Some(Instant::now());
-            match notify::schedule_reminders(&db, oneonone_persistence::now()).await {
+            let now = oneonone_persistence::now();
+            match notify::schedule_reminders(&db, now).await {
                 Ok(queued) => {
                     stats.jobs_queued.inc_by(queued);
                 }
                 Err(e) => tracing::warn!(error = %e, "scheduling reminders failed; retrying"),
+            }
+            match notify::schedule_digests(&db, now, config.digest).await {
+                Ok(queued) => {
+                    stats.jobs_queued.inc_by(queued);
+                }
+                Err(e) => tracing::warn!(error = %e, "scheduling digests failed; retrying"),
             }
         }
         match deliver_webhooks(&db, &client, &config, worker, &stats).await {

@@ -178,3 +178,36 @@ impl Tx<'_> {
         self.notification_settings(person).await
     }
 }
+
+impl Database {
+    /// The time zones people chose for their emails.
+    pub async fn chosen_zones(&self) -> StoreResult<Vec<String>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "SELECT DISTINCT time_zone FROM notification_settings WHERE time_zone IS NOT NULL",
+            )
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Active managers (someone active reports to them) who want the weekly digest and read
+    /// their emails in `zone` (`None`: chose none, so UTC).
+    pub async fn digest_recipients(&self, zone: Option<String>) -> StoreResult<Vec<Uuid>> {
+        with_pool!(self, pool => {
+            let sql = format!(
+                "SELECT p.id FROM people p LEFT JOIN notification_settings s ON s.person_id = p.id \
+                 WHERE p.active = $1 AND p.deleted_at IS NULL \
+                 AND COALESCE(s.weekly_digest, $1) = $1 AND {} \
+                 AND EXISTS (SELECT 1 FROM people r WHERE r.manager_id = p.id AND r.active = $1 \
+                 AND r.deleted_at IS NULL) ORDER BY p.id",
+                if zone.is_some() { "s.time_zone = $2" } else { "s.time_zone IS NULL" }
+            );
+            let mut q = sqlx::query_scalar(&sql).bind(true);
+            if let Some(z) = zone {
+                q = q.bind(z);
+            }
+            Ok(q.fetch_all(pool).await?)
+        })
+    }
+}

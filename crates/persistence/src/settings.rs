@@ -29,3 +29,19 @@ impl Database {
         })
     }
 }
+
+impl crate::Tx<'_> {
+    /// Set `key` once: whether this call set it (a replica that comes second gets `false`).
+    pub async fn set_once(&mut self, key: &str, value: &str) -> StoreResult<bool> {
+        crate::on_tx!(self, conn => {
+            let done = sqlx::query(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(key)
+            .bind(value)
+            .execute(&mut *conn)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }
+}

@@ -13,7 +13,7 @@
 
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use oneonone_domain::notify::{EmailKind, NotificationSettings};
+use oneonone_domain::notify::{DigestTime, EmailKind, NotificationSettings};
 use oneonone_domain::policy::{Actor, Denied};
 use oneonone_persistence::events::Event;
 use oneonone_persistence::jobs::NewJob;
@@ -230,6 +230,68 @@ pub async fn schedule_reminders(db: &Database, at: DateTime<Utc>) -> Result<u64>
         queued += db
             .transact(move |tx| {
                 Box::pin(async move { Ok::<_, Error>(tx.enqueue_jobs(&chunk).await?) })
+            })
+            .await?;
+    }
+    Ok(queued)
+}
+
+const DIGEST_NAMESPACE: Uuid = Uuid::from_u128(0x6f6e_656f_6e65_4000_8000_6469_6765_7374);
+
+/// Queue this week's digest for each manager whose digest time (`when`, in their zone) has
+/// come at `at` and not passed with the day. Each zone's week is marked done in the same
+/// transaction as its jobs, so replicas scanning side by side queue each digest once (and a
+/// digest's key, (manager, week), holds even for a manager who changes zone mid-week).
+pub async fn schedule_digests(db: &Database, at: DateTime<Utc>, when: DigestTime) -> Result<u64> {
+    use chrono::{Datelike, Timelike};
+    let mut zones: Vec<Option<String>> = db.chosen_zones().await?.into_iter().map(Some).collect();
+    zones.push(None);
+    let mut queued = 0;
+    for zone in zones {
+        let tz: chrono_tz::Tz = match &zone {
+            Some(z) => match z.parse() {
+                Ok(tz) => tz,
+                Err(_) => continue,
+            },
+            None => chrono_tz::Tz::UTC,
+        };
+        let local = at.with_timezone(&tz);
+        if local.weekday() != when.weekday || local.hour() < when.hour {
+            continue;
+        }
+        let week = local.iso_week();
+        let week = format!("{}-W{:02}", week.year(), week.week());
+        let marker = format!("digest/{week}/{}", zone.as_deref().unwrap_or("-"));
+        if db.setting(&marker).await?.is_some() {
+            continue;
+        }
+        let jobs: Vec<NewJob> = db
+            .digest_recipients(zone.clone())
+            .await?
+            .into_iter()
+            .map(|manager| NewJob {
+                id: Uuid::now_v7(),
+                channel: CHANNEL,
+                target_id: manager,
+                event_id: Some(Uuid::new_v5(
+                    &DIGEST_NAMESPACE,
+                    format!("{manager}/{week}").as_bytes(),
+                )),
+                kind: EmailKind::WeeklyDigest.job_kind().to_owned(),
+                subject_id: manager,
+                payload: "{}".to_owned(),
+                // Not worth sending the next day.
+                deadline: at + chrono::Duration::hours(16),
+            })
+            .collect();
+        queued += db
+            .transact(move |tx| {
+                Box::pin(async move {
+                    if !tx.set_once(&marker, "done").await? {
+                        return Ok::<_, Error>(0);
+                    }
+                    Ok(tx.enqueue_jobs(&jobs).await?)
+                })
             })
             .await?;
     }

@@ -28,8 +28,8 @@ pub struct EmailChoices {
     pub meeting_reminder: bool,
     /// After a 1:1 is held: the shared note and the action items agreed.
     pub meeting_summary: bool,
-    /// Each Monday, for managers: reports not met within their cadence, overdue action items.
-    /// (The choice is kept now; this server does not send the digest yet.)
+    /// Each Monday morning, for managers: the direct reports not met within their cadence,
+    /// the overdue action items of their 1:1s.
     pub weekly_digest: bool,
     /// When a 1:1 is scheduled, moved, skipped or cancelled: a calendar invitation (iTIP,
     /// RFC 5546) that Outlook, Google Calendar and Apple Calendar apply themselves.
