@@ -292,7 +292,7 @@ async fn a_held_one_on_one_sends_its_summary_and_one_click_turns_that_kind_off()
     assert_eq!(
         settings.body["email"],
         json!({"meeting_reminder": true, "meeting_summary": false, "weekly_digest": true,
-            "meeting_invitation": false})
+            "meeting_invitation": false, "webhook_disabled": true})
     );
     // A forged or altered link does nothing.
     let mut forged = path.clone();
@@ -336,7 +336,7 @@ async fn settings_are_your_own_and_bad_ones_change_nothing() {
         read.body,
         json!({"time_zone": null, "reminder_lead_minutes": 1440,
             "email": {"meeting_reminder": true, "meeting_summary": true, "weekly_digest": true,
-                "meeting_invitation": true},
+                "meeting_invitation": true, "webhook_disabled": true},
             "email_delivery": false, "updated_at": null})
     );
     let etag = read.header("etag").expect("etag").to_owned();
@@ -629,4 +629,84 @@ async fn managers_get_a_weekly_digest_of_reports_not_met_and_overdue_items_once(
     tokio::time::sleep(Duration::from_millis(800)).await;
     let all = digests(&smtp.accepted());
     assert_eq!(all.len(), 1, "one digest, to the manager who wants it");
+}
+
+#[tokio::test]
+async fn whoever_set_up_a_webhook_hears_when_it_is_turned_off() {
+    use oneonone_tests::receiver::{Mode, Receiver};
+    let smtp = SmtpReceiver::start(SmtpMode::Accept);
+    let url = smtp.url.clone();
+    let app = spawn_app_with(move |s| {
+        s.smtp_url = Some(oneonone_api::config::Secret::new(url));
+        s.mail_from = "oneonone <noreply@oneonone.test>".into();
+        s.public_url = Some("https://api.oneonone.test".into());
+        s.jobs.poll = Duration::from_millis(50);
+        s.jobs.retry_base = Duration::from_millis(100);
+        s.jobs.retry_cap = Duration::from_millis(200);
+        s.jobs.retry_window = Duration::from_secs(1);
+    })
+    .await;
+    let receiver = Receiver::start(Mode::Fail).await;
+    // One subscription made by the HR admin, one by an API token another admin made.
+    let (_, hr_token) = app
+        .signed_in(
+            &json!({"email": "hr2@example.com", "display_name": "Hanna HR", "hr_admin": true}),
+        )
+        .await;
+    let api_token = app
+        .post(
+            "/api/v1/api-tokens",
+            &hr_token,
+            &json!({"name": "HRIS sync", "scopes": ["webhooks:manage"]}),
+        )
+        .await
+        .expect(201)
+        .body["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let mut hooks = Vec::new();
+    for (token, what) in [
+        (&app.admin_token, "by the admin"),
+        (&api_token, "by Hanna's token"),
+    ] {
+        let hook = app
+            .post(
+                "/api/v1/webhooks",
+                token,
+                &json!({"url": receiver.url, "event_types": ["person.created"], "description": what}),
+            )
+            .await
+            .expect(201)
+            .id();
+        app.post(&format!("/api/v1/webhooks/{hook}/ping"), token, &json!({}))
+            .await
+            .expect(202);
+        hooks.push(hook);
+    }
+    let mails = smtp.wait_for("two alerts", |m| m.len() >= 2).await;
+    for (address, hook, what) in [
+        (oneonone_tests::ADMIN_EMAIL, hooks[0], "by the admin"),
+        ("hr2@example.com", hooks[1], "by Hanna's token"),
+    ] {
+        let got = to(&mails, address);
+        assert_eq!(got.len(), 1, "{address}");
+        let mail = &got[0];
+        assert_eq!(
+            mail.subject(),
+            format!("Webhook turned off: {}", receiver.url)
+        );
+        let text = mail.text();
+        assert!(text.contains(&format!("({what}) was turned off")), "{text}");
+        assert!(
+            text.contains(&format!(
+                "https://api.oneonone.test/api/v1/webhooks/{hook}/deliveries"
+            )),
+            "{text}"
+        );
+        assert_eq!(
+            mail.header("X-Oneonone-Kind").as_deref(),
+            Some("webhook_disabled")
+        );
+    }
 }

@@ -23,14 +23,18 @@ pub enum EmailKind {
     /// When a 1:1 is scheduled, moved, skipped or cancelled: an iTIP invitation (RFC 5546) that
     /// calendar apps apply themselves.
     MeetingInvitation,
+    /// To whoever set up a webhook subscription: the server turned it off after a whole retry
+    /// window of failed deliveries.
+    WebhookDisabled,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 4] = [
+    pub const ALL: [EmailKind; 5] = [
         EmailKind::MeetingReminder,
         EmailKind::MeetingSummary,
         EmailKind::WeeklyDigest,
         EmailKind::MeetingInvitation,
+        EmailKind::WebhookDisabled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +43,7 @@ impl EmailKind {
             EmailKind::MeetingSummary => "meeting_summary",
             EmailKind::WeeklyDigest => "weekly_digest",
             EmailKind::MeetingInvitation => "meeting_invitation",
+            EmailKind::WebhookDisabled => "webhook_disabled",
         }
     }
 
@@ -53,6 +58,7 @@ impl EmailKind {
             EmailKind::MeetingSummary => "meeting.summary",
             EmailKind::WeeklyDigest => "manager.digest",
             EmailKind::MeetingInvitation => "meeting.invitation",
+            EmailKind::WebhookDisabled => "webhook.disabled",
         }
     }
 
@@ -67,6 +73,7 @@ impl EmailKind {
             EmailKind::MeetingSummary => "summaries after your 1:1s",
             EmailKind::WeeklyDigest => "the weekly digest about your team",
             EmailKind::MeetingInvitation => "calendar invitations for your 1:1s",
+            EmailKind::WebhookDisabled => "alerts about webhook subscriptions you set up",
         }
     }
 }
@@ -104,6 +111,7 @@ pub struct NotificationSettings {
     pub meeting_summary: bool,
     pub weekly_digest: bool,
     pub meeting_invitation: bool,
+    pub webhook_disabled: bool,
 }
 
 impl Default for NotificationSettings {
@@ -115,6 +123,7 @@ impl Default for NotificationSettings {
             meeting_summary: true,
             weekly_digest: true,
             meeting_invitation: true,
+            webhook_disabled: true,
         }
     }
 }
@@ -126,6 +135,7 @@ impl NotificationSettings {
             EmailKind::MeetingSummary => self.meeting_summary,
             EmailKind::WeeklyDigest => self.weekly_digest,
             EmailKind::MeetingInvitation => self.meeting_invitation,
+            EmailKind::WebhookDisabled => self.webhook_disabled,
         }
     }
 
@@ -135,6 +145,7 @@ impl NotificationSettings {
             EmailKind::MeetingSummary => self.meeting_summary = on,
             EmailKind::WeeklyDigest => self.weekly_digest = on,
             EmailKind::MeetingInvitation => self.meeting_invitation = on,
+            EmailKind::WebhookDisabled => self.webhook_disabled = on,
         }
     }
 }

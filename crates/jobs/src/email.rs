@@ -188,6 +188,18 @@ struct DigestHtml<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "alert.txt")]
+struct AlertText<'a> {
+    v: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "alert.html")]
+struct AlertHtml<'a> {
+    v: &'a View,
+}
+
+#[derive(Template)]
 #[template(path = "invitation.txt")]
 struct InvitationText<'a> {
     v: &'a View,
@@ -243,6 +255,9 @@ pub(crate) async fn compose(
         EmailKind::WeeklyDigest => {
             return digest(db, mailer, job, &person, settings.time_zone).await;
         }
+        EmailKind::WebhookDisabled => {
+            return webhook_disabled(db, mailer, job, &person, settings.time_zone).await;
+        }
         EmailKind::MeetingReminder | EmailKind::MeetingSummary => {}
     }
     let Some(meeting_id) = body.meeting_id else {
@@ -269,7 +284,7 @@ pub(crate) async fn compose(
                 return Ok(Composed::Drop("the 1:1 is no longer held"));
             }
         }
-        EmailKind::WeeklyDigest | EmailKind::MeetingInvitation => {
+        EmailKind::WeeklyDigest | EmailKind::MeetingInvitation | EmailKind::WebhookDisabled => {
             return Ok(Composed::Drop("not a 1:1's email"));
         }
     }
@@ -382,6 +397,55 @@ pub(crate) async fn compose(
         &v,
         MultiPart::alternative_plain_html(text, html),
     ))
+}
+
+/// The message of `v` with its plain-text and HTML parts from these templates.
+fn plain_and_html(
+    mailer: &Mailer,
+    job: &JobRecord,
+    person: &oneonone_domain::Person,
+    kind: EmailKind,
+    v: &View,
+    text: impl Template,
+    html: impl Template,
+) -> Composed {
+    match (text.render(), html.render()) {
+        (Ok(text), Ok(html)) => message(
+            mailer,
+            job,
+            person,
+            kind,
+            v,
+            MultiPart::alternative_plain_html(text, html),
+        ),
+        _ => Composed::Drop("the template failed"),
+    }
+}
+
+impl View {
+    /// A message of `kind` to `person` about `link`, with nothing in it yet.
+    fn to(
+        mailer: &Mailer,
+        person: &oneonone_domain::Person,
+        kind: EmailKind,
+        subject: String,
+        link: String,
+    ) -> Self {
+        Self {
+            subject,
+            name: first_name(person),
+            other: String::new(),
+            when: String::new(),
+            points: Vec::new(),
+            actions: Vec::new(),
+            note: None,
+            link,
+            unsubscribe_link: unsubscribe_link(mailer, person.id, kind),
+            kind_text: kind.describe(),
+            headline: String::new(),
+            behind: Vec::new(),
+        }
+    }
 }
 
 fn first_name(person: &oneonone_domain::Person) -> String {
@@ -499,18 +563,9 @@ async fn invitation(
     };
     let kind = EmailKind::MeetingInvitation;
     let v = View {
-        subject,
-        name: first_name(person),
-        other: String::new(),
         when,
-        points: Vec::new(),
-        actions: Vec::new(),
-        note: None,
-        link: inv.link.clone(),
-        unsubscribe_link: unsubscribe_link(mailer, person.id, kind),
-        kind_text: kind.describe(),
         headline,
-        behind: Vec::new(),
+        ..View::to(mailer, person, kind, subject, inv.link.clone())
     };
     let (Ok(text), Ok(html)) = (
         InvitationText { v: &v }.render(),
@@ -687,29 +742,75 @@ async fn digest(
         .collect();
     let kind = EmailKind::WeeklyDigest;
     let v = View {
-        subject: format!("Your team this week: {}", today.format("%-d %B %Y")),
-        name: first_name(person),
-        other: String::new(),
-        when: String::new(),
-        points: Vec::new(),
         actions,
-        note: None,
-        link: mailer.config.app_url.trim_end_matches('/').to_owned(),
-        unsubscribe_link: unsubscribe_link(mailer, person.id, kind),
-        kind_text: kind.describe(),
-        headline: String::new(),
         behind,
+        ..View::to(
+            mailer,
+            person,
+            kind,
+            format!("Your team this week: {}", today.format("%-d %B %Y")),
+            mailer.config.app_url.trim_end_matches('/').to_owned(),
+        )
     };
-    let (Ok(text), Ok(html)) = (DigestText { v: &v }.render(), DigestHtml { v: &v }.render())
-    else {
-        return Ok(Composed::Drop("the template failed"));
-    };
-    Ok(message(
+    Ok(plain_and_html(
         mailer,
         job,
         person,
         kind,
         &v,
-        MultiPart::alternative_plain_html(text, html),
+        DigestText { v: &v },
+        DigestHtml { v: &v },
+    ))
+}
+
+/// To whoever set up a webhook subscription: the server turned it off, what to do about it.
+/// Not sent when it is on again (or gone) by then.
+async fn webhook_disabled(
+    db: &Database,
+    mailer: &Mailer,
+    job: &JobRecord,
+    person: &oneonone_domain::Person,
+    zone: Option<Tz>,
+) -> Result<Composed, StoreError> {
+    let hook = match db.get_webhook(job.subject_id).await {
+        Ok(h) => h,
+        Err(StoreError::NotFound) => return Ok(Composed::Drop("the subscription is gone")),
+        Err(e) => return Err(e),
+    };
+    if hook.active {
+        return Ok(Composed::Drop("the subscription is on again"));
+    }
+    let api = mailer.config.public_url.trim_end_matches('/');
+    let kind = EmailKind::WebhookDisabled;
+    let when = local(hook.updated_at, zone.unwrap_or(Tz::UTC));
+    let described = if hook.description.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", hook.description)
+    };
+    let v = View {
+        headline: format!(
+            "the webhook subscription to {}{described} was turned off on {when}: nothing reached \
+             it for a whole retry window. Fix the receiver, turn the subscription on again \
+             (PATCH {api}/api/v1/webhooks/{} with {{\"active\": true}}) and redeliver from its \
+             delivery log what did not arrive.",
+            hook.url, hook.id,
+        ),
+        ..View::to(
+            mailer,
+            person,
+            kind,
+            format!("Webhook turned off: {}", hook.url),
+            format!("{api}/api/v1/webhooks/{}/deliveries", hook.id),
+        )
+    };
+    Ok(plain_and_html(
+        mailer,
+        job,
+        person,
+        kind,
+        &v,
+        AlertText { v: &v },
+        AlertHtml { v: &v },
     ))
 }

@@ -24,6 +24,7 @@ struct Row {
     meeting_summary: bool,
     weekly_digest: bool,
     meeting_invitation: bool,
+    webhook_disabled: bool,
     updated_at: DateTime<Utc>,
     version: i64,
 }
@@ -40,6 +41,7 @@ impl Row {
                 meeting_summary: self.meeting_summary,
                 weekly_digest: self.weekly_digest,
                 meeting_invitation: self.meeting_invitation,
+                webhook_disabled: self.webhook_disabled,
             },
             version: self.version,
             updated_at: Some(self.updated_at),
@@ -57,7 +59,7 @@ fn defaults(person_id: Uuid) -> StoredSettings {
 }
 
 const COLUMNS: &str = "person_id, time_zone, reminder_lead_minutes, meeting_reminder, \
-    meeting_summary, weekly_digest, meeting_invitation, updated_at, version";
+    meeting_summary, weekly_digest, meeting_invitation, webhook_disabled, updated_at, version";
 
 crate::read_both! {
     /// A person's notification settings (the defaults when they never changed them).
@@ -150,11 +152,12 @@ impl Tx<'_> {
             sqlx::query(
                 "INSERT INTO notification_settings (person_id, time_zone, reminder_lead_minutes, \
                  meeting_reminder, meeting_summary, weekly_digest, updated_at, version, \
-                 meeting_invitation) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10) \
+                 meeting_invitation, webhook_disabled) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $11) \
                  ON CONFLICT (person_id) DO UPDATE SET time_zone = $2, \
                  reminder_lead_minutes = $3, meeting_reminder = $4, meeting_summary = $5, \
-                 weekly_digest = $6, updated_at = $7, version = $8, meeting_invitation = $10 \
+                 weekly_digest = $6, updated_at = $7, version = $8, meeting_invitation = $10, \
+                 webhook_disabled = $11 \
                  WHERE notification_settings.version = $9",
             )
             .bind(person)
@@ -167,6 +170,7 @@ impl Tx<'_> {
             .bind(current.version + 1)
             .bind(current.version)
             .bind(s.meeting_invitation)
+            .bind(s.webhook_disabled)
             .execute(&mut *conn)
             .await?
             .rows_affected()

@@ -144,3 +144,13 @@ impl crate::Tx<'_> {
         Ok(())
     }
 }
+
+crate::read_both! {
+    /// Who made an API token (revoked or not): the person answerable for what it set up.
+    pub async fn token_creator(id: Uuid) -> StoreResult<Option<Uuid>>, ex => {
+        Ok(sqlx::query_scalar("SELECT created_by FROM api_tokens WHERE id = $1")
+            .bind(id)
+            .fetch_optional(ex)
+            .await?)
+    }
+}

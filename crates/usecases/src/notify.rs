@@ -138,17 +138,47 @@ fn email_of(e: &Event) -> Option<(EmailKind, EmailJob)> {
     }
 }
 
+/// Who answers for a webhook subscription: whoever made it, or the person who made the API
+/// token that made it.
+async fn webhook_owner(tx: &mut Tx<'_>, subscription: Uuid) -> Result<Option<Uuid>> {
+    let hook = match tx.get_webhook(subscription).await {
+        Ok(h) => h,
+        Err(oneonone_persistence::StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(match (hook.created_by, hook.created_by_token) {
+        (Some(person), _) => Some(person),
+        (None, Some(token)) => tx.token_creator(token).await?,
+        (None, None) => None,
+    })
+}
+
 /// Turn up to `limit` events after email's cursor into jobs (see [`email_of`]).
 pub async fn fan_out(tx: &mut Tx<'_>, limit: i64) -> Result<FanOut> {
     outbox::fan_out(
         tx,
         CURSOR,
         limit,
-        async |_tx: &mut Tx<'_>, events: &[Event]| {
+        async |tx: &mut Tx<'_>, events: &[Event]| {
             let now = oneonone_persistence::now();
             let mut jobs = Vec::new();
             for e in events {
                 if now - e.occurred_at > summary_max_age() {
+                    continue;
+                }
+                if e.kind == "webhook_subscription.disabled" {
+                    if let Some(owner) = webhook_owner(tx, e.subject_id).await? {
+                        jobs.push(NewJob {
+                            id: Uuid::now_v7(),
+                            channel: CHANNEL,
+                            target_id: owner,
+                            event_id: Some(e.id),
+                            kind: EmailKind::WebhookDisabled.job_kind().to_owned(),
+                            subject_id: e.subject_id,
+                            payload: "{}".to_owned(),
+                            deadline: now + chrono::Duration::hours(24),
+                        });
+                    }
                     continue;
                 }
                 let Some((kind, body)) = email_of(e) else {

@@ -34,6 +34,9 @@ pub struct EmailChoices {
     /// When a 1:1 is scheduled, moved, skipped or cancelled: a calendar invitation (iTIP,
     /// RFC 5546) that Outlook, Google Calendar and Apple Calendar apply themselves.
     pub meeting_invitation: bool,
+    /// For whoever set up a webhook subscription (directly or with their API token): the
+    /// server turned it off after a whole retry window of failed deliveries.
+    pub webhook_disabled: bool,
 }
 
 /// Changes to your notification settings (JSON merge patch: send only what changes).
@@ -59,6 +62,7 @@ pub struct EmailChoicesPatch {
     pub meeting_summary: Option<bool>,
     pub weekly_digest: Option<bool>,
     pub meeting_invitation: Option<bool>,
+    pub webhook_disabled: Option<bool>,
 }
 
 /// The settings as a patch is applied to them.
@@ -93,7 +97,7 @@ pub struct LinkPath {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"time_zone": null, "reminder_lead_minutes": 1440,
     "email": {"meeting_reminder": true, "meeting_summary": true, "weekly_digest": true,
-        "meeting_invitation": true},
+        "meeting_invitation": true, "webhook_disabled": true},
     "email_delivery": true, "updated_at": null}))]
 pub struct SettingsOut {
     pub time_zone: Option<String>,
@@ -114,6 +118,7 @@ fn fields(s: &NotificationSettings) -> SettingsFields {
             meeting_summary: s.meeting_summary,
             weekly_digest: s.weekly_digest,
             meeting_invitation: s.meeting_invitation,
+            webhook_disabled: s.webhook_disabled,
         },
     }
 }
@@ -154,6 +159,7 @@ fn settings_of(f: SettingsFields) -> Result<NotificationSettings, ApiError> {
         meeting_summary: f.email.meeting_summary,
         weekly_digest: f.email.weekly_digest,
         meeting_invitation: f.email.meeting_invitation,
+        webhook_disabled: f.email.webhook_disabled,
     })
 }
 
