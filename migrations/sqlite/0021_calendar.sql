@@ -7,6 +7,9 @@ CREATE TABLE calendar_feeds (
     last_read_at TIMESTAMPTZ
 );
 
--- Calendar invitations (iTIP) and webhook alerts by email, on unless turned off.
+-- Calendar invitations (iTIP), webhook alerts, check-in and eNPS reminders by email, on
+-- unless turned off.
 ALTER TABLE notification_settings ADD COLUMN meeting_invitation BOOLEAN NOT NULL DEFAULT TRUE;
 ALTER TABLE notification_settings ADD COLUMN webhook_disabled BOOLEAN NOT NULL DEFAULT TRUE;
+ALTER TABLE notification_settings ADD COLUMN checkin_reminder BOOLEAN NOT NULL DEFAULT TRUE;
+ALTER TABLE notification_settings ADD COLUMN enps_reminder BOOLEAN NOT NULL DEFAULT TRUE;

@@ -292,7 +292,8 @@ async fn a_held_one_on_one_sends_its_summary_and_one_click_turns_that_kind_off()
     assert_eq!(
         settings.body["email"],
         json!({"meeting_reminder": true, "meeting_summary": false, "weekly_digest": true,
-            "meeting_invitation": false, "webhook_disabled": true})
+            "meeting_invitation": false, "webhook_disabled": true, "checkin_reminder": true,
+            "enps_reminder": true})
     );
     // A forged or altered link does nothing.
     let mut forged = path.clone();
@@ -336,7 +337,8 @@ async fn settings_are_your_own_and_bad_ones_change_nothing() {
         read.body,
         json!({"time_zone": null, "reminder_lead_minutes": 1440,
             "email": {"meeting_reminder": true, "meeting_summary": true, "weekly_digest": true,
-                "meeting_invitation": true, "webhook_disabled": true},
+                "meeting_invitation": true, "webhook_disabled": true, "checkin_reminder": true,
+                "enps_reminder": true},
             "email_delivery": false, "updated_at": null})
     );
     let etag = read.header("etag").expect("etag").to_owned();
@@ -709,4 +711,181 @@ async fn whoever_set_up_a_webhook_hears_when_it_is_turned_off() {
             Some("webhook_disabled")
         );
     }
+}
+
+/// The messages of one kind (by the kind header) to `address`.
+fn of_kind(mails: &[Mail], kind: &str, address: &str) -> Vec<Mail> {
+    to(mails, address)
+        .into_iter()
+        .filter(|m| m.header("X-Oneonone-Kind").as_deref() == Some(kind))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_checkin_step_is_mailed_to_whoever_takes_the_next_one_without_its_text() {
+    let smtp = SmtpReceiver::start(SmtpMode::Accept);
+    let app = mail_app(&smtp).await;
+    let o = app.one_on_one_without_invitations().await;
+    let due = (Utc::now() + chrono::Duration::days(10)).date_naive();
+    let cycle = app
+        .post(
+            "/api/v1/checkin-cycles",
+            &app.admin_token,
+            &json!({"name": "Q1 check-in", "frequency": "quarterly",
+                "period_start": due - chrono::Duration::days(90),
+                "period_end": due - chrono::Duration::days(10), "due_date": due,
+                "population": "everyone"}),
+        )
+        .await
+        .expect(201);
+    // Everyone with a manager has a check-in: the manager and the report.
+    let kind = "checkin_reminder";
+    let mails = smtp
+        .wait_for("the check-ins' openings", |m| {
+            of_kind(m, kind, "r@example.com").len() == 1
+                && of_kind(m, kind, "m@example.com").len() == 1
+        })
+        .await;
+    let opened = &of_kind(&mails, kind, "r@example.com")[0];
+    assert_eq!(
+        opened.subject(),
+        format!(
+            "Your check-in for Q1 check-in is due {}",
+            due.format("%A %-d %B %Y")
+        )
+    );
+    assert!(
+        opened.text().contains("Manager reviews it with you"),
+        "{}",
+        opened.text()
+    );
+    let list = app
+        .get("/api/v1/checkins?person=me&open=true", &o.report_token)
+        .await
+        .expect(200);
+    let checkin = ids(&list).pop().expect("the report's check-in");
+    app.patch(
+        &format!("/api/v1/checkins/{checkin}"),
+        &o.report_token,
+        &json!({"went_well": "Secret: I am burning out"}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("/api/v1/checkins/{checkin}/submit"),
+        &o.report_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    let mails = smtp
+        .wait_for("the manager's review request", |m| {
+            of_kind(m, kind, "m@example.com").len() == 2
+        })
+        .await;
+    let review = &of_kind(&mails, kind, "m@example.com")[1];
+    assert_eq!(
+        review.subject(),
+        "Report submitted their check-in for Q1 check-in"
+    );
+    assert!(
+        !review.text().contains("burning out"),
+        "never the text: {}",
+        review.text()
+    );
+    assert!(
+        review.text().contains(&format!("/checkins/{checkin}")),
+        "{}",
+        review.text()
+    );
+    app.post(
+        &format!("/api/v1/checkins/{checkin}/review"),
+        &o.manager_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    let mails = smtp
+        .wait_for("the report's acknowledgement request", |m| {
+            of_kind(m, kind, "r@example.com").len() == 2
+        })
+        .await;
+    assert_eq!(
+        of_kind(&mails, kind, "r@example.com")[1].subject(),
+        "Manager reviewed your check-in for Q1 check-in"
+    );
+    let _ = cycle;
+}
+
+#[tokio::test]
+async fn a_survey_invites_everyone_it_asks_and_reminds_only_who_has_not_answered() {
+    // While the organisation is set up and one person answers, no email goes out…
+    let app = spawn_app().await;
+    let o = app.one_on_one_without_invitations().await;
+    let now = Utc::now();
+    let survey = app
+        .post(
+            "/api/v1/enps-surveys",
+            &app.admin_token,
+            &json!({"name": "Autumn eNPS", "population": "everyone", "min_group_size": 3,
+                "opens_at": now - chrono::Duration::hours(30),
+                "closes_at": now + chrono::Duration::hours(2)}),
+        )
+        .await
+        .expect(201)
+        .id();
+    app.post(
+        &format!("/api/v1/enps-surveys/{survey}/answers"),
+        &o.manager_token,
+        &json!({"score": 9}),
+    )
+    .await
+    .expect(204);
+    // …then a replica that mails takes part: the survey opened a day ago and closes within
+    // two, so those who have not answered get its opening and its last call.
+    let smtp = SmtpReceiver::start(SmtpMode::Accept);
+    let url = smtp.url.clone();
+    let _replica = app
+        .replica(move |s| {
+            s.smtp_url = Some(oneonone_api::config::Secret::new(url));
+            s.mail_from = "oneonone <noreply@oneonone.test>".into();
+            s.app_url = Some("https://app.oneonone.test".into());
+            s.reminder_scan = Duration::from_millis(100);
+            s.jobs.poll = Duration::from_millis(50);
+        })
+        .await;
+    let kind = "enps_reminder";
+    let mails = smtp
+        .wait_for("the report's two emails", |m| {
+            of_kind(m, kind, "r@example.com").len() == 2
+        })
+        .await;
+    let got = of_kind(&mails, kind, "r@example.com");
+    assert!(
+        got[0].subject().starts_with("Autumn eNPS: closes"),
+        "{}",
+        got[0].subject()
+    );
+    let text = got[0].text();
+    assert!(text.contains("anonymous"), "{text}");
+    assert!(
+        text.contains(&format!("https://app.oneonone.test/enps-surveys/{survey}")),
+        "{text}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let all = smtp.accepted();
+    assert!(
+        of_kind(&all, kind, "m@example.com").is_empty(),
+        "the manager answered"
+    );
+    assert_eq!(
+        of_kind(&all, kind, "r@example.com").len(),
+        2,
+        "once per step"
+    );
+    assert_eq!(
+        of_kind(&all, kind, "boss@example.com").len(),
+        2,
+        "everyone asked who has not answered"
+    );
 }

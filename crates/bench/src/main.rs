@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
+mod reminders;
 mod webhooks;
 
 struct Outcome {
@@ -341,7 +342,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
         bail!(
-            "usage: oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings|enps|webhooks]"
+            "usage: oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings|enps|webhooks|reminders]"
         );
     }
     let base = args[1].trim_end_matches('/').to_owned();
@@ -367,6 +368,9 @@ async fn main() -> anyhow::Result<()> {
     if mode == "webhooks" {
         let outcomes = webhooks::bench(&client, &base, &token, seconds, connections).await?;
         return report(&outcomes);
+    }
+    if mode == "reminders" {
+        return reminders::bench(&client, &base, &token).await;
     }
     let plan = match mode {
         "meetings" => meetings_plan(&client, &base, &token).await?,

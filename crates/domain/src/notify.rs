@@ -26,15 +26,23 @@ pub enum EmailKind {
     /// To whoever set up a webhook subscription: the server turned it off after a whole retry
     /// window of failed deliveries.
     WebhookDisabled,
+    /// Check-ins: yours is open (and, two days before it is due, still open); your report
+    /// submitted theirs for review; your manager reviewed yours.
+    CheckinReminder,
+    /// eNPS: a survey that asks you is open (and, two days before it closes, you have not
+    /// answered yet).
+    SurveyReminder,
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 5] = [
+    pub const ALL: [EmailKind; 7] = [
         EmailKind::MeetingReminder,
         EmailKind::MeetingSummary,
         EmailKind::WeeklyDigest,
         EmailKind::MeetingInvitation,
         EmailKind::WebhookDisabled,
+        EmailKind::CheckinReminder,
+        EmailKind::SurveyReminder,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +52,8 @@ impl EmailKind {
             EmailKind::WeeklyDigest => "weekly_digest",
             EmailKind::MeetingInvitation => "meeting_invitation",
             EmailKind::WebhookDisabled => "webhook_disabled",
+            EmailKind::CheckinReminder => "checkin_reminder",
+            EmailKind::SurveyReminder => "enps_reminder",
         }
     }
 
@@ -59,6 +69,8 @@ impl EmailKind {
             EmailKind::WeeklyDigest => "manager.digest",
             EmailKind::MeetingInvitation => "meeting.invitation",
             EmailKind::WebhookDisabled => "webhook.disabled",
+            EmailKind::CheckinReminder => "checkin.reminder",
+            EmailKind::SurveyReminder => "enps.reminder",
         }
     }
 
@@ -74,6 +86,8 @@ impl EmailKind {
             EmailKind::WeeklyDigest => "the weekly digest about your team",
             EmailKind::MeetingInvitation => "calendar invitations for your 1:1s",
             EmailKind::WebhookDisabled => "alerts about webhook subscriptions you set up",
+            EmailKind::CheckinReminder => "reminders about check-ins",
+            EmailKind::SurveyReminder => "invitations to answer eNPS surveys",
         }
     }
 }
@@ -112,6 +126,8 @@ pub struct NotificationSettings {
     pub weekly_digest: bool,
     pub meeting_invitation: bool,
     pub webhook_disabled: bool,
+    pub checkin_reminder: bool,
+    pub enps_reminder: bool,
 }
 
 impl Default for NotificationSettings {
@@ -124,6 +140,8 @@ impl Default for NotificationSettings {
             weekly_digest: true,
             meeting_invitation: true,
             webhook_disabled: true,
+            checkin_reminder: true,
+            enps_reminder: true,
         }
     }
 }
@@ -136,6 +154,8 @@ impl NotificationSettings {
             EmailKind::WeeklyDigest => self.weekly_digest,
             EmailKind::MeetingInvitation => self.meeting_invitation,
             EmailKind::WebhookDisabled => self.webhook_disabled,
+            EmailKind::CheckinReminder => self.checkin_reminder,
+            EmailKind::SurveyReminder => self.enps_reminder,
         }
     }
 
@@ -146,6 +166,8 @@ impl NotificationSettings {
             EmailKind::WeeklyDigest => self.weekly_digest = on,
             EmailKind::MeetingInvitation => self.meeting_invitation = on,
             EmailKind::WebhookDisabled => self.webhook_disabled = on,
+            EmailKind::CheckinReminder => self.checkin_reminder = on,
+            EmailKind::SurveyReminder => self.enps_reminder = on,
         }
     }
 }

@@ -149,6 +149,8 @@ struct View {
     headline: String,
     /// A digest's reports not met within their cadence.
     behind: Vec<Behind>,
+    /// What the link opens, in a notice.
+    link_text: String,
 }
 
 #[derive(Template)]
@@ -188,14 +190,14 @@ struct DigestHtml<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "alert.txt")]
-struct AlertText<'a> {
+#[template(path = "notice.txt")]
+struct NoticeText<'a> {
     v: &'a View,
 }
 
 #[derive(Template)]
-#[template(path = "alert.html")]
-struct AlertHtml<'a> {
+#[template(path = "notice.html")]
+struct NoticeHtml<'a> {
     v: &'a View,
 }
 
@@ -258,6 +260,10 @@ pub(crate) async fn compose(
         EmailKind::WebhookDisabled => {
             return webhook_disabled(db, mailer, job, &person, settings.time_zone).await;
         }
+        EmailKind::CheckinReminder => return checkin(db, mailer, job, &person, &body).await,
+        EmailKind::SurveyReminder => {
+            return survey(db, mailer, job, &person, settings.time_zone, &body).await;
+        }
         EmailKind::MeetingReminder | EmailKind::MeetingSummary => {}
     }
     let Some(meeting_id) = body.meeting_id else {
@@ -284,7 +290,11 @@ pub(crate) async fn compose(
                 return Ok(Composed::Drop("the 1:1 is no longer held"));
             }
         }
-        EmailKind::WeeklyDigest | EmailKind::MeetingInvitation | EmailKind::WebhookDisabled => {
+        EmailKind::WeeklyDigest
+        | EmailKind::MeetingInvitation
+        | EmailKind::WebhookDisabled
+        | EmailKind::CheckinReminder
+        | EmailKind::SurveyReminder => {
             return Ok(Composed::Drop("not a 1:1's email"));
         }
     }
@@ -329,6 +339,7 @@ pub(crate) async fn compose(
         kind_text: kind.describe(),
         headline: String::new(),
         behind: Vec::new(),
+        link_text: String::new(),
     };
     let (text, html) = match kind {
         EmailKind::MeetingReminder => {
@@ -444,8 +455,28 @@ impl View {
             kind_text: kind.describe(),
             headline: String::new(),
             behind: Vec::new(),
+            link_text: "Open oneonone".to_owned(),
         }
     }
+}
+
+/// A notice: a line and a link.
+fn notice(
+    mailer: &Mailer,
+    job: &JobRecord,
+    person: &oneonone_domain::Person,
+    kind: EmailKind,
+    v: &View,
+) -> Composed {
+    plain_and_html(
+        mailer,
+        job,
+        person,
+        kind,
+        v,
+        NoticeText { v },
+        NoticeHtml { v },
+    )
 }
 
 fn first_name(person: &oneonone_domain::Person) -> String {
@@ -796,6 +827,7 @@ async fn webhook_disabled(
              delivery log what did not arrive.",
             hook.url, hook.id,
         ),
+        link_text: "Delivery log".to_owned(),
         ..View::to(
             mailer,
             person,
@@ -804,13 +836,131 @@ async fn webhook_disabled(
             format!("{api}/api/v1/webhooks/{}/deliveries", hook.id),
         )
     };
-    Ok(plain_and_html(
-        mailer,
-        job,
-        person,
-        kind,
-        &v,
-        AlertText { v: &v },
-        AlertHtml { v: &v },
-    ))
+    Ok(notice(mailer, job, person, kind, &v))
+}
+
+/// A check-in's next step, to whoever takes it, as things stand when it is sent: the person
+/// writes and submits theirs (when it opens, and in its last two days), the manager reviews it,
+/// the person acknowledges the review. Never any of its text.
+async fn checkin(
+    db: &Database,
+    mailer: &Mailer,
+    job: &JobRecord,
+    person: &oneonone_domain::Person,
+    body: &EmailJob,
+) -> Result<Composed, StoreError> {
+    use oneonone_domain::checkin::CheckinState;
+    let Some(id) = body.checkin_id else {
+        return Ok(Composed::Drop("an unreadable job"));
+    };
+    let k = match db.get_checkin(id).await {
+        Ok(k) => k,
+        Err(StoreError::NotFound) => return Ok(Composed::Drop("the check-in is gone")),
+        Err(e) => return Err(e),
+    };
+    let cycle = match db.get_cycle(k.cycle_id).await {
+        Ok((c, _)) => c.name,
+        Err(StoreError::NotFound) => return Ok(Composed::Drop("the cycle is gone")),
+        Err(e) => return Err(e),
+    };
+    let other = |id: Uuid| async move {
+        match db.get_person(id).await {
+            Ok(p) if p.deleted_at.is_none() => Ok(p.display_name),
+            Ok(_) | Err(StoreError::NotFound) => Ok("a former colleague".to_owned()),
+            Err(e) => Err(e),
+        }
+    };
+    let due = k.due_date.format("%A %-d %B %Y");
+    let (subject, headline) = match (k.state, person.id) {
+        (CheckinState::Draft, p) if p == k.person_id => (
+            format!("Your check-in for {cycle} is due {due}"),
+            format!(
+                "your check-in for {cycle} is open: how the period went, what blocks you, your \
+                 goals' progress. Submit it by {due}; {} reviews it with you.",
+                other(k.manager_id).await?
+            ),
+        ),
+        (CheckinState::Submitted, p) if p == k.manager_id => {
+            let name = other(k.person_id).await?;
+            (
+                format!("{name} submitted their check-in for {cycle}"),
+                format!("{name} submitted their check-in for {cycle}: it is yours to review."),
+            )
+        }
+        (CheckinState::Reviewed, p) if p == k.person_id => {
+            let name = other(k.manager_id).await?;
+            (
+                format!("{name} reviewed your check-in for {cycle}"),
+                format!(
+                    "{name} reviewed your check-in for {cycle}: read the review and acknowledge it."
+                ),
+            )
+        }
+        _ => return Ok(Composed::Drop("the check-in moved on")),
+    };
+    let kind = EmailKind::CheckinReminder;
+    let app = mailer.config.app_url.trim_end_matches('/');
+    let v = View {
+        headline,
+        link_text: "Open the check-in".to_owned(),
+        ..View::to(
+            mailer,
+            person,
+            kind,
+            subject,
+            format!("{app}/checkins/{}", k.id),
+        )
+    };
+    Ok(notice(mailer, job, person, kind, &v))
+}
+
+/// An eNPS survey that asks the recipient, while it is open and they have not answered.
+async fn survey(
+    db: &Database,
+    mailer: &Mailer,
+    job: &JobRecord,
+    person: &oneonone_domain::Person,
+    zone: Option<Tz>,
+    body: &EmailJob,
+) -> Result<Composed, StoreError> {
+    let Some(id) = body.survey_id else {
+        return Ok(Composed::Drop("an unreadable job"));
+    };
+    let s = match db.get_survey(id).await {
+        Ok(s) => s,
+        Err(StoreError::NotFound) => return Ok(Composed::Drop("the survey is gone")),
+        Err(e) => return Err(e),
+    };
+    let now = Utc::now();
+    if s.finalized_at.is_some() || now >= s.closes_at {
+        return Ok(Composed::Drop("the survey is closed"));
+    }
+    if db.survey_answered(id, person.id).await? != Some(false) {
+        return Ok(Composed::Drop("answered, or not asked"));
+    }
+    let closes = local(s.closes_at, zone.unwrap_or(Tz::UTC));
+    let last_call = now >= s.closes_at - oneonone_usecases::notify::last_call();
+    let subject = if last_call {
+        format!("{}: closes {closes}", s.name)
+    } else {
+        format!("{}: how likely are you to recommend working here?", s.name)
+    };
+    let kind = EmailKind::SurveyReminder;
+    let app = mailer.config.app_url.trim_end_matches('/');
+    let v = View {
+        headline: format!(
+            "{} asks: {} It takes a minute, and it is anonymous: nobody, not HR, reads one \
+             person's answer; results are shown only for groups large enough. It closes {closes}.",
+            s.name, s.question
+        ),
+        link_text: "Answer".to_owned(),
+        ..View::to(
+            mailer,
+            person,
+            kind,
+            subject,
+            format!("{app}/enps-surveys/{}", s.id),
+        )
+    };
+    Ok(notice(mailer, job, person, kind, &v))
 }

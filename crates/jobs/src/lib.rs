@@ -189,6 +189,14 @@ async fn run(
                 }
                 Err(e) => tracing::warn!(error = %e, "scheduling reminders failed; retrying"),
             }
+            match notify::schedule_program_reminders(&db, now).await {
+                Ok(queued) => {
+                    stats.jobs_queued.inc_by(queued);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "scheduling program reminders failed; retrying")
+                }
+            }
             match notify::schedule_digests(&db, now, config.digest).await {
                 Ok(queued) => {
                     stats.jobs_queued.inc_by(queued);

@@ -25,6 +25,8 @@ struct Row {
     weekly_digest: bool,
     meeting_invitation: bool,
     webhook_disabled: bool,
+    checkin_reminder: bool,
+    enps_reminder: bool,
     updated_at: DateTime<Utc>,
     version: i64,
 }
@@ -42,6 +44,8 @@ impl Row {
                 weekly_digest: self.weekly_digest,
                 meeting_invitation: self.meeting_invitation,
                 webhook_disabled: self.webhook_disabled,
+                checkin_reminder: self.checkin_reminder,
+                enps_reminder: self.enps_reminder,
             },
             version: self.version,
             updated_at: Some(self.updated_at),
@@ -59,7 +63,8 @@ fn defaults(person_id: Uuid) -> StoredSettings {
 }
 
 const COLUMNS: &str = "person_id, time_zone, reminder_lead_minutes, meeting_reminder, \
-    meeting_summary, weekly_digest, meeting_invitation, webhook_disabled, updated_at, version";
+    meeting_summary, weekly_digest, meeting_invitation, webhook_disabled, checkin_reminder, \
+    enps_reminder, updated_at, version";
 
 crate::read_both! {
     /// A person's notification settings (the defaults when they never changed them).
@@ -152,12 +157,12 @@ impl Tx<'_> {
             sqlx::query(
                 "INSERT INTO notification_settings (person_id, time_zone, reminder_lead_minutes, \
                  meeting_reminder, meeting_summary, weekly_digest, updated_at, version, \
-                 meeting_invitation, webhook_disabled) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $11) \
+                 meeting_invitation, webhook_disabled, checkin_reminder, enps_reminder) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $11, $12, $13) \
                  ON CONFLICT (person_id) DO UPDATE SET time_zone = $2, \
                  reminder_lead_minutes = $3, meeting_reminder = $4, meeting_summary = $5, \
                  weekly_digest = $6, updated_at = $7, version = $8, meeting_invitation = $10, \
-                 webhook_disabled = $11 \
+                 webhook_disabled = $11, checkin_reminder = $12, enps_reminder = $13 \
                  WHERE notification_settings.version = $9",
             )
             .bind(person)
@@ -171,6 +176,8 @@ impl Tx<'_> {
             .bind(current.version)
             .bind(s.meeting_invitation)
             .bind(s.webhook_disabled)
+            .bind(s.checkin_reminder)
+            .bind(s.enps_reminder)
             .execute(&mut *conn)
             .await?
             .rows_affected()
@@ -212,6 +219,75 @@ impl Database {
                 q = q.bind(z);
             }
             Ok(q.fetch_all(pool).await?)
+        })
+    }
+}
+
+impl Database {
+    /// Draft check-ins due on or before `until` and not before `from`, launched before
+    /// `launched_before`: (check-in, person).
+    pub async fn checkins_due(
+        &self,
+        from: chrono::NaiveDate,
+        until: chrono::NaiveDate,
+        launched_before: DateTime<Utc>,
+    ) -> StoreResult<Vec<(Uuid, Uuid)>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT k.id, k.person_id FROM checkins k JOIN checkin_cycles c ON c.id = k.cycle_id \
+                 WHERE k.state = 'draft' AND c.due_date >= $1 AND c.due_date <= $2 \
+                 AND k.created_at < $3 ORDER BY k.id",
+            )
+            .bind(from)
+            .bind(until)
+            .bind(launched_before)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Surveys open at `at`: (survey, opens_at, closes_at).
+    pub async fn open_surveys(
+        &self,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Vec<(Uuid, DateTime<Utc>, DateTime<Utc>)>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT id, opens_at, closes_at FROM enps_surveys WHERE opens_at <= $1 \
+                 AND closes_at > $1 AND finalized_at IS NULL ORDER BY id",
+            )
+            .bind(at)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// The people a survey asked who have not answered yet (and are still active).
+    pub async fn survey_non_respondents(&self, survey: Uuid) -> StoreResult<Vec<Uuid>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "SELECT e.person_id FROM enps_participants e JOIN people p ON p.id = e.person_id \
+                 WHERE e.survey_id = $1 AND e.answered = $2 AND p.active = $3 \
+                 AND p.deleted_at IS NULL ORDER BY e.person_id",
+            )
+            .bind(survey)
+            .bind(false)
+            .bind(true)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Whether a survey asked `person` (`None`: it did not) and whether they answered.
+    pub async fn survey_answered(&self, survey: Uuid, person: Uuid) -> StoreResult<Option<bool>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "SELECT answered FROM enps_participants WHERE survey_id = $1 AND person_id = $2",
+            )
+            .bind(survey)
+            .bind(person)
+            .fetch_optional(pool)
+            .await?)
         })
     }
 }

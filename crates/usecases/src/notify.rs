@@ -88,12 +88,16 @@ pub async fn unsubscribe(tx: &mut Tx<'_>, person: Uuid, kind: EmailKind) -> Resu
 }
 
 /// The body of an email job: what it is about (a meeting, or for an invitation a series).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailJob {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_id: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkin_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey_id: Option<Uuid>,
     /// For an invitation: the meeting was skipped or cancelled (else it was scheduled or moved,
     /// and an invitation for a meeting cancelled since is not sent).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -103,39 +107,45 @@ pub struct EmailJob {
     pub starts_at: Option<DateTime<Utc>>,
 }
 
-/// What email an event of the log becomes, to each participant: a summary of a held 1:1, a
-/// calendar invitation when a series or a one-off is scheduled or changes. Changes the system
-/// made on its own (the demo's history, meetings prepared ahead) are not mailed.
-fn email_of(e: &Event) -> Option<(EmailKind, EmailJob)> {
-    let meeting = EmailJob {
-        meeting_id: Some(e.subject_id),
-        series_id: None,
-        cancels: matches!(e.kind.as_str(), "meeting.skipped" | "meeting.cancelled"),
-        starts_at: None,
+/// What emails an event of the log becomes, to whom: a summary of a held 1:1 and a calendar
+/// invitation when a series or a one-off is scheduled or changes, to both participants; a
+/// check-in's steps to whoever acts next. Changes the system made on its own (the demo's
+/// history, meetings prepared ahead) are not mailed.
+fn emails_of(e: &Event) -> Vec<(Uuid, EmailKind, EmailJob)> {
+    let (Some(manager), Some(report)) = (e.manager_id, e.report_id) else {
+        return Vec::new();
     };
     let by_someone = e.actor_id.is_some() || e.actor_token.is_some();
-    match e.kind.as_str() {
-        "meeting.completed" => Some((EmailKind::MeetingSummary, meeting)),
+    let meeting = EmailJob {
+        meeting_id: Some(e.subject_id),
+        cancels: matches!(e.kind.as_str(), "meeting.skipped" | "meeting.cancelled"),
+        ..EmailJob::default()
+    };
+    let checkin = EmailJob {
+        checkin_id: Some(e.subject_id),
+        ..EmailJob::default()
+    };
+    let (kind, job, to): (EmailKind, EmailJob, &[Uuid]) = match e.kind.as_str() {
+        "meeting.completed" => (EmailKind::MeetingSummary, meeting, &[manager, report]),
         "meeting_series.created" | "meeting_series.rescheduled" | "meeting_series.updated"
             if by_someone =>
         {
-            Some((
-                EmailKind::MeetingInvitation,
-                EmailJob {
-                    meeting_id: None,
-                    series_id: Some(e.subject_id),
-                    cancels: false,
-                    starts_at: None,
-                },
-            ))
+            let series = EmailJob {
+                series_id: Some(e.subject_id),
+                ..EmailJob::default()
+            };
+            (EmailKind::MeetingInvitation, series, &[manager, report])
         }
         "meeting.created" | "meeting.rescheduled" | "meeting.skipped" | "meeting.cancelled"
             if by_someone =>
         {
-            Some((EmailKind::MeetingInvitation, meeting))
+            (EmailKind::MeetingInvitation, meeting, &[manager, report])
         }
-        _ => None,
-    }
+        "checkin.created" | "checkin.reviewed" => (EmailKind::CheckinReminder, checkin, &[report]),
+        "checkin.submitted" => (EmailKind::CheckinReminder, checkin, &[manager]),
+        _ => return Vec::new(),
+    };
+    to.iter().map(|p| (*p, kind, job.clone())).collect()
 }
 
 /// Who answers for a webhook subscription: whoever made it, or the person who made the API
@@ -181,14 +191,7 @@ pub async fn fan_out(tx: &mut Tx<'_>, limit: i64) -> Result<FanOut> {
                     }
                     continue;
                 }
-                let Some((kind, body)) = email_of(e) else {
-                    continue;
-                };
-                let (Some(manager), Some(report)) = (e.manager_id, e.report_id) else {
-                    continue;
-                };
-                let payload = json!(body).to_string();
-                for person in [manager, report] {
+                for (person, kind, body) in emails_of(e) {
                     jobs.push(NewJob {
                         id: Uuid::now_v7(),
                         channel: CHANNEL,
@@ -196,7 +199,7 @@ pub async fn fan_out(tx: &mut Tx<'_>, limit: i64) -> Result<FanOut> {
                         event_id: Some(e.id),
                         kind: kind.job_kind().to_owned(),
                         subject_id: e.subject_id,
-                        payload: payload.clone(),
+                        payload: json!(body).to_string(),
                         deadline: now + chrono::Duration::hours(24),
                     });
                 }
@@ -241,9 +244,8 @@ pub async fn schedule_reminders(db: &Database, at: DateTime<Utc>) -> Result<u64>
                 subject_id: d.meeting_id,
                 payload: json!(EmailJob {
                     meeting_id: Some(d.meeting_id),
-                    series_id: None,
-                    cancels: false,
-                    starts_at: Some(d.starts_at)
+                    starts_at: Some(d.starts_at),
+                    ..EmailJob::default()
                 })
                 .to_string(),
                 // Useless once the 1:1 has started.
@@ -314,16 +316,125 @@ pub async fn schedule_digests(db: &Database, at: DateTime<Utc>, when: DigestTime
                 deadline: at + chrono::Duration::hours(16),
             })
             .collect();
-        queued += db
-            .transact(move |tx| {
-                Box::pin(async move {
-                    if !tx.set_once(&marker, "done").await? {
-                        return Ok::<_, Error>(0);
-                    }
-                    Ok(tx.enqueue_jobs(&jobs).await?)
+        queued += queue_once(db, marker, jobs).await?;
+    }
+    Ok(queued)
+}
+
+const PROGRAM_NAMESPACE: Uuid = Uuid::from_u128(0x6f6e_656f_6e65_4000_8000_7072_6f67_7261);
+
+/// How long before a check-in is due, or a survey closes, the last reminder goes out.
+pub fn last_call() -> chrono::Duration {
+    chrono::Duration::hours(48)
+}
+
+/// Queue `jobs` unless `marker` was set, and set it, in one transaction (so replicas queue them
+/// once); how many were queued.
+async fn queue_once(db: &Database, marker: String, jobs: Vec<NewJob>) -> Result<u64> {
+    if db.setting(&marker).await?.is_some() {
+        return Ok(0);
+    }
+    db.transact(move |tx| {
+        Box::pin(async move {
+            if !tx.set_once(&marker, "done").await? {
+                return Ok::<_, Error>(0);
+            }
+            let mut queued = 0;
+            for chunk in jobs.chunks(500) {
+                queued += tx.enqueue_jobs(chunk).await?;
+            }
+            Ok(queued)
+        })
+    })
+    .await
+}
+
+/// A job for a program reminder, keyed by what it is about and why.
+fn program_job(
+    person: Uuid,
+    subject: Uuid,
+    why: &str,
+    body: EmailJob,
+    kind: EmailKind,
+    deadline: DateTime<Utc>,
+) -> NewJob {
+    NewJob {
+        id: Uuid::now_v7(),
+        channel: CHANNEL,
+        target_id: person,
+        event_id: Some(Uuid::new_v5(
+            &PROGRAM_NAMESPACE,
+            format!("{subject}/{why}/{person}").as_bytes(),
+        )),
+        kind: kind.job_kind().to_owned(),
+        subject_id: subject,
+        payload: json!(body).to_string(),
+        deadline,
+    }
+}
+
+/// Queue the reminders of the performance program that came due at `at`: each eNPS survey
+/// that opened, to everyone it asks; two days before it closes, to those who have not
+/// answered yet; once a day, each check-in due within two days that is still a draft (and was
+/// not launched that day), to its person. Each once, however many replicas scan.
+pub async fn schedule_program_reminders(db: &Database, at: DateTime<Utc>) -> Result<u64> {
+    let mut queued = 0;
+    for (survey, opens_at, closes_at) in db.open_surveys(at).await? {
+        let body = EmailJob {
+            survey_id: Some(survey),
+            ..EmailJob::default()
+        };
+        let mut steps = vec!["open"];
+        if at >= closes_at - last_call() && at >= opens_at + chrono::Duration::hours(24) {
+            steps.push("last-call");
+        }
+        for step in steps {
+            let marker = format!("enps/{survey}/{step}");
+            if db.setting(&marker).await?.is_some() {
+                continue;
+            }
+            let jobs = db
+                .survey_non_respondents(survey)
+                .await?
+                .into_iter()
+                .map(|p| {
+                    program_job(
+                        p,
+                        survey,
+                        step,
+                        body.clone(),
+                        EmailKind::SurveyReminder,
+                        closes_at,
+                    )
                 })
+                .collect();
+            queued += queue_once(db, marker, jobs).await?;
+        }
+    }
+    let today = at.date_naive();
+    let marker = format!("checkins/{today}");
+    if db.setting(&marker).await?.is_none() {
+        let start_of_day = today.and_time(chrono::NaiveTime::MIN).and_utc();
+        let jobs = db
+            .checkins_due(today, today + chrono::Duration::days(2), start_of_day)
+            .await?
+            .into_iter()
+            .map(|(checkin, person)| {
+                let body = EmailJob {
+                    checkin_id: Some(checkin),
+                    ..EmailJob::default()
+                };
+                program_job(
+                    person,
+                    checkin,
+                    &format!("due/{today}"),
+                    body,
+                    EmailKind::CheckinReminder,
+                    at + chrono::Duration::hours(20),
+                )
             })
-            .await?;
+            .collect();
+        queued += queue_once(db, marker, jobs).await?;
     }
     Ok(queued)
 }

@@ -37,6 +37,12 @@ pub struct EmailChoices {
     /// For whoever set up a webhook subscription (directly or with their API token): the
     /// server turned it off after a whole retry window of failed deliveries.
     pub webhook_disabled: bool,
+    /// Check-ins: yours is open (and two days before it is due, if still open); your report
+    /// submitted theirs for your review; your manager reviewed yours.
+    pub checkin_reminder: bool,
+    /// eNPS: a survey that asks you opened (and two days before it closes, if you have not
+    /// answered; nobody learns who was reminded).
+    pub enps_reminder: bool,
 }
 
 /// Changes to your notification settings (JSON merge patch: send only what changes).
@@ -63,6 +69,8 @@ pub struct EmailChoicesPatch {
     pub weekly_digest: Option<bool>,
     pub meeting_invitation: Option<bool>,
     pub webhook_disabled: Option<bool>,
+    pub checkin_reminder: Option<bool>,
+    pub enps_reminder: Option<bool>,
 }
 
 /// The settings as a patch is applied to them.
@@ -97,7 +105,8 @@ pub struct LinkPath {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"time_zone": null, "reminder_lead_minutes": 1440,
     "email": {"meeting_reminder": true, "meeting_summary": true, "weekly_digest": true,
-        "meeting_invitation": true, "webhook_disabled": true},
+        "meeting_invitation": true, "webhook_disabled": true, "checkin_reminder": true,
+        "enps_reminder": true},
     "email_delivery": true, "updated_at": null}))]
 pub struct SettingsOut {
     pub time_zone: Option<String>,
@@ -119,6 +128,8 @@ fn fields(s: &NotificationSettings) -> SettingsFields {
             weekly_digest: s.weekly_digest,
             meeting_invitation: s.meeting_invitation,
             webhook_disabled: s.webhook_disabled,
+            checkin_reminder: s.checkin_reminder,
+            enps_reminder: s.enps_reminder,
         },
     }
 }
@@ -160,6 +171,8 @@ fn settings_of(f: SettingsFields) -> Result<NotificationSettings, ApiError> {
         weekly_digest: f.email.weekly_digest,
         meeting_invitation: f.email.meeting_invitation,
         webhook_disabled: f.email.webhook_disabled,
+        checkin_reminder: f.email.checkin_reminder,
+        enps_reminder: f.email.enps_reminder,
     })
 }
 
