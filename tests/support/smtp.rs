@@ -211,7 +211,9 @@ impl SmtpReceiver {
             let mut server = Server::new(session);
             server
                 .with_name("receiver.test")
-                .with_num_threads(8)
+                // A thread per open connection: more than a server's pool keeps (the
+                // runner's concurrency, 32 by default).
+                .with_num_threads(64)
                 .with_tcp_listener(listener);
             if let Ok(s) = server.with_ssl(SslConfig::None) {
                 let _ = s;

@@ -90,7 +90,8 @@ pub async fn bench(client: &reqwest::Client, base: &str, token: &str) -> anyhow:
         let mut server = Server::new(session);
         server
             .with_name("bench.relay")
-            .with_num_threads(16)
+            // A thread per open connection: more than the server's pool keeps.
+            .with_num_threads(64)
             .with_tcp_listener(listener);
         if let Err(e) = server.serve() {
             eprintln!("the SMTP receiver stopped: {e:?}");

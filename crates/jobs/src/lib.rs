@@ -158,7 +158,7 @@ async fn run(
         }
     };
     let mailer = config.email.clone().and_then(|c| {
-        email::Mailer::new(c, config.timeout)
+        email::Mailer::new(c, config.timeout, config.concurrency)
             .map_err(|e| tracing::error!(error = %e, "email is off: the SMTP settings are wrong"))
             .ok()
     });
@@ -324,18 +324,40 @@ async fn claim(
 /// Send claimed jobs `concurrency` at a time; what has come back is recorded together, so a
 /// busy runner commits once per handful of deliveries, not once per delivery. A send that
 /// gives `None` settled its job itself.
+///
+/// Sending and recording run side by side: sends in flight keep going while a batch is
+/// recorded. (Recording from the same stream would stop polling the sends meanwhile, and on
+/// PostgreSQL, where both draw on one pool, sends holding its connections mid-query would
+/// leave the recording none until the pool timed out.)
 async fn send_all<F, Fut>(db: &Database, config: &Config, stats: &Stats, sends: Vec<F>)
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Option<Sent>>,
 {
-    let mut settled = futures_util::stream::iter(sends.into_iter().map(|f| f()))
-        .buffer_unordered(config.concurrency.max(1))
-        .filter_map(std::future::ready)
-        .ready_chunks(config.concurrency.max(1));
-    while let Some(chunk) = settled.next().await {
-        settle(db, stats, chunk).await;
-    }
+    let width = config.concurrency.max(1);
+    let (done, mut came_back) = tokio::sync::mpsc::unbounded_channel();
+    let sending = async move {
+        let mut sent = futures_util::stream::iter(sends.into_iter().map(|f| f()))
+            .buffer_unordered(width)
+            .filter_map(std::future::ready);
+        while let Some(s) = sent.next().await {
+            // The receiver lives until every sender is gone.
+            let _ = done.send(s);
+        }
+    };
+    let recording = async {
+        while let Some(first) = came_back.recv().await {
+            let mut chunk = vec![first];
+            while chunk.len() < width {
+                match came_back.try_recv() {
+                    Ok(more) => chunk.push(more),
+                    Err(_) => break,
+                }
+            }
+            settle(db, stats, chunk).await;
+        }
+    };
+    futures_util::future::join(sending, recording).await;
 }
 
 /// Claim due emails, write and send them. How many were claimed.

@@ -498,7 +498,8 @@ pub async fn meeting_ics(db: &Database, actor: &Actor, id: Uuid, links: &Links) 
         return Err(Error::NotFound);
     }
     let people = attendees(db, meeting.participants().to_vec()).await?;
-    let viewer = actor.person_id().unwrap_or(meeting.manager_id);
+    // A participant reads "1:1 with …"; anyone else (HR, a token) both names.
+    let viewer = actor.person_id().unwrap_or(Uuid::nil());
     let meetings = [meeting];
     Ok(single(
         &Sources {
