@@ -407,6 +407,13 @@ async fn one_meeting_as_ics_for_whoever_may_read_it() {
         Some(format!("meeting-{}@oneonone", o.meetings[0]).as_str())
     );
     assert_eq!(cal.property_value("METHOD"), Some("PUBLISH"));
+    assert_eq!(all[0].get_summary(), Some("1:1 with Manager"));
+    // HR reads it too (metadata): both names.
+    let hr = app.get(&path, &app.admin_token).await.expect(200);
+    assert_eq!(
+        events(&parse(&hr.text))[0].get_summary(),
+        Some("1:1 with Manager and Report")
+    );
     // Someone outside the pair does not learn the meeting exists; no sign-in, no calendar.
     let (_, stranger) = app
         .signed_in(&json!({"email": "stranger@example.com", "display_name": "Stranger"}))

@@ -889,3 +889,57 @@ async fn a_survey_invites_everyone_it_asks_and_reminds_only_who_has_not_answered
         "everyone asked who has not answered"
     );
 }
+
+#[tokio::test]
+async fn a_reminder_queued_ahead_goes_out_when_it_is_due_not_before() {
+    let smtp = SmtpReceiver::start(SmtpMode::Accept);
+    let url = smtp.url.clone();
+    // The schedule is read every 2 s and queues what comes due in the next 4 s.
+    let app = spawn_app_with(move |s| {
+        s.smtp_url = Some(oneonone_api::config::Secret::new(url));
+        s.mail_from = "oneonone <noreply@oneonone.test>".into();
+        s.reminder_scan = Duration::from_secs(2);
+        s.jobs.poll = Duration::from_millis(50);
+    })
+    .await;
+    let o = app.one_on_one_without_invitations().await;
+    for token in [&o.manager_token, &o.report_token] {
+        set(&app, token, json!({"reminder_lead_minutes": 1})).await;
+    }
+    // Due 3.5 s from now: within the next scan's look-ahead, so queued before its time.
+    let made = std::time::Instant::now();
+    let starts_at = Utc::now() + chrono::Duration::milliseconds(63_500);
+    app.post(
+        "/api/v1/meetings",
+        &o.manager_token,
+        &json!({"manager_id": o.manager, "report_id": o.report, "starts_at": starts_at}),
+    )
+    .await
+    .expect(201);
+    let mut queued_early = false;
+    for _ in 0..30 {
+        let queue = app
+            .get("/api/v1/job-queue", &app.admin_token)
+            .await
+            .expect(200);
+        let pending = queue.body["channels"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["channel"] == "email"))
+            .map_or(0, |c| c["pending"].as_i64().unwrap_or(0));
+        if pending == 2 && smtp.accepted().is_empty() {
+            queued_early = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        queued_early,
+        "the reminders wait in the queue before their time"
+    );
+    smtp.wait_for("both reminders", |m| m.len() >= 2).await;
+    let waited = made.elapsed();
+    assert!(
+        waited >= Duration::from_millis(3_000),
+        "sent when due, not when queued: after {waited:?}"
+    );
+}

@@ -183,7 +183,10 @@ async fn run(
         if mailer.is_some() && scheduled_at.is_none_or(|t| t.elapsed() >= config.schedule_every) {
             scheduled_at = Some(Instant::now());
             let now = oneonone_persistence::now();
-            match notify::schedule_reminders(&db, now).await {
+            // Two scans ahead: a reminder waits in the queue for its moment.
+            let ahead = chrono::Duration::from_std(config.schedule_every * 2)
+                .unwrap_or(chrono::Duration::minutes(1));
+            match notify::schedule_reminders(&db, now, ahead).await {
                 Ok(queued) => {
                     stats.jobs_queued.inc_by(queued);
                 }

@@ -32,6 +32,8 @@ pub struct NewJob {
     pub payload: String,
     /// Retried until then, then dead.
     pub deadline: DateTime<Utc>,
+    /// Not sent before then (a reminder queued ahead of its time); `None`: at once.
+    pub not_before: Option<DateTime<Utc>>,
 }
 
 /// A job as stored.
@@ -500,7 +502,7 @@ impl Tx<'_> {
                 sqlx::query(
                     "INSERT INTO jobs (id, channel, target_id, event_id, kind, subject_id, \
                      payload, state, attempts, next_attempt_at, deadline, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $9, $8) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $10, $9, $8) \
                      ON CONFLICT (target_id, event_id) DO NOTHING",
                 )
                 .bind(job.id)
@@ -512,6 +514,7 @@ impl Tx<'_> {
                 .bind(&job.payload)
                 .bind(ts)
                 .bind(job.deadline)
+                .bind(job.not_before.map_or(ts, |t| t.max(ts)))
                 .execute(&mut *conn)
                 .await?
                 .rows_affected()

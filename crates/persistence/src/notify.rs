@@ -107,14 +107,15 @@ impl Database {
     }
 
     /// Participants whose reminder lead is `lead` minutes, of scheduled 1:1s starting after
-    /// `at` and at most `lead` minutes later: their reminder is due. One row per reminder job
-    /// they already have for the meeting (or one with none).
+    /// `at` and at most `lead` minutes after `at + ahead`: their reminder is due by then. One
+    /// row per reminder job they already have for the meeting (or one with none).
     pub async fn reminders_due(
         &self,
         at: DateTime<Utc>,
         lead: i32,
+        ahead: chrono::Duration,
     ) -> StoreResult<Vec<ReminderDue>> {
-        let until = at + chrono::Duration::minutes(i64::from(lead));
+        let until = at + ahead + chrono::Duration::minutes(i64::from(lead));
         with_pool!(self, pool => {
             Ok(sqlx::query_as(
                 "SELECT m.id AS meeting_id, m.starts_at, p.id AS person_id, j.event_id AS queued \

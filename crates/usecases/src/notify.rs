@@ -187,6 +187,7 @@ pub async fn fan_out(tx: &mut Tx<'_>, limit: i64) -> Result<FanOut> {
                             subject_id: e.subject_id,
                             payload: "{}".to_owned(),
                             deadline: now + chrono::Duration::hours(24),
+                            not_before: None,
                         });
                     }
                     continue;
@@ -201,6 +202,7 @@ pub async fn fan_out(tx: &mut Tx<'_>, limit: i64) -> Result<FanOut> {
                         subject_id: e.subject_id,
                         payload: json!(body).to_string(),
                         deadline: now + chrono::Duration::hours(24),
+                        not_before: None,
                     });
                 }
             }
@@ -218,12 +220,18 @@ pub fn reminder_key(meeting: Uuid, starts_at: DateTime<Utc>, person: Uuid) -> Uu
 
 const REMINDER_NAMESPACE: Uuid = Uuid::from_u128(0x6f6e_656f_6e65_4000_8000_7265_6d69_6e64);
 
-/// Queue the reminders whose time has come at `at`: to each participant who wants one, of each
-/// scheduled 1:1 starting within their lead. The reminders queued.
-pub async fn schedule_reminders(db: &Database, at: DateTime<Utc>) -> Result<u64> {
+/// Queue the reminders whose time comes by `at + ahead`: to each participant who wants one, of
+/// each scheduled 1:1 starting within their lead by then. A reminder queued ahead waits for its
+/// time in the queue, so it goes out when it is due however seldom the schedule is read. The
+/// reminders queued.
+pub async fn schedule_reminders(
+    db: &Database,
+    at: DateTime<Utc>,
+    ahead: chrono::Duration,
+) -> Result<u64> {
     let mut jobs = Vec::new();
     for lead in db.reminder_leads().await? {
-        let due = db.reminders_due(at, lead).await?;
+        let due = db.reminders_due(at, lead, ahead).await?;
         let mut queued = std::collections::HashSet::new();
         for d in &due {
             if let Some(k) = d.queued {
@@ -250,6 +258,8 @@ pub async fn schedule_reminders(db: &Database, at: DateTime<Utc>) -> Result<u64>
                 .to_string(),
                 // Useless once the 1:1 has started.
                 deadline: d.starts_at,
+                // Queued ahead: sent when it comes due.
+                not_before: Some(d.starts_at - chrono::Duration::minutes(i64::from(lead))),
             });
         }
     }
@@ -314,6 +324,7 @@ pub async fn schedule_digests(db: &Database, at: DateTime<Utc>, when: DigestTime
                 payload: "{}".to_owned(),
                 // Not worth sending the next day.
                 deadline: at + chrono::Duration::hours(16),
+                not_before: None,
             })
             .collect();
         queued += queue_once(db, marker, jobs).await?;
@@ -370,6 +381,7 @@ fn program_job(
         subject_id: subject,
         payload: json!(body).to_string(),
         deadline,
+        not_before: None,
     }
 }
 

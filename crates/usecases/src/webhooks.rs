@@ -125,6 +125,7 @@ pub async fn ping(
         subject_id: record.id,
         payload: payload.to_string(),
         deadline,
+        not_before: None,
     }])
     .await?;
     Ok(id)
@@ -204,6 +205,7 @@ pub async fn fan_out(tx: &mut Tx<'_>, limit: i64, window: chrono::Duration) -> R
                         subject_id: e.subject_id,
                         payload: body.clone(),
                         deadline,
+                        not_before: None,
                     });
                 }
             }
