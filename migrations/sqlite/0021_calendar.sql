@@ -13,3 +13,6 @@ ALTER TABLE notification_settings ADD COLUMN meeting_invitation BOOLEAN NOT NULL
 ALTER TABLE notification_settings ADD COLUMN webhook_disabled BOOLEAN NOT NULL DEFAULT TRUE;
 ALTER TABLE notification_settings ADD COLUMN checkin_reminder BOOLEAN NOT NULL DEFAULT TRUE;
 ALTER TABLE notification_settings ADD COLUMN enps_reminder BOOLEAN NOT NULL DEFAULT TRUE;
+
+-- Jobs that ended are forgotten after the retention period, oldest first.
+CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;

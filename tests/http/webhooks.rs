@@ -668,3 +668,52 @@ async fn a_stopping_replica_finishes_what_it_is_sending() {
     assert_eq!(jobs[0].claimed_by, None);
     assert_eq!(receiver.received().len(), 1, "sent once");
 }
+
+#[tokio::test]
+async fn ended_jobs_and_their_delivery_logs_are_forgotten_after_the_retention_period() {
+    let app = spawn_app_with(|s| {
+        s.jobs.poll = Duration::from_millis(50);
+        s.jobs.retention = Duration::from_secs(2);
+        s.jobs.purge_every = Duration::from_millis(100);
+    })
+    .await;
+    let receiver = Receiver::start(Mode::Ok).await;
+    let (hook, _) = subscribe(
+        &app,
+        &app.admin_token,
+        &receiver.url,
+        json!(["person.created"]),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/webhooks/{hook}/ping"),
+        &app.admin_token,
+        &json!({}),
+    )
+    .await
+    .expect(202);
+    let log = format!("/api/v1/webhooks/{hook}/deliveries");
+    let count = |reply: &Reply| reply.body["data"].as_array().map_or(0, Vec::len);
+    let mut seen = 0;
+    for _ in 0..50 {
+        let reply = app.get(&log, &app.admin_token).await.expect(200);
+        if reply.body["data"][0]["state"] == "delivered" {
+            seen = count(&reply);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen, 1, "the delivery is logged once delivered");
+    // Kept for the retention period, then gone.
+    let kept = app.get(&log, &app.admin_token).await.expect(200);
+    assert_eq!(count(&kept), 1, "{}", kept.text);
+    let mut left = 1;
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        left = count(&app.get(&log, &app.admin_token).await.expect(200));
+        if left == 0 {
+            break;
+        }
+    }
+    assert_eq!(left, 0, "forgotten after the retention period");
+}

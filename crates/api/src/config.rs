@@ -76,6 +76,7 @@ pub struct Settings {
     /// `ONEONONE_APP_URL`: where people open a 1:1 in your web client (links in emails go to
     /// `{app_url}/meetings/{id}`; default: the public URL).
     pub app_url: Option<String>,
+    /// `ONEONONE_JOB_RETENTION_DAYS` (30): how long ended jobs and their delivery logs stay.
     /// `ONEONONE_DIGEST_DAY` (`monday`) and `ONEONONE_DIGEST_HOUR` (`8`): when managers get
     /// their weekly digest, in their own time zone (in `jobs.digest`).
     /// `ONEONONE_REMINDER_SCAN_SECONDS`: how often reminders that came due are looked for
@@ -219,6 +220,9 @@ impl Settings {
         s.app_url = var("ONEONONE_APP_URL");
         if let Some(secs) = parse::<u64>("ONEONONE_REMINDER_SCAN_SECONDS")? {
             s.reminder_scan = Duration::from_secs(secs.clamp(1, 3600));
+        }
+        if let Some(days) = parse::<u64>("ONEONONE_JOB_RETENTION_DAYS")? {
+            s.jobs.retention = Duration::from_secs(days.clamp(1, 3650) * 24 * 3600);
         }
         if let Some(day) = parse::<chrono::Weekday>("ONEONONE_DIGEST_DAY")? {
             s.jobs.digest.weekday = day;

@@ -57,6 +57,10 @@ pub struct Config {
     pub schedule_every: Duration,
     /// When managers get their weekly digest.
     pub digest: oneonone_domain::notify::DigestTime,
+    /// Jobs that ended (with their delivery logs) are kept this long…
+    pub retention: Duration,
+    /// …and looked for this often.
+    pub purge_every: Duration,
     /// Email, when an SMTP relay is configured.
     pub email: Option<email::EmailConfig>,
 }
@@ -74,6 +78,8 @@ impl Default for Config {
             fan_out_batch: 500,
             schedule_every: Duration::from_secs(30),
             digest: oneonone_domain::notify::DigestTime::default(),
+            retention: Duration::from_secs(30 * 24 * 3600),
+            purge_every: Duration::from_secs(3600),
             email: None,
         }
     }
@@ -163,6 +169,7 @@ async fn run(
             .ok()
     });
     let mut scheduled_at: Option<Instant> = None;
+    let mut purged_at: Option<Instant> = None;
     while !*stopped.borrow() {
         let mut busy = false;
         for log in [Log::Webhooks, Log::Email] {
@@ -178,6 +185,22 @@ async fn run(
                 Err(e) => {
                     tracing::warn!(error = %e, channel = log.channel(), "fan-out failed; retrying")
                 }
+            }
+        }
+        if purged_at.is_none_or(|t| t.elapsed() >= config.purge_every) {
+            purged_at = Some(Instant::now());
+            let before = oneonone_persistence::now()
+                - chrono::Duration::from_std(config.retention)
+                    .unwrap_or(chrono::Duration::days(30));
+            let purged = db
+                .transact(move |tx| {
+                    Box::pin(async move {
+                        Ok::<_, oneonone_usecases::Error>(tx.purge_finished_jobs(before).await?)
+                    })
+                })
+                .await;
+            if let Err(e) = purged {
+                tracing::warn!(error = %e, "forgetting old jobs failed; trying again later");
             }
         }
         if mailer.is_some() && scheduled_at.is_none_or(|t| t.elapsed() >= config.schedule_every) {

@@ -611,3 +611,24 @@ impl Tx<'_> {
         Ok(done > 0)
     }
 }
+
+impl crate::Tx<'_> {
+    /// Forget the jobs that ended (delivered, dead or dropped) before `before`, with their
+    /// attempts; how many.
+    pub async fn purge_finished_jobs(&mut self, before: DateTime<Utc>) -> StoreResult<u64> {
+        on_tx!(self, conn => {
+            sqlx::query(
+                "DELETE FROM job_attempts WHERE job_id IN \
+                 (SELECT id FROM jobs WHERE finished_at < $1)",
+            )
+            .bind(before)
+            .execute(&mut *conn)
+            .await?;
+            Ok(sqlx::query("DELETE FROM jobs WHERE finished_at < $1")
+                .bind(before)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected())
+        })
+    }
+}
