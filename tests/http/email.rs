@@ -943,3 +943,90 @@ async fn a_reminder_queued_ahead_goes_out_when_it_is_due_not_before() {
         "sent when due, not when queued: after {waited:?}"
     );
 }
+
+/// Run one statement on the test's database, beside the server (to set a record's past).
+async fn exec_raw(app: &TestApp, sql: &str) {
+    use sqlx::Connection;
+    if app.database_url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(&app.database_url)
+            .await
+            .expect("connect");
+        sqlx::query(sql).execute(&mut c).await.expect("statement");
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(&app.database_url)
+            .await
+            .expect("connect");
+        sqlx::query(sql).execute(&mut c).await.expect("statement");
+    }
+}
+
+#[tokio::test]
+async fn a_draft_checkin_in_its_last_days_is_reminded_in_the_morning_once() {
+    // Check-ins launched yesterday, due tomorrow: set up while no email goes out (the server
+    // without a relay reads past the log: the check-ins' openings are not mailed)…
+    let app = spawn_app_with(|s| s.jobs.poll = Duration::from_millis(50)).await;
+    let o = app.one_on_one_without_invitations().await;
+    let due = (Utc::now() + chrono::Duration::days(1)).date_naive();
+    app.post(
+        "/api/v1/checkin-cycles",
+        &app.admin_token,
+        &json!({"name": "Q1 check-in", "frequency": "quarterly",
+            "period_start": due - chrono::Duration::days(90),
+            "period_end": due - chrono::Duration::days(2), "due_date": due,
+            "population": "everyone"}),
+    )
+    .await
+    .expect(201);
+    let yesterday = (Utc::now() - chrono::Duration::days(1)).format("%Y-%m-%dT%H:%M:%S%.6fZ");
+    exec_raw(
+        &app,
+        &format!("UPDATE checkins SET created_at = '{yesterday}'"),
+    )
+    .await;
+    // The manager submitted theirs already.
+    let mine = app
+        .get("/api/v1/checkins?person=me&open=true", &o.manager_token)
+        .await
+        .expect(200);
+    let mine = ids(&mine).pop().expect("the manager's check-in");
+    app.post(
+        &format!("/api/v1/checkins/{mine}/submit"),
+        &o.manager_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // …then a replica that mails, whose mornings start at midnight (UTC: nobody chose a zone).
+    let smtp = SmtpReceiver::start(SmtpMode::Accept);
+    let url = smtp.url.clone();
+    let _replica = app
+        .replica(move |s| {
+            s.smtp_url = Some(oneonone_api::config::Secret::new(url));
+            s.mail_from = "oneonone <noreply@oneonone.test>".into();
+            s.reminder_scan = Duration::from_millis(100);
+            s.jobs.poll = Duration::from_millis(50);
+            s.jobs.digest.hour = 0;
+        })
+        .await;
+    let kind = "checkin_reminder";
+    let mails = smtp
+        .wait_for("the report's reminder", |m| {
+            !of_kind(m, kind, "r@example.com").is_empty()
+        })
+        .await;
+    assert_eq!(
+        of_kind(&mails, kind, "r@example.com")[0].subject(),
+        format!(
+            "Your check-in for Q1 check-in is due {}",
+            due.format("%A %-d %B %Y")
+        )
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let all = smtp.accepted();
+    assert_eq!(of_kind(&all, kind, "r@example.com").len(), 1, "once a day");
+    assert!(
+        of_kind(&all, kind, "m@example.com").is_empty(),
+        "a submitted check-in is not reminded"
+    );
+}

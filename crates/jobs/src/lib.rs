@@ -215,7 +215,7 @@ async fn run(
                 }
                 Err(e) => tracing::warn!(error = %e, "scheduling reminders failed; retrying"),
             }
-            match notify::schedule_program_reminders(&db, now).await {
+            match notify::schedule_program_reminders(&db, now, config.digest.hour).await {
                 Ok(queued) => {
                     stats.jobs_queued.inc_by(queued);
                 }

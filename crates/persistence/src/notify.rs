@@ -226,24 +226,28 @@ impl Database {
 
 impl Database {
     /// Draft check-ins due on or before `until` and not before `from`, launched before
-    /// `launched_before`: (check-in, person).
+    /// `launched_before`, of people who read their emails in `zone` (`None`: chose none):
+    /// (check-in, person).
     pub async fn checkins_due(
         &self,
         from: chrono::NaiveDate,
         until: chrono::NaiveDate,
         launched_before: DateTime<Utc>,
+        zone: Option<String>,
     ) -> StoreResult<Vec<(Uuid, Uuid)>> {
         with_pool!(self, pool => {
-            Ok(sqlx::query_as(
+            let sql = format!(
                 "SELECT k.id, k.person_id FROM checkins k JOIN checkin_cycles c ON c.id = k.cycle_id \
+                 LEFT JOIN notification_settings s ON s.person_id = k.person_id \
                  WHERE k.state = 'draft' AND c.due_date >= $1 AND c.due_date <= $2 \
-                 AND k.created_at < $3 ORDER BY k.id",
-            )
-            .bind(from)
-            .bind(until)
-            .bind(launched_before)
-            .fetch_all(pool)
-            .await?)
+                 AND k.created_at < $3 AND {} ORDER BY k.id",
+                if zone.is_some() { "s.time_zone = $4" } else { "s.time_zone IS NULL" }
+            );
+            let mut q = sqlx::query_as(&sql).bind(from).bind(until).bind(launched_before);
+            if let Some(z) = zone {
+                q = q.bind(z);
+            }
+            Ok(q.fetch_all(pool).await?)
         })
     }
 

@@ -11,8 +11,9 @@
 //! it then (so a talking point added after the job was queued is in it, and a private one is
 //! in its author's email alone).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use oneonone_domain::cadence;
 use oneonone_domain::notify::{DigestTime, EmailKind, NotificationSettings};
 use oneonone_domain::policy::{Actor, Denied};
 use oneonone_persistence::events::Event;
@@ -278,6 +279,29 @@ pub async fn schedule_reminders(
     Ok(queued)
 }
 
+/// The time zones people read their emails in (`None`: chose none, so UTC) where `at` is past
+/// `hour` o'clock, with the local time there.
+async fn mornings(
+    db: &Database,
+    at: DateTime<Utc>,
+    hour: u32,
+) -> Result<Vec<(Option<String>, DateTime<chrono_tz::Tz>)>> {
+    use chrono::Timelike;
+    let mut zones: Vec<Option<String>> = db.chosen_zones().await?.into_iter().map(Some).collect();
+    zones.push(None);
+    Ok(zones
+        .into_iter()
+        .filter_map(|zone| {
+            let tz: chrono_tz::Tz = match &zone {
+                Some(z) => z.parse().ok()?,
+                None => chrono_tz::Tz::UTC,
+            };
+            let local = at.with_timezone(&tz);
+            (local.hour() >= hour).then_some((zone, local))
+        })
+        .collect())
+}
+
 const DIGEST_NAMESPACE: Uuid = Uuid::from_u128(0x6f6e_656f_6e65_4000_8000_6469_6765_7374);
 
 /// Queue this week's digest for each manager whose digest time (`when`, in their zone) has
@@ -285,20 +309,10 @@ const DIGEST_NAMESPACE: Uuid = Uuid::from_u128(0x6f6e_656f_6e65_4000_8000_6469_6
 /// transaction as its jobs, so replicas scanning side by side queue each digest once (and a
 /// digest's key, (manager, week), holds even for a manager who changes zone mid-week).
 pub async fn schedule_digests(db: &Database, at: DateTime<Utc>, when: DigestTime) -> Result<u64> {
-    use chrono::{Datelike, Timelike};
-    let mut zones: Vec<Option<String>> = db.chosen_zones().await?.into_iter().map(Some).collect();
-    zones.push(None);
+    use chrono::Datelike;
     let mut queued = 0;
-    for zone in zones {
-        let tz: chrono_tz::Tz = match &zone {
-            Some(z) => match z.parse() {
-                Ok(tz) => tz,
-                Err(_) => continue,
-            },
-            None => chrono_tz::Tz::UTC,
-        };
-        let local = at.with_timezone(&tz);
-        if local.weekday() != when.weekday || local.hour() < when.hour {
+    for (zone, local) in mornings(db, at, when.hour).await? {
+        if local.weekday() != when.weekday {
             continue;
         }
         let week = local.iso_week();
@@ -387,9 +401,14 @@ fn program_job(
 
 /// Queue the reminders of the performance program that came due at `at`: each eNPS survey
 /// that opened, to everyone it asks; two days before it closes, to those who have not
-/// answered yet; once a day, each check-in due within two days that is still a draft (and was
-/// not launched that day), to its person. Each once, however many replicas scan.
-pub async fn schedule_program_reminders(db: &Database, at: DateTime<Utc>) -> Result<u64> {
+/// answered yet; each morning (from `morning` o'clock in the person's zone), each check-in due
+/// within two days that is still a draft (and was not launched that day), to its person. Each
+/// once, however many replicas scan.
+pub async fn schedule_program_reminders(
+    db: &Database,
+    at: DateTime<Utc>,
+    morning: u32,
+) -> Result<u64> {
     let mut queued = 0;
     for (survey, opens_at, closes_at) in db.open_surveys(at).await? {
         let body = EmailJob {
@@ -423,12 +442,20 @@ pub async fn schedule_program_reminders(db: &Database, at: DateTime<Utc>) -> Res
             queued += queue_once(db, marker, jobs).await?;
         }
     }
-    let today = at.date_naive();
-    let marker = format!("checkins/{today}");
-    if db.setting(&marker).await?.is_none() {
-        let start_of_day = today.and_time(chrono::NaiveTime::MIN).and_utc();
+    for (zone, local) in mornings(db, at, morning).await? {
+        let today = local.date_naive();
+        let marker = format!("checkins/{today}/{}", zone.as_deref().unwrap_or("-"));
+        if db.setting(&marker).await?.is_some() {
+            continue;
+        }
+        let start_of_day = cadence::local_instant(local.timezone(), today.and_time(NaiveTime::MIN));
         let jobs = db
-            .checkins_due(today, today + chrono::Duration::days(2), start_of_day)
+            .checkins_due(
+                today,
+                today + chrono::Duration::days(2),
+                start_of_day,
+                zone.clone(),
+            )
             .await?
             .into_iter()
             .map(|(checkin, person)| {
