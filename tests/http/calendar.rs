@@ -677,3 +677,46 @@ async fn scheduling_emails_carry_itip_invitations_calendar_apps_apply() {
         mails.len()
     );
 }
+
+#[tokio::test]
+async fn monthly_rules_expand_to_the_meetings_a_recurrence_engine_agrees_with() {
+    let app = spawn_app().await;
+    // Day 31 falls back to the month's last day (30 April, 28 February…); the last Friday;
+    // every other Tuesday in New York across its daylight-saving change.
+    for (cadence, zone, start) in [
+        (
+            json!({"frequency": "monthly_day", "day_of_month": 31}),
+            "Europe/Berlin",
+            "2030-01-01",
+        ),
+        (
+            json!({"frequency": "monthly_weekday", "nth": -1, "weekday": "friday"}),
+            "Asia/Tokyo",
+            "2030-01-01",
+        ),
+        (
+            json!({"frequency": "weekly", "interval_weeks": 2, "weekday": "tuesday"}),
+            "America/New_York",
+            "2030-02-05",
+        ),
+    ] {
+        let o = app
+            .one_on_one_made_fresh(json!({"cadence": cadence, "local_time": "09:15",
+                "time_zone": zone, "start_date": start}))
+            .await;
+        let text = read_feed(&app, &feed_path(&app, &o.report_token).await)
+            .await
+            .expect(200)
+            .text;
+        // The eight meetings prepared ahead, as the engine expands the rule over them.
+        let (from, to) = ("2029-12-01T00:00:00Z", "2030-09-01T00:00:00Z");
+        let expected = meetings_in(&app, &o.report_token, from, to).await;
+        assert_eq!(expected.len(), 8, "{cadence}");
+        let last = *expected.iter().next_back().expect("a last meeting");
+        let expanded: BTreeSet<_> = occurrences(&parse(&text), utc(from), utc(to))
+            .into_iter()
+            .filter(|t| *t <= last)
+            .collect();
+        assert_eq!(expanded, expected, "{cadence} in {zone}:\n{text}");
+    }
+}

@@ -615,24 +615,32 @@ impl TestApp {
 
     /// A [`OneOnOne`] whose series body also holds the fields of `extra`.
     pub async fn one_on_one_with(&self, extra: Value) -> OneOnOne {
-        self.one_on_one_made(extra, false).await
+        self.one_on_one_made(extra, false, "").await
+    }
+
+    /// A [`OneOnOne`] of people new to this server (their emails carry a fresh suffix), so one
+    /// test can make several.
+    pub async fn one_on_one_made_fresh(&self, extra: Value) -> OneOnOne {
+        let tag = format!("-{}", Uuid::now_v7().simple());
+        self.one_on_one_made(extra, false, &tag).await
     }
 
     /// A [`OneOnOne`] whose two people turned calendar invitations off before their series was
     /// made (email tests about other kinds count what arrives).
     pub async fn one_on_one_without_invitations(&self) -> OneOnOne {
-        self.one_on_one_made(serde_json::json!({}), true).await
+        self.one_on_one_made(serde_json::json!({}), true, "").await
     }
 
-    async fn one_on_one_made(&self, extra: Value, no_invitations: bool) -> OneOnOne {
+    /// The people's addresses end their local part with `tag` (`boss{tag}@example.com`…).
+    async fn one_on_one_made(&self, extra: Value, no_invitations: bool, tag: &str) -> OneOnOne {
         let (boss, skip_level_token) = self
-            .person_with_login("boss@example.com", "Boss", None)
+            .person_with_login(&format!("boss{tag}@example.com"), "Boss", None)
             .await;
         let (manager, manager_token) = self
-            .person_with_login("m@example.com", "Manager", Some(boss))
+            .person_with_login(&format!("m{tag}@example.com"), "Manager", Some(boss))
             .await;
         let (report, report_token) = self
-            .person_with_login("r@example.com", "Report", Some(manager))
+            .person_with_login(&format!("r{tag}@example.com"), "Report", Some(manager))
             .await;
         if no_invitations {
             for token in [&manager_token, &report_token] {
