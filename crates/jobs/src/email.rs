@@ -315,11 +315,7 @@ pub(crate) async fn compose(
     } else {
         meeting.manager_id
     };
-    let other = match db.get_person(other_id).await {
-        Ok(p) if p.deleted_at.is_none() => p.display_name,
-        Ok(_) | Err(StoreError::NotFound) => "a former colleague".to_owned(),
-        Err(e) => return Err(e),
-    };
+    let other = name_of(db, other_id).await?;
     let zone = match settings.time_zone {
         Some(z) => z,
         None => meeting_zone(db, &meeting).await?,
@@ -489,6 +485,15 @@ fn notice(
         NoticeText { v },
         NoticeHtml { v },
     )
+}
+
+/// Someone's name as a message shows it; an erased or unknown person is "a former colleague".
+async fn name_of(db: &Database, id: Uuid) -> Result<String, StoreError> {
+    match db.get_person(id).await {
+        Ok(p) if p.deleted_at.is_none() => Ok(p.display_name),
+        Ok(_) | Err(StoreError::NotFound) => Ok("a former colleague".to_owned()),
+        Err(e) => Err(e),
+    }
 }
 
 fn first_name(person: &oneonone_domain::Person) -> String {
@@ -753,12 +758,7 @@ async fn digest(
     for a in &overdue {
         for id in [a.assignee_id, a.manager_id, a.report_id] {
             if id != person.id && !names.contains_key(&id) {
-                let name = match db.get_person(id).await {
-                    Ok(p) if p.deleted_at.is_none() => p.display_name,
-                    Ok(_) | Err(StoreError::NotFound) => "a former colleague".to_owned(),
-                    Err(e) => return Err(e),
-                };
-                names.insert(id, name);
+                names.insert(id, name_of(db, id).await?);
             }
         }
     }
@@ -875,13 +875,6 @@ async fn checkin(
         Err(StoreError::NotFound) => return Ok(Composed::Drop("the cycle is gone")),
         Err(e) => return Err(e),
     };
-    let other = |id: Uuid| async move {
-        match db.get_person(id).await {
-            Ok(p) if p.deleted_at.is_none() => Ok(p.display_name),
-            Ok(_) | Err(StoreError::NotFound) => Ok("a former colleague".to_owned()),
-            Err(e) => Err(e),
-        }
-    };
     let due = k.due_date.format("%A %-d %B %Y");
     let (subject, headline) = match (k.state, person.id) {
         (CheckinState::Draft, p) if p == k.person_id => (
@@ -889,18 +882,18 @@ async fn checkin(
             format!(
                 "your check-in for {cycle} is open: how the period went, what blocks you, your \
                  goals' progress. Submit it by {due}; {} reviews it with you.",
-                other(k.manager_id).await?
+                name_of(db, k.manager_id).await?
             ),
         ),
         (CheckinState::Submitted, p) if p == k.manager_id => {
-            let name = other(k.person_id).await?;
+            let name = name_of(db, k.person_id).await?;
             (
                 format!("{name} submitted their check-in for {cycle}"),
                 format!("{name} submitted their check-in for {cycle}: it is yours to review."),
             )
         }
         (CheckinState::Reviewed, p) if p == k.person_id => {
-            let name = other(k.manager_id).await?;
+            let name = name_of(db, k.manager_id).await?;
             (
                 format!("{name} reviewed your check-in for {cycle}"),
                 format!(
