@@ -720,3 +720,21 @@ async fn monthly_rules_expand_to_the_meetings_a_recurrence_engine_agrees_with() 
         assert_eq!(expanded, expected, "{cadence} in {zone}:\n{text}");
     }
 }
+
+#[tokio::test]
+async fn a_private_talking_point_leaves_the_other_persons_feed_byte_for_byte_unchanged() {
+    let app = spawn_app().await;
+    let o = app.one_on_one_with(berlin()).await;
+    let path = feed_path(&app, &o.report_token).await;
+    let before = read_feed(&app, &path).await.expect(200).text;
+    app.post(
+        &format!("/api/v1/meetings/{}/agenda-items", o.meetings[1]),
+        &o.manager_token,
+        &json!({"title": "Private worry of the manager", "private": true}),
+    )
+    .await
+    .expect(201);
+    let after = read_feed(&app, &path).await.expect(200).text;
+    // No count, version, sequence or timestamp moves: the report cannot tell it exists.
+    assert_eq!(before, after);
+}
