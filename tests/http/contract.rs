@@ -273,6 +273,23 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
             .expect(201);
         let feed_url = feed.body["url"].as_str().unwrap().to_owned();
         let feed_path = feed_url[feed_url.find("/api/v1/").unwrap()..].to_owned();
+        // …and posts their reminders to Slack (a port nobody listens on), with a test message.
+        let chat = app
+            .post(
+                "/api/v1/chat-destinations",
+                &token,
+                &serde_json::json!({"platform": "slack", "url": "http://127.0.0.1:9/chat"}),
+            )
+            .await
+            .expect(201)
+            .id();
+        app.post(
+            &format!("/api/v1/chat-destinations/{chat}/test"),
+            &token,
+            &serde_json::json!({}),
+        )
+        .await
+        .expect(202);
         let get = |path: String| {
             let token = token.clone();
             let app = &app;
@@ -306,6 +323,8 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
             "/api/v1/job-queue".to_owned(),
             "/api/v1/me/notification-settings".to_owned(),
             "/api/v1/me/calendar-feed".to_owned(),
+            "/api/v1/chat-destinations".to_owned(),
+            format!("/api/v1/chat-destinations/{chat}"),
             feed_path.clone(),
             // The page of the unsubscribe link in this person's emails.
             format!(

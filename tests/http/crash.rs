@@ -423,3 +423,132 @@ async fn sigkill_mid_send_loses_no_email_and_sends_none_twice() {
         let _ = s.child.wait();
     }
 }
+
+/// The same for Slack and Teams: a manager's team channel gets a line before each of their
+/// 1:1s; the channel holds its answers and the sending replica is killed with SIGKILL. Every
+/// message still arrives, each with its `Idempotency-Key` (the job's id, the same on every
+/// attempt), and none acknowledged goes out again.
+#[tokio::test]
+async fn sigkill_mid_send_loses_no_chat_message_and_sends_none_twice() {
+    use oneonone_tests::receiver::{Mode, Receiver};
+    let db = TestDatabase::new().await;
+    let env = [
+        ("ONEONONE_JOBS_POLL_MS", "50"),
+        ("ONEONONE_WEBHOOK_TIMEOUT_SECONDS", "2"),
+        ("ONEONONE_WEBHOOK_RETRY_BASE_MS", "100"),
+        ("ONEONONE_REMINDER_SCAN_SECONDS", "1"),
+        ("ONEONONE_APP_URL", "https://app.oneonone.test"),
+    ];
+    let channel = Receiver::start(Mode::Hang(Duration::from_secs(4))).await;
+    let mut first = start_with(&db.url, &env).await;
+    let token = admin_token(&first.base).await;
+    let client = reqwest::Client::new();
+    let post = |base: &str, path: &str, body: serde_json::Value| {
+        let request = client
+            .post(format!("{base}/api/v1/{path}"))
+            .bearer_auth(&token)
+            .json(&body);
+        let path = path.to_owned();
+        async move {
+            let r = request.send().await.expect("post");
+            assert_eq!(r.status().as_u16(), 201, "{path}");
+            let v: serde_json::Value = r.json().await.expect("json");
+            v["id"].as_str().expect("id").to_owned()
+        }
+    };
+    let manager = post(
+        &first.base,
+        "people",
+        json!({"email": "lead@example.com", "display_name": "Lead"}),
+    )
+    .await;
+    // HR sets up the manager's team channel.
+    post(
+        &first.base,
+        "chat-destinations",
+        json!({"platform": "slack", "url": channel.url, "audience": "team",
+            "person_id": manager, "kinds": ["meeting_reminder"]}),
+    )
+    .await;
+    // A 1:1 in an hour with each report: due at once (the default lead is a day).
+    let one_on_ones = |base: String, range: std::ops::Range<usize>| {
+        let manager = manager.clone();
+        let post = &post;
+        async move {
+            for i in range {
+                let report = post(
+                    &base,
+                    "people",
+                    json!({"email": format!("report{i}@example.com"),
+                        "display_name": format!("Report {i}"), "manager_id": manager}),
+                )
+                .await;
+                let at = chrono::Utc::now() + chrono::Duration::minutes(60 + i as i64);
+                let at = at - chrono::Duration::nanoseconds(i64::from(at.timestamp_subsec_nanos()));
+                post(
+                    &base,
+                    "meetings",
+                    json!({"manager_id": manager, "report_id": report, "starts_at": at}),
+                )
+                .await;
+            }
+        }
+    };
+    one_on_ones(first.base.clone(), 0..20).await;
+    channel
+        .wait_for("messages held open", |got| got.len() >= 5)
+        .await;
+    first.child.kill().expect("SIGKILL");
+    let _ = first.child.wait();
+    let held: HashSet<String> = channel
+        .received()
+        .into_iter()
+        .map(|r| r.idempotency_key)
+        .collect();
+    channel.set_mode(Mode::Ok);
+    let servers = replicas(&db.url, &env).await;
+    let replicas = servers.len();
+    for (n, s) in servers.iter().enumerate() {
+        one_on_ones(s.base.clone(), 20 + n * 5..25 + n * 5).await;
+    }
+    let expected = 20 + replicas * 5;
+    let acked_keys = || {
+        channel
+            .acknowledged()
+            .into_iter()
+            .map(|r| r.idempotency_key)
+            .collect::<HashSet<_>>()
+    };
+    channel
+        .wait_for("every message acknowledged", |_| {
+            acked_keys().len() >= expected
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut acks: HashMap<String, usize> = HashMap::new();
+    let mut meetings = HashSet::new();
+    for r in channel.acknowledged() {
+        assert!(!r.idempotency_key.is_empty());
+        *acks.entry(r.idempotency_key.clone()).or_default() += 1;
+        let link = r.json()["blocks"]
+            .as_array()
+            .and_then(|b| b.last())
+            .map(|b| b["elements"][0]["url"].clone())
+            .expect("a link");
+        meetings.insert(link.to_string());
+    }
+    assert_eq!(acks.len(), expected, "every reminder, once each");
+    assert!(
+        acks.values().all(|n| *n == 1),
+        "nothing acknowledged goes out again: {acks:?}"
+    );
+    assert!(
+        held.iter().all(|k| acks.contains_key(k)),
+        "what the dead replica held was sent again, same keys"
+    );
+    assert_eq!(meetings.len(), expected, "one message per 1:1");
+    for mut s in servers {
+        let _ = s.child.kill();
+        let _ = s.child.wait();
+    }
+}

@@ -8,6 +8,7 @@ mod agenda;
 mod auth;
 mod calendar;
 mod changes;
+mod chat;
 mod checkins;
 mod contract;
 mod crash;

@@ -19,6 +19,8 @@ pub enum Mode {
     Fail,
     /// Holds the request this long, then answers 204 (past the sender's timeout, say).
     Hang(Duration),
+    /// 404 `no_service` at once, as Slack answers for a removed incoming webhook.
+    Gone,
 }
 
 /// One request as it arrived.
@@ -27,6 +29,8 @@ pub struct Received {
     pub id: String,
     pub timestamp: String,
     pub signature: String,
+    /// The `Idempotency-Key` header (chat messages).
+    pub idempotency_key: String,
     pub body: String,
     /// How the receiver was set to answer it.
     pub mode: Mode,
@@ -79,12 +83,14 @@ async fn receive(req: HttpRequest, body: web::Bytes, inner: web::Data<Arc<Inner>
         id: header("webhook-id"),
         timestamp: header("webhook-timestamp"),
         signature: header("webhook-signature"),
+        idempotency_key: header("idempotency-key"),
         body: String::from_utf8_lossy(&body).into_owned(),
         mode,
     });
     match mode {
         Mode::Ok => HttpResponse::NoContent().finish(),
         Mode::Fail => HttpResponse::InternalServerError().body("down for maintenance"),
+        Mode::Gone => HttpResponse::NotFound().body("no_service"),
         Mode::Hang(d) => {
             tokio::time::sleep(d).await;
             HttpResponse::NoContent().finish()

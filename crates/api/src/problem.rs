@@ -75,6 +75,8 @@ pub enum ErrorCode {
     UnknownReference,
     /// 422: this Idempotency-Key came with another request.
     IdempotencyKeyReused,
+    /// 422: a person has as many chat destinations of this audience as allowed (10).
+    TooManyDestinations,
     /// 431: the request's head (request line and headers) is too large.
     HeadersTooLarge,
     /// 429: retry after `Retry-After` seconds.

@@ -262,6 +262,11 @@ impl Application {
         let mut jobs_config = settings.jobs.clone();
         jobs_config.schedule_every = settings.reminder_scan;
         jobs_config.email = email_config(&settings, &links, local);
+        jobs_config.app_url = settings
+            .app_url
+            .clone()
+            .or_else(|| settings.public_url.clone())
+            .unwrap_or_else(|| format!("http://{local}"));
         let jobs = settings
             .jobs_enabled
             .then(|| oneonone_jobs::Runner::start(db.clone(), jobs_config));

@@ -8,6 +8,7 @@
 pub mod action;
 pub mod agenda;
 pub mod cadence;
+pub mod chat;
 pub mod checkin;
 pub mod enps;
 pub mod error;

@@ -280,6 +280,23 @@ pub fn manage_webhooks(actor: &Actor) -> Decision {
     }
 }
 
+/// A chat destination (Slack, Teams) of `owner`: a person's own is theirs alone (HR does not
+/// post someone's reminders anywhere); a team's is its manager's, or HR's setting it up for
+/// them. Never a token's: the messages are for people.
+pub fn manage_chat(actor: &Actor, audience: crate::chat::Audience, owner: PersonId) -> Decision {
+    let me = actor.person_id() == Some(owner);
+    match audience {
+        crate::chat::Audience::Person if me => Ok(()),
+        crate::chat::Audience::Team if me || actor.is_hr_admin() => Ok(()),
+        crate::chat::Audience::Person => Err(Denied(
+            "a person's own chat destination is theirs alone to set",
+        )),
+        crate::chat::Audience::Team => Err(Denied(
+            "a team's chat destination is its manager's or HR's to set",
+        )),
+    }
+}
+
 /// Meeting metadata (who, when, status, kind): the two participants, HR admins, and tokens with
 /// `meetings:read`. Everyone else must not learn that the meeting exists (404).
 pub fn see_meeting(actor: &Actor, participants: [PersonId; 2]) -> bool {

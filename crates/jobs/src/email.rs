@@ -119,30 +119,30 @@ pub(crate) enum Composed {
 }
 
 /// A talking point as its reader sees it.
-struct Point {
-    title: String,
-    private: bool,
-    times_carried: i32,
+pub(crate) struct Point {
+    pub(crate) title: String,
+    pub(crate) private: bool,
+    pub(crate) times_carried: i32,
 }
 
-struct Action {
-    title: String,
-    owner: String,
-    due: Option<String>,
-    overdue: bool,
+pub(crate) struct Action {
+    pub(crate) title: String,
+    pub(crate) owner: String,
+    pub(crate) due: Option<String>,
+    pub(crate) overdue: bool,
     /// In a digest: whose 1:1 it belongs to.
-    pair: String,
+    pub(crate) pair: String,
 }
 
 /// In a digest: a report not met within their cadence.
-struct Behind {
-    name: String,
+pub(crate) struct Behind {
+    pub(crate) name: String,
     /// `last 1:1 on Monday 3 March 2030` or `no 1:1 held yet`.
-    last: String,
+    pub(crate) last: String,
     /// `weekly on Monday at 10:00 (Europe/Berlin)` or `no recurring 1:1`.
-    cadence: String,
+    pub(crate) cadence: String,
     /// `next on …` or `none scheduled`.
-    next: String,
+    pub(crate) next: String,
 }
 
 /// What a message says; the templates lay it out.
@@ -230,7 +230,7 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 /// A time as its reader reads it: `Tuesday 24 November 2026, 10:00 CET`.
-fn local(at: DateTime<Utc>, zone: Tz) -> String {
+pub(crate) fn local(at: DateTime<Utc>, zone: Tz) -> String {
     at.with_timezone(&zone)
         .format("%A %-d %B %Y, %H:%M %Z")
         .to_string()
@@ -329,7 +329,6 @@ pub(crate) async fn compose(
             other.clone()
         }
     };
-    let all_actions = db.meeting_action_items(&meeting).await?;
     let mut v = View {
         subject: String::new(),
         name: first_name(&person),
@@ -352,29 +351,7 @@ pub(crate) async fn compose(
     let (text, html) = match kind {
         EmailKind::MeetingReminder => {
             v.subject = format!("Your 1:1 with {other}: {}", v.when);
-            // The agenda as the recipient sees it: shared points and their own private ones.
-            v.points = db
-                .list_agenda(meeting.id, person.id, meeting.report_id)
-                .await?
-                .into_iter()
-                .filter(|i| !i.checked)
-                .map(|i| Point {
-                    title: i.title,
-                    private: i.private,
-                    times_carried: i.times_carried,
-                })
-                .collect();
-            v.actions = all_actions
-                .into_iter()
-                .filter(|a| a.status == ActionStatus::Open)
-                .map(|a| Action {
-                    overdue: a.overdue(today),
-                    title: a.title,
-                    owner: owner(a.assignee_id),
-                    due: a.due_date.map(|d| d.format("%-d %B").to_string()),
-                    pair: String::new(),
-                })
-                .collect();
+            (v.points, v.actions) = open_agenda(db, &meeting, person.id, &owner, today).await?;
             (
                 ReminderText { v: &v }.render(),
                 ReminderHtml { v: &v }.render(),
@@ -388,7 +365,9 @@ pub(crate) async fn compose(
                 .0
                 .map(|n| n.body)
                 .filter(|b| !b.trim().is_empty());
-            v.actions = all_actions
+            v.actions = db
+                .meeting_action_items(&meeting)
+                .await?
                 .into_iter()
                 .filter(|a| a.meeting_id == meeting.id && a.status != ActionStatus::Cancelled)
                 .map(|a| Action {
@@ -416,6 +395,43 @@ pub(crate) async fn compose(
         &v,
         MultiPart::alternative_plain_html(text, html),
     ))
+}
+
+/// What is open before a 1:1, as `reader` sees it: the talking points not yet discussed
+/// (shared ones and the reader's own private ones: a chat message drops the private ones) and
+/// the pair's open action items, each with its owner as `owner` names them.
+pub(crate) async fn open_agenda(
+    db: &Database,
+    meeting: &Meeting,
+    reader: Uuid,
+    owner: &impl Fn(Uuid) -> String,
+    today: chrono::NaiveDate,
+) -> Result<(Vec<Point>, Vec<Action>), StoreError> {
+    let points = db
+        .list_agenda(meeting.id, reader, meeting.report_id)
+        .await?
+        .into_iter()
+        .filter(|i| !i.checked)
+        .map(|i| Point {
+            title: i.title,
+            private: i.private,
+            times_carried: i.times_carried,
+        })
+        .collect();
+    let actions = db
+        .meeting_action_items(meeting)
+        .await?
+        .into_iter()
+        .filter(|a| a.status == ActionStatus::Open)
+        .map(|a| Action {
+            overdue: a.overdue(today),
+            title: a.title,
+            owner: owner(a.assignee_id),
+            due: a.due_date.map(|d| d.format("%-d %B").to_string()),
+            pair: String::new(),
+        })
+        .collect();
+    Ok((points, actions))
 }
 
 /// The message of `v` with its plain-text and HTML parts from these templates.
@@ -488,7 +504,7 @@ fn notice(
 }
 
 /// Someone's name as a message shows it; an erased or unknown person is "a former colleague".
-async fn name_of(db: &Database, id: Uuid) -> Result<String, StoreError> {
+pub(crate) async fn name_of(db: &Database, id: Uuid) -> Result<String, StoreError> {
     match db.get_person(id).await {
         Ok(p) if p.deleted_at.is_none() => Ok(p.display_name),
         Ok(_) | Err(StoreError::NotFound) => Ok("a former colleague".to_owned()),
@@ -496,7 +512,7 @@ async fn name_of(db: &Database, id: Uuid) -> Result<String, StoreError> {
     }
 }
 
-fn first_name(person: &oneonone_domain::Person) -> String {
+pub(crate) fn first_name(person: &oneonone_domain::Person) -> String {
     person
         .display_name
         .split_whitespace()
@@ -653,7 +669,7 @@ fn header(name: &'static str, value: String) -> HeaderValue {
 }
 
 /// A 1:1's own zone: its series', UTC for a one-off.
-async fn meeting_zone(db: &Database, meeting: &Meeting) -> Result<Tz, StoreError> {
+pub(crate) async fn meeting_zone(db: &Database, meeting: &Meeting) -> Result<Tz, StoreError> {
     match meeting.series_id {
         Some(id) => match db.get_series(id).await {
             Ok(s) => Ok(s.cadence.time_zone),
@@ -685,8 +701,44 @@ async fn digest(
     person: &oneonone_domain::Person,
     zone: Option<Tz>,
 ) -> Result<Composed, StoreError> {
-    use oneonone_domain::meeting::MeetingKind;
     let zone = zone.unwrap_or(Tz::UTC);
+    let today = Utc::now().with_timezone(&zone).date_naive();
+    let (behind, actions) = team_status(db, person, zone).await?;
+    if behind.is_empty() && actions.is_empty() {
+        return Ok(Composed::Drop("nothing to report this week"));
+    }
+    let kind = EmailKind::WeeklyDigest;
+    let v = View {
+        actions,
+        behind,
+        ..View::to(
+            mailer,
+            person,
+            kind,
+            format!("Your team this week: {}", today.format("%-d %B %Y")),
+            mailer.config.app_url.trim_end_matches('/').to_owned(),
+        )
+    };
+    Ok(plain_and_html(
+        mailer,
+        job,
+        person,
+        kind,
+        &v,
+        DigestText { v: &v },
+        DigestHtml { v: &v },
+    ))
+}
+
+/// A manager's team as the digest tells it, now: the active direct reports not met within
+/// their cadence (or with no recurring 1:1), and the open action items of the manager's 1:1s
+/// past their due date, with times in `zone`.
+pub(crate) async fn team_status(
+    db: &Database,
+    person: &oneonone_domain::Person,
+    zone: Tz,
+) -> Result<(Vec<Behind>, Vec<Action>), StoreError> {
+    use oneonone_domain::meeting::MeetingKind;
     let now = Utc::now();
     let today = now.with_timezone(&zone).date_naive();
     let reports = db
@@ -751,9 +803,6 @@ async fn digest(
             ..Default::default()
         })
         .await?;
-    if behind.is_empty() && overdue.is_empty() {
-        return Ok(Composed::Drop("nothing to report this week"));
-    }
     let mut names = std::collections::HashMap::new();
     for a in &overdue {
         for id in [a.assignee_id, a.manager_id, a.report_id] {
@@ -783,27 +832,7 @@ async fn digest(
             }),
         })
         .collect();
-    let kind = EmailKind::WeeklyDigest;
-    let v = View {
-        actions,
-        behind,
-        ..View::to(
-            mailer,
-            person,
-            kind,
-            format!("Your team this week: {}", today.format("%-d %B %Y")),
-            mailer.config.app_url.trim_end_matches('/').to_owned(),
-        )
-    };
-    Ok(plain_and_html(
-        mailer,
-        job,
-        person,
-        kind,
-        &v,
-        DigestText { v: &v },
-        DigestHtml { v: &v },
-    ))
+    Ok((behind, actions))
 }
 
 /// To whoever set up a webhook subscription: the server turned it off, what to do about it.

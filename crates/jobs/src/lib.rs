@@ -15,6 +15,7 @@
 //! On stop the runner stops claiming, lets the sends in flight finish (each is bounded by the
 //! request timeout) and gives back any claim it still holds.
 
+pub mod chat;
 pub mod email;
 pub mod signing;
 
@@ -27,6 +28,7 @@ use futures_util::StreamExt;
 use oneonone_persistence::Database;
 use oneonone_persistence::jobs::{AttemptOutcome, JobRecord, Settled};
 use oneonone_persistence::webhooks::WebhookRecord;
+use oneonone_usecases::chat::CHANNEL as chat_channel;
 use oneonone_usecases::notify;
 use oneonone_usecases::outbox::FanOut;
 use oneonone_usecases::webhooks as usecase;
@@ -63,6 +65,8 @@ pub struct Config {
     pub purge_every: Duration,
     /// Email, when an SMTP relay is configured.
     pub email: Option<email::EmailConfig>,
+    /// Where people open a 1:1 (the links in chat messages).
+    pub app_url: String,
 }
 
 impl Default for Config {
@@ -81,6 +85,7 @@ impl Default for Config {
             retention: Duration::from_secs(30 * 24 * 3600),
             purge_every: Duration::from_secs(3600),
             email: None,
+            app_url: "http://localhost:8080".to_owned(),
         }
     }
 }
@@ -203,39 +208,22 @@ async fn run(
                 tracing::warn!(error = %e, "forgetting old jobs failed; trying again later");
             }
         }
-        if mailer.is_some() && scheduled_at.is_none_or(|t| t.elapsed() >= config.schedule_every) {
+        if scheduled_at.is_none_or(|t| t.elapsed() >= config.schedule_every) {
             scheduled_at = Some(Instant::now());
-            let now = oneonone_persistence::now();
-            // Two scans ahead: a reminder waits in the queue for its moment.
-            let ahead = chrono::Duration::from_std(config.schedule_every * 2)
-                .unwrap_or(chrono::Duration::minutes(1));
-            match notify::schedule_reminders(&db, now, ahead).await {
-                Ok(queued) => {
-                    stats.jobs_queued.inc_by(queued);
-                }
-                Err(e) => tracing::warn!(error = %e, "scheduling reminders failed; retrying"),
-            }
-            match notify::schedule_program_reminders(&db, now, config.digest.hour).await {
-                Ok(queued) => {
-                    stats.jobs_queued.inc_by(queued);
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "scheduling program reminders failed; retrying")
-                }
-            }
-            match notify::schedule_digests(&db, now, config.digest).await {
-                Ok(queued) => {
-                    stats.jobs_queued.inc_by(queued);
-                }
-                Err(e) => tracing::warn!(error = %e, "scheduling digests failed; retrying"),
-            }
+            schedule(&db, &config, mailer.is_some(), &stats).await;
         }
         match deliver_webhooks(&db, &client, &config, worker, &stats).await {
             Ok(sent) => busy |= sent > 0,
             Err(e) => tracing::warn!(error = %e, "claiming webhook deliveries failed; retrying"),
         }
+        let send = |job| send_chat(&db, &client, &config, worker, &stats, job);
+        match deliver_each(&db, chat_channel, &config, worker, &stats, send).await {
+            Ok(sent) => busy |= sent > 0,
+            Err(e) => tracing::warn!(error = %e, "claiming chat messages failed; retrying"),
+        }
         if let Some(mailer) = &mailer {
-            match deliver_email(&db, mailer, &config, worker, &stats).await {
+            let send = |job| send_email(&db, mailer, &config, worker, &stats, job);
+            match deliver_each(&db, notify::CHANNEL, &config, worker, &stats, send).await {
                 Ok(sent) => busy |= sent > 0,
                 Err(e) => tracing::warn!(error = %e, "claiming emails failed; retrying"),
             }
@@ -253,6 +241,49 @@ async fn run(
         Err(e) => {
             tracing::warn!(error = %e, "could not give back claims; they end with their lease")
         }
+    }
+}
+
+/// Queue what the schedule says is due: reminders, digests, and (by email) the program's
+/// reminders, on the channels that send (email when a relay is set, chat when someone set a
+/// destination).
+async fn schedule(db: &Database, config: &Config, email: bool, stats: &Stats) {
+    let chat = match db.any_chat_destination().await {
+        Ok(any) => any,
+        Err(e) => {
+            tracing::warn!(error = %e, "reading chat destinations failed; retrying");
+            false
+        }
+    };
+    let to = notify::Channels { email, chat };
+    if !email && !chat {
+        return;
+    }
+    let now = oneonone_persistence::now();
+    // Two scans ahead: a reminder waits in the queue for its moment.
+    let ahead = chrono::Duration::from_std(config.schedule_every * 2)
+        .unwrap_or(chrono::Duration::minutes(1));
+    match notify::schedule_reminders(db, now, ahead, to).await {
+        Ok(queued) => {
+            stats.jobs_queued.inc_by(queued);
+        }
+        Err(e) => tracing::warn!(error = %e, "scheduling reminders failed; retrying"),
+    }
+    if email {
+        match notify::schedule_program_reminders(db, now, config.digest.hour).await {
+            Ok(queued) => {
+                stats.jobs_queued.inc_by(queued);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "scheduling program reminders failed; retrying")
+            }
+        }
+    }
+    match notify::schedule_digests(db, now, config.digest, to).await {
+        Ok(queued) => {
+            stats.jobs_queued.inc_by(queued);
+        }
+        Err(e) => tracing::warn!(error = %e, "scheduling digests failed; retrying"),
     }
 }
 
@@ -386,22 +417,32 @@ where
     futures_util::future::join(sending, recording).await;
 }
 
-/// Claim due emails, write and send them. How many were claimed.
-async fn deliver_email(
+/// Claim due jobs of `channel` and send each with `send`. How many were claimed.
+async fn deliver_each<F, Fut>(
     db: &Database,
-    mailer: &email::Mailer,
+    channel: &'static str,
     config: &Config,
     worker: Uuid,
     stats: &Stats,
-) -> Result<usize, oneonone_usecases::Error> {
-    let jobs = claim(db, notify::CHANNEL, config, worker).await?;
+    send: F,
+) -> Result<usize, oneonone_usecases::Error>
+where
+    F: Fn(JobRecord) -> Fut,
+    Fut: std::future::Future<Output = Option<Sent>>,
+{
+    let jobs = claim(db, channel, config, worker).await?;
     let count = jobs.len();
-    let sends = jobs
-        .into_iter()
-        .map(|job| move || send_email(db, mailer, config, worker, stats, job))
-        .collect();
+    let send = &send;
+    let sends = jobs.into_iter().map(|job| move || send(job)).collect();
     send_all(db, config, stats, sends).await;
     Ok(count)
+}
+
+/// Record that a job is not needed any more (its 1:1 moved, its recipient left…).
+async fn dropped(db: &Database, job: &JobRecord, worker: Uuid, reason: &str) {
+    if let Err(e) = db.drop_job(job.id, worker, reason).await {
+        tracing::warn!(error = %e, "could not record a dropped job; it ends with its lease");
+    }
 }
 
 async fn send_email(
@@ -416,9 +457,7 @@ async fn send_email(
     let answer = match email::compose(db, mailer, &job).await {
         Ok(email::Composed::Send(message)) => mailer.send(*message).await,
         Ok(email::Composed::Drop(reason)) => {
-            if let Err(e) = db.drop_job(job.id, worker, reason).await {
-                tracing::warn!(error = %e, "could not record a dropped email; it ends with its lease");
-            }
+            dropped(db, &job, worker, reason).await;
             return None;
         }
         Err(e) => Answer {
@@ -474,6 +513,93 @@ async fn deliver_webhooks(
         .collect();
     send_all(db, config, stats, sends).await;
     Ok(count)
+}
+
+async fn send_chat(
+    db: &Database,
+    client: &reqwest::Client,
+    config: &Config,
+    worker: Uuid,
+    stats: &Stats,
+    job: JobRecord,
+) -> Option<Sent> {
+    let started = (oneonone_persistence::now(), Instant::now());
+    let failed = |what: String| Answer {
+        error: Some(what),
+        ..Answer::default()
+    };
+    let answer = match db.get_chat_destination(job.target_id).await {
+        // Deleted meanwhile: its jobs went with it.
+        Err(oneonone_persistence::StoreError::NotFound) => return None,
+        Err(e) => failed(format!("reading the destination failed: {e}")),
+        Ok(d) => match chat::compose(db, &config.app_url, &job, &d).await {
+            Ok(chat::Composed::Send(body)) => {
+                let sent = client
+                    .post(&d.url)
+                    .header("content-type", "application/json")
+                    .header("idempotency-key", job.id.to_string())
+                    .body(body.to_string())
+                    .send()
+                    .await;
+                // A destination that is gone (Slack: 404 `no_service`, 410
+                // `channel_is_archived`, 403 `invalid_token`) or a message it refuses (400)
+                // will not take a retry.
+                answer_of(sent, config, |status| {
+                    status.is_client_error() && !matches!(status.as_u16(), 408 | 425 | 429)
+                })
+            }
+            Ok(chat::Composed::Drop(reason)) => {
+                dropped(db, &job, worker, reason).await;
+                return None;
+            }
+            Err(e) => failed(format!("reading the message's content failed: {e}")),
+        },
+    };
+    Some(attempted(
+        config,
+        worker,
+        stats,
+        oneonone_usecases::chat::CHANNEL,
+        &job,
+        started,
+        answer,
+    ))
+}
+
+/// How an HTTP post went, as the receiver answered: 2xx delivered; `permanent` statuses never
+/// retried; 429 and 503 with their `Retry-After`.
+fn answer_of(
+    sent: Result<reqwest::Response, reqwest::Error>,
+    config: &Config,
+    permanent: impl Fn(reqwest::StatusCode) -> bool,
+) -> Answer {
+    match &sent {
+        Ok(res) if res.status().is_success() => Answer {
+            status: Some(res.status().as_u16()),
+            ..Answer::default()
+        },
+        Ok(res) => Answer {
+            status: Some(res.status().as_u16()),
+            error: Some(format!("the receiver answered {}", res.status())),
+            retry_after: retry_after(res),
+            permanent: permanent(res.status()),
+        },
+        Err(e) if e.is_timeout() => Answer {
+            error: Some(format!(
+                "no answer within {} s",
+                config.timeout.as_secs_f64()
+            )),
+            ..Answer::default()
+        },
+        Err(e) if e.is_connect() => Answer {
+            error: Some("could not connect".to_owned()),
+            ..Answer::default()
+        },
+        Err(e) => Answer {
+            error: Some(truncate(&e.to_string(), 500)),
+            ..Answer::default()
+        },
+    }
 }
 
 /// Record a chunk of attempts: the deliveries in one statement, each failure in a transaction
@@ -626,34 +752,8 @@ async fn send_webhook(
         .body(body)
         .send()
         .await;
-    let answer = match &sent {
-        Ok(res) if res.status().is_success() => Answer {
-            status: Some(res.status().as_u16()),
-            ..Answer::default()
-        },
-        Ok(res) => Answer {
-            status: Some(res.status().as_u16()),
-            error: Some(format!("the receiver answered {}", res.status())),
-            retry_after: retry_after(res),
-            permanent: false,
-        },
-        Err(e) if e.is_timeout() => Answer {
-            error: Some(format!(
-                "no answer within {} s",
-                config.timeout.as_secs_f64()
-            )),
-            ..Answer::default()
-        },
-        Err(e) if e.is_connect() => Answer {
-            error: Some("could not connect".to_owned()),
-            ..Answer::default()
-        },
-        Err(e) => Answer {
-            error: Some(truncate(&e.to_string(), 500)),
-            ..Answer::default()
-        },
-    };
-    drop(sent);
+    // A subscriber's receiver is retried whatever it answers, for the whole retry window.
+    let answer = answer_of(sent, config, |_| false);
     attempted(
         config,
         worker,

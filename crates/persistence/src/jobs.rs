@@ -493,6 +493,23 @@ impl Tx<'_> {
     }
 
     /// Queue jobs; a job for an event its target already has is left out.
+    /// Delete every job of a target (a subscription, a destination) with its attempts.
+    pub async fn delete_jobs_of(&mut self, target: Uuid) -> StoreResult<()> {
+        on_tx!(self, conn => {
+            sqlx::query(
+                "DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE target_id = $1)",
+            )
+            .bind(target)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("DELETE FROM jobs WHERE target_id = $1")
+                .bind(target)
+                .execute(&mut *conn)
+                .await?;
+        });
+        Ok(())
+    }
+
     pub async fn enqueue_jobs(&mut self, jobs: &[NewJob]) -> StoreResult<u64> {
         let ts = now();
         let mut added = 0;

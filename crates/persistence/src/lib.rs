@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod agenda;
 pub mod calendar;
+pub mod chat;
 pub mod checkins;
 pub mod enps;
 pub mod events;

@@ -85,7 +85,8 @@ crate::read_both! {
 pub struct ReminderDue {
     pub meeting_id: Uuid,
     pub starts_at: DateTime<Utc>,
-    pub person_id: Uuid,
+    /// Whom it goes to: a person (email), a destination (chat).
+    pub target_id: Uuid,
     pub queued: Option<Uuid>,
 }
 
@@ -118,7 +119,7 @@ impl Database {
         let until = at + ahead + chrono::Duration::minutes(i64::from(lead));
         with_pool!(self, pool => {
             Ok(sqlx::query_as(
-                "SELECT m.id AS meeting_id, m.starts_at, p.id AS person_id, j.event_id AS queued \
+                "SELECT m.id AS meeting_id, m.starts_at, p.id AS target_id, j.event_id AS queued \
                  FROM meetings m \
                  JOIN people p ON p.id IN (m.manager_id, m.report_id) \
                  LEFT JOIN notification_settings n ON n.person_id = p.id \

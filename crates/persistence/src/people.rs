@@ -493,6 +493,25 @@ impl Tx<'_> {
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
+            // Their chat addresses go, and what was queued for them (never sent now).
+            sqlx::query(
+                "DELETE FROM job_attempts WHERE job_id IN (SELECT j.id FROM jobs j \
+                 JOIN chat_destinations d ON d.id = j.target_id WHERE d.person_id = $1)",
+            )
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query(
+                "DELETE FROM jobs WHERE target_id IN \
+                 (SELECT id FROM chat_destinations WHERE person_id = $1)",
+            )
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("DELETE FROM chat_destinations WHERE person_id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
         });
         Ok(())
     }

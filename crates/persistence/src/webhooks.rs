@@ -198,17 +198,8 @@ impl Tx<'_> {
 
     /// Delete a subscription with its deliveries and their attempts.
     pub async fn delete_webhook(&mut self, id: Uuid) -> StoreResult<()> {
+        self.delete_jobs_of(id).await?;
         let done = on_tx!(self, conn => {
-            sqlx::query(
-                "DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE target_id = $1)",
-            )
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-            sqlx::query("DELETE FROM jobs WHERE target_id = $1")
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
             sqlx::query("DELETE FROM webhook_subscriptions WHERE id = $1")
                 .bind(id)
                 .execute(&mut *conn)

@@ -10,6 +10,7 @@
 pub mod agenda;
 pub mod calendar;
 pub mod changes;
+pub mod chat;
 pub mod checkins;
 pub mod enps;
 pub mod goals;

@@ -213,7 +213,15 @@ pub async fn fan_out(tx: &mut Tx<'_>, limit: i64) -> Result<FanOut> {
     .await
 }
 
-/// The key of a reminder: one per (meeting, start, person).
+/// Which channels the schedule queues messages for: those the server sends (email when a relay
+/// is set; chat when someone set a destination).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Channels {
+    pub email: bool,
+    pub chat: bool,
+}
+
+/// The key of a reminder: one per (meeting, start, recipient).
 pub fn reminder_key(meeting: Uuid, starts_at: DateTime<Utc>, person: Uuid) -> Uuid {
     let name = format!("{meeting}/{}/{person}", starts_at.timestamp_millis());
     Uuid::new_v5(&REMINDER_NAMESPACE, name.as_bytes())
@@ -229,25 +237,42 @@ pub async fn schedule_reminders(
     db: &Database,
     at: DateTime<Utc>,
     ahead: chrono::Duration,
+    to: Channels,
 ) -> Result<u64> {
     let mut jobs = Vec::new();
     for lead in db.reminder_leads().await? {
-        let due = db.reminders_due(at, lead, ahead).await?;
+        let mut due = Vec::new();
+        if to.email {
+            due.extend(
+                db.reminders_due(at, lead, ahead)
+                    .await?
+                    .into_iter()
+                    .map(|d| (CHANNEL, d)),
+            );
+        }
+        if to.chat {
+            due.extend(
+                db.chat_reminders_due(at, lead, ahead)
+                    .await?
+                    .into_iter()
+                    .map(|d| (crate::chat::CHANNEL, d)),
+            );
+        }
         let mut queued = std::collections::HashSet::new();
-        for d in &due {
+        for (_, d) in &due {
             if let Some(k) = d.queued {
                 queued.insert(k);
             }
         }
-        for d in due {
-            let key = reminder_key(d.meeting_id, d.starts_at, d.person_id);
+        for (channel, d) in due {
+            let key = reminder_key(d.meeting_id, d.starts_at, d.target_id);
             if !queued.insert(key) {
                 continue;
             }
             jobs.push(NewJob {
                 id: Uuid::now_v7(),
-                channel: CHANNEL,
-                target_id: d.person_id,
+                channel,
+                target_id: d.target_id,
                 event_id: Some(key),
                 kind: EmailKind::MeetingReminder.job_kind().to_owned(),
                 subject_id: d.meeting_id,
@@ -308,7 +333,12 @@ const DIGEST_NAMESPACE: Uuid = Uuid::from_u128(0x6f6e_656f_6e65_4000_8000_6469_6
 /// come at `at` and not passed with the day. Each zone's week is marked done in the same
 /// transaction as its jobs, so replicas scanning side by side queue each digest once (and a
 /// digest's key, (manager, week), holds even for a manager who changes zone mid-week).
-pub async fn schedule_digests(db: &Database, at: DateTime<Utc>, when: DigestTime) -> Result<u64> {
+pub async fn schedule_digests(
+    db: &Database,
+    at: DateTime<Utc>,
+    when: DigestTime,
+    to: Channels,
+) -> Result<u64> {
     use chrono::Datelike;
     let mut queued = 0;
     for (zone, local) in mornings(db, at, when.hour).await? {
@@ -321,17 +351,27 @@ pub async fn schedule_digests(db: &Database, at: DateTime<Utc>, when: DigestTime
         if db.setting(&marker).await?.is_some() {
             continue;
         }
-        let jobs: Vec<NewJob> = db
-            .digest_recipients(zone.clone())
-            .await?
+        // (channel, recipient, manager)
+        let mut to_whom = Vec::new();
+        if to.email {
+            for manager in db.digest_recipients(zone.clone()).await? {
+                to_whom.push((CHANNEL, manager, manager));
+            }
+        }
+        if to.chat {
+            for (destination, manager) in db.chat_digest_destinations(zone.clone()).await? {
+                to_whom.push((crate::chat::CHANNEL, destination, manager));
+            }
+        }
+        let jobs: Vec<NewJob> = to_whom
             .into_iter()
-            .map(|manager| NewJob {
+            .map(|(channel, target, manager)| NewJob {
                 id: Uuid::now_v7(),
-                channel: CHANNEL,
-                target_id: manager,
+                channel,
+                target_id: target,
                 event_id: Some(Uuid::new_v5(
                     &DIGEST_NAMESPACE,
-                    format!("{manager}/{week}").as_bytes(),
+                    format!("{target}/{week}").as_bytes(),
                 )),
                 kind: EmailKind::WeeklyDigest.job_kind().to_owned(),
                 subject_id: manager,

@@ -6,6 +6,7 @@ pub mod api_tokens;
 pub mod auth;
 pub mod calendar;
 pub mod changes;
+pub mod chat;
 pub mod checkins;
 pub mod enps;
 pub mod goals;
@@ -140,5 +141,11 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(calendar::create)
         .service(calendar::revoke)
         .service(calendar::feed_ics)
-        .service(calendar::meeting);
+        .service(calendar::meeting)
+        .service(chat::create)
+        .service(chat::list)
+        .service(chat::read)
+        .service(chat::update)
+        .service(chat::remove)
+        .service(chat::test);
 }

@@ -334,7 +334,7 @@ pub struct Queued {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"channel": "webhook", "pending": 3, "retrying": 1, "dead": 0}))]
 pub struct ChannelQueue {
-    /// `webhook` (email, Slack and Teams join as they come).
+    /// `webhook`, `email` or `chat` (Slack and Teams).
     pub channel: String,
     /// To be sent, not tried yet.
     pub pending: i64,

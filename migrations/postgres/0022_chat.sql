@@ -1,0 +1,20 @@
+-- Slack and Microsoft Teams: incoming-webhook addresses that reminders and digests are posted
+-- to. `audience` says whose: a person's own (`person`: their reminders and digest) or a
+-- manager's team channel (`team`: metadata-only reminders of the manager's 1:1s and a digest in
+-- counts). The address is a secret: it is never returned after it is set, only `url_hint`.
+CREATE TABLE chat_destinations (
+    id               UUID PRIMARY KEY,
+    person_id        UUID NOT NULL REFERENCES people (id),
+    audience         TEXT NOT NULL,
+    platform         TEXT NOT NULL,
+    url              TEXT NOT NULL,
+    url_hint         TEXT NOT NULL,
+    label            TEXT NOT NULL,
+    meeting_reminder BOOLEAN NOT NULL,
+    weekly_digest    BOOLEAN NOT NULL,
+    created_by       UUID NOT NULL,
+    created_at       TIMESTAMPTZ NOT NULL,
+    updated_at       TIMESTAMPTZ NOT NULL,
+    version          BIGINT NOT NULL
+);
+CREATE INDEX chat_destinations_of_person ON chat_destinations (person_id, id);
