@@ -39,22 +39,12 @@ pub enum ChatKind {
     WeeklyDigest,
 }
 
-macro_rules! words {
-    ($t:ty { $($v:ident => $s:literal),* $(,)? }) => {
-        impl $t {
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$v => $s),* }
-            }
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($s => Some(Self::$v),)* _ => None }
-            }
-        }
-    };
-}
-
-words!(Audience { Person => "person", Team => "team" });
-words!(Platform { Slack => "slack", Teams => "teams" });
-words!(ChatKind { MeetingReminder => "meeting_reminder", WeeklyDigest => "weekly_digest" });
+crate::string_enum!(Audience { Person => "person", Team => "team" });
+crate::string_enum!(Platform { Slack => "slack", Teams => "teams" });
+crate::string_enum!(ChatKind {
+    MeetingReminder => "meeting_reminder",
+    WeeklyDigest => "weekly_digest",
+});
 
 impl ChatKind {
     /// The job kind of this message (the same as the email's).
@@ -66,9 +56,7 @@ impl ChatKind {
     }
 
     pub fn from_job_kind(s: &str) -> Option<Self> {
-        [ChatKind::MeetingReminder, ChatKind::WeeklyDigest]
-            .into_iter()
-            .find(|k| k.job_kind() == s)
+        ChatKind::ALL.iter().copied().find(|k| k.job_kind() == s)
     }
 }
 
@@ -99,16 +87,16 @@ mod tests {
     #[test]
     fn words_round_trip() {
         for a in [Audience::Person, Audience::Team] {
-            assert_eq!(Audience::parse(a.as_str()), Some(a));
+            assert_eq!(a.as_str().parse::<Audience>().ok(), Some(a));
         }
         for p in [Platform::Slack, Platform::Teams] {
-            assert_eq!(Platform::parse(p.as_str()), Some(p));
+            assert_eq!(p.as_str().parse::<Platform>().ok(), Some(p));
         }
         for k in [ChatKind::MeetingReminder, ChatKind::WeeklyDigest] {
-            assert_eq!(ChatKind::parse(k.as_str()), Some(k));
+            assert_eq!(k.as_str().parse::<ChatKind>().ok(), Some(k));
             assert_eq!(ChatKind::from_job_kind(k.job_kind()), Some(k));
         }
-        assert_eq!(Platform::parse("discord"), None);
+        assert_eq!("discord".parse::<Platform>().ok(), None);
     }
 
     #[test]

@@ -72,10 +72,14 @@ pub(crate) async fn compose(
     job: &JobRecord,
     destination: &ChatRecord,
 ) -> Result<Composed, StoreError> {
-    let Some(platform) = Platform::parse(&destination.platform) else {
+    let Some(platform) = destination.platform.parse::<Platform>().ok() else {
         return Ok(Composed::Drop("a platform this server does not write for"));
     };
-    let audience = Audience::parse(&destination.audience).unwrap_or(Audience::Person);
+    let audience = destination
+        .audience
+        .parse::<Audience>()
+        .ok()
+        .unwrap_or(Audience::Person);
     let owner = match db.get_person(destination.person_id).await {
         Ok(p) => p,
         Err(StoreError::NotFound) => return Ok(Composed::Drop("the owner is gone")),

@@ -18,7 +18,11 @@ fn event(kind: &'static str, id: Uuid) -> NewEvent {
 }
 
 fn audience(record: &ChatRecord) -> Audience {
-    Audience::parse(&record.audience).unwrap_or(Audience::Person)
+    record
+        .audience
+        .parse::<Audience>()
+        .ok()
+        .unwrap_or(Audience::Person)
 }
 
 /// Who may read or change a stored destination: as [`policy::manage_chat`].
@@ -27,7 +31,10 @@ pub fn may_manage(actor: &Actor, record: &ChatRecord) -> bool {
 }
 
 pub async fn create(tx: &mut Tx<'_>, actor: &Actor, fields: ChatFields) -> Result<ChatRecord> {
-    let aud = Audience::parse(&fields.audience)
+    let aud = fields
+        .audience
+        .parse::<Audience>()
+        .ok()
         .ok_or_else(|| Error::invalid("audience", "person or team"))?;
     policy::manage_chat(actor, aud, fields.person_id)?;
     let Some(me) = actor.person_id() else {

@@ -150,10 +150,16 @@ impl From<&ChatRecord> for ChatDestinationOut {
         }
         Self {
             id: r.id,
-            platform: domain::Platform::parse(&r.platform)
+            platform: r
+                .platform
+                .parse::<domain::Platform>()
+                .ok()
                 .unwrap_or(domain::Platform::Slack)
                 .into(),
-            audience: Audience::parse(&r.audience)
+            audience: r
+                .audience
+                .parse::<Audience>()
+                .ok()
                 .unwrap_or(Audience::Person)
                 .into(),
             person_id: r.person_id,
