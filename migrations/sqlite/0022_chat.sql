@@ -3,18 +3,18 @@
 -- manager's team channel (`team`: metadata-only reminders of the manager's 1:1s and a digest in
 -- counts). The address is a secret: it is never returned after it is set, only `url_hint`.
 CREATE TABLE chat_destinations (
-    id               UUID PRIMARY KEY,
-    person_id        UUID NOT NULL REFERENCES people (id),
+    id               BLOB PRIMARY KEY NOT NULL,
+    person_id        BLOB NOT NULL REFERENCES people (id),
     audience         TEXT NOT NULL,
     platform         TEXT NOT NULL,
     url              TEXT NOT NULL,
     url_hint         TEXT NOT NULL,
     label            TEXT NOT NULL,
-    meeting_reminder BOOLEAN NOT NULL,
-    weekly_digest    BOOLEAN NOT NULL,
-    created_by       UUID NOT NULL,
-    created_at       TIMESTAMPTZ NOT NULL,
-    updated_at       TIMESTAMPTZ NOT NULL,
+    meeting_reminder INTEGER NOT NULL,
+    weekly_digest    INTEGER NOT NULL,
+    created_by       BLOB NOT NULL,
+    created_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL,
     version          BIGINT NOT NULL
 );
 CREATE INDEX chat_destinations_of_person ON chat_destinations (person_id, id);

@@ -259,6 +259,31 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
     )
     .await
     .expect(201);
+    // Feedback: the employee thanks their skip-level manager and asks them for feedback.
+    let grace = app
+        .login(
+            oneonone_api::seed::DEMO_LOGINS[1].0,
+            oneonone_api::seed::DEMO_PASSWORD,
+        )
+        .await
+        .expect(200);
+    let grace_id = grace.body["person_id"].as_str().unwrap().to_owned();
+    app.post(
+        "/api/v1/feedback",
+        &employee_token,
+        &serde_json::json!({"recipient_id": grace_id, "kind": "recognition",
+            "body": "Thanks for the mentoring hour!"}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        "/api/v1/feedback-requests",
+        &employee_token,
+        &serde_json::json!({"question": "What should I focus on next quarter?",
+            "respondent_ids": [grace_id], "due_date": "2099-01-01"}),
+    )
+    .await
+    .expect(201);
     for (email, _) in oneonone_api::seed::DEMO_LOGINS {
         let login = app
             .login(email, oneonone_api::seed::DEMO_PASSWORD)
@@ -324,6 +349,11 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
             "/api/v1/me/notification-settings".to_owned(),
             "/api/v1/me/calendar-feed".to_owned(),
             "/api/v1/chat-destinations".to_owned(),
+            "/api/v1/feedback?role=given".to_owned(),
+            "/api/v1/feedback".to_owned(),
+            "/api/v1/recognitions".to_owned(),
+            "/api/v1/feedback-requests".to_owned(),
+            "/api/v1/feedback-requests?role=asked".to_owned(),
             format!("/api/v1/chat-destinations/{chat}"),
             feed_path.clone(),
             // The page of the unsubscribe link in this person's emails.
@@ -358,6 +388,12 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
         let surveys = ids(&body_of(&seen, "/api/v1/enps-surveys"), 2);
         let hooks = ids(&body_of(&seen, "/api/v1/webhooks"), 2);
         let mut next = Vec::new();
+        for id in ids(&body_of(&seen, "/api/v1/recognitions"), 2) {
+            next.push(format!("/api/v1/feedback/{id}"));
+        }
+        for id in ids(&body_of(&seen, "/api/v1/feedback-requests"), 2) {
+            next.push(format!("/api/v1/feedback-requests/{id}"));
+        }
         for id in &hooks {
             next.push(format!("/api/v1/webhooks/{id}"));
             let deliveries = app

@@ -949,21 +949,6 @@ async fn a_reminder_queued_ahead_goes_out_when_it_is_due_not_before() {
 }
 
 /// Run one statement on the test's database, beside the server (to set a record's past).
-async fn exec_raw(app: &TestApp, sql: &str) {
-    use sqlx::Connection;
-    if app.database_url.starts_with("postgres") {
-        let mut c = sqlx::PgConnection::connect(&app.database_url)
-            .await
-            .expect("connect");
-        sqlx::query(sql).execute(&mut c).await.expect("statement");
-    } else {
-        let mut c = sqlx::SqliteConnection::connect(&app.database_url)
-            .await
-            .expect("connect");
-        sqlx::query(sql).execute(&mut c).await.expect("statement");
-    }
-}
-
 #[tokio::test]
 async fn a_draft_checkin_in_its_last_days_is_reminded_in_the_morning_once() {
     // Check-ins launched yesterday, due tomorrow: set up while no email goes out (the server
@@ -972,11 +957,8 @@ async fn a_draft_checkin_in_its_last_days_is_reminded_in_the_morning_once() {
     let o = app.one_on_one_without_invitations().await;
     let due = launch_checkins(&app, 1).await;
     let yesterday = (Utc::now() - chrono::Duration::days(1)).format("%Y-%m-%dT%H:%M:%S%.6fZ");
-    exec_raw(
-        &app,
-        &format!("UPDATE checkins SET created_at = '{yesterday}'"),
-    )
-    .await;
+    app.exec_sql(&format!("UPDATE checkins SET created_at = '{yesterday}'"))
+        .await;
     // The manager submitted theirs already.
     let mine = app
         .get("/api/v1/checkins?person=me&open=true", &o.manager_token)

@@ -441,6 +441,45 @@ impl TestApp {
         (id, token)
     }
 
+    /// Run a statement on the server's database directly (to set up what the API cannot, such
+    /// as a date in the past).
+    pub async fn exec_sql(&self, sql: &str) {
+        use sqlx::Connection;
+        if self.database_url.starts_with("postgres") {
+            let mut c = sqlx::PgConnection::connect(&self.database_url)
+                .await
+                .expect("connect");
+            sqlx::query(sql).execute(&mut c).await.expect("statement");
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(&self.database_url)
+                .await
+                .expect("connect");
+            sqlx::query(sql).execute(&mut c).await.expect("statement");
+        }
+    }
+
+    /// A number read from the server's database directly (what a look at the tables shows).
+    pub async fn count_sql(&self, sql: &str) -> i64 {
+        use sqlx::Connection;
+        if self.database_url.starts_with("postgres") {
+            let mut c = sqlx::PgConnection::connect(&self.database_url)
+                .await
+                .expect("connect");
+            sqlx::query_scalar(sql)
+                .fetch_one(&mut c)
+                .await
+                .expect("query")
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(&self.database_url)
+                .await
+                .expect("connect");
+            sqlx::query_scalar(sql)
+                .fetch_one(&mut c)
+                .await
+                .expect("query")
+        }
+    }
+
     /// Create an API token with these scopes; returns (id, secret).
     pub async fn api_token(&self, scopes: &[&str]) -> (Uuid, String) {
         let reply = self

@@ -59,6 +59,8 @@ pub enum ErrorCode {
     AlreadyAnswered,
     /// 409: this webhook delivery is still being sent.
     DeliveryPending,
+    /// 409: the feedback request's due date has passed.
+    RequestClosed,
     /// 409: a request with this Idempotency-Key is still running.
     IdempotencyInProgress,
     /// 412: the resource changed since you read it.

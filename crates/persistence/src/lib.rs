@@ -11,6 +11,7 @@ pub mod chat;
 pub mod checkins;
 pub mod enps;
 pub mod events;
+pub mod feedback;
 pub mod goals;
 pub mod idempotency;
 pub mod jobs;

@@ -512,6 +512,20 @@ impl Tx<'_> {
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
+            // Feedback they gave or received, and requests about them or by them, go; so do
+            // their places among those asked (an answer given under their name goes with it).
+            for sql in [
+                "DELETE FROM feedback_followups WHERE feedback_id IN (SELECT id FROM feedback \
+                 WHERE giver_id = $1 OR recipient_id = $1 OR request_id IN \
+                 (SELECT id FROM feedback_requests WHERE subject_id = $1 OR requester_id = $1))",
+                "DELETE FROM feedback WHERE giver_id = $1 OR recipient_id = $1 OR request_id IN \
+                 (SELECT id FROM feedback_requests WHERE subject_id = $1 OR requester_id = $1)",
+                "DELETE FROM feedback_request_respondents WHERE person_id = $1 OR request_id IN \
+                 (SELECT id FROM feedback_requests WHERE subject_id = $1 OR requester_id = $1)",
+                "DELETE FROM feedback_requests WHERE subject_id = $1 OR requester_id = $1",
+            ] {
+                sqlx::query(sql).bind(id).execute(&mut *conn).await?;
+            }
         });
         Ok(())
     }

@@ -160,6 +160,22 @@ fn action_response(status: StatusCode, a: ActionItem) -> HttpResponse {
         .json(ActionOut::from(a))
 }
 
+/// A new action item's title, checked, if `assignee` is one of the meeting's participants.
+pub(crate) fn new_action(
+    meeting: &oneonone_domain::meeting::Meeting,
+    raw_title: &str,
+    assignee: Uuid,
+) -> ApiResult<String> {
+    let text = title(raw_title)?;
+    if !meeting.participants().contains(&assignee) {
+        return Err(ApiError::validation(
+            "assignee_id",
+            "must be one of the two participants",
+        ));
+    }
+    Ok(text)
+}
+
 fn title(raw: &str) -> ApiResult<String> {
     Text::parse_line(raw, 300)
         .map(Text::into_string)
@@ -179,14 +195,8 @@ pub async fn create(
     body: JsonBody<ActionIn>,
 ) -> ApiResult<HttpResponse> {
     let (meeting, me) = state.participant(&actor, id.into_inner()).await?;
-    let text = title(&body.value.title)?;
     let assignee = body.value.assignee_id;
-    if !meeting.participants().contains(&assignee) {
-        return Err(ApiError::validation(
-            "assignee_id",
-            "must be one of the two participants",
-        ));
-    }
+    let text = new_action(&meeting, &body.value.title, assignee)?;
     let due = body.value.due_date;
     let who = actor.clone();
     create_once(&state, &actor, &req, &body.raw, move |tx| {

@@ -63,16 +63,6 @@ pub enum ChatMessageKind {
     WeeklyDigest,
 }
 
-macro_rules! same_words {
-    ($api:ty, $dom:ty { $($v:ident),* }) => {
-        impl From<$api> for $dom {
-            fn from(v: $api) -> Self { match v { $(<$api>::$v => <$dom>::$v),* } }
-        }
-        impl From<$dom> for $api {
-            fn from(v: $dom) -> Self { match v { $(<$dom>::$v => <$api>::$v),* } }
-        }
-    };
-}
 same_words!(ChatPlatform, domain::Platform { Slack, Teams });
 same_words!(ChatAudience, domain::Audience { Person, Team });
 same_words!(

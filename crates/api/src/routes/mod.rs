@@ -1,5 +1,17 @@
 //! One file per resource, handlers named by verb.
 
+/// `From` both ways between a wire enum and the domain's enum of the same variants.
+macro_rules! same_words {
+    ($api:ty, $dom:ty { $($v:ident),* $(,)? }) => {
+        impl From<$api> for $dom {
+            fn from(v: $api) -> Self { match v { $(<$api>::$v => <$dom>::$v),* } }
+        }
+        impl From<$dom> for $api {
+            fn from(v: $dom) -> Self { match v { $(<$dom>::$v => <$api>::$v),* } }
+        }
+    };
+}
+
 pub mod action_items;
 pub mod agenda;
 pub mod api_tokens;
@@ -9,6 +21,7 @@ pub mod changes;
 pub mod chat;
 pub mod checkins;
 pub mod enps;
+pub mod feedback;
 pub mod goals;
 pub mod health;
 pub mod library;
@@ -147,5 +160,16 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(chat::read)
         .service(chat::update)
         .service(chat::remove)
-        .service(chat::test);
+        .service(chat::test)
+        .service(feedback::give)
+        .service(feedback::list)
+        .service(feedback::recognitions)
+        .service(feedback::read)
+        .service(feedback::bring)
+        .service(feedback::agree)
+        .service(feedback::request)
+        .service(feedback::requests)
+        .service(feedback::read_request)
+        .service(feedback::answer)
+        .service(feedback::decline);
 }
