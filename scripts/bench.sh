@@ -6,6 +6,8 @@
 #              BENCH_PEOPLE people with BENCH_MONTHS months of history (≥ 50,000 meetings);
 #   enps     — /healthz and an eNPS survey's results (organisation, department, subtree) as HR,
 #              for a seeded organisation of BENCH_ENPS_PEOPLE people (default 10,000);
+#   feedback — /healthz, GET /feedback (a person's received feedback, 200 pieces, a page of 50)
+#              and POST /feedback (praise to a colleague), on 1,000 imported people;
 #   webhooks — the job runner: 3,000 people imported with 10 subscriptions on a receiver in the
 #              bench process (30,000 signed deliveries), deliveries/s, and /healthz and
 #              GET /people/{id} idle and while the runner sends.
@@ -22,7 +24,7 @@ PEOPLE="${BENCH_PEOPLE:-1000}"
 MONTHS="${BENCH_MONTHS:-12}"
 # A part of the run, while working on one thing: BENCH_DBS="sqlite" BENCH_PLANS="people".
 DBS="${BENCH_DBS:-sqlite postgres}"
-PLANS="${BENCH_PLANS:-people meetings enps webhooks reminders}"
+PLANS="${BENCH_PLANS:-people meetings enps feedback webhooks reminders}"
 ENPS_PEOPLE="${BENCH_ENPS_PEOPLE:-10000}"
 PG_URL="${ONEONONE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 ADMIN_EMAIL=bench-admin@example.com
@@ -84,6 +86,9 @@ if wants "$DBS" sqlite; then
   if wants "$PLANS" enps; then
     seed_org "sqlite://$tmp/enps.db" "$ENPS_PEOPLE" 0
     bench_against sqlite "sqlite://$tmp/enps.db" enps "$ADMIN_EMAIL" "$ADMIN_PASSWORD"
+  fi
+  if wants "$PLANS" feedback; then
+    bench_against sqlite "sqlite://$tmp/feedback.db" feedback "$ADMIN_EMAIL" "$ADMIN_PASSWORD"
   fi
   if wants "$PLANS" webhooks; then
     bench_against sqlite "sqlite://$tmp/webhooks.db" webhooks "$ADMIN_EMAIL" "$ADMIN_PASSWORD"

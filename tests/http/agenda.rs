@@ -181,6 +181,26 @@ async fn privacy_matrix_over_every_content_endpoint() {
     let (_, token) = app
         .api_token(&["meetings:read", "meetings:write", "people:read"])
         .await;
+    let feedback = app
+        .post(
+            "/api/v1/feedback",
+            &o.manager_token,
+            &json!({"recipient_id": o.report, "kind": "constructive",
+                "body": "Leaving early is noticed, a secret kept"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let before = titles(&app.agenda(&o.manager_token, m).await);
+    app.post(
+        &format!("/api/v1/feedback/{feedback}/talking-points"),
+        &o.report_token,
+        &json!({"meeting_id": m}),
+    )
+    .await
+    .expect(201);
+    // The other participant (who gave it) cannot tell it sits on the agenda.
+    assert_eq!(titles(&app.agenda(&o.manager_token, m).await), before);
     let content = [
         format!("/api/v1/meetings/{m}/agenda-items"),
         format!("/api/v1/meetings/{m}/agenda-items/{shared}"),
@@ -217,6 +237,16 @@ async fn privacy_matrix_over_every_content_endpoint() {
             )
             .await;
         assert_eq!(reply.status.as_u16(), status, "{who} POST agenda item");
+        // Feedback the manager gave the report, to the report alone, brought into this 1:1 as
+        // the report's private talking point: nobody else reads it (a token: no feedback at all).
+        let feedback = app.get(&format!("/api/v1/feedback/{feedback}"), t).await;
+        let expected = if who == "API token" { 403 } else { 404 };
+        assert_eq!(
+            feedback.status.as_u16(),
+            expected,
+            "{who} GET feedback: {}",
+            feedback.text
+        );
         // The meeting page: nothing for those who may not know it, metadata for HR and tokens.
         let page = app.get(&format!("/api/v1/meetings/{m}"), t).await;
         let expected = if status == 403 { 200 } else { status };
@@ -271,12 +301,13 @@ async fn privacy_matrix_over_every_content_endpoint() {
         .get(&format!("/api/v1/meetings/{m}"), &o.report_token)
         .await
         .expect(200);
+    // Their two points and the feedback they brought in.
     assert_eq!(
         report_view.body["content"]["agenda_items"]
             .as_array()
             .unwrap()
             .len(),
-        2
+        3
     );
     assert_eq!(
         report_view.body["content"]["notes"]["private"]["body"],

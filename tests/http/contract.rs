@@ -352,6 +352,7 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
             "/api/v1/feedback?role=given".to_owned(),
             "/api/v1/feedback".to_owned(),
             "/api/v1/recognitions".to_owned(),
+            "/api/v1/feedback-counts".to_owned(),
             "/api/v1/feedback-requests".to_owned(),
             "/api/v1/feedback-requests?role=asked".to_owned(),
             format!("/api/v1/chat-destinations/{chat}"),

@@ -208,6 +208,27 @@ async fn feedback_reaches_its_recipient_and_their_manager_only_when_the_giver_ch
     give(json!({"recipient_id": o.report, "kind": "praise", "body": "Hi", "goal_id": goal.id()}))
         .await
         .expect_problem(422, "validation_failed");
+    // HR: counts for a slice large enough, none for a small one, never text.
+    let counts = app
+        .get("/api/v1/feedback-counts", &app.admin_token)
+        .await
+        .expect(200);
+    assert!(counts.body["people"].as_i64() >= Some(5), "{}", counts.text);
+    assert_eq!(counts.body["given"], 3);
+    assert_eq!(counts.body["received"], 3);
+    assert!(!counts.text.contains("crisp"));
+    let small = app
+        .get(
+            &format!("/api/v1/feedback-counts?manager_id={}", o.manager),
+            &token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(small.body["people"], 2);
+    assert_eq!(small.body["received"], Value::Null, "{}", small.text);
+    app.get("/api/v1/feedback-counts", &o.manager_token)
+        .await
+        .expect_problem(403, "forbidden");
     assert_eq!(received(&app, &o.report_token).await.len(), 3);
     assert_eq!(
         data(
@@ -614,4 +635,64 @@ async fn feedback_brought_into_a_one_on_one_shows_its_follow_up_to_its_recipient
         let r = app.get(&path, token).await.expect(200);
         assert_eq!(r.body["follow_up"], Value::Null, "{}", r.text);
     }
+}
+
+#[tokio::test]
+async fn a_manager_takes_survey_results_to_each_report_s_next_one_on_one_in_one_call() {
+    let app = spawn_app().await;
+    let o = app.one_on_one().await;
+    let (newcomer, _) = app
+        .person_with_login("new@example.com", "Newcomer", Some(o.manager))
+        .await;
+    let now = chrono::Utc::now();
+    let survey = app
+        .post(
+            "/api/v1/enps-surveys",
+            &app.admin_token,
+            &json!({"name": "Autumn pulse", "population": "everyone",
+                "opens_at": now - chrono::Duration::minutes(1),
+                "closes_at": now + chrono::Duration::hours(1)}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let path = format!("/api/v1/enps-surveys/{survey}/team-talking-points");
+    // Not before the results land; not for someone with no reports.
+    app.post(&path, &o.manager_token, &json!({}))
+        .await
+        .expect_problem(409, "results_not_ready");
+    app.post(
+        &format!("/api/v1/enps-surveys/{survey}/close"),
+        &app.admin_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    app.post(&path, &o.report_token, &json!({}))
+        .await
+        .expect_problem(403, "forbidden");
+    let placed = app
+        .post(&path, &o.manager_token, &json!({}))
+        .await
+        .expect(200);
+    let title =
+        "Autumn pulse results: what is one thing that would make this a better place to work?";
+    assert_eq!(placed.body["talking_point"], title);
+    assert_eq!(placed.body["added"][0]["report_id"], json!(o.report));
+    assert_eq!(placed.body["added"][0]["meeting_id"], json!(o.meetings[0]));
+    assert_eq!(placed.body["without_meeting"], json!([newcomer]));
+    // Shared: the report sees it on their next 1:1.
+    assert!(titles(&app.agenda(&o.report_token, &o.meetings[0]).await).contains(&title.to_owned()));
+    // Twice adds nothing twice.
+    let again = app
+        .post(&path, &o.manager_token, &json!({}))
+        .await
+        .expect(200);
+    assert_eq!(again.body["added"], json!([]));
+    assert_eq!(again.body["already_there"], json!([o.report]));
+    let count = titles(&app.agenda(&o.report_token, &o.meetings[0]).await)
+        .iter()
+        .filter(|t| *t == title)
+        .count();
+    assert_eq!(count, 1);
 }

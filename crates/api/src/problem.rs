@@ -59,6 +59,8 @@ pub enum ErrorCode {
     AlreadyAnswered,
     /// 409: this webhook delivery is still being sent.
     DeliveryPending,
+    /// 409: the eNPS survey's results have not landed yet.
+    ResultsNotReady,
     /// 409: the feedback request's due date has passed.
     RequestClosed,
     /// 409: a request with this Idempotency-Key is still running.

@@ -1029,3 +1029,164 @@ async fn synthetic_goals(db: &Database) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The demo's feedback: praise shared with Priya's manager and a constructive note to her alone,
+/// a public thank-you, her request "How did I do in the Q3 launch?" answered by four colleagues
+/// (one under their name, three anonymously, so those are released together), and the
+/// constructive note brought into her next 1:1 as a private talking point with an action item.
+/// Run after the history (it needs her upcoming 1:1). Once.
+pub async fn demo_feedback(db: &Database) -> anyhow::Result<()> {
+    use oneonone_domain::feedback::{FeedbackKind, Visibility};
+    use oneonone_usecases::feedback::{NewFeedback, NewRequest};
+    let priya = db
+        .person_id_by_email(DEMO_LOGINS[2].0)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo person Priya missing"))?;
+    let reading = oneonone_persistence::feedback::FeedbackFilter::ReceivedBy(priya);
+    if !db.list_feedback(&reading, None, 1).await?.is_empty() {
+        return Ok(());
+    }
+    let manager = db
+        .get_person(priya)
+        .await?
+        .manager_id
+        .ok_or_else(|| anyhow::anyhow!("Priya has no manager in the demo"))?;
+    let colleagues: Vec<Uuid> = active_people(db)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .filter(|id| *id != priya && *id != manager)
+        .take(5)
+        .collect();
+    anyhow::ensure!(colleagues.len() == 5, "the demo needs five colleagues");
+    let person = |id| Actor::Person {
+        id,
+        hr_admin: false,
+    };
+    let today = Utc::now().date_naive();
+    let gifts = [
+        (
+            colleagues[0],
+            FeedbackKind::Praise,
+            Visibility::RecipientAndManager,
+            "Your Q3 launch demo was crisp: clear story, no jargon, and you took the hard \
+             questions head on.",
+        ),
+        (
+            colleagues[1],
+            FeedbackKind::Constructive,
+            Visibility::Recipient,
+            "The rollout notes reached support a day late; a checklist with owners would have \
+             caught it.",
+        ),
+        (
+            colleagues[2],
+            FeedbackKind::Recognition,
+            Visibility::Organisation,
+            "Thank you for covering on-call over the holidays!",
+        ),
+    ];
+    let mut constructive = None;
+    for (giver, kind, visibility, body) in gifts {
+        let actor = person(giver);
+        let new = NewFeedback {
+            recipient_id: priya,
+            kind,
+            body: body.to_owned(),
+            visibility,
+            category: None,
+            goal_id: None,
+        };
+        let given = db
+            .transact(move |tx| {
+                Box::pin(async move { usecases::feedback::give(tx, &actor, new).await })
+            })
+            .await?;
+        if kind == FeedbackKind::Constructive {
+            constructive = Some(given.id);
+        }
+    }
+    let asker = person(priya);
+    let new = NewRequest {
+        subject_id: priya,
+        question: "How did I do in the Q3 launch?".to_owned(),
+        respondent_ids: colleagues[1..5].to_vec(),
+        due_date: today + Duration::days(7),
+    };
+    let request = db
+        .transact(move |tx| {
+            Box::pin(async move { usecases::feedback::request(tx, &asker, new, today).await })
+        })
+        .await?;
+    let answers = [
+        (
+            colleagues[1],
+            false,
+            FeedbackKind::Praise,
+            "Calm under pressure on launch day.",
+        ),
+        (
+            colleagues[2],
+            true,
+            FeedbackKind::Constructive,
+            "Share the plan earlier: we learned about the freeze the day before.",
+        ),
+        (
+            colleagues[3],
+            true,
+            FeedbackKind::Praise,
+            "The runbook was the best we've had.",
+        ),
+        (
+            colleagues[4],
+            true,
+            FeedbackKind::Praise,
+            "You kept every stakeholder in the loop.",
+        ),
+    ];
+    for (who, anonymous, kind, text) in answers {
+        let actor = person(who);
+        let id = request.id;
+        db.transact(move |tx| {
+            Box::pin(async move {
+                usecases::feedback::answer(tx, &actor, id, kind, text, anonymous, today).await
+            })
+        })
+        .await?;
+    }
+    // The constructive note, brought into her next 1:1 with her manager, privately.
+    let next = db
+        .list_meetings(&oneonone_persistence::meetings::MeetingFilter {
+            manager_id: Some(manager),
+            report_id: Some(priya),
+            status: Some(oneonone_domain::meeting::MeetingStatus::Scheduled),
+            from: Some(Utc::now()),
+            limit: 1,
+            ..Default::default()
+        })
+        .await?;
+    if let (Some(meeting), Some(feedback)) = (next.first().map(|m| m.id), constructive) {
+        let actor = person(priya);
+        db.transact(move |tx| {
+            Box::pin(async move {
+                let check = usecases::meetings::ParticipantCheck::InChange(meeting);
+                let (meeting, _) =
+                    usecases::feedback::bring_to_meeting(tx, &actor, feedback, check, None, true)
+                        .await?;
+                usecases::feedback::agree_action(
+                    tx,
+                    &actor,
+                    feedback,
+                    &meeting,
+                    actor.person_id().unwrap_or(meeting.report_id),
+                    "Draft a launch checklist with owners",
+                    Some(today + Duration::days(14)),
+                )
+                .await
+                .map(|_| ())
+            })
+        })
+        .await?;
+    }
+    Ok(())
+}

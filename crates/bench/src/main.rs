@@ -1,4 +1,4 @@
-//! `oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings|enps|webhooks]`: load a running server from
+//! `oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings|enps|feedback|webhooks|reminders]`: load a running server from
 //! this second process and print requests/s, p50 and p99 per endpoint, each endpoint's
 //! throughput also as a ratio to `/healthz` measured in the same run.
 
@@ -28,6 +28,8 @@ enum Kind {
     AddAgendaItem,
     /// A progress update of a goal's key result (by id).
     RecordProgress(String),
+    /// Praise for this person.
+    GiveFeedback(String),
 }
 
 async fn run(
@@ -68,6 +70,14 @@ async fn run(
                         client.post(&url).json(&json!({
                             "title": format!("Talking point {n}"),
                             "category": "goals"
+                        }))
+                    }
+                    Kind::GiveFeedback(to) => {
+                        let n = counter.fetch_add(1, Ordering::Relaxed);
+                        client.post(&url).json(&json!({
+                            "recipient_id": to, "kind": "praise",
+                            "body": format!("Thanks for the review number {n}: sharp and kind."),
+                            "visibility": "recipient_and_manager"
                         }))
                     }
                     Kind::RecordProgress(kr) => {
@@ -126,21 +136,28 @@ async fn run(
 
 type Plan = Vec<(&'static str, String, Kind)>;
 
-/// People endpoints, on 1,000 imported people.
-async fn people_plan(client: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<Plan> {
-    // An organisation to read from: 1,000 people in a 10-wide tree, by the import endpoint.
-    let rows: Vec<Value> = (0..1000)
+/// 1,000 people in a 10-wide tree, as import rows: `{prefix}{i}@example.com`, external ids
+/// `{PREFIX}{i}`.
+fn tree(prefix: &str) -> Vec<Value> {
+    let ext = prefix.to_uppercase();
+    (0..1000)
         .map(|i| {
             let manager = if i == 0 {
                 Value::Null
             } else {
-                json!(format!("B{}", (i - 1) / 10))
+                json!(format!("{ext}{}", (i - 1) / 10))
             };
-            json!({"external_id": format!("B{i}"), "email": format!("b{i}@example.com"),
+            json!({"external_id": format!("{ext}{i}"), "email": format!("{prefix}{i}@example.com"),
                    "display_name": format!("Person {i}"), "title": "Engineer",
                    "department": "Engineering", "manager_external_id": manager})
         })
-        .collect();
+        .collect()
+}
+
+/// People endpoints, on 1,000 imported people.
+async fn people_plan(client: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<Plan> {
+    // An organisation to read from: 1,000 people in a 10-wide tree, by the import endpoint.
+    let rows = tree("b");
     let imported = webhooks::import_rows(client, base, token, rows).await?;
     let one = imported["rows"][500]["id"]
         .as_str()
@@ -164,6 +181,73 @@ async fn people_plan(client: &reqwest::Client, base: &str, token: &str) -> anyho
             Kind::CreatePerson,
         ),
     ])
+}
+
+/// Feedback, on 1,000 imported people: one of them gives praise to a colleague, and reads the
+/// feedback they received (200 pieces, a page of 50). Returns the plan and that person's token.
+async fn feedback_plan(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+) -> anyhow::Result<(Plan, String)> {
+    let rows = tree("f");
+    let imported = webhooks::import_rows(client, base, token, rows).await?;
+    let id = |i: usize| -> anyhow::Result<String> {
+        Ok(imported["rows"][i]["id"]
+            .as_str()
+            .context("import gave no ids")?
+            .to_owned())
+    };
+    let mut tokens = Vec::new();
+    for i in [11, 12] {
+        let person = id(i)?;
+        client
+            .put(format!("{base}/api/v1/people/{person}/password"))
+            .bearer_auth(token)
+            .json(&json!({"password": "bench-feedback-password"}))
+            .send()
+            .await?
+            .error_for_status()?;
+        let login: Value = client
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"email": format!("f{i}@example.com"),
+                "password": "bench-feedback-password"}))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        tokens.push(
+            login["access_token"]
+                .as_str()
+                .context("no token")?
+                .to_owned(),
+        );
+    }
+    // What the reader has received.
+    for n in 0..200 {
+        client
+            .post(format!("{base}/api/v1/feedback"))
+            .bearer_auth(&tokens[1])
+            .json(&json!({"recipient_id": id(11)?, "kind": "praise",
+                "body": format!("Great pairing session {n}.")}))
+            .send()
+            .await?
+            .error_for_status()?;
+    }
+    let plan = vec![
+        (
+            "GET /feedback",
+            format!("{base}/api/v1/feedback"),
+            Kind::Get,
+        ),
+        (
+            "POST /feedback",
+            format!("{base}/api/v1/feedback"),
+            Kind::GiveFeedback(id(13)?),
+        ),
+    ];
+    Ok((plan, tokens.remove(0)))
 }
 
 /// 1:1 endpoints, as a manager of a seeded organisation (`oneonone seed --people N --months M`).
@@ -342,7 +426,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
         bail!(
-            "usage: oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings|enps|webhooks|reminders]"
+            "usage: oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings|enps|feedback|webhooks|reminders]"
         );
     }
     let base = args[1].trim_end_matches('/').to_owned();
@@ -372,9 +456,15 @@ async fn main() -> anyhow::Result<()> {
     if mode == "reminders" {
         return reminders::bench(&client, &base, &token).await;
     }
+    let mut token = token;
     let plan = match mode {
         "meetings" => meetings_plan(&client, &base, &token).await?,
         "enps" => enps_plan(&client, &base, &token).await?,
+        "feedback" => {
+            let (plan, reader) = feedback_plan(&client, &base, &token).await?;
+            token = reader;
+            plan
+        }
         _ => people_plan(&client, &base, &token).await?,
     };
     // BENCH_ONLY=text keeps the endpoints whose name contains it (with /healthz), to profile one.

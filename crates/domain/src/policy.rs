@@ -452,6 +452,17 @@ pub fn survey_results(actor: &Actor) -> Result<ResultsScope, Denied> {
     }
 }
 
+/// Feedback activity in counts (never text): HR admins and `reports:read` tokens.
+pub fn feedback_counts(actor: &Actor) -> Decision {
+    if actor.is_hr_admin() || actor.has_scope(Scope::ReportsRead) {
+        Ok(())
+    } else {
+        Err(Denied(
+            "feedback counts are for HR admins and reports:read tokens",
+        ))
+    }
+}
+
 /// Reading a cycle and its completion counts.
 pub fn see_checkin_cycles(actor: &Actor) -> Decision {
     if actor.is_hr_admin() || actor.has_scope(Scope::ReportsRead) {

@@ -189,27 +189,38 @@ impl Tx<'_> {
     }
 
     /// Release a request's anonymous answers if at least `at_least` wait; the ids released.
+    /// They are written anew in the order of their random ids, so not even the table's physical
+    /// order keeps the order they came in.
     pub async fn release_anonymous(
         &mut self,
         request: Uuid,
         at_least: i64,
     ) -> StoreResult<Vec<Uuid>> {
-        on_tx!(self, conn => {
-            let waiting: Vec<Uuid> = sqlx::query_scalar(
-                "SELECT id FROM feedback WHERE request_id = $1 AND released = FALSE ORDER BY id",
-            )
+        let waiting: Vec<FeedbackRecord> = on_tx!(self, conn => {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM feedback WHERE request_id = $1 AND released = FALSE \
+                 ORDER BY id"
+            ))
             .bind(request)
             .fetch_all(&mut *conn)
-            .await?;
-            if (waiting.len() as i64) < at_least {
-                return Ok(Vec::new());
-            }
-            sqlx::query("UPDATE feedback SET released = TRUE WHERE request_id = $1 AND released = FALSE")
+            .await?
+        });
+        if (waiting.len() as i64) < at_least {
+            return Ok(Vec::new());
+        }
+        on_tx!(self, conn => {
+            sqlx::query("DELETE FROM feedback WHERE request_id = $1 AND released = FALSE")
                 .bind(request)
                 .execute(&mut *conn)
                 .await?;
-            Ok(waiting)
-        })
+        });
+        let mut ids = Vec::with_capacity(waiting.len());
+        for mut f in waiting {
+            f.released = true;
+            ids.push(f.id);
+            self.insert_feedback(&f).await?;
+        }
+        Ok(ids)
     }
 
     pub async fn insert_feedback_request(&mut self, r: &RequestRecord) -> StoreResult<()> {
@@ -327,5 +338,38 @@ impl Tx<'_> {
             .await?;
         });
         Ok(())
+    }
+}
+
+/// One person's feedback activity: what they gave (under their name) and received, the requests
+/// about them, the answers those got, and the pieces they acted on in a 1:1.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct Activity {
+    pub person: Uuid,
+    pub given: i64,
+    pub received: i64,
+    pub requested: i64,
+    pub answered: i64,
+    pub acted_on: i64,
+}
+
+crate::read_both! {
+    /// Everyone's feedback activity (counts only, never text).
+    pub async fn feedback_activity() -> StoreResult<Vec<Activity>>, ex => {
+        Ok(sqlx::query_as(
+            "SELECT person, SUM(g) AS given, SUM(r) AS received, SUM(q) AS requested, \
+             SUM(a) AS answered, SUM(x) AS acted_on FROM ( \
+               SELECT giver_id AS person, 1 AS g, 0 AS r, 0 AS q, 0 AS a, 0 AS x FROM feedback \
+               WHERE giver_id IS NOT NULL \
+               UNION ALL SELECT recipient_id, 0, 1, 0, 0, 0 FROM feedback WHERE released = TRUE \
+               UNION ALL SELECT subject_id, 0, 0, 1, 0, 0 FROM feedback_requests \
+               UNION ALL SELECT r.subject_id, 0, 0, 0, 1, 0 FROM feedback_request_respondents a \
+                 JOIN feedback_requests r ON r.id = a.request_id WHERE a.status = 'answered' \
+               UNION ALL SELECT f.recipient_id, 0, 0, 0, 0, 1 FROM feedback f WHERE EXISTS \
+                 (SELECT 1 FROM feedback_followups u WHERE u.feedback_id = f.id) \
+             ) t GROUP BY person",
+        )
+        .fetch_all(ex)
+        .await?)
     }
 }

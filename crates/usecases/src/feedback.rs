@@ -441,3 +441,75 @@ pub async fn agree_action(
     .await?;
     Ok(item)
 }
+
+/// The talking point a manager takes to each report's next 1:1 when eNPS results land.
+pub fn survey_talking_point(survey: &str) -> String {
+    format!("{survey} results: what is one thing that would make this a better place to work?")
+}
+
+/// What [`survey_to_team`] did.
+#[derive(Debug, Default)]
+pub struct TeamPoints {
+    /// (report, meeting, talking point) for each report whose next 1:1 got the point.
+    pub added: Vec<(Uuid, Uuid, Uuid)>,
+    /// Reports with no upcoming 1:1 with the manager.
+    pub without_meeting: Vec<Uuid>,
+    /// Reports whose next 1:1 had the point already.
+    pub already: Vec<Uuid>,
+}
+
+/// Take the learnings of a survey whose results landed to the team: a shared talking point from
+/// the manager on each direct report's next 1:1 with them (`next`: report → that meeting, as read
+/// before the change; each is checked again here). Twice adds nothing twice.
+pub async fn survey_to_team(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    survey: Uuid,
+    next: Vec<(Uuid, Option<Uuid>)>,
+) -> Result<TeamPoints> {
+    let me = person(actor)?;
+    let s = tx.get_survey(survey).await?;
+    if s.finalized_at.is_none() {
+        return Err(Error::Conflict {
+            code: "results_not_ready",
+            detail: "the survey's results have not landed yet: take them to the team once it has \
+                     closed"
+                .into(),
+        });
+    }
+    let title = survey_talking_point(&s.name);
+    let mut done = TeamPoints::default();
+    for (report, meeting) in next {
+        let Some(meeting) = meeting else {
+            done.without_meeting.push(report);
+            continue;
+        };
+        let meeting = tx.get_meeting(meeting).await?;
+        if meeting.manager_id != me
+            || meeting.report_id != report
+            || meeting.status != oneonone_domain::meeting::MeetingStatus::Scheduled
+        {
+            done.without_meeting.push(report);
+            continue;
+        }
+        let agenda = tx.list_agenda(meeting.id, me, meeting.report_id).await?;
+        if agenda.iter().any(|i| i.title == title && i.author_id == me) {
+            done.already.push(report);
+            continue;
+        }
+        let item = crate::meetings::add_agenda_item(
+            tx,
+            actor,
+            &meeting,
+            me,
+            &crate::meetings::NewItem {
+                title: Some(title.clone()),
+                category: Some(AgendaCategory::Feedback),
+                ..Default::default()
+            },
+        )
+        .await?;
+        done.added.push((report, meeting.id, item.id));
+    }
+    Ok(done)
+}

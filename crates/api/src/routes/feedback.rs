@@ -747,14 +747,17 @@ pub async fn read_request(
 }
 
 /// Answer a request that asks you, once, while it is open (until the end of its due date).
-#[utoipa::path(operation_id = "answer_feedback_request", tag = TAG, params(("id" = Uuid, Path),
-    crate::extract::IdempotencyKeyHeader), request_body = FeedbackAnswerIn,
-    responses((status = 201, description = "Answered.", body = Answered)))]
+/// No `Idempotency-Key` here: a kept key would tie you to what you sent, and an anonymous
+/// answer must not be tied to anyone. A retry that finds the answer taken gets 409
+/// `already_answered`.
+#[utoipa::path(operation_id = "answer_feedback_request", tag = TAG, params(("id" = Uuid, Path)),
+    request_body = FeedbackAnswerIn,
+    responses((status = 201, description = "Answered.", body = Answered,
+        headers(("Location" = String, description = "The request's URL.")))))]
 #[post("/feedback-requests/{id}/answer")]
 pub async fn answer(
     state: web::Data<AppState>,
     Auth(actor): Auth,
-    req: HttpRequest,
     id: web::Path<Uuid>,
     body: crate::extract::JsonBody<FeedbackAnswerIn>,
 ) -> ApiResult<HttpResponse> {
@@ -762,19 +765,18 @@ pub async fn answer(
     let id = id.into_inner();
     let b = &body.value;
     let (kind, text, anonymous) = (b.kind.into(), b.body.clone(), b.anonymous);
-    let who = actor.clone();
-    create_once(&state, &actor, &req, &body.raw, move |tx| {
+    let feedback_id = change(&state, move |tx| {
         Box::pin(async move {
-            let feedback_id =
-                usecases::feedback::answer(tx, &who, id, kind, &text, anonymous, today()).await?;
-            created(
-                &Answered { feedback_id },
-                format!("/api/v1/feedback-requests/{id}"),
-                None,
-            )
+            usecases::feedback::answer(tx, &actor, id, kind, &text, anonymous, today()).await
         })
     })
-    .await
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/feedback-requests/{id}"),
+        ))
+        .json(Answered { feedback_id }))
 }
 
 /// Decline a request that asks you.
@@ -793,4 +795,199 @@ pub async fn decline(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A talking point placed on a report's next 1:1.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlacedPoint {
+    pub report_id: Uuid,
+    pub meeting_id: Uuid,
+    pub agenda_item_id: Uuid,
+}
+
+/// What taking a survey's results to the team did.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"talking_point": "Autumn pulse results: what is one thing that would make this a better place to work?",
+    "added": [{"report_id": "019a6a5e-8f5e-7cc0-9a53-000000000002",
+        "meeting_id": "019a6a5e-aaaa-7000-8000-000000000001",
+        "agenda_item_id": "019a6a5e-bbbb-7000-8000-000000000001"}],
+    "without_meeting": ["019a6a5e-8f5e-7cc0-9a53-000000000003"], "already_there": []}))]
+pub struct TeamTalkingPoints {
+    /// The talking point's title.
+    pub talking_point: String,
+    pub added: Vec<PlacedPoint>,
+    /// Direct reports with no upcoming 1:1 with you: schedule one.
+    pub without_meeting: Vec<Uuid>,
+    /// Direct reports whose next 1:1 has it already (calling again adds nothing).
+    pub already_there: Vec<Uuid>,
+}
+
+/// When a survey's results have landed, take them to your team: a shared talking point from you
+/// ("{survey} results: what is one thing that would make this a better place to work?") on each
+/// direct report's next 1:1 with you, in one change. No answer and no figure travels with it.
+#[utoipa::path(operation_id = "take_survey_to_team", tag = TAG, params(("id" = Uuid, Path)),
+    responses((status = 200, description = "Placed.", body = TeamTalkingPoints)))]
+#[post("/enps-surveys/{id}/team-talking-points")]
+pub async fn survey_to_team(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    use oneonone_domain::meeting::MeetingStatus;
+    use oneonone_persistence::meetings::MeetingFilter;
+    let me = usecases::feedback::person(&actor)?;
+    let survey = state.db.get_survey(id.into_inner()).await?;
+    let reports = state
+        .db
+        .list_people(&oneonone_persistence::people::PeopleFilter {
+            manager_id: Some(me),
+            active: Some(true),
+            limit: 1000,
+            ..Default::default()
+        })
+        .await?;
+    if reports.is_empty() {
+        return Err(ApiError::Forbidden(
+            "for managers: you have no direct reports".into(),
+        ));
+    }
+    let now = oneonone_persistence::now();
+    let mut next = Vec::new();
+    for r in &reports {
+        let upcoming = state
+            .db
+            .list_meetings(&MeetingFilter {
+                manager_id: Some(me),
+                report_id: Some(r.id),
+                status: Some(MeetingStatus::Scheduled),
+                from: Some(now),
+                limit: 1,
+                ..Default::default()
+            })
+            .await?;
+        next.push((r.id, upcoming.first().map(|m| m.id)));
+    }
+    let survey_id = survey.id;
+    let done = change(&state, move |tx| {
+        Box::pin(
+            async move { usecases::feedback::survey_to_team(tx, &actor, survey_id, next).await },
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(TeamTalkingPoints {
+        talking_point: usecases::feedback::survey_talking_point(&survey.name),
+        added: done
+            .added
+            .into_iter()
+            .map(|(report_id, meeting_id, agenda_item_id)| PlacedPoint {
+                report_id,
+                meeting_id,
+                agenda_item_id,
+            })
+            .collect(),
+        without_meeting: done.without_meeting,
+        already_there: done.already,
+    }))
+}
+
+/// Which people a count covers.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SliceQuery {
+    /// Everyone in this department.
+    #[param(max_length = 200)]
+    pub department: Option<String>,
+    /// Everyone below this manager, at any depth.
+    pub manager_id: Option<Uuid>,
+}
+
+/// Feedback activity of a slice of the organisation, in counts. For a slice of fewer people
+/// than the minimum group size, the counts are withheld (`null`).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"people": 42, "min_group_size": 5, "given": 130, "received": 118,
+    "requested": 12, "answered": 31, "acted_on": 22}))]
+pub struct FeedbackCounts {
+    /// Active people in the slice.
+    pub people: usize,
+    pub min_group_size: u32,
+    /// Given by people in the slice, under their name (recognition included).
+    pub given: Option<i64>,
+    /// Received by people in the slice (anonymous answers once released).
+    pub received: Option<i64>,
+    /// Requests for feedback about people in the slice.
+    pub requested: Option<i64>,
+    /// Answers to those requests.
+    pub answered: Option<i64>,
+    /// Pieces of feedback people in the slice brought into a 1:1 (a talking point or an
+    /// action item made of it).
+    pub acted_on: Option<i64>,
+}
+
+/// Feedback activity in counts, for the whole organisation, a department or a manager's
+/// subtree (HR admins, `reports:read` tokens). Never a word of text, never a person's own
+/// counts: a slice smaller than the minimum group size shows none.
+#[utoipa::path(operation_id = "feedback_counts", tag = TAG, params(SliceQuery),
+    responses((status = 200, description = "The counts.", body = FeedbackCounts)))]
+#[get("/feedback-counts")]
+pub async fn counts(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    query: web::Query<SliceQuery>,
+) -> ApiResult<HttpResponse> {
+    use oneonone_domain::checkin::Population;
+    oneonone_domain::policy::feedback_counts(&actor)?;
+    let q = query.into_inner();
+    let population = match (q.department, q.manager_id) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::validation(
+                "manager_id",
+                "a department or a manager's subtree, not both",
+            ));
+        }
+        (Some(d), None) => Population::Department(d),
+        (None, Some(m)) => {
+            state.db.get_person(m).await?;
+            Population::Subtree(m)
+        }
+        (None, None) => Population::Everyone,
+    };
+    let people: std::collections::HashSet<Uuid> = state
+        .db
+        .transact(move |tx| {
+            Box::pin(async move {
+                Ok::<_, usecases::Error>(
+                    tx.people_of(&population)
+                        .await?
+                        .into_iter()
+                        .map(|(id, _)| id)
+                        .collect(),
+                )
+            })
+        })
+        .await?;
+    let min = oneonone_domain::enps::DEFAULT_MIN_GROUP_SIZE;
+    let shown = people.len() >= min as usize;
+    let mut total = oneonone_persistence::feedback::Activity::default();
+    if shown {
+        for a in state.db.feedback_activity().await? {
+            if people.contains(&a.person) {
+                total.given += a.given;
+                total.received += a.received;
+                total.requested += a.requested;
+                total.answered += a.answered;
+                total.acted_on += a.acted_on;
+            }
+        }
+    }
+    let show = |n: i64| shown.then_some(n);
+    Ok(HttpResponse::Ok().json(FeedbackCounts {
+        people: people.len(),
+        min_group_size: min,
+        given: show(total.given),
+        received: show(total.received),
+        requested: show(total.requested),
+        answered: show(total.answered),
+        acted_on: show(total.acted_on),
+    }))
 }

@@ -171,5 +171,7 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(feedback::requests)
         .service(feedback::read_request)
         .service(feedback::answer)
-        .service(feedback::decline);
+        .service(feedback::decline)
+        .service(feedback::survey_to_team)
+        .service(feedback::counts);
 }
