@@ -358,6 +358,25 @@ mod tests {
     /// utoipa keys schemas by name, so a second type with a name already taken silently replaces
     /// the first in the contract (two `Status` enums did once: every meeting failed validation
     /// in generated clients). Every `ToSchema` type must have a name of its own.
+    /// Every `$ref` names a schema the contract defines (a query enum that derives `ToSchema`
+    /// but is not `#[param(inline)]` once left a dangling one, which client generators refuse).
+    #[test]
+    fn every_schema_reference_resolves() {
+        let doc: serde_json::Value = serde_json::from_str(spec_json()).expect("the spec is JSON");
+        let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+        let text = spec_json();
+        let prefix = "\"#/components/schemas/";
+        let dangling: Vec<&str> = text
+            .match_indices(prefix)
+            .filter_map(|(at, _)| {
+                let rest = &text[at + prefix.len()..];
+                rest.split('"').next()
+            })
+            .filter(|name| !schemas.contains_key(*name))
+            .collect();
+        assert!(dangling.is_empty(), "references to no schema: {dangling:?}");
+    }
+
     #[test]
     fn schema_names_are_unique() {
         fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {

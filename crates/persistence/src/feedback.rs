@@ -21,6 +21,9 @@ pub struct FeedbackRecord {
     pub released: bool,
     /// `None`: an anonymous answer.
     pub created_at: Option<DateTime<Utc>>,
+    /// Whether its recipient made a talking point or an action item of it (as read; not stored).
+    #[sqlx(default)]
+    pub has_follow_up: bool,
 }
 
 /// A stored request, with its respondents.
@@ -51,6 +54,11 @@ struct RequestRow {
 const COLUMNS: &str = "id, kind, giver_id, recipient_id, body, visibility, category, goal_id, \
     request_id, released, created_at";
 
+/// [`COLUMNS`] and whether a follow-up exists (so a page without any asks no more).
+const READ_COLUMNS: &str = "id, kind, giver_id, recipient_id, body, visibility, category, \
+    goal_id, request_id, released, created_at, EXISTS (SELECT 1 FROM feedback_followups u \
+    WHERE u.feedback_id = feedback.id) AS has_follow_up";
+
 /// Which feedback a list shows.
 #[derive(Debug, Clone)]
 pub enum FeedbackFilter {
@@ -69,7 +77,7 @@ pub enum FeedbackFilter {
 crate::read_both! {
     /// One piece of feedback.
     pub async fn get_feedback(id: Uuid) -> StoreResult<FeedbackRecord>, ex => {
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM feedback WHERE id = $1"))
+        sqlx::query_as(&format!("SELECT {READ_COLUMNS} FROM feedback WHERE id = $1"))
             .bind(id)
             .fetch_optional(ex)
             .await?
@@ -125,7 +133,7 @@ impl Database {
         let before = before.unwrap_or(Uuid::max());
         with_pool!(self, pool => {
             Ok(sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM feedback WHERE {clause} AND id < $2 ORDER BY id DESC LIMIT $3"
+                "SELECT {READ_COLUMNS} FROM feedback WHERE {clause} AND id < $2 ORDER BY id DESC LIMIT $3"
             ))
             .bind(who)
             .bind(before)

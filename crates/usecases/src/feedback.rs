@@ -103,6 +103,7 @@ pub async fn give(tx: &mut Tx<'_>, actor: &Actor, new: NewFeedback) -> Result<Fe
         request_id: None,
         released: true,
         created_at: Some(oneonone_persistence::now()),
+        has_follow_up: false,
     };
     tx.insert_feedback(&record).await?;
     tx.append_events(
@@ -264,6 +265,7 @@ pub async fn answer(
         request_id: Some(r.id),
         released: !anonymous,
         created_at: (!anonymous).then(oneonone_persistence::now),
+        has_follow_up: false,
     };
     tx.insert_feedback(&record).await?;
     tx.settle_respondent(r.id, me, RespondentStatus::Answered.as_str())

@@ -169,7 +169,7 @@ async fn shown(
 ) -> ApiResult<Vec<FeedbackOut>> {
     let mine: Vec<Uuid> = records
         .iter()
-        .filter(|f| f.recipient_id == me)
+        .filter(|f| f.recipient_id == me && f.has_follow_up)
         .map(|f| f.id)
         .collect();
     let follow_ups = state.db.follow_ups(&mine).await?;
@@ -264,6 +264,7 @@ pub enum FeedbackRole {
 #[serde(deny_unknown_fields)]
 pub struct FeedbackQuery {
     /// `received` (default) or `given`.
+    #[param(inline)]
     pub role: Option<FeedbackRole>,
     /// A direct report of yours: what they received and its giver shared with you.
     pub person_id: Option<Uuid>,
@@ -342,6 +343,7 @@ pub enum RequestRole {
 #[serde(deny_unknown_fields)]
 pub struct RequestQuery {
     /// `mine` (default) or `asked`.
+    #[param(inline)]
     pub role: Option<RequestRole>,
     /// 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
