@@ -446,8 +446,13 @@ pub async fn list(
         (FeedbackRole::Given, None) => FeedbackFilter::GivenBy(me),
         (FeedbackRole::Given, Some(p)) if p == me => FeedbackFilter::GivenBy(me),
         (FeedbackRole::Received, Some(p)) => {
-            let person = state.db.get_person(p).await?;
-            if person.manager_id != Some(me) {
+            // Unknown or not yours: the same answer (nobody learns who exists this way).
+            let manager = match state.db.get_person(p).await {
+                Ok(person) => person.manager_id,
+                Err(oneonone_persistence::StoreError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            };
+            if manager != Some(me) {
                 return Err(ApiError::Forbidden(
                     "only a person's manager reads what was shared with them".into(),
                 ));
@@ -755,7 +760,8 @@ pub async fn read_request(
 #[utoipa::path(operation_id = "answer_feedback_request", tag = TAG, params(("id" = Uuid, Path)),
     request_body = FeedbackAnswerIn,
     responses((status = 201, description = "Answered.", body = Answered,
-        headers(("Location" = String, description = "The request's URL.")))))]
+        headers(("Location" = String, description = "The request's URL."))),
+        (status = 409, description = "`already_answered` (or declined) or `request_closed` (past its due date).", body = crate::problem::Problem, content_type = "application/problem+json")))]
 #[post("/feedback-requests/{id}/answer")]
 pub async fn answer(
     state: web::Data<AppState>,
@@ -783,7 +789,8 @@ pub async fn answer(
 
 /// Decline a request that asks you.
 #[utoipa::path(operation_id = "decline_feedback_request", tag = TAG, params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Declined.")))]
+    responses((status = 204, description = "Declined."),
+        (status = 409, description = "`already_answered` (or declined) or `request_closed` (past its due date).", body = crate::problem::Problem, content_type = "application/problem+json")))]
 #[post("/feedback-requests/{id}/decline")]
 pub async fn decline(
     state: web::Data<AppState>,
@@ -828,7 +835,8 @@ pub struct TeamTalkingPoints {
 /// ("{survey} results: what is one thing that would make this a better place to work?") on each
 /// direct report's next 1:1 with you, in one change. No answer and no figure travels with it.
 #[utoipa::path(operation_id = "take_survey_to_team", tag = TAG, params(("id" = Uuid, Path)),
-    responses((status = 200, description = "Placed.", body = TeamTalkingPoints)))]
+    responses((status = 200, description = "Placed.", body = TeamTalkingPoints),
+        (status = 409, description = "`results_not_ready`: the survey has not closed yet.", body = crate::problem::Problem, content_type = "application/problem+json")))]
 #[post("/enps-surveys/{id}/team-talking-points")]
 pub async fn survey_to_team(
     state: web::Data<AppState>,
@@ -942,14 +950,23 @@ pub async fn counts(
     let q = query.into_inner();
     let population = match (q.department, q.manager_id) {
         (Some(_), Some(_)) => {
-            return Err(ApiError::validation(
-                "manager_id",
-                "a department or a manager's subtree, not both",
-            ));
+            return Err(ApiError::BadRequest {
+                code: "invalid_query",
+                detail: "a department or a manager's subtree, not both".into(),
+            });
         }
         (Some(d), None) => Population::Department(d),
         (None, Some(m)) => {
-            state.db.get_person(m).await?;
+            match state.db.get_person(m).await {
+                Ok(_) => {}
+                Err(oneonone_persistence::StoreError::NotFound) => {
+                    return Err(ApiError::BadRequest {
+                        code: "invalid_query",
+                        detail: "manager_id: no such person".into(),
+                    });
+                }
+                Err(e) => return Err(e.into()),
+            }
             Population::Subtree(m)
         }
         (None, None) => Population::Everyone,
