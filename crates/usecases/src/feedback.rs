@@ -329,7 +329,10 @@ pub async fn readable(
     if !f.released && f.giver_id.is_none() {
         return Ok(false);
     }
-    let manager = if visibility == Visibility::RecipientAndManager {
+    // The recipient's manager is looked up only when it can decide: not for the recipient or
+    // the giver (every answer a requester reads would ask again).
+    let party = viewer == f.recipient_id || f.giver_id == Some(viewer);
+    let manager = if visibility == Visibility::RecipientAndManager && !party {
         match db.get_person(f.recipient_id).await {
             Ok(p) => p.manager_id,
             Err(StoreError::NotFound) => None,
