@@ -162,6 +162,20 @@ async fn deactivated_people_cannot_sign_in_and_their_tokens_stop_at_once() {
     app.get("/api/v1/me", &token)
         .await
         .expect_problem(401, "unauthorized");
+    // Pages that read the principal's record in their own statement stop too, even where
+    // there is nothing to read.
+    let nothing = uuid::Uuid::now_v7();
+    for path in [
+        "/api/v1/feedback".to_owned(),
+        "/api/v1/feedback?role=given".to_owned(),
+        "/api/v1/recognitions".to_owned(),
+        format!("/api/v1/meetings/{nothing}"),
+        format!("/api/v1/goals/{nothing}"),
+    ] {
+        app.get(&path, &token)
+            .await
+            .expect_problem(401, "unauthorized");
+    }
     app.login("leaver@example.com", PASSWORD)
         .await
         .expect_problem(401, "unauthorized");

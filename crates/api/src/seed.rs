@@ -1043,7 +1043,12 @@ pub async fn demo_feedback(db: &Database) -> anyhow::Result<()> {
         .await?
         .ok_or_else(|| anyhow::anyhow!("demo person Priya missing"))?;
     let reading = oneonone_persistence::feedback::FeedbackFilter::ReceivedBy(priya);
-    if !db.list_feedback(&reading, None, 1).await?.is_empty() {
+    if !db
+        .list_feedback(&reading, None, 1, None)
+        .await?
+        .rows
+        .is_empty()
+    {
         return Ok(());
     }
     let manager = db

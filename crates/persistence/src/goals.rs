@@ -13,7 +13,7 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use crate::meetings::corrupt;
-use crate::people::PrincipalRecord;
+use crate::people::{NO_PRINCIPAL, PRINCIPAL_COLUMNS, PrincipalRecord, PrincipalRow};
 use crate::{Database, StoreError, StoreResult, Tx};
 
 const GOAL_COLUMNS: &str = "g.id, g.owner_id, g.parent_id, g.kind, g.title, g.description, \
@@ -388,9 +388,6 @@ const NO_GOAL: &str = "CAST(NULL AS UUID) AS id, CAST(NULL AS UUID) AS owner_id,
      CAST(NULL AS BIGINT) AS version, CAST(NULL AS TIMESTAMPTZ) AS created_at, \
      CAST(NULL AS TIMESTAMPTZ) AS updated_at";
 
-const NO_PRINCIPAL: &str = "CAST(NULL AS BOOLEAN) AS p_active, CAST(NULL AS BOOLEAN) AS p_hr_admin, \
-     CAST(NULL AS BIGINT) AS p_session_generation";
-
 /// The goal `$goal` with its key results, history and whole alignment, and the record of the
 /// principal `$principal` that authentication checks, in one statement, decoded by part. Only ids are bound (constants are written into the text): with
 /// nothing but key lookups left to guess, PostgreSQL settles on one generic plan for the
@@ -441,7 +438,7 @@ macro_rules! detail_query {
         if let Some(principal) = principal {
             qb.push(format!(
                 " UNION ALL SELECT CAST(4 AS BIGINT), CAST(0 AS BIGINT), {NO_GOAL}, {NO_KR}, \
-                 {NO_UPDATE}, active, hr_admin, CAST(session_generation AS BIGINT) FROM people WHERE id = "
+                 {NO_UPDATE}, {PRINCIPAL_COLUMNS}"
             ))
             .push_bind(principal);
         }
@@ -541,24 +538,6 @@ pub struct GoalPage {
     /// Whether the parents were read: not when the goal was known to have none. If it has
     /// one now, read them with [`crate::Session::goal_parents`].
     pub parents_read: bool,
-}
-
-/// The principal's columns of part 4.
-#[derive(sqlx::FromRow)]
-struct PrincipalRow {
-    p_active: bool,
-    p_hr_admin: bool,
-    p_session_generation: i64,
-}
-
-impl From<PrincipalRow> for PrincipalRecord {
-    fn from(r: PrincipalRow) -> Self {
-        PrincipalRecord {
-            active: r.p_active,
-            hr_admin: r.p_hr_admin,
-            session_generation: r.p_session_generation,
-        }
-    }
 }
 
 impl crate::Session {

@@ -129,6 +129,34 @@ pub struct PrincipalRecord {
     pub session_generation: i64,
 }
 
+/// [`PrincipalRecord`]'s columns as NULLs, for the other branches of a query that reads the
+/// principal in a branch of its own (`p_` prefixed, read by [`PrincipalRow`]).
+pub(crate) const NO_PRINCIPAL: &str = "CAST(NULL AS BOOLEAN) AS p_active, \
+     CAST(NULL AS BOOLEAN) AS p_hr_admin, CAST(NULL AS BIGINT) AS p_session_generation";
+
+/// The end of such a query's principal branch, after its own leading columns: the person's id
+/// (a placeholder or a bind) follows.
+pub(crate) const PRINCIPAL_COLUMNS: &str =
+    "active, hr_admin, CAST(session_generation AS BIGINT) FROM people WHERE id = ";
+
+/// The principal's `p_` columns of a shared query.
+#[derive(sqlx::FromRow)]
+pub(crate) struct PrincipalRow {
+    p_active: bool,
+    p_hr_admin: bool,
+    p_session_generation: i64,
+}
+
+impl From<PrincipalRow> for PrincipalRecord {
+    fn from(r: PrincipalRow) -> Self {
+        PrincipalRecord {
+            active: r.p_active,
+            hr_admin: r.p_hr_admin,
+            session_generation: r.p_session_generation,
+        }
+    }
+}
+
 /// One row of a bulk import, validated field by field already.
 #[derive(Debug, Clone)]
 pub struct ImportRow {

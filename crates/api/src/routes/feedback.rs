@@ -12,12 +12,13 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::Auth;
+use crate::auth::{Auth, AuthPending, Bearer};
 use crate::idempotency::{change, create_once, created};
 use crate::pagination;
 use crate::problem::{ApiError, ApiResult};
 use crate::routes::agenda::Category;
 use crate::state::AppState;
+use oneonone_persistence::Session;
 use oneonone_usecases as usecases;
 
 pub const TAG: &str = "feedback";
@@ -433,18 +434,30 @@ pub async fn give(
 #[get("/feedback")]
 pub async fn list(
     state: web::Data<AppState>,
-    Auth(actor): Auth,
+    AuthPending(bearer, mut reads): AuthPending,
     query: web::Query<FeedbackQuery>,
 ) -> ApiResult<HttpResponse> {
-    let me = usecases::feedback::person(&actor)?;
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
     let before = pagination::after::<Uuid>(q.cursor.as_deref())?;
-    let filter = match (q.role.unwrap_or(FeedbackRole::Received), q.person_id) {
-        (FeedbackRole::Received, None) => FeedbackFilter::ReceivedBy(me),
-        (FeedbackRole::Received, Some(p)) if p == me => FeedbackFilter::ReceivedBy(me),
-        (FeedbackRole::Given, None) => FeedbackFilter::GivenBy(me),
-        (FeedbackRole::Given, Some(p)) if p == me => FeedbackFilter::GivenBy(me),
+    let role = q.role.unwrap_or(FeedbackRole::Received);
+    // Your own feedback is read with the principal's record in one statement.
+    if let Some(me) = bearer.person_id()
+        && q.person_id.is_none_or(|p| p == me)
+    {
+        let filter = match role {
+            FeedbackRole::Received => FeedbackFilter::ReceivedBy(me),
+            FeedbackRole::Given => FeedbackFilter::GivenBy(me),
+        };
+        return page(&state, bearer, reads, &filter, before, limit).await;
+    }
+    let principal = match bearer.person_id() {
+        Some(id) => reads.principal(id).await?,
+        None => None,
+    };
+    drop(reads);
+    let me = usecases::feedback::person(&bearer.into_actor(principal)?)?;
+    let filter = match (role, q.person_id) {
         (FeedbackRole::Received, Some(p)) => {
             // Unknown or not yours: the same answer (nobody learns who exists this way).
             let manager = match state.db.get_person(p).await {
@@ -464,18 +477,45 @@ pub async fn list(
                 "what someone gave is theirs to read".into(),
             ));
         }
+        // Only a person's own list gets here without `person_id`, and it is read above.
+        (_, None) => return Err(ApiError::Forbidden("feedback is read by people".into())),
     };
-    page(&state, me, &filter, before, limit).await
+    let rows = state
+        .db
+        .list_feedback(&filter, before, limit + 1, None)
+        .await?
+        .rows;
+    respond(&state, me, rows, limit).await
 }
 
+/// A page of `filter` read with the bearer's record, shown once the bearer is checked.
 async fn page(
     state: &AppState,
-    me: Uuid,
+    bearer: Bearer,
+    mut reads: Session,
     filter: &FeedbackFilter,
     before: Option<Uuid>,
     limit: i64,
 ) -> ApiResult<HttpResponse> {
-    let rows = state.db.list_feedback(filter, before, limit + 1).await?;
+    let Some(reader) = bearer.person_id() else {
+        drop(reads);
+        usecases::feedback::person(&bearer.into_actor(None)?)?;
+        return Err(ApiError::Forbidden("feedback is read by people".into()));
+    };
+    let fetched = reads
+        .list_feedback(filter, before, limit + 1, Some(reader))
+        .await?;
+    drop(reads);
+    let me = usecases::feedback::person(&bearer.into_actor(fetched.principal)?)?;
+    respond(state, me, fetched.rows, limit).await
+}
+
+async fn respond(
+    state: &AppState,
+    me: Uuid,
+    rows: Vec<FeedbackRecord>,
+    limit: i64,
+) -> ApiResult<HttpResponse> {
     let (rows, next_cursor) = pagination::page(rows, limit, |last| last.id);
     Ok(HttpResponse::Ok().json(FeedbackPage {
         data: shown(state, me, rows).await?,
@@ -489,14 +529,21 @@ async fn page(
 #[get("/recognitions")]
 pub async fn recognitions(
     state: web::Data<AppState>,
-    Auth(actor): Auth,
+    AuthPending(bearer, reads): AuthPending,
     query: web::Query<pagination::PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let me = usecases::feedback::person(&actor)?;
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
     let before = pagination::after::<Uuid>(q.cursor.as_deref())?;
-    page(&state, me, &FeedbackFilter::Recognition, before, limit).await
+    page(
+        &state,
+        bearer,
+        reads,
+        &FeedbackFilter::Recognition,
+        before,
+        limit,
+    )
+    .await
 }
 
 /// A piece of feedback you may read (anyone else: 404).
@@ -702,8 +749,9 @@ async fn request_for(state: &AppState, me: Uuid, id: Uuid) -> ApiResult<RequestO
     if me == r.requester_id || me == r.subject_id {
         for f in state
             .db
-            .list_feedback(&FeedbackFilter::AnswersTo(r.id), None, 200)
+            .list_feedback(&FeedbackFilter::AnswersTo(r.id), None, 200, None)
             .await?
+            .rows
         {
             if usecases::feedback::readable(&state.db, me, &f).await? {
                 answers.push(f);
