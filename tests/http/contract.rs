@@ -284,6 +284,14 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
     )
     .await
     .expect(201);
+    app.post(
+        "/api/v1/escalations",
+        &app.admin_token,
+        &serde_json::json!({"person_id": grace_id, "kind": "pip", "occurred_on": "2026-01-15",
+            "external_ref": "HR-1"}),
+    )
+    .await
+    .expect(201);
     for (email, _) in oneonone_api::seed::DEMO_LOGINS {
         let login = app
             .login(email, oneonone_api::seed::DEMO_PASSWORD)
@@ -355,6 +363,8 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
             "/api/v1/feedback-counts".to_owned(),
             "/api/v1/feedback-requests".to_owned(),
             "/api/v1/feedback-requests?role=asked".to_owned(),
+            "/api/v1/escalations".to_owned(),
+            "/api/v1/reports/escalations?from=2026-01-01".to_owned(),
             format!("/api/v1/chat-destinations/{chat}"),
             feed_path.clone(),
             // The page of the unsubscribe link in this person's emails.
@@ -391,6 +401,9 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
         let mut next = Vec::new();
         for id in ids(&body_of(&seen, "/api/v1/recognitions"), 2) {
             next.push(format!("/api/v1/feedback/{id}"));
+        }
+        for id in ids(&body_of(&seen, "/api/v1/escalations"), 2) {
+            next.push(format!("/api/v1/escalations/{id}"));
         }
         for id in ids(&body_of(&seen, "/api/v1/feedback-requests"), 2) {
             next.push(format!("/api/v1/feedback-requests/{id}"));

@@ -15,6 +15,7 @@ mod crash;
 mod email;
 mod enps;
 mod errors;
+mod escalations;
 mod feedback;
 mod goals;
 mod import;

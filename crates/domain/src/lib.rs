@@ -12,6 +12,7 @@ pub mod chat;
 pub mod checkin;
 pub mod enps;
 pub mod error;
+pub mod escalation;
 pub mod feedback;
 pub mod goal;
 pub mod library;

@@ -463,6 +463,26 @@ pub fn feedback_counts(actor: &Actor) -> Decision {
     }
 }
 
+/// Recording (or removing) an escalation or a PIP: HR admins, as people.
+pub fn record_escalation(actor: &Actor) -> Decision {
+    match actor {
+        Actor::Person { hr_admin: true, .. } => Ok(()),
+        _ => Err(Denied("escalations are recorded by HR admins")),
+    }
+}
+
+/// Reading escalation records and the report on them: HR admins, and tokens with the dedicated
+/// `escalations:read` scope (no other scope grants it). Managers never, not even for their team.
+pub fn read_escalations(actor: &Actor) -> Decision {
+    if actor.is_hr_admin() || actor.has_scope(Scope::EscalationsRead) {
+        Ok(())
+    } else {
+        Err(Denied(
+            "escalation records are for HR admins and escalations:read tokens",
+        ))
+    }
+}
+
 /// Reading a cycle and its completion counts.
 pub fn see_checkin_cycles(actor: &Actor) -> Decision {
     if actor.is_hr_admin() || actor.has_scope(Scope::ReportsRead) {

@@ -13,10 +13,12 @@ pub enum Scope {
     ReportsRead,
     GoalsRead,
     WebhooksManage,
+    /// Escalation and PIP records, and the report on them: never part of another scope.
+    EscalationsRead,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 8] = [
         Scope::PeopleRead,
         Scope::PeopleWrite,
         Scope::MeetingsRead,
@@ -24,6 +26,7 @@ impl Scope {
         Scope::ReportsRead,
         Scope::GoalsRead,
         Scope::WebhooksManage,
+        Scope::EscalationsRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -35,6 +38,7 @@ impl Scope {
             Scope::ReportsRead => "reports:read",
             Scope::GoalsRead => "goals:read",
             Scope::WebhooksManage => "webhooks:manage",
+            Scope::EscalationsRead => "escalations:read",
         }
     }
 

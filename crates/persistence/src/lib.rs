@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod chat;
 pub mod checkins;
 pub mod enps;
+pub mod escalations;
 pub mod events;
 pub mod feedback;
 pub mod goals;

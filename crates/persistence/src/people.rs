@@ -551,6 +551,9 @@ impl Tx<'_> {
                 "DELETE FROM feedback_request_respondents WHERE person_id = $1 OR request_id IN \
                  (SELECT id FROM feedback_requests WHERE subject_id = $1 OR requester_id = $1)",
                 "DELETE FROM feedback_requests WHERE subject_id = $1 OR requester_id = $1",
+                // Escalations about them go; those they recorded stay, unattributed.
+                "DELETE FROM escalations WHERE person_id = $1",
+                "UPDATE escalations SET recorded_by = NULL WHERE recorded_by = $1",
             ] {
                 sqlx::query(sql).bind(id).execute(&mut *conn).await?;
             }

@@ -13,6 +13,7 @@ pub mod changes;
 pub mod chat;
 pub mod checkins;
 pub mod enps;
+pub mod escalations;
 pub mod feedback;
 pub mod goals;
 pub mod library;

@@ -36,6 +36,9 @@ pub enum TokenScope {
     /// Webhook subscriptions and their delivery logs.
     #[serde(rename = "webhooks:manage")]
     WebhooksManage,
+    /// Escalation and PIP records and the report on them; no other scope includes it.
+    #[serde(rename = "escalations:read")]
+    EscalationsRead,
 }
 
 impl From<TokenScope> for Scope {
@@ -48,6 +51,7 @@ impl From<TokenScope> for Scope {
             TokenScope::ReportsRead => Scope::ReportsRead,
             TokenScope::GoalsRead => Scope::GoalsRead,
             TokenScope::WebhooksManage => Scope::WebhooksManage,
+            TokenScope::EscalationsRead => Scope::EscalationsRead,
         }
     }
 }
@@ -62,6 +66,7 @@ impl From<Scope> for TokenScope {
             Scope::ReportsRead => TokenScope::ReportsRead,
             Scope::GoalsRead => TokenScope::GoalsRead,
             Scope::WebhooksManage => TokenScope::WebhooksManage,
+            Scope::EscalationsRead => TokenScope::EscalationsRead,
         }
     }
 }

@@ -993,32 +993,9 @@ pub async fn counts(
     Auth(actor): Auth,
     query: web::Query<SliceQuery>,
 ) -> ApiResult<HttpResponse> {
-    use oneonone_domain::checkin::Population;
     oneonone_domain::policy::feedback_counts(&actor)?;
     let q = query.into_inner();
-    let population = match (q.department, q.manager_id) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::BadRequest {
-                code: "invalid_query",
-                detail: "a department or a manager's subtree, not both".into(),
-            });
-        }
-        (Some(d), None) => Population::Department(d),
-        (None, Some(m)) => {
-            match state.db.get_person(m).await {
-                Ok(_) => {}
-                Err(oneonone_persistence::StoreError::NotFound) => {
-                    return Err(ApiError::BadRequest {
-                        code: "invalid_query",
-                        detail: "manager_id: no such person".into(),
-                    });
-                }
-                Err(e) => return Err(e.into()),
-            }
-            Population::Subtree(m)
-        }
-        (None, None) => Population::Everyone,
-    };
+    let population = super::slice_of(&state, q.department, q.manager_id).await?;
     let people: std::collections::HashSet<Uuid> = state
         .db
         .transact(move |tx| {

@@ -21,6 +21,7 @@ pub mod changes;
 pub mod chat;
 pub mod checkins;
 pub mod enps;
+pub mod escalations;
 pub mod feedback;
 pub mod goals;
 pub mod health;
@@ -173,5 +174,45 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(feedback::answer)
         .service(feedback::decline)
         .service(feedback::survey_to_team)
-        .service(feedback::counts);
+        .service(feedback::counts)
+        .service(escalations::record)
+        .service(escalations::list)
+        .service(escalations::read)
+        .service(escalations::remove)
+        .service(escalations::report);
+}
+
+/// The people a report's `department` or `manager_id` names: a department, everyone below a
+/// manager at any depth, or everyone; both at once, or an unknown manager, are 400
+/// `invalid_query`.
+pub(crate) async fn slice_of(
+    state: &crate::state::AppState,
+    department: Option<String>,
+    manager_id: Option<uuid::Uuid>,
+) -> crate::problem::ApiResult<oneonone_domain::checkin::Population> {
+    use crate::problem::ApiError;
+    use oneonone_domain::checkin::Population;
+    Ok(match (department, manager_id) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::BadRequest {
+                code: "invalid_query",
+                detail: "a department or a manager's subtree, not both".into(),
+            });
+        }
+        (Some(d), None) => Population::Department(d),
+        (None, Some(m)) => {
+            match state.db.get_person(m).await {
+                Ok(_) => {}
+                Err(oneonone_persistence::StoreError::NotFound) => {
+                    return Err(ApiError::BadRequest {
+                        code: "invalid_query",
+                        detail: "manager_id: no such person".into(),
+                    });
+                }
+                Err(e) => return Err(e.into()),
+            }
+            Population::Subtree(m)
+        }
+        (None, None) => Population::Everyone,
+    })
 }
