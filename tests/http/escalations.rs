@@ -249,6 +249,18 @@ async fn escalations_show_whether_a_documented_conversation_came_first_to_hr_alo
     app.send(app.request(Method::DELETE, &removed, Some(&app.admin_token)))
         .await
         .expect_problem(404, "not_found");
+    // Erasing the person erases their records.
+    assert!(
+        app.count_sql("SELECT COUNT(*) FROM escalations").await > 0,
+        "records to erase"
+    );
+    app.delete(&format!("/api/v1/people/{}", p.report), &app.admin_token)
+        .await
+        .expect(204);
+    assert_eq!(app.count_sql("SELECT COUNT(*) FROM escalations").await, 0);
+    app.get(&one, &app.admin_token)
+        .await
+        .expect_problem(404, "not_found");
     // The log names the records only: no event of theirs reaches /changes.
     let changes = app
         .get("/api/v1/changes?limit=200", &app.admin_token)

@@ -75,6 +75,7 @@ async fn main() -> anyhow::Result<()> {
                 seed::demo(&db).await?;
                 let stats = seed::history(&db, months.unwrap_or(4), "Europe/Berlin", None).await?;
                 seed::demo_feedback(&db).await?;
+                seed::demo_escalations(&db).await?;
                 println!(
                     "Demo organisation ready ({} new series, {} past meetings). Sign in with password `{}` as:",
                     stats.series,

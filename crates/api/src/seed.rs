@@ -1195,3 +1195,53 @@ pub async fn demo_feedback(db: &Database) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The demo's escalation record: two cases HR recorded, one two weeks ago about someone whose
+/// 1:1s are on record, one seven months ago (before the demo's history begins), so the report
+/// at `/reports/escalations` has one of each. Does nothing once any record exists.
+pub async fn demo_escalations(db: &Database) -> anyhow::Result<()> {
+    use oneonone_domain::escalation::EscalationKind;
+    use oneonone_persistence::escalations::EscalationFilter;
+    if !db
+        .list_escalations(&EscalationFilter::default(), None, Some(1))
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let hr = db
+        .person_id_by_email(DEMO_LOGINS[0].0)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo HR admin missing"))?;
+    let priya = db.person_id_by_email(DEMO_LOGINS[2].0).await?;
+    let cases: Vec<Uuid> = active_people(db)
+        .await?
+        .into_iter()
+        .filter(|p| p.manager_id.is_some() && p.id != hr && Some(p.id) != priya)
+        .map(|p| p.id)
+        .take(2)
+        .collect();
+    anyhow::ensure!(cases.len() == 2, "the demo needs two people with a manager");
+    let today = Utc::now().date_naive();
+    let actor = Actor::Person {
+        id: hr,
+        hr_admin: true,
+    };
+    for (person, kind, days_ago, reference) in [
+        (cases[0], EscalationKind::Escalation, 14, "HR-1042"),
+        (cases[1], EscalationKind::Pip, 210, "HR-0877"),
+    ] {
+        let record = usecases::escalations::Record {
+            person_id: person,
+            kind,
+            occurred_on: today - Duration::days(days_ago),
+            external_ref: Some(reference.to_owned()),
+        };
+        let actor = actor.clone();
+        db.transact(move |tx| {
+            Box::pin(async move { usecases::escalations::record(tx, &actor, record).await })
+        })
+        .await?;
+    }
+    Ok(())
+}
