@@ -365,6 +365,7 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
             "/api/v1/feedback-requests?role=asked".to_owned(),
             "/api/v1/escalations".to_owned(),
             "/api/v1/reports/escalations?from=2026-01-01".to_owned(),
+            "/api/v1/attention?limit=200".to_owned(),
             format!("/api/v1/chat-destinations/{chat}"),
             feed_path.clone(),
             // The page of the unsubscribe link in this person's emails.

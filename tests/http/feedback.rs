@@ -510,11 +510,7 @@ async fn requests_are_answered_once_and_anonymous_answers_come_in_threes() {
         )
         .await
         .expect(201);
-    let id = if app.database_url.starts_with("postgres") {
-        format!("'{}'", late.id())
-    } else {
-        format!("x'{}'", late.id().simple())
-    };
+    let id = app.sql_uuid(late.id());
     app.exec_sql(&format!(
         "UPDATE feedback_requests SET due_date = '{yesterday}' WHERE id = {id}"
     ))

@@ -5,6 +5,7 @@
 
 mod action_items;
 mod agenda;
+mod attention;
 mod auth;
 mod calendar;
 mod changes;

@@ -458,6 +458,23 @@ impl TestApp {
         }
     }
 
+    /// `id` as a literal of the test's database, for [`TestApp::exec_sql`].
+    pub fn sql_uuid(&self, id: Uuid) -> String {
+        if self.database_url.starts_with("postgres") {
+            format!("'{id}'")
+        } else {
+            format!("x'{}'", id.simple())
+        }
+    }
+
+    /// `at` as a literal of the test's database, the way the server writes instants.
+    pub fn sql_time(&self, at: chrono::DateTime<chrono::Utc>) -> String {
+        format!(
+            "'{}'",
+            at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+        )
+    }
+
     /// A number read from the server's database directly (what a look at the tables shows).
     pub async fn count_sql(&self, sql: &str) -> i64 {
         use sqlx::Connection;

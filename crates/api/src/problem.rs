@@ -51,6 +51,8 @@ pub enum ErrorCode {
     InvalidTransition,
     /// 409: only a held meeting can be rated.
     NotHeld,
+    /// 409: ratings close 14 days after their meeting started.
+    RatingClosed,
     /// 409: the eNPS survey has not opened yet.
     SurveyNotOpen,
     /// 409: the eNPS survey has closed.

@@ -7,6 +7,7 @@
 
 pub mod action;
 pub mod agenda;
+pub mod attention;
 pub mod cadence;
 pub mod chat;
 pub mod checkin;

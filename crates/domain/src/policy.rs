@@ -463,6 +463,27 @@ pub fn feedback_counts(actor: &Actor) -> Decision {
     }
 }
 
+/// Whose early warnings an actor reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportScope {
+    /// The organisation and any slice of it: HR admins, `reports:read` tokens.
+    Everything,
+    /// A person's own: the 1:1s they lead and their own team.
+    Own(PersonId),
+}
+
+/// The attention list: HR admins and `reports:read` tokens for any slice; everyone else their
+/// own (a manager's pairs and team; for someone without reports, nothing).
+pub fn read_attention(actor: &Actor) -> Result<ReportScope, Denied> {
+    match actor {
+        _ if actor.is_hr_admin() || actor.has_scope(Scope::ReportsRead) => {
+            Ok(ReportScope::Everything)
+        }
+        Actor::Person { id, .. } => Ok(ReportScope::Own(*id)),
+        Actor::Integration { .. } => Err(Denied("the attention list needs the reports:read scope")),
+    }
+}
+
 /// Recording (or removing) an escalation or a PIP: HR admins, as people.
 pub fn record_escalation(actor: &Actor) -> Decision {
     match actor {

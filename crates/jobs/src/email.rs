@@ -683,12 +683,7 @@ pub(crate) async fn meeting_zone(db: &Database, meeting: &Meeting) -> Result<Tz,
 /// How long a pair may go without a held 1:1 before the digest names it: the cadence's
 /// interval and a day.
 fn allowed_gap(c: &oneonone_domain::cadence::Cadence) -> chrono::Duration {
-    use oneonone_domain::cadence::Frequency;
-    let days = match c.frequency {
-        Frequency::Weekly { interval_weeks, .. } => 7 * i64::from(interval_weeks),
-        Frequency::MonthlyByWeekday { .. } | Frequency::MonthlyByDay { .. } => 31,
-    };
-    chrono::Duration::days(days + 1)
+    chrono::Duration::days(oneonone_domain::attention::cadence_days(&c.frequency) + 1)
 }
 
 /// The weekly digest to a manager, as things stand when it is sent: the direct reports not met

@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod agenda;
+pub mod attention;
 pub mod calendar;
 pub mod chat;
 pub mod checkins;

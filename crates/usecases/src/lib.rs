@@ -8,6 +8,7 @@
 //! SCIM) call these functions and nothing below them.
 
 pub mod agenda;
+pub mod attention;
 pub mod calendar;
 pub mod changes;
 pub mod chat;

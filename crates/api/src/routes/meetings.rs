@@ -1046,10 +1046,11 @@ pub struct RatingsOut {
     pub next_cursor: Option<String>,
 }
 
-/// Rate a completed meeting (each participant once; rating again replaces it).
+/// Rate a completed meeting (each participant once; rating again replaces it), until 14 days after
+/// it started.
 #[utoipa::path(tag = "meetings", operation_id = "rate_meeting", params(("id" = Uuid, Path)), request_body = RatingIn,
     responses((status = 200, description = "Recorded.", body = RatingOut),
-        (status = 409, description = "Only completed meetings are rated.", body = crate::problem::Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "Only completed meetings are rated (`not_held`), within 14 days of their start (`rating_closed`): a team's monthly figures are final once no rating of the month can change.", body = crate::problem::Problem, content_type = "application/problem+json")))]
 #[put("/meetings/{id}/rating")]
 pub async fn rate(
     state: web::Data<AppState>,
@@ -1069,6 +1070,15 @@ pub async fn rate(
         return Err(ApiError::Conflict {
             code: "not_held",
             detail: "only a completed meeting can be rated".into(),
+        });
+    }
+    if !oneonone_domain::attention::rating_open(meeting.starts_at, chrono::Utc::now()) {
+        return Err(ApiError::Conflict {
+            code: "rating_closed",
+            detail: format!(
+                "a rating is given or changed within {} days of its meeting",
+                oneonone_domain::attention::RATING_WINDOW_DAYS
+            ),
         });
     }
     let who = actor.clone();

@@ -15,6 +15,7 @@ macro_rules! same_words {
 pub mod action_items;
 pub mod agenda;
 pub mod api_tokens;
+pub mod attention;
 pub mod auth;
 pub mod calendar;
 pub mod changes;
@@ -179,7 +180,8 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(escalations::list)
         .service(escalations::read)
         .service(escalations::remove)
-        .service(escalations::report);
+        .service(escalations::report)
+        .service(attention::list);
 }
 
 /// The people a report's `department` or `manager_id` names: a department, everyone below a

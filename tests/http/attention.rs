@@ -1,0 +1,458 @@
+//! The attention list: each early warning with its reason and ids, a manager's own and HR's by
+//! slice; private talking points never named, team clarity only as a group's figure.
+
+use chrono::{Datelike, Duration, SecondsFormat, TimeZone, Utc};
+use oneonone_tests::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// The whole list `token` reads with `query`, page by page (`limit` per page).
+async fn attention(app: &TestApp, token: &str, query: &str, limit: u32) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = format!("/api/v1/attention?limit={limit}{query}");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page = app.get(&path, token).await.expect(200).body;
+        out.extend(page["data"].as_array().cloned().unwrap_or_default());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return out,
+        }
+    }
+}
+
+fn of<'a>(list: &'a [Value], reason: &str) -> Vec<&'a Value> {
+    list.iter().filter(|e| e["reason"] == reason).collect()
+}
+
+fn at(t: chrono::DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A held one-off 1:1 of `manager` and `report` at `when`.
+async fn held(
+    app: &TestApp,
+    manager: Uuid,
+    manager_token: &str,
+    report: Uuid,
+    when: chrono::DateTime<Utc>,
+) -> String {
+    let meeting = app
+        .post(
+            "/api/v1/meetings",
+            manager_token,
+            &json!({"manager_id": manager, "report_id": report, "starts_at": at(when),
+                "kind": "manager_report"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    app.post(
+        &format!("/api/v1/meetings/{meeting}/complete"),
+        manager_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    meeting.to_string()
+}
+
+#[tokio::test]
+async fn a_manager_sees_why_each_pair_needs_attention_and_never_a_private_point() {
+    let app = spawn_app().await;
+    let o = app.one_on_one().await;
+    let (other, _) = app
+        .person_with_login("newcomer@example.com", "Newcomer", Some(o.manager))
+        .await;
+    let now = Utc::now();
+
+    // Nothing held yet: both reports never met (the first has a series, the second none); the
+    // series starts in 2030, so it is not behind.
+    let list = attention(&app, &o.manager_token, "", 50).await;
+    let never = of(&list, "never_met");
+    assert_eq!(never.len(), 2, "{list:?}");
+    let first = never
+        .iter()
+        .find(|e| e["person_id"] == o.report.to_string())
+        .expect("the report");
+    assert_eq!(first["series_id"], o.series.to_string());
+    assert_eq!(first["manager_id"], o.manager.to_string());
+    let second = never
+        .iter()
+        .find(|e| e["person_id"] == other.to_string())
+        .expect("the newcomer");
+    assert_eq!(second["series_id"], Value::Null);
+    assert!(
+        second["why"].as_str().unwrap().contains("no recurring 1:1"),
+        "{second}"
+    );
+    assert!(of(&list, "overdue_one_on_one").is_empty(), "{list:?}");
+
+    // The series began 60 days ago and the pair last met 20 days ago: more than twice a week.
+    let series = app.sql_uuid(o.series);
+    app.exec_sql(&format!(
+        "UPDATE meeting_series SET start_date = '{}', created_at = {} WHERE id = {series}",
+        (now - Duration::days(60)).date_naive(),
+        app.sql_time(now - Duration::days(60))
+    ))
+    .await;
+    let list = attention(&app, &o.manager_token, "", 50).await;
+    let late = of(&list, "overdue_one_on_one");
+    assert_eq!(late.len(), 1, "{list:?}");
+    assert_eq!(late[0]["series_id"], o.series.to_string());
+    assert_eq!(late[0]["days_since"], 60);
+    assert_eq!(late[0]["cadence_days"], 7);
+    assert_eq!(late[0]["last_held_at"], Value::Null);
+    let last = held(
+        &app,
+        o.manager,
+        &o.manager_token,
+        o.report,
+        now - Duration::days(20),
+    )
+    .await;
+    let list = attention(&app, &o.manager_token, "", 50).await;
+    let late = of(&list, "overdue_one_on_one");
+    assert_eq!(late[0]["days_since"], 20, "{list:?}");
+    assert!(late[0]["last_held_at"].is_string());
+    assert_eq!(
+        of(&list, "never_met").len(),
+        1,
+        "only the newcomer: {list:?}"
+    );
+
+    // An action item past due; a shared and a private talking point carried over and over.
+    let item = app
+        .post(
+            &format!("/api/v1/meetings/{last}/action-items"),
+            &o.manager_token,
+            &json!({"title": "Send the plan", "assignee_id": o.report,
+                "due_date": (now - Duration::days(3)).date_naive()}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let next = o.meetings[0].clone();
+    let shared = app
+        .post(
+            &format!("/api/v1/meetings/{next}/agenda-items"),
+            &o.report_token,
+            &json!({"title": "My promotion case", "private": false}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let private = app
+        .post(
+            &format!("/api/v1/meetings/{next}/agenda-items"),
+            &o.report_token,
+            &json!({"title": "Should I look elsewhere?", "private": true}),
+        )
+        .await
+        .expect(201)
+        .id();
+    app.exec_sql(&format!(
+        "UPDATE agenda_items SET times_carried = 4 WHERE id IN ({}, {})",
+        app.sql_uuid(shared),
+        app.sql_uuid(private)
+    ))
+    .await;
+
+    // A goal at risk, never discussed.
+    let goal = app
+        .post(
+            "/api/v1/goals",
+            &o.report_token,
+            &json!({"title": "Ship the importer", "kind": "smart", "start_date": "2026-01-01",
+                "due_date": "2027-03-31", "key_results": [{"title": "Customers on it",
+                "measure": "numeric", "start": 0, "target": 10, "unit": "customers"}]}),
+        )
+        .await
+        .expect(201);
+    let kr = goal.body["key_results"][0]["id"].clone();
+    let goal = goal.id();
+    app.post(
+        &format!("/api/v1/goals/{goal}/updates"),
+        &o.report_token,
+        &json!({"readings": [{"key_result_id": kr, "value": 1}], "status": "at_risk"}),
+    )
+    .await
+    .expect(201);
+
+    let list = attention(&app, &o.manager_token, "", 50).await;
+    let overdue = of(&list, "overdue_action_item");
+    assert_eq!(overdue.len(), 1, "{list:?}");
+    assert_eq!(overdue[0]["action_item_id"], item.to_string());
+    assert_eq!(overdue[0]["assignee_id"], o.report.to_string());
+    assert_eq!(overdue[0]["meeting_id"], last);
+    let carried = of(&list, "carried_over");
+    assert_eq!(carried.len(), 1, "the shared point only: {list:?}");
+    assert_eq!(carried[0]["agenda_item_id"], shared.to_string());
+    assert_eq!(carried[0]["times_carried"], 4);
+    let goals = of(&list, "goal_not_discussed");
+    assert_eq!(goals.len(), 1, "{list:?}");
+    assert_eq!(goals[0]["goal_id"], goal.to_string());
+    assert_eq!(goals[0]["goal_status"], "at_risk");
+    assert_eq!(goals[0]["meeting_id"], last, "the pair's last held 1:1");
+
+    // No entry anyone reads names the private point, nor tells its text: not the manager's,
+    // not HR's, not the report's own (they lead no 1:1).
+    let hr = attention(&app, &app.admin_token, "", 50).await;
+    let mine = attention(&app, &o.report_token, "", 50).await;
+    assert!(mine.is_empty(), "{mine:?}");
+    for list in [&list, &hr] {
+        let text = serde_json::to_string(list).unwrap();
+        assert!(!text.contains(&private.to_string()), "{text}");
+        assert!(
+            !text.contains("elsewhere") && !text.contains("promotion"),
+            "{text}"
+        );
+    }
+    // HR's list holds the manager's entries (and the demo-free server has no others).
+    for e in &list {
+        assert!(hr.contains(e), "{e} missing from HR's list");
+    }
+
+    // Discussed in a later held 1:1 (a shared point about the goal, checked off): the goal
+    // leaves the list.
+    let meeting = app
+        .post(
+            "/api/v1/meetings",
+            &o.manager_token,
+            &json!({"manager_id": o.manager, "report_id": o.report,
+                "starts_at": at(now - Duration::days(1)), "kind": "manager_report"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    let point = app
+        .post(
+            &format!("/api/v1/meetings/{meeting}/agenda-items"),
+            &o.report_token,
+            &json!({"title": "The importer", "goal_id": goal}),
+        )
+        .await
+        .expect(201)
+        .id();
+    app.patch(
+        &format!("/api/v1/meetings/{meeting}/agenda-items/{point}"),
+        &o.report_token,
+        &json!({"checked": true}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("/api/v1/meetings/{meeting}/complete"),
+        &o.manager_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    let list = attention(&app, &o.manager_token, "", 50).await;
+    assert!(of(&list, "goal_not_discussed").is_empty(), "{list:?}");
+    assert!(
+        of(&list, "overdue_one_on_one").is_empty(),
+        "met a day ago: {list:?}"
+    );
+
+    // Paging one entry at a time walks the same list in the same order; a reason filters.
+    let whole = attention(&app, &o.manager_token, "", 50).await;
+    assert!(whole.len() >= 3, "{whole:?}");
+    assert_eq!(attention(&app, &o.manager_token, "", 1).await, whole);
+    let only = attention(&app, &o.manager_token, "&reason=carried_over", 50).await;
+    assert_eq!(only.len(), 1);
+    assert!(only.iter().all(|e| e["reason"] == "carried_over"));
+
+    // A deactivated report leaves the list.
+    app.patch(
+        &format!("/api/v1/people/{other}"),
+        &app.admin_token,
+        &json!({"active": false}),
+    )
+    .await
+    .expect(200);
+    let list = attention(&app, &o.manager_token, "", 50).await;
+    assert!(
+        !list.iter().any(|e| e["person_id"] == other.to_string()),
+        "{list:?}"
+    );
+}
+
+/// The first days of the two latest closed months (ratings close 14 days after a meeting).
+fn closed_months() -> (chrono::NaiveDate, chrono::NaiveDate) {
+    let settled = (Utc::now() - Duration::days(14)).date_naive();
+    let open = settled.with_day(1).unwrap();
+    let later = open.checked_sub_months(chrono::Months::new(1)).unwrap();
+    let earlier = later.checked_sub_months(chrono::Months::new(1)).unwrap();
+    (earlier, later)
+}
+
+#[tokio::test]
+async fn a_team_whose_clarity_fell_is_named_only_as_a_group_of_five() {
+    let app = spawn_app().await;
+    let (lead, lead_token) = app
+        .person_with_login("lead@example.com", "Lead", None)
+        .await;
+    let mut team = Vec::new();
+    for i in 0..5 {
+        team.push(
+            app.person_with_login(&format!("t{i}@example.com"), "Member", Some(lead))
+                .await,
+        );
+    }
+    let (earlier, later) = closed_months();
+    let on = |d: chrono::NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(10, 0, 0).unwrap());
+    // Every member rated their 1:1 of each month: 5 → 4 in the earlier month (mean 4.6), 4 → 3
+    // in the later one (mean 3.6): a drop of a whole point.
+    let rate = |meeting: String, person: Uuid, clear: i32, when| {
+        format!(
+            "INSERT INTO meeting_ratings (meeting_id, person_id, useful, expectations_clear, \
+             created_at, updated_at) VALUES ({m}, {p}, 4, {clear}, {t}, {t})",
+            m = app.sql_uuid(meeting.parse().unwrap()),
+            p = app.sql_uuid(person),
+            t = app.sql_time(when)
+        )
+    };
+    let mut last_rating = None;
+    for (i, (member, _)) in team.iter().enumerate() {
+        let a = held(
+            &app,
+            lead,
+            &lead_token,
+            *member,
+            on(earlier + Duration::days(9)),
+        )
+        .await;
+        let b = held(
+            &app,
+            lead,
+            &lead_token,
+            *member,
+            on(later + Duration::days(9)),
+        )
+        .await;
+        let (before, after) = if i == 0 { (4, 3) } else { (5, 4) };
+        app.exec_sql(&rate(a, *member, before, on(earlier + Duration::days(9))))
+            .await;
+        let sql = rate(b, *member, after, on(later + Duration::days(9)));
+        if i == 4 {
+            last_rating = Some(sql);
+        } else {
+            app.exec_sql(&sql).await;
+        }
+    }
+    // Four raters in the later month: below the group size, nothing shown.
+    let list = attention(&app, &lead_token, "&reason=clarity_falling", 50).await;
+    assert!(list.is_empty(), "{list:?}");
+    app.exec_sql(&last_rating.unwrap()).await;
+    for token in [&lead_token, &app.admin_token] {
+        let list = attention(&app, token, "&reason=clarity_falling", 50).await;
+        assert_eq!(list.len(), 1, "{list:?}");
+        let c = &list[0]["clarity"];
+        assert_eq!(list[0]["manager_id"], lead.to_string());
+        assert_eq!(list[0]["person_id"], Value::Null);
+        assert_eq!(c["month"], later.to_string());
+        assert_eq!(c["previous_month"], earlier.to_string());
+        assert_eq!(c["mean"], 3.8);
+        assert_eq!(c["previous_mean"], 4.8);
+        assert_eq!(c["raters"], 5);
+        assert_eq!(c["previous_raters"], 5);
+    }
+    // A slice of the lead's subtree holds the team; another department does not.
+    let sliced = attention(
+        &app,
+        &app.admin_token,
+        &format!("&manager_id={lead}&reason=clarity_falling"),
+        50,
+    )
+    .await;
+    assert_eq!(sliced.len(), 1);
+    let elsewhere = attention(
+        &app,
+        &app.admin_token,
+        "&department=Nowhere&reason=clarity_falling",
+        50,
+    )
+    .await;
+    assert!(elsewhere.is_empty());
+
+    // A rating closes 14 days after its meeting: a month's figure never moves once shown.
+    let (member, member_token) = &team[0];
+    let old = held(
+        &app,
+        lead,
+        &lead_token,
+        *member,
+        Utc::now() - Duration::days(20),
+    )
+    .await;
+    app.send(
+        app.request(
+            Method::PUT,
+            &format!("/api/v1/meetings/{old}/rating"),
+            Some(member_token),
+        )
+        .json(&json!({"useful": 4, "expectations_clear": 2})),
+    )
+    .await
+    .expect_problem(409, "rating_closed");
+}
+
+#[tokio::test]
+async fn the_attention_list_is_hrs_by_slice_and_everyone_elses_own() {
+    let app = spawn_app().await;
+    let o = app.one_on_one().await;
+    // A manager naming a slice (even their own) is refused; so is a token without
+    // reports:read; a reports:read token reads any slice.
+    for query in [
+        format!("?manager_id={}", o.manager),
+        "?department=Engineering".to_owned(),
+    ] {
+        app.get(&format!("/api/v1/attention{query}"), &o.manager_token)
+            .await
+            .expect_problem(403, "forbidden");
+    }
+    let (_, people_token) = app.api_token(&["people:read"]).await;
+    app.get("/api/v1/attention", &people_token)
+        .await
+        .expect_problem(403, "forbidden");
+    let (_, reports_token) = app.api_token(&["reports:read"]).await;
+    let list = attention(
+        &app,
+        &reports_token,
+        &format!("&manager_id={}", o.manager),
+        50,
+    )
+    .await;
+    assert_eq!(of(&list, "never_met").len(), 1, "{list:?}");
+    // The skip level reads their own (they lead no 1:1 with the report): nothing about the pair.
+    let skip = attention(&app, &o.skip_level_token, "", 50).await;
+    assert!(
+        !skip.iter().any(|e| e["person_id"] == o.report.to_string()),
+        "{skip:?}"
+    );
+
+    // Bad queries are 400 and say why.
+    for (query, code) in [
+        ("?reason=bored", "invalid_query"),
+        (
+            "?department=Eng&manager_id=019a6a5e-8f5e-7cc0-9a53-000000000001",
+            "invalid_query",
+        ),
+        (
+            "?manager_id=019a6a5e-8f5e-7cc0-9a53-000000000001",
+            "invalid_query",
+        ),
+        ("?limit=0", "invalid_query"),
+        ("?cursor=bm90LW91cnM", "invalid_cursor"),
+        ("?colour=red", "invalid_query"),
+    ] {
+        app.get(&format!("/api/v1/attention{query}"), &app.admin_token)
+            .await
+            .expect_problem(400, code);
+    }
+}
