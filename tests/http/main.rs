@@ -17,6 +17,7 @@ mod email;
 mod enps;
 mod errors;
 mod escalations;
+mod exports;
 mod feedback;
 mod goals;
 mod import;

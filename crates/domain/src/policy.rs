@@ -463,6 +463,16 @@ pub fn feedback_counts(actor: &Actor) -> Decision {
     }
 }
 
+/// Exports for HR systems (meeting and action-item metadata in bulk): HR admins and
+/// `reports:read` tokens.
+pub fn export(actor: &Actor) -> Decision {
+    if actor.is_hr_admin() || actor.has_scope(Scope::ReportsRead) {
+        Ok(())
+    } else {
+        Err(Denied("exports are for HR admins and reports:read tokens"))
+    }
+}
+
 /// Whose early warnings an actor reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportScope {

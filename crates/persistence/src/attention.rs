@@ -106,7 +106,7 @@ pub struct AttentionFacts {
 
 /// ` AND` the pair (`manager`, `person` columns) belongs to `whose`: the manager's own, or
 /// for a slice, the person is in it (for a subtree, below its root).
-fn push_pair<'a, DB: sqlx::Database>(
+pub(crate) fn push_pair<'a, DB: sqlx::Database>(
     qb: &mut QueryBuilder<'a, DB>,
     whose: &'a Whose,
     manager: &str,

@@ -13,6 +13,7 @@ pub mod checkins;
 pub mod enps;
 pub mod escalations;
 pub mod events;
+pub mod exports;
 pub mod feedback;
 pub mod goals;
 pub mod idempotency;

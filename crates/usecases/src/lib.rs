@@ -15,6 +15,7 @@ pub mod chat;
 pub mod checkins;
 pub mod enps;
 pub mod escalations;
+pub mod exports;
 pub mod feedback;
 pub mod goals;
 pub mod library;

@@ -23,6 +23,7 @@ pub mod chat;
 pub mod checkins;
 pub mod enps;
 pub mod escalations;
+pub mod exports;
 pub mod feedback;
 pub mod goals;
 pub mod health;
@@ -181,7 +182,9 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(escalations::read)
         .service(escalations::remove)
         .service(escalations::report)
-        .service(attention::list);
+        .service(attention::list)
+        .service(exports::meetings)
+        .service(exports::action_items);
 }
 
 /// The people a report's `department` or `manager_id` names: a department, everyone below a
