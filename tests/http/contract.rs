@@ -375,6 +375,7 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
             "/api/v1/escalations".to_owned(),
             "/api/v1/reports/escalations?from=2026-01-01".to_owned(),
             "/api/v1/attention?limit=200".to_owned(),
+            "/api/v1/reports/program?weekly=true".to_owned(),
             "/api/v1/exports/meetings?format=csv".to_owned(),
             "/api/v1/exports/action-items?format=csv".to_owned(),
             format!("/api/v1/chat-destinations/{chat}"),

@@ -24,6 +24,7 @@ mod import;
 mod library;
 mod meetings;
 mod people;
+mod program;
 mod resilience;
 mod tokens;
 mod webhooks;

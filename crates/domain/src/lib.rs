@@ -22,6 +22,7 @@ pub mod notify;
 pub mod org;
 pub mod person;
 pub mod policy;
+pub mod program;
 pub mod scope;
 pub mod text;
 pub mod webhook;

@@ -473,24 +473,26 @@ pub fn export(actor: &Actor) -> Decision {
     }
 }
 
-/// Whose early warnings an actor reads.
+/// Whose reports (the attention list, the program report) an actor reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportScope {
     /// The organisation and any slice of it: HR admins, `reports:read` tokens.
     Everything,
-    /// A person's own: the 1:1s they lead and their own team.
+    /// A person's own: the 1:1s they lead and their own team (the program report: their
+    /// subtree).
     Own(PersonId),
 }
 
-/// The attention list: HR admins and `reports:read` tokens for any slice; everyone else their
-/// own (a manager's pairs and team; for someone without reports, nothing).
-pub fn read_attention(actor: &Actor) -> Result<ReportScope, Denied> {
+/// The attention list and the program report: HR admins and `reports:read` tokens for any
+/// slice; everyone else their own (a manager's pairs, team and subtree; for someone without
+/// reports, nothing).
+pub fn read_reports(actor: &Actor) -> Result<ReportScope, Denied> {
     match actor {
         _ if actor.is_hr_admin() || actor.has_scope(Scope::ReportsRead) => {
             Ok(ReportScope::Everything)
         }
         Actor::Person { id, .. } => Ok(ReportScope::Own(*id)),
-        Actor::Integration { .. } => Err(Denied("the attention list needs the reports:read scope")),
+        Actor::Integration { .. } => Err(Denied("reports need the reports:read scope")),
     }
 }
 

@@ -124,8 +124,11 @@ pub(crate) fn push_pair<'a, DB: sqlx::Database>(
 
 /// ` AND` the team led by (`manager` column) belongs to `whose`: the manager's own, or for a
 /// slice, its lead is in it (for a subtree, its root too).
-fn push_team<'a, DB: sqlx::Database>(qb: &mut QueryBuilder<'a, DB>, whose: &'a Whose, manager: &str)
-where
+pub(crate) fn push_team<'a, DB: sqlx::Database>(
+    qb: &mut QueryBuilder<'a, DB>,
+    whose: &'a Whose,
+    manager: &str,
+) where
     Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,

@@ -24,6 +24,7 @@ pub mod meetings;
 pub mod notify;
 pub mod page;
 pub mod people;
+pub mod program;
 pub mod settings;
 pub mod tokens;
 pub mod tx;

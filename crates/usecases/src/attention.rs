@@ -87,7 +87,7 @@ pub fn whose(
     slice: Option<oneonone_domain::checkin::Population>,
 ) -> std::result::Result<Whose, Denied> {
     use oneonone_domain::checkin::Population;
-    match policy::read_attention(actor)? {
+    match policy::read_reports(actor)? {
         policy::ReportScope::Everything => Ok(Whose::Slice(slice.unwrap_or(Population::Everyone))),
         policy::ReportScope::Own(me) => match slice {
             None => Ok(Whose::Manager(me)),

@@ -24,6 +24,7 @@ pub mod notify;
 pub mod once;
 pub mod outbox;
 pub mod people;
+pub mod program;
 pub mod tokens;
 pub mod webhooks;
 

@@ -192,7 +192,7 @@ pub async fn list(
         .map(|(reason, manager, subject)| (Reason::from(reason), manager, subject));
     let slice = if q.department.is_some() || q.manager_id.is_some() {
         // Checked first: a manager naming a slice is refused before anyone is looked up.
-        oneonone_domain::policy::read_attention(&actor)?;
+        oneonone_domain::policy::read_reports(&actor)?;
         Some(super::slice_of(&state, q.department, q.manager_id).await?)
     } else {
         None

@@ -32,6 +32,7 @@ pub mod me;
 pub mod meetings;
 pub mod notifications;
 pub mod people;
+pub mod program;
 pub mod webhooks;
 
 use utoipa_actix_web::scope::Scope;
@@ -184,7 +185,8 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(escalations::report)
         .service(attention::list)
         .service(exports::meetings)
-        .service(exports::action_items);
+        .service(exports::action_items)
+        .service(program::report);
 }
 
 /// The people a report's `department` or `manager_id` names: a department, everyone below a

@@ -1,0 +1,169 @@
+//! The program report's measures (DOMAIN.md, "Measures"), as pure functions of the facts a
+//! report reads, so the definitions are stated once and unit-tested here:
+//!
+//! - **coverage** over N days: the share of direct reports with at least one held
+//!   `manager_report` 1:1 with their current manager in the N days up to the report's end;
+//! - **manager segments**: *regular* when every direct report was met within 1.5× the pair's
+//!   cadence before the report's end (the cadence of their recurring `manager_report` 1:1; a
+//!   month, 31 days, when none is set up), *partial* when some were, *absent* when none were;
+//! - **frequency**: the median of the whole days between consecutive held 1:1s of a pair (of
+//!   one kind), over the gaps that end in the window;
+//! - **adherence**: held ÷ scheduled, where scheduled counts every meeting that started in the
+//!   window up to now, whatever became of it;
+//! - **follow-through**: action items done on or before their due date ÷ action items due in
+//!   the window;
+//! - **employee-led share**: shared talking points added by the report ÷ all shared talking
+//!   points, on the 1:1s held in the window.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+/// Coverage windows, in days.
+pub const COVERAGE_DAYS: [i64; 3] = [30, 60, 90];
+
+/// A direct report counts as met for the segments within this multiple of the cadence.
+pub const SEGMENT_MULTIPLE: f64 = 1.5;
+
+/// The cadence assumed for a pair without a recurring `manager_report` 1:1.
+pub const DEFAULT_CADENCE_DAYS: i64 = 31;
+
+/// A share in percent with one decimal; `None` for an empty whole.
+pub fn pct(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
+/// The median of `values` (the mean of the middle two for an even count); `None` when empty.
+pub fn median(values: &mut [i64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 1 {
+        values[mid] as f64
+    } else {
+        (values[mid - 1] + values[mid]) as f64 / 2.0
+    })
+}
+
+/// Whole days between two held 1:1s (their UTC dates).
+pub fn gap_days(earlier: DateTime<Utc>, later: DateTime<Utc>) -> i64 {
+    (later.date_naive() - earlier.date_naive()).num_days()
+}
+
+/// A manager's standing with their direct reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Segment {
+    Regular,
+    Partial,
+    Absent,
+}
+
+/// One direct report as the segments see them: their last held `manager_report` 1:1 with
+/// their manager before the report's end, and the pair's cadence in days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportLine {
+    pub last_held: Option<DateTime<Utc>>,
+    pub cadence_days: Option<i64>,
+}
+
+impl ReportLine {
+    /// Met within 1.5× the cadence before `end`.
+    pub fn met_within_cadence(&self, end: DateTime<Utc>) -> bool {
+        let days = self.cadence_days.unwrap_or(DEFAULT_CADENCE_DAYS) as f64 * SEGMENT_MULTIPLE;
+        let allowed = Duration::seconds((days * 86_400.0) as i64);
+        self.last_held
+            .is_some_and(|at| at <= end && end - at <= allowed)
+    }
+
+    /// Met in the `days` before `end`.
+    pub fn met_within(&self, days: i64, end: DateTime<Utc>) -> bool {
+        self.last_held
+            .is_some_and(|at| at <= end && end - at <= Duration::days(days))
+    }
+}
+
+/// The segment of a manager with these direct reports (`None` without any).
+pub fn segment(reports: &[ReportLine], end: DateTime<Utc>) -> Option<Segment> {
+    if reports.is_empty() {
+        return None;
+    }
+    let met = reports.iter().filter(|r| r.met_within_cadence(end)).count();
+    Some(if met == reports.len() {
+        Segment::Regular
+    } else if met == 0 {
+        Segment::Absent
+    } else {
+        Segment::Partial
+    })
+}
+
+/// The Monday of the ISO week `day` falls in.
+pub fn week_of(day: NaiveDate) -> NaiveDate {
+    use chrono::Datelike;
+    day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
+}
+
+/// The same length of time right before `[from, to]` (days, inclusive): the "before" of a
+/// before-and-after comparison around a launch on `from`.
+pub fn before(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let length = (to - from).num_days() + 1;
+    (from - Duration::days(length), from - Duration::days(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, d, 9, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn medians_and_shares() {
+        assert_eq!(median(&mut []), None);
+        assert_eq!(median(&mut [14, 7, 21]), Some(14.0));
+        assert_eq!(median(&mut [7, 14]), Some(10.5));
+        assert_eq!(pct(1, 3), Some(33.3));
+        assert_eq!(pct(2, 3), Some(66.7));
+        assert_eq!(pct(0, 0), None);
+        assert_eq!(gap_days(at(2), at(9)), 7);
+    }
+
+    #[test]
+    fn segments_follow_one_and_a_half_cadences() {
+        let end = at(30);
+        let weekly = |d| ReportLine {
+            last_held: Some(at(d)),
+            cadence_days: Some(7),
+        };
+        // 10.5 days for a weekly cadence: the 20th is within, the 19th is not.
+        assert!(weekly(20).met_within_cadence(end));
+        assert!(!weekly(19).met_within_cadence(end));
+        let never = ReportLine {
+            last_held: None,
+            cadence_days: None,
+        };
+        // No series: a month and a half.
+        let monthly = ReportLine {
+            last_held: Some(at(1)),
+            cadence_days: None,
+        };
+        assert!(monthly.met_within_cadence(end));
+        assert_eq!(segment(&[weekly(25), monthly], end), Some(Segment::Regular));
+        assert_eq!(segment(&[weekly(25), never], end), Some(Segment::Partial));
+        assert_eq!(segment(&[weekly(2), never], end), Some(Segment::Absent));
+        assert_eq!(segment(&[], end), None);
+        // A 1:1 after the end does not count for it.
+        assert!(!weekly(30).met_within(30, at(29)));
+        assert!(weekly(1).met_within(30, at(30)) && !weekly(1).met_within(28, at(30)));
+    }
+
+    #[test]
+    fn weeks_and_the_time_before() {
+        let d = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        assert_eq!(week_of(d(12, 6)), d(11, 30));
+        assert_eq!(week_of(d(11, 30)), d(11, 30));
+        assert_eq!(before(d(12, 1), d(12, 31)), (d(10, 31), d(11, 30)));
+    }
+}

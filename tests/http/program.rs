@@ -1,0 +1,418 @@
+//! The program report: each measure by its definition on a small organisation whose every 1:1
+//! is known; slices, before and after a launch, weeks that add up; who may read what; private
+//! talking points never counted.
+
+use chrono::{Duration, SecondsFormat, Utc};
+use oneonone_tests::*;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+struct Org {
+    lead: Uuid,
+    lead_token: String,
+    a: Uuid,
+    a_token: String,
+    other_manager: Uuid,
+}
+
+/// A meeting of `manager` and `report` `days_ago` days ago (negative: ahead), then `then`
+/// (`complete`, `skip`, `cancel`) unless empty.
+async fn meeting(
+    app: &TestApp,
+    manager: Uuid,
+    token: &str,
+    report: Uuid,
+    days_ago: i64,
+    then: &str,
+) -> String {
+    let at = (Utc::now() - Duration::days(days_ago)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let id = app
+        .post(
+            "/api/v1/meetings",
+            token,
+            &json!({"manager_id": manager, "report_id": report, "starts_at": at,
+                "kind": "manager_report"}),
+        )
+        .await
+        .expect(201)
+        .id()
+        .to_string();
+    if !then.is_empty() {
+        app.post(&format!("/api/v1/meetings/{id}/{then}"), token, &json!({}))
+            .await
+            .expect(200);
+    }
+    id
+}
+
+/// Lead (Engineering) with reports A, B, C; another manager (Sales) with report D, nobody's
+/// report. In the last 30 days: A held three 1:1s a week apart, B held one and skipped one, C's
+/// was cancelled, D none; one of A's is ahead. On A's last: three shared points (two A's), one
+/// private point of A's, two action items due yesterday (one done in time).
+async fn org(app: &TestApp) -> Org {
+    let (lead, lead_token) = app
+        .signed_in(&json!({"email": "lead@example.com", "display_name": "Lead",
+            "department": "Engineering"}))
+        .await;
+    let mut reports = Vec::new();
+    for name in ["a", "b", "c"] {
+        reports.push(
+            app.signed_in(&json!({"email": format!("{name}@example.com"),
+                "display_name": name, "manager_id": lead, "department": "Engineering"}))
+                .await,
+        );
+    }
+    let (other_manager, _) = app
+        .signed_in(&json!({"email": "om@example.com", "display_name": "Other",
+            "department": "Sales"}))
+        .await;
+    app.signed_in(&json!({"email": "d@example.com", "display_name": "D",
+        "manager_id": other_manager, "department": "Sales"}))
+        .await;
+    let (a, a_token) = reports[0].clone();
+    let (b, c) = (reports[1].0, reports[2].0);
+    meeting(app, lead, &lead_token, a, 20, "complete").await;
+    meeting(app, lead, &lead_token, a, 13, "complete").await;
+    let last = meeting(app, lead, &lead_token, a, 6, "").await;
+    meeting(app, lead, &lead_token, a, -2, "").await;
+    meeting(app, lead, &lead_token, b, 25, "complete").await;
+    meeting(app, lead, &lead_token, b, 10, "skip").await;
+    meeting(app, lead, &lead_token, c, 5, "cancel").await;
+
+    let items = format!("/api/v1/meetings/{last}/agenda-items");
+    for (token, title, category, private) in [
+        (&a_token, "Growth path", "career", false),
+        (&a_token, "Release notes", "status_update", false),
+        (&lead_token, "Team offsite", "ideas", false),
+        (&a_token, "Burnout", "wellbeing", true),
+    ] {
+        let id = app
+            .post(
+                &items,
+                token,
+                &json!({"title": title, "category": category, "private": private}),
+            )
+            .await
+            .expect(201)
+            .id();
+        app.patch(&format!("{items}/{id}"), token, &json!({"checked": true}))
+            .await
+            .expect(200);
+    }
+    let yesterday = (Utc::now() - Duration::days(1)).date_naive();
+    let mut action_items = Vec::new();
+    for title in ["Write the plan", "Book the room"] {
+        action_items.push(
+            app.post(
+                &format!("/api/v1/meetings/{last}/action-items"),
+                &lead_token,
+                &json!({"title": title, "assignee_id": a, "due_date": yesterday}),
+            )
+            .await
+            .expect(201)
+            .id(),
+        );
+    }
+    app.post(
+        &format!("/api/v1/meetings/{last}/complete"),
+        &lead_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    app.patch(
+        &format!("/api/v1/action-items/{}", action_items[0]),
+        &a_token,
+        &json!({"status": "done"}),
+    )
+    .await
+    .expect(200);
+    // Done two days ago, before it was due.
+    app.exec_sql(&format!(
+        "UPDATE action_items SET completed_at = {} WHERE id = {}",
+        app.sql_time(Utc::now() - Duration::days(2)),
+        app.sql_uuid(action_items[0])
+    ))
+    .await;
+    // A goal of A's at risk.
+    let goal = app
+        .post(
+            "/api/v1/goals",
+            &a_token,
+            &json!({"title": "Ship it", "kind": "smart", "start_date": "2026-01-01",
+                "due_date": "2027-06-30", "key_results": [{"title": "Done", "measure": "numeric",
+                "start": 0, "target": 1, "unit": "releases"}]}),
+        )
+        .await
+        .expect(201);
+    let kr = goal.body["key_results"][0]["id"].clone();
+    app.post(
+        &format!("/api/v1/goals/{}/updates", goal.id()),
+        &a_token,
+        &json!({"readings": [{"key_result_id": kr, "value": 0}], "status": "at_risk"}),
+    )
+    .await
+    .expect(201);
+    Org {
+        lead,
+        lead_token,
+        a,
+        a_token,
+        other_manager,
+    }
+}
+
+async fn report(app: &TestApp, token: &str, query: &str) -> Value {
+    app.get(&format!("/api/v1/reports/program{query}"), token)
+        .await
+        .expect(200)
+        .body
+}
+
+fn window() -> String {
+    let today = Utc::now().date_naive();
+    format!("?from={}&to={today}", today - Duration::days(29))
+}
+
+#[tokio::test]
+async fn each_measure_follows_its_definition() {
+    let app = spawn_app().await;
+    let o = org(&app).await;
+    let r = report(&app, &app.admin_token, &window()).await;
+    let a = &r["figures"]["adoption"];
+    assert_eq!(a["managers"], 2, "{r}");
+    assert_eq!(a["managers_holding"], 1);
+    assert_eq!(a["managers_holding_pct"], 50.0);
+    // Lead met A and B within 1.5 × a month (no series), not C: partial; the other: absent.
+    assert_eq!(
+        (&a["regular"], &a["partial"], &a["absent"]),
+        (&json!(0), &json!(1), &json!(1))
+    );
+    assert_eq!(a["direct_reports"], 4);
+    assert_eq!(a["coverage"][0], json!({"days": 30, "met": 2, "pct": 50.0}));
+    assert_eq!(a["coverage"][2]["days"], 90);
+    let m = &a["meetings"];
+    assert_eq!(m["scheduled"], 6, "the one ahead does not count: {m}");
+    assert_eq!(m["held"], 4);
+    assert_eq!(m["skipped"], 1);
+    assert_eq!(m["cancelled"], 1);
+    assert_eq!(m["not_recorded"], 0);
+    assert_eq!(m["adherence_pct"], 66.7);
+    assert_eq!(m["frequency_median_days"], 7.0);
+    assert_eq!(a["by_kind"][0]["kind"], "manager_report");
+    assert_eq!(a["by_kind"][0]["held"], 4);
+
+    let c = &r["figures"]["content"];
+    assert_eq!(
+        c["shared_talking_points"], 3,
+        "the private point is not counted: {c}"
+    );
+    assert_eq!(c["employee_led_pct"], 66.7);
+    let topics: Vec<&str> = c["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(topics, ["career", "ideas", "status_update"]);
+    assert_eq!(c["action_items_due"], 2);
+    assert_eq!(c["action_items_done_by_due"], 1);
+    assert_eq!(c["follow_through_pct"], 50.0);
+    let text = r.to_string();
+    for word in ["Burnout", "wellbeing", "Growth path", "Write the plan"] {
+        assert!(!text.contains(word), "{word} in {text}");
+    }
+
+    let g = &r["figures"]["outcomes"]["goals"];
+    assert_eq!((&g["active"], &g["at_risk"]), (&json!(1), &json!(1)));
+    assert_eq!(
+        r["figures"]["outcomes"]["checkins"]["completion_pct"],
+        Value::Null
+    );
+    assert_eq!(r["figures"]["outcomes"]["enps"], Value::Null);
+
+    // Slices are managers: the lead's subtree, Engineering; Sales has the absent manager.
+    for query in [
+        format!("{}&manager_id={}", window(), o.lead),
+        format!("{}&department=Engineering", window()),
+    ] {
+        let s = report(&app, &app.admin_token, &query).await;
+        assert_eq!(s["figures"]["adoption"]["managers"], 1, "{query}");
+        assert_eq!(s["figures"]["adoption"]["meetings"]["held"], 4);
+    }
+    let sales = report(
+        &app,
+        &app.admin_token,
+        &format!("{}&department=Sales", window()),
+    )
+    .await;
+    assert_eq!(sales["figures"]["adoption"]["absent"], 1);
+    assert_eq!(sales["figures"]["adoption"]["meetings"]["scheduled"], 0);
+    assert_eq!(
+        sales["figures"]["adoption"]["meetings"]["adherence_pct"],
+        Value::Null
+    );
+
+    // Before and after a launch 14 days ago: the same 15 days on each side.
+    let today = Utc::now().date_naive();
+    let launch = today - Duration::days(14);
+    let r = report(&app, &app.admin_token, &format!("?launch_date={launch}")).await;
+    assert_eq!(r["from"], launch.to_string());
+    assert_eq!(r["figures"]["adoption"]["meetings"]["held"], 2);
+    assert_eq!(r["figures"]["adoption"]["meetings"]["scheduled"], 4);
+    assert_eq!(
+        r["before"]["from"],
+        (launch - Duration::days(15)).to_string()
+    );
+    assert_eq!(r["before"]["to"], (launch - Duration::days(1)).to_string());
+    assert_eq!(r["before"]["figures"]["adoption"]["meetings"]["held"], 2);
+    assert_eq!(
+        r["before"]["figures"]["adoption"]["meetings"]["scheduled"],
+        2
+    );
+
+    // Week by week: the weeks add up to the window.
+    let r = report(&app, &app.admin_token, &format!("{}&weekly=true", window())).await;
+    let weeks = r["weekly"].as_array().unwrap();
+    assert!((5..=6).contains(&weeks.len()), "{}", weeks.len());
+    let sum = |field: &str| -> u64 {
+        weeks
+            .iter()
+            .map(|w| {
+                w["figures"]["adoption"]["meetings"][field]
+                    .as_u64()
+                    .unwrap()
+            })
+            .sum()
+    };
+    assert_eq!(sum("held"), 4);
+    assert_eq!(sum("scheduled"), 6);
+    assert_eq!(weeks[0]["from"], r["from"]);
+    assert_eq!(weeks.last().unwrap()["to"], r["to"]);
+    let _ = o.a;
+}
+
+#[tokio::test]
+async fn managers_read_their_subtree_and_hr_any_slice() {
+    let app = spawn_app().await;
+    let o = org(&app).await;
+    // The lead's own report: their subtree; content withheld (two pairs met, fewer than five).
+    let own = report(&app, &o.lead_token, &window()).await;
+    assert_eq!(own["figures"]["adoption"]["managers"], 1);
+    assert_eq!(own["figures"]["adoption"]["meetings"]["held"], 4);
+    assert_eq!(own["figures"]["content"], Value::Null);
+    let named = report(
+        &app,
+        &o.lead_token,
+        &format!("{}&manager_id={}", window(), o.lead),
+    )
+    .await;
+    assert_eq!(named["figures"], own["figures"]);
+    // Not another's subtree, nor a department; a person without reports reads an empty one.
+    for query in [
+        format!("?manager_id={}", o.other_manager),
+        "?department=Engineering".to_owned(),
+    ] {
+        app.get(&format!("/api/v1/reports/program{query}"), &o.lead_token)
+            .await
+            .expect_problem(403, "forbidden");
+    }
+    let mine = report(&app, &o.a_token, "").await;
+    assert_eq!(mine["figures"]["adoption"]["managers"], 0);
+    assert_eq!(mine["figures"]["adoption"]["meetings"]["scheduled"], 0);
+    // Tokens: reports:read only.
+    let (_, people) = app.api_token(&["people:read", "meetings:read"]).await;
+    app.get("/api/v1/reports/program", &people)
+        .await
+        .expect_problem(403, "forbidden");
+    let (_, reports) = app.api_token(&["reports:read"]).await;
+    let r = report(&app, &reports, &window()).await;
+    assert_eq!(r["figures"]["content"]["shared_talking_points"], 3);
+    let _ = o.a;
+
+    // Bad queries are 400 and say why.
+    let today = Utc::now().date_naive();
+    for query in [
+        format!("?from={today}&to={}", today - Duration::days(1)),
+        format!("?from={today}&launch_date={today}"),
+        format!("?from={}&to={today}", today - Duration::days(900)),
+        format!(
+            "?from={}&to={today}&weekly=true",
+            today - Duration::days(760)
+        ),
+        "?from=yesterday".to_owned(),
+        "?colour=red".to_owned(),
+        "?department=Eng&manager_id=019a6a5e-8f5e-7cc0-9a53-000000000001".to_owned(),
+    ] {
+        app.get(&format!("/api/v1/reports/program{query}"), &app.admin_token)
+            .await
+            .expect_problem(400, "invalid_query");
+    }
+}
+
+#[tokio::test]
+async fn enps_beside_adoption_is_the_surveys_own_figure_for_the_group() {
+    let app = spawn_app().await;
+    oneonone_api::seed::synthetic(&app.db, 120, 2, &indicatif::ProgressBar::hidden())
+        .await
+        .unwrap();
+    let surveys = app
+        .get("/api/v1/enps-surveys", &app.admin_token)
+        .await
+        .expect(200);
+    let survey = surveys.body["data"][0]["id"].as_str().unwrap().to_owned();
+    let results = app
+        .get(
+            &format!("/api/v1/enps-surveys/{survey}/results"),
+            &app.admin_token,
+        )
+        .await
+        .expect(200);
+    let group = &results.body["group"];
+    let r = report(&app, &app.admin_token, "").await;
+    let e = &r["figures"]["outcomes"]["enps"];
+    assert_eq!(e["survey_id"], survey.as_str(), "{r}");
+    assert_eq!(e["shown"], true);
+    assert_eq!(e["enps"], group["enps"]);
+    assert_eq!(e["respondents"], group["respondents"]);
+    assert!(e["response_rate_pct"].as_f64().unwrap() > 50.0);
+    // The synthetic history holds 1:1s: adoption sits beside it.
+    assert!(
+        r["figures"]["adoption"]["meetings"]["held"]
+            .as_u64()
+            .unwrap()
+            > 100,
+        "{r}"
+    );
+    assert!(
+        r["figures"]["adoption"]["managers_holding"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    // A subtree of a manager at the bottom (fewer answers than the group size): suppressed.
+    let people = app
+        .get("/api/v1/people?limit=200", &app.admin_token)
+        .await
+        .expect(200);
+    let leaf_manager = people.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["manager_id"].as_str())
+        .max()
+        .unwrap()
+        .to_owned();
+    let r = report(
+        &app,
+        &app.admin_token,
+        &format!("?manager_id={leaf_manager}"),
+    )
+    .await;
+    let e = &r["figures"]["outcomes"]["enps"];
+    if e["shown"] == false {
+        assert!(e["enps"].is_null() && e["respondents"].is_null(), "{e}");
+    } else {
+        assert!(e["respondents"].as_u64().unwrap() >= 5, "{e}");
+    }
+}
