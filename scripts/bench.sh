@@ -14,6 +14,11 @@
 #   reminders — a morning's 1:1 reminders for an organisation of 10,000 people (1,000 managers,
 #              9,000 one-off 1:1s at one moment tomorrow): seconds from the moment they come due
 #              to the last of the 18,000 reminders at an SMTP relay in the bench process.
+#   reports   — HR's reads on a seeded organisation of BENCH_REPORT_PEOPLE people (default
+#              10,000) with BENCH_REPORT_MONTHS months of history (default 24, about a million
+#              meetings): one whole export of meetings and of action items (rows/s, and the
+#              server's resident memory while it streams), then the program report for the
+#              organisation, a department and a manager's subtree.
 # Figures are only comparable within one run: read the ratios to /healthz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +29,9 @@ PEOPLE="${BENCH_PEOPLE:-1000}"
 MONTHS="${BENCH_MONTHS:-12}"
 # A part of the run, while working on one thing: BENCH_DBS="sqlite" BENCH_PLANS="people".
 DBS="${BENCH_DBS:-sqlite postgres}"
-PLANS="${BENCH_PLANS:-people meetings enps feedback webhooks reminders}"
+PLANS="${BENCH_PLANS:-people meetings enps feedback webhooks reminders reports}"
+REPORT_PEOPLE="${BENCH_REPORT_PEOPLE:-10000}"
+REPORT_MONTHS="${BENCH_REPORT_MONTHS:-24}"
 ENPS_PEOPLE="${BENCH_ENPS_PEOPLE:-10000}"
 PG_URL="${ONEONONE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 ADMIN_EMAIL=bench-admin@example.com
@@ -57,7 +64,7 @@ bench_against() {
     sleep 0.2
   done
   echo "== $label, $plan: $CONNECTIONS connections, ${SECONDS_PER_ENDPOINT}s per endpoint"
-  "$TARGET/release/oneonone-bench" "http://127.0.0.1:$port" "$email" "$password" \
+  BENCH_SERVER_PID=$pid "$TARGET/release/oneonone-bench" "http://127.0.0.1:$port" "$email" "$password" \
     "$SECONDS_PER_ENDPOINT" "$CONNECTIONS" "$plan" || rc=$?
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
@@ -96,6 +103,10 @@ if wants "$DBS" sqlite; then
   if wants "$PLANS" reminders; then
     bench_against sqlite "sqlite://$tmp/reminders.db" reminders "$ADMIN_EMAIL" "$ADMIN_PASSWORD"
   fi
+  if wants "$PLANS" reports; then
+    seed_org "sqlite://$tmp/reports.db" "$REPORT_PEOPLE" "$REPORT_MONTHS"
+    bench_against sqlite "sqlite://$tmp/reports.db" reports "$ADMIN_EMAIL" "$ADMIN_PASSWORD"
+  fi
 fi
 
 if ! wants "$DBS" postgres; then
@@ -108,6 +119,9 @@ elif pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
     if [ "$plan" = meetings ]; then
       seed_org "${PG_URL%/*}/$db" || rc=$?
       bench_against postgres "${PG_URL%/*}/$db" meetings "$MANAGER_EMAIL" "$MANAGER_PASSWORD" || rc=$?
+    elif [ "$plan" = reports ]; then
+      seed_org "${PG_URL%/*}/$db" "$REPORT_PEOPLE" "$REPORT_MONTHS" || rc=$?
+      bench_against postgres "${PG_URL%/*}/$db" reports "$ADMIN_EMAIL" "$ADMIN_PASSWORD" || rc=$?
     elif [ "$plan" = enps ]; then
       seed_org "${PG_URL%/*}/$db" "$ENPS_PEOPLE" 0 || rc=$?
       bench_against postgres "${PG_URL%/*}/$db" enps "$ADMIN_EMAIL" "$ADMIN_PASSWORD" || rc=$?

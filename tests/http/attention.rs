@@ -292,11 +292,15 @@ fn closed_months() -> (chrono::NaiveDate, chrono::NaiveDate) {
 }
 
 #[tokio::test]
-async fn a_team_whose_clarity_fell_is_named_only_as_a_group_of_five() {
+async fn falling_clarity_is_named_only_for_groups_no_subtraction_breaks_down() {
     let app = spawn_app().await;
     let (lead, lead_token) = app
         .person_with_login("lead@example.com", "Lead", None)
         .await;
+    let (sub, sub_token) = app
+        .person_with_login("sub@example.com", "Sub-lead", Some(lead))
+        .await;
+    // Five report to the lead, four to the sub-lead (who reports to the lead).
     let mut team = Vec::new();
     for i in 0..5 {
         team.push(
@@ -304,10 +308,15 @@ async fn a_team_whose_clarity_fell_is_named_only_as_a_group_of_five() {
                 .await,
         );
     }
+    let mut small = Vec::new();
+    for i in 0..4 {
+        small.push(
+            app.person_with_login(&format!("u{i}@example.com"), "Member", Some(sub))
+                .await,
+        );
+    }
     let (earlier, later) = closed_months();
     let on = |d: chrono::NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(10, 0, 0).unwrap());
-    // Every member rated their 1:1 of each month: 5 → 4 in the earlier month (mean 4.6), 4 → 3
-    // in the later one (mean 3.6): a drop of a whole point.
     let rate = |meeting: String, person: Uuid, clear: i32, when| {
         format!(
             "INSERT INTO meeting_ratings (meeting_id, person_id, useful, expectations_clear, \
@@ -317,38 +326,26 @@ async fn a_team_whose_clarity_fell_is_named_only_as_a_group_of_five() {
             t = app.sql_time(when)
         )
     };
-    let mut last_rating = None;
-    for (i, (member, _)) in team.iter().enumerate() {
-        let a = held(
-            &app,
-            lead,
-            &lead_token,
-            *member,
-            on(earlier + Duration::days(9)),
-        )
-        .await;
-        let b = held(
-            &app,
-            lead,
-            &lead_token,
-            *member,
-            on(later + Duration::days(9)),
-        )
-        .await;
-        let (before, after) = if i == 0 { (4, 3) } else { (5, 4) };
-        app.exec_sql(&rate(a, *member, before, on(earlier + Duration::days(9))))
-            .await;
-        let sql = rate(b, *member, after, on(later + Duration::days(9)));
-        if i == 4 {
-            last_rating = Some(sql);
-        } else {
-            app.exec_sql(&sql).await;
+    // Every member rated their 1:1 of each closed month. The lead's five: 5 → 4 (one 4 → 3);
+    // the sub-lead's four: 5 → 1, a fall their group alone may never show.
+    let members = team
+        .iter()
+        .map(|(m, _)| (lead, lead_token.as_str(), *m))
+        .chain(small.iter().map(|(m, _)| (sub, sub_token.as_str(), *m)));
+    for (i, (manager, token, member)) in members.enumerate() {
+        let (before, after) = match i {
+            0 => (4, 3),
+            1..=4 => (5, 4),
+            _ => (5, 1),
+        };
+        for (month, score) in [(earlier, before), (later, after)] {
+            let when = on(month + Duration::days(9));
+            let meeting = held(&app, manager, token, member, when).await;
+            app.exec_sql(&rate(meeting, member, score, when)).await;
         }
     }
-    // Four raters in the later month: below the group size, nothing shown.
-    let list = attention(&app, &lead_token, "&reason=clarity_falling", 50).await;
-    assert!(list.is_empty(), "{list:?}");
-    app.exec_sql(&last_rating.unwrap()).await;
+    // The sub-lead's four go up into the lead's cell: everyone below the lead (nine) is shown,
+    // everyone below the sub-lead (four: the lead's group minus the lead's five) never is.
     for token in [&lead_token, &app.admin_token] {
         let list = attention(&app, token, "&reason=clarity_falling", 50).await;
         assert_eq!(list.len(), 1, "{list:?}");
@@ -357,12 +354,15 @@ async fn a_team_whose_clarity_fell_is_named_only_as_a_group_of_five() {
         assert_eq!(list[0]["person_id"], Value::Null);
         assert_eq!(c["month"], later.to_string());
         assert_eq!(c["previous_month"], earlier.to_string());
-        assert_eq!(c["mean"], 3.8);
-        assert_eq!(c["previous_mean"], 4.8);
-        assert_eq!(c["raters"], 5);
-        assert_eq!(c["previous_raters"], 5);
+        // (3 + 4·4 + 4·1) / 9 and (4 + 4·5 + 4·5) / 9
+        assert_eq!(c["mean"], 2.56);
+        assert_eq!(c["previous_mean"], 4.89);
+        assert_eq!(c["raters"], 9);
+        assert_eq!(c["previous_raters"], 9);
     }
-    // A slice of the lead's subtree holds the team; another department does not.
+    let sub_list = attention(&app, &sub_token, "&reason=clarity_falling", 50).await;
+    assert!(sub_list.is_empty(), "{sub_list:?}");
+    // A slice of the lead's subtree holds the group; another department does not.
     let sliced = attention(
         &app,
         &app.admin_token,
@@ -379,6 +379,36 @@ async fn a_team_whose_clarity_fell_is_named_only_as_a_group_of_five() {
     )
     .await;
     assert!(elsewhere.is_empty());
+
+    // The program report shows the same groups: the lead's, never the sub-lead's.
+    let range = format!(
+        "?from={earlier}&to={}",
+        later + chrono::Months::new(1) - Duration::days(1)
+    );
+    let lead_report = app
+        .get(
+            &format!("/api/v1/reports/program{range}&manager_id={lead}"),
+            &app.admin_token,
+        )
+        .await
+        .expect(200);
+    let clear = &lead_report.body["figures"]["outcomes"]["ratings"]["expectations_clear"];
+    assert_eq!(clear["ratings"], 18, "{}", lead_report.text);
+    assert_eq!(clear["months_shown"], json!([earlier, later]));
+    let sub_report = app
+        .get(
+            &format!("/api/v1/reports/program{range}&manager_id={sub}"),
+            &app.admin_token,
+        )
+        .await
+        .expect(200);
+    let clear = &sub_report.body["figures"]["outcomes"]["ratings"]["expectations_clear"];
+    assert_eq!(clear["ratings"], 0, "{}", sub_report.text);
+    assert_eq!(clear["mean"], Value::Null);
+    assert_eq!(
+        sub_report.body["figures"]["outcomes"]["ratings"]["closed_months"],
+        json!([earlier, later])
+    );
 
     // A rating closes 14 days after its meeting: a month's figure never moves once shown.
     let (member, member_token) = &team[0];

@@ -1,4 +1,4 @@
-//! `oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings|enps|feedback|webhooks|reminders]`: load a running server from
+//! `oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings|enps|feedback|webhooks|reminders|reports]`: load a running server from
 //! this second process and print requests/s, p50 and p99 per endpoint, each endpoint's
 //! throughput also as a ratio to `/healthz` measured in the same run.
 
@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
 mod reminders;
+mod reports;
 mod webhooks;
 
 struct Outcome {
@@ -135,6 +136,18 @@ async fn run(
 }
 
 type Plan = Vec<(&'static str, String, Kind)>;
+
+/// `GET url` as `token`, its JSON body (an error status is an error).
+async fn get_json(client: &reqwest::Client, url: &str, token: &str) -> anyhow::Result<Value> {
+    Ok(client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?)
+}
 
 /// 1,000 people in a 10-wide tree, as import rows: `{prefix}{i}@example.com`, external ids
 /// `{PREFIX}{i}`.
@@ -372,27 +385,18 @@ async fn meetings_plan(client: &reqwest::Client, base: &str, token: &str) -> any
 /// eNPS results of a seeded organisation's closed survey, as an HR admin: the whole
 /// organisation, a department, a manager's subtree.
 async fn enps_plan(client: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<Plan> {
-    let surveys: Value = client
-        .get(format!("{base}/api/v1/enps-surveys?limit=1"))
-        .bearer_auth(token)
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
+    let surveys = get_json(
+        client,
+        &format!("{base}/api/v1/enps-surveys?limit=1"),
+        token,
+    )
+    .await?;
     let id = surveys["data"][0]["id"]
         .as_str()
         .context("no survey: seed the organisation first")?
         .to_owned();
     let results = format!("{base}/api/v1/enps-surveys/{id}/results");
-    let org: Value = client
-        .get(&results)
-        .bearer_auth(token)
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
+    let org = get_json(client, &results, token).await?;
     if org["group"]["suppressed"] != false {
         bail!("the organisation's results are suppressed: {org}");
     }
@@ -426,7 +430,7 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
         bail!(
-            "usage: oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings|enps|feedback|webhooks|reminders]"
+            "usage: oneonone-bench BASE_URL EMAIL PASSWORD [SECONDS] [CONNECTIONS] [people|meetings|enps|feedback|webhooks|reminders|reports]"
         );
     }
     let base = args[1].trim_end_matches('/').to_owned();
@@ -460,6 +464,7 @@ async fn main() -> anyhow::Result<()> {
     let plan = match mode {
         "meetings" => meetings_plan(&client, &base, &token).await?,
         "enps" => enps_plan(&client, &base, &token).await?,
+        "reports" => reports::plan(&client, &base, &token).await?,
         "feedback" => {
             let (plan, reader) = feedback_plan(&client, &base, &token).await?;
             token = reader;

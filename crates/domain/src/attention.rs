@@ -11,10 +11,12 @@
 //! - `overdue_action_item`: an open action item past its due date;
 //! - `goal_not_discussed`: a goal at risk or off track that the pair's last held 1:1 did not
 //!   discuss (no shared talking point about it checked off there), or that no 1:1 ever did;
-//! - `clarity_falling`: a manager's team whose mean "I know what is expected of me" fell by
-//!   [`CLARITY_DROP`] or more from one closed month to the next, each month rated by at least
-//!   the minimum group size of distinct reports. A month closes [`RATING_WINDOW_DAYS`] after it
-//!   ends, when no rating of its meetings can change any more, so a shown figure never moves.
+//! - `clarity_falling`: everyone below a manager, whose mean "I know what is expected of me"
+//!   fell by [`CLARITY_DROP`] or more from one closed month to the next, as each month's rating
+//!   groups show it (a group exactly a union of cells of at least the minimum group size of
+//!   raters, see [`crate::program::rating_groups`]; else it is not shown). A month closes
+//!   [`RATING_WINDOW_DAYS`] after it ends, when no rating of its meetings can change any more,
+//!   so a shown figure never moves.
 
 use chrono::{DateTime, Datelike, Days, Duration, Months, NaiveDate, Utc};
 
@@ -97,6 +99,31 @@ pub fn closed_months(today: NaiveDate) -> [(NaiveDate, NaiveDate); 2] {
     [month(later.0), later]
 }
 
+/// Whether the month starting on `first` (its first day) is closed at `today`.
+pub fn month_closed(first: NaiveDate, today: NaiveDate) -> bool {
+    first
+        .checked_add_months(Months::new(1))
+        .and_then(|end| end.checked_add_days(Days::new(RATING_WINDOW_DAYS)))
+        .is_some_and(|closes| closes <= today)
+}
+
+/// The closed months (their first days) that lie wholly in the days `from..=to`, oldest first.
+pub fn closed_months_within(from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Vec<NaiveDate> {
+    let mut out = Vec::new();
+    let mut first = from.with_day(1).unwrap_or(from);
+    if first < from {
+        first = first.checked_add_months(Months::new(1)).unwrap_or(from);
+    }
+    while let Some(next) = first.checked_add_months(Months::new(1)) {
+        if next.pred_opt().is_none_or(|last| last > to) || !month_closed(first, today) {
+            break;
+        }
+        out.push(first);
+        first = next;
+    }
+    out
+}
+
 /// A closed month's clarity figure for a team: its mean, shown only for at least `min_group`
 /// distinct raters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -146,6 +173,23 @@ mod tests {
                 (day(2026, 11, 1), day(2026, 12, 1)),
                 (day(2026, 12, 1), day(2027, 1, 1))
             ]
+        );
+    }
+
+    #[test]
+    fn months_close_two_weeks_after_they_end_and_count_only_whole() {
+        assert!(month_closed(day(2026, 10, 1), day(2026, 11, 15)));
+        assert!(!month_closed(day(2026, 10, 1), day(2026, 11, 14)));
+        assert_eq!(
+            closed_months_within(day(2026, 8, 15), day(2026, 12, 31), day(2026, 12, 6)),
+            [day(2026, 9, 1), day(2026, 10, 1)]
+        );
+        assert_eq!(
+            closed_months_within(day(2026, 9, 1), day(2026, 10, 30), day(2026, 12, 6)),
+            [day(2026, 9, 1)]
+        );
+        assert!(
+            closed_months_within(day(2026, 11, 1), day(2026, 11, 30), day(2026, 12, 6)).is_empty()
         );
     }
 

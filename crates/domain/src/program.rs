@@ -17,6 +17,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use crate::enps::{GroupKey, Lines, Position};
+
 /// Coverage windows, in days.
 pub const COVERAGE_DAYS: [i64; 3] = [30, 60, 90];
 
@@ -110,6 +112,71 @@ pub fn before(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
     (from - Duration::days(length), from - Duration::days(1))
 }
 
+/// One rater's ratings of a closed month, for one measure (usefulness, or expectations
+/// clarity): where they stand in the organisation, how many ratings, their sum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RaterScores {
+    pub position: Position,
+    pub ratings: u32,
+    pub total: u32,
+}
+
+/// A group whose ratings may be shown: exactly a union of cells of at least the minimum group
+/// size of raters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatingGroup {
+    pub key: GroupKey,
+    pub raters: u32,
+    pub ratings: u32,
+    pub total: u32,
+}
+
+impl RatingGroup {
+    /// The mean rating, two decimals.
+    pub fn mean(ratings: u64, total: u64) -> Option<f64> {
+        (ratings > 0).then(|| (total as f64 / ratings as f64 * 100.0).round() / 100.0)
+    }
+}
+
+/// The groups of a closed month's raters that may be shown, with their figures: the raters are
+/// cut into cells of at least `k` along the reporting `lines` exactly as eNPS answers are at a
+/// survey's close ([`crate::enps::cut`]), and a group (the organisation, a department, everyone
+/// below a manager) is kept only if it is a union of cells. Every figure kept is then a sum of
+/// cells, so no sum or difference of figures (of one month, or of months added up) isolates
+/// fewer than `k` raters.
+pub fn rating_groups(k: usize, lines: &Lines, raters: &[RaterScores]) -> Vec<RatingGroup> {
+    let positions: Vec<Position> = raters.iter().map(|r| r.position.clone()).collect();
+    let cut = crate::enps::cut(k, lines, &positions, &positions);
+    let mut cells = vec![(0u32, 0u32, 0u32); cut.cell_sizes.len()];
+    for (r, c) in raters.iter().zip(&cut.cell_of) {
+        if let Some(cell) = cells.get_mut(*c as usize) {
+            cell.0 += 1;
+            cell.1 += r.ratings;
+            cell.2 += r.total;
+        }
+    }
+    cut.groups
+        .into_iter()
+        .filter(|g| g.reportable)
+        .map(|g| {
+            let mut out = RatingGroup {
+                key: g.key,
+                raters: 0,
+                ratings: 0,
+                total: 0,
+            };
+            for c in &g.cells {
+                if let Some((raters, ratings, total)) = cells.get(*c as usize) {
+                    out.raters += raters;
+                    out.ratings += ratings;
+                    out.total += total;
+                }
+            }
+            out
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +232,43 @@ mod tests {
         assert_eq!(week_of(d(12, 6)), d(11, 30));
         assert_eq!(week_of(d(11, 30)), d(11, 30));
         assert_eq!(before(d(12, 1), d(12, 31)), (d(10, 31), d(11, 30)));
+    }
+
+    #[test]
+    fn rating_groups_are_unions_of_cells_of_five() {
+        let lead = uuid::Uuid::from_u128(1);
+        let sub = uuid::Uuid::from_u128(2);
+        let lines: Lines = [(sub, lead)].into_iter().collect();
+        let at = |m| Position {
+            department: Some("Eng".into()),
+            manager: Some(m),
+        };
+        // Five below the lead directly, four below the sub-lead (who reports to the lead).
+        let mut raters: Vec<RaterScores> = (0..5)
+            .map(|_| RaterScores {
+                position: at(lead),
+                ratings: 2,
+                total: 8,
+            })
+            .collect();
+        raters.extend((0..4).map(|_| RaterScores {
+            position: at(sub),
+            ratings: 1,
+            total: 5,
+        }));
+        let groups = rating_groups(5, &lines, &raters);
+        let find = |k: &GroupKey| groups.iter().find(|g| &g.key == k);
+        // The sub-lead's four go up into the lead's cell: the lead's subtree is shown whole,
+        // the sub-lead's is not (it would be the lead's minus five).
+        let lead_group = find(&GroupKey::Subtree(lead)).expect("the lead's subtree");
+        assert_eq!(
+            (lead_group.raters, lead_group.ratings, lead_group.total),
+            (9, 14, 60)
+        );
+        assert!(find(&GroupKey::Subtree(sub)).is_none());
+        assert_eq!(find(&GroupKey::Organisation).map(|g| g.raters), Some(9));
+        assert_eq!(RatingGroup::mean(14, 60), Some(4.29));
+        // Four raters in all: nothing is shown.
+        assert!(rating_groups(5, &lines, &raters[5..]).is_empty());
     }
 }

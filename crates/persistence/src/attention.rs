@@ -83,15 +83,6 @@ pub struct GoalAtRisk {
     pub last_held_at: Option<DateTime<Utc>>,
 }
 
-/// A team's "I know what is expected of me" ratings of one month's 1:1s.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct TeamClarity {
-    pub manager_id: Uuid,
-    pub raters: i64,
-    pub ratings: i64,
-    pub total: i64,
-}
-
 /// What the attention list is computed from.
 #[derive(Debug, Clone, Default)]
 pub struct AttentionFacts {
@@ -100,8 +91,8 @@ pub struct AttentionFacts {
     pub carried: Vec<Carried>,
     pub overdue: Vec<Overdue>,
     pub goals: Vec<GoalAtRisk>,
-    /// Per closed month (the earlier first), each team's figures.
-    pub clarity: [Vec<TeamClarity>; 2],
+    /// The people whose subtrees' clarity the list watches (`None`: everyone's).
+    pub leads: Option<Vec<Uuid>>,
 }
 
 /// ` AND` the pair (`manager`, `person` columns) belongs to `whose`: the manager's own, or
@@ -175,15 +166,12 @@ fn active_pair(manager: &str, person: &str) -> String {
 }
 
 impl Database {
-    /// The facts of `whose` attention list on `today` (UTC), with the clarity of the two closed
-    /// `months` given as (first day, first day after).
+    /// The facts of `whose` attention list on `today` (UTC).
     pub async fn attention_facts(
         &self,
         whose: &Whose,
         today: NaiveDate,
-        months: [(NaiveDate, NaiveDate); 2],
     ) -> StoreResult<AttentionFacts> {
-        let midnight = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
         with_pool!(self, pool => {
             let mut facts = AttentionFacts::default();
 
@@ -248,22 +236,15 @@ impl Database {
             push_pair(&mut qb, whose, "pr.manager_id", "g.owner_id");
             facts.goals = qb.build_query_as().fetch_all(pool).await?;
 
-            for (slot, (from, until)) in months.into_iter().enumerate() {
-                let mut qb = QueryBuilder::new(
-                    "SELECT m.manager_id, COUNT(DISTINCT r.person_id) AS raters, \
-                     COUNT(*) AS ratings, CAST(SUM(r.expectations_clear) AS BIGINT) AS total \
-                     FROM meeting_ratings r JOIN meetings m ON m.id = r.meeting_id \
-                     JOIN people pm ON pm.id = m.manager_id AND pm.active = TRUE \
-                     WHERE m.kind = 'manager_report' AND r.person_id = m.report_id \
-                     AND r.expectations_clear IS NOT NULL AND m.starts_at >= ",
-                );
-                qb.push_bind(midnight(from))
-                    .push(" AND m.starts_at < ")
-                    .push_bind(midnight(until));
-                push_team(&mut qb, whose, "m.manager_id");
-                qb.push(" GROUP BY m.manager_id");
-                facts.clarity[slot] = qb.build_query_as().fetch_all(pool).await?;
-            }
+            facts.leads = match whose {
+                Whose::Manager(m) => Some(vec![*m]),
+                Whose::Slice(Population::Everyone) => None,
+                Whose::Slice(_) => {
+                    let mut qb = QueryBuilder::new("SELECT p.id FROM people p WHERE TRUE");
+                    push_team(&mut qb, whose, "p.id");
+                    Some(qb.build_query_scalar().fetch_all(pool).await?)
+                }
+            };
             Ok(facts)
         })
     }

@@ -4,7 +4,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use oneonone_domain::attention::{self, MonthClarity, Reason};
 use oneonone_domain::policy::{self, Actor, Denied};
-use oneonone_persistence::attention::{TeamClarity, Whose};
+use std::collections::BTreeMap;
+
+use oneonone_persistence::attention::Whose;
+use oneonone_persistence::ratings::Measure;
 use uuid::Uuid;
 
 use crate::{Database, Result};
@@ -112,7 +115,7 @@ pub async fn list(
 ) -> Result<Vec<Entry>> {
     let today = now.date_naive();
     let months = attention::closed_months(today);
-    let facts = db.attention_facts(whose, today, months).await?;
+    let facts = db.attention_facts(whose, today).await?;
     let mut out = Vec::new();
 
     for s in facts.series {
@@ -214,40 +217,58 @@ pub async fn list(
         out.push(e);
     }
 
-    let [earlier, later] = facts.clarity;
-    let figure = |t: &TeamClarity| MonthClarity {
-        raters: u32::try_from(t.raters).unwrap_or(0),
-        mean: if t.ratings > 0 {
-            t.total as f64 / t.ratings as f64
-        } else {
-            0.0
-        },
-    };
-    for l in &later {
-        let Some(e) = earlier.iter().find(|e| e.manager_id == l.manager_id) else {
+    // Clarity: everyone below a lead, as each closed month shows the group (never a group that
+    // is not a union of cells of the minimum size, so no subtraction of figures isolates fewer).
+    let (earlier, later) = (months[0].0, months[1].0);
+    crate::ratings::close_months(db, &[earlier, later], now, min_group).await?;
+    let rows = db
+        .rating_group_figures("subtree", None, earlier, later)
+        .await?;
+    let mut by_lead: BTreeMap<Uuid, [Option<MonthClarity>; 2]> = BTreeMap::new();
+    for r in rows
+        .iter()
+        .filter(|r| r.measure == Measure::ExpectationsClear.as_str())
+    {
+        let Ok(lead) = r.group_key.parse::<Uuid>() else {
             continue;
         };
-        let (before, after) = (figure(e), figure(l));
+        let slot = usize::from(r.month == later);
+        by_lead.entry(lead).or_default()[slot] = Some(MonthClarity {
+            raters: u32::try_from(r.raters).unwrap_or(0),
+            mean: if r.ratings > 0 {
+                f64::from(r.total) / f64::from(r.ratings)
+            } else {
+                0.0
+            },
+        });
+    }
+    for (lead, [before, after]) in by_lead {
+        if facts.leads.as_ref().is_some_and(|l| !l.contains(&lead)) {
+            continue;
+        }
+        let (Some(before), Some(after)) = (before, after) else {
+            continue;
+        };
         if !attention::clarity_falling(before, after, min_group) {
             continue;
         }
         let round = |x: f64| (x * 100.0).round() / 100.0;
         let drop = ClarityDrop {
-            month: months[1].0,
+            month: later,
             mean: round(after.mean),
             raters: after.raters,
-            previous_month: months[0].0,
+            previous_month: earlier,
             previous_mean: round(before.mean),
             previous_raters: before.raters,
         };
         let why = format!(
-            "the team's mean \"I know what is expected of me\" fell from {:.2} in {} to {:.2} in {}",
+            "the mean \"I know what is expected of me\" below this manager fell from {:.2} in {} to {:.2} in {}",
             drop.previous_mean,
             drop.previous_month.format("%B %Y"),
             drop.mean,
             drop.month.format("%B %Y")
         );
-        let mut entry = Entry::new(Reason::ClarityFalling, l.manager_id, l.manager_id, why);
+        let mut entry = Entry::new(Reason::ClarityFalling, lead, lead, why);
         entry.clarity = Some(drop);
         out.push(entry);
     }

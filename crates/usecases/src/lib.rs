@@ -25,6 +25,7 @@ pub mod once;
 pub mod outbox;
 pub mod people;
 pub mod program;
+pub mod ratings;
 pub mod tokens;
 pub mod webhooks;
 

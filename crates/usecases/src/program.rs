@@ -11,6 +11,7 @@ use oneonone_domain::enps::Figures;
 use oneonone_domain::policy::{self, Actor, Denied};
 use oneonone_domain::program::{self, ReportLine, Segment, pct};
 use oneonone_persistence::program::{ProgramFacts, ProgramQuery};
+use oneonone_persistence::ratings::Measure;
 use uuid::Uuid;
 
 use crate::{Database, Result};
@@ -102,8 +103,27 @@ pub struct Enps {
     pub response_rate_pct: Option<f64>,
 }
 
+/// A rating measure over the window's closed months, as the slice's group was shown in each.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RatingFigure {
+    /// The closed months in which the group was shown (first days).
+    pub months_shown: Vec<NaiveDate>,
+    pub ratings: u64,
+    pub mean: Option<f64>,
+}
+
+/// 1:1 ratings: only whole months that have closed count, each as its group was shown.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ratings {
+    /// The closed months that lie wholly in the window.
+    pub closed_months: Vec<NaiveDate>,
+    pub useful: RatingFigure,
+    pub expectations_clear: RatingFigure,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcomes {
+    pub ratings: Ratings,
     pub goals: Goals,
     pub checkins: Checkins,
     pub enps: Option<Enps>,
@@ -168,7 +188,15 @@ pub async fn figures(
         })
         .await?;
     let enps = enps_of(db, slice, start, end).await?;
-    Ok(compute(facts, end, content_always, min_group, enps))
+    let ratings = ratings_of(db, slice, from, to, now, min_group).await?;
+    Ok(compute(
+        facts,
+        end,
+        content_always,
+        min_group,
+        enps,
+        ratings,
+    ))
 }
 
 fn count(n: i64) -> u64 {
@@ -182,6 +210,7 @@ fn compute(
     content_always: bool,
     min_group: u32,
     enps: Option<Enps>,
+    ratings: Ratings,
 ) -> ProgramFigures {
     // Meetings, by kind and in all.
     let mut gaps: BTreeMap<String, Vec<i64>> = BTreeMap::new();
@@ -330,6 +359,7 @@ fn compute(
         },
         content,
         outcomes: Outcomes {
+            ratings,
             goals: Goals {
                 active,
                 on_track,
@@ -356,11 +386,7 @@ async fn enps_of(
     from: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> Result<Option<Enps>> {
-    let (kind, key) = match slice {
-        Population::Everyone => ("organisation", String::new()),
-        Population::Department(d) => ("department", d.clone()),
-        Population::Subtree(root) => ("subtree", root.to_string()),
-    };
+    let (kind, key) = group_of(slice);
     let trend = db.survey_trend(kind.to_owned(), key, end).await?;
     let Some(row) = trend.into_iter().rev().find(|r| r.closes_at >= from) else {
         return Ok(None);
@@ -388,4 +414,51 @@ async fn enps_of(
                 .and_then(|a| pct(u64::from(r), a))
         }),
     }))
+}
+
+/// The group of eNPS results and ratings that stands for a slice: the organisation, the
+/// department, or everyone below the subtree's root.
+fn group_of(slice: &Population) -> (&'static str, String) {
+    match slice {
+        Population::Everyone => ("organisation", String::new()),
+        Population::Department(d) => ("department", d.clone()),
+        Population::Subtree(root) => ("subtree", root.to_string()),
+    }
+}
+
+/// The slice's ratings over the closed months wholly in `from..=to` (closing them first if no
+/// report has yet).
+async fn ratings_of(
+    db: &Database,
+    slice: &Population,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+    min_group: u32,
+) -> Result<Ratings> {
+    let months = oneonone_domain::attention::closed_months_within(from, to, now.date_naive());
+    let (Some(first), Some(last)) = (months.first().copied(), months.last().copied()) else {
+        return Ok(Ratings::default());
+    };
+    crate::ratings::close_months(db, &months, now, min_group).await?;
+    let (kind, key) = group_of(slice);
+    let rows = db
+        .rating_group_figures(kind, Some(&key), first, last)
+        .await?;
+    let figure = |measure: Measure| {
+        let mut f = RatingFigure::default();
+        let mut total = 0u64;
+        for r in rows.iter().filter(|r| r.measure == measure.as_str()) {
+            f.months_shown.push(r.month);
+            f.ratings += u64::try_from(r.ratings).unwrap_or(0);
+            total += u64::try_from(r.total).unwrap_or(0);
+        }
+        f.mean = oneonone_domain::program::RatingGroup::mean(f.ratings, total);
+        f
+    };
+    Ok(Ratings {
+        useful: figure(Measure::Useful),
+        expectations_clear: figure(Measure::ExpectationsClear),
+        closed_months: months,
+    })
 }

@@ -38,9 +38,11 @@ pub enum AttentionReason {
     /// A goal at risk or off track that the pair's last held 1:1 did not discuss (no shared
     /// talking point about it checked off there), or that no 1:1 did yet.
     GoalNotDiscussed,
-    /// A team whose mean "I know what is expected of me" fell by 0.5 or more from one closed
-    /// month to the next, each month rated by at least the minimum group size of distinct
-    /// reports (a month closes 14 days after it ends, when no rating of it can change).
+    /// Everyone below a manager, whose mean "I know what is expected of me" fell by 0.5 or more
+    /// from one closed month to the next, as each month's rating groups show it: only groups
+    /// that are exactly unions of cells of at least the minimum group size of raters, so no
+    /// subtraction of figures isolates fewer (a month closes 14 days after it ends, when no
+    /// rating of it can change).
     ClarityFalling,
 }
 
@@ -56,7 +58,7 @@ same_words!(
     }
 );
 
-/// A team's clarity, one closed month against the one before (aggregates only).
+/// The group's clarity, one closed month against the one before (aggregates only).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClarityDropOut {
     /// The later month (its first day).

@@ -175,9 +175,46 @@ pub struct EnpsFigures {
     pub response_rate_pct: Option<f64>,
 }
 
+/// A rating measure over the window's closed months.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingFigures {
+    /// The closed months (first days) in which the slice's group was shown; a month in which
+    /// it was not adds nothing.
+    pub months_shown: Vec<NaiveDate>,
+    pub ratings: u64,
+    /// Mean of the 1–5 ratings, two decimals.
+    pub mean: Option<f64>,
+}
+
+impl From<p::RatingFigure> for RatingFigures {
+    fn from(f: p::RatingFigure) -> Self {
+        Self {
+            months_shown: f.months_shown,
+            ratings: f.ratings,
+            mean: f.mean,
+        }
+    }
+}
+
+/// Ratings of 1:1s, only ever as a group's: each closed month (no rating of it can change any
+/// more: 14 days after it ends) cuts its raters into cells of at least the minimum group size
+/// along the reporting lines, like eNPS answers, and shows only groups that are exactly unions
+/// of cells (the organisation, a department, everyone below the subtree's root). Only the
+/// months wholly in the window count.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingsFigures {
+    /// The closed months (first days) that lie wholly in the window.
+    pub closed_months: Vec<NaiveDate>,
+    /// "Was this 1:1 useful?", by either participant.
+    pub useful: RatingFigures,
+    /// "I know what is expected of me", by the report.
+    pub expectations_clear: RatingFigures,
+}
+
 /// Outcomes beside adoption.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OutcomeFigures {
+    pub ratings: RatingsFigures,
     pub goals: GoalFigures,
     pub checkins: CheckinFigures,
     /// `null`: no survey closed in the window.
@@ -238,6 +275,11 @@ impl From<p::ProgramFigures> for ProgramFigures {
                 follow_through_pct: c.follow_through_pct,
             }),
             outcomes: OutcomeFigures {
+                ratings: RatingsFigures {
+                    closed_months: o.ratings.closed_months,
+                    useful: o.ratings.useful.into(),
+                    expectations_clear: o.ratings.expectations_clear.into(),
+                },
                 goals: GoalFigures {
                     active: o.goals.active,
                     on_track: o.goals.on_track,
@@ -290,7 +332,10 @@ pub struct Period {
         "carried_over_3_plus": 14, "starters_used": 96,
         "topics": [{"category": "career", "talking_points": 180, "starters_used": 22}],
         "action_items_due": 300, "action_items_done_by_due": 231, "follow_through_pct": 77.0},
-      "outcomes": {"goals": {"active": 70, "on_track": 52, "at_risk": 12, "off_track": 6,
+      "outcomes": {"ratings": {"closed_months": ["2026-09-01", "2026-10-01"],
+            "useful": {"months_shown": ["2026-09-01", "2026-10-01"], "ratings": 812, "mean": 4.12},
+            "expectations_clear": {"months_shown": ["2026-10-01"], "ratings": 210, "mean": 3.87}},
+        "goals": {"active": 70, "on_track": 52, "at_risk": 12, "off_track": 6,
             "at_risk_or_off_track_pct": 25.7},
         "checkins": {"checkins": 58, "submitted": 50, "reviewed": 44, "completion_pct": 86.2},
         "enps": {"survey_id": "019a6a5e-8f5e-7cc0-9a53-2a3f4c1b2f01", "name": "Autumn pulse",
@@ -320,7 +365,7 @@ fn bad(detail: &str) -> ApiError {
 /// The 1:1 program for a window and a slice: adoption (managers holding 1:1s, segments,
 /// coverage, frequency, adherence, by kind), content signals (topics by category, starters,
 /// employee-led share, points carried over, follow-through; never text) and outcomes (goals at
-/// risk, check-in completion, eNPS) side by side, optionally before and after a launch date and
+/// risk, check-in completion, eNPS, 1:1 ratings as groups no subtraction breaks down) side by side, optionally before and after a launch date and
 /// week by week. A slice is its managers and their 1:1s. HR admins and `reports:read` tokens
 /// read any slice; a manager their own subtree (and subtrees within it).
 #[utoipa::path(operation_id = "program_report", tag = TAG, params(ProgramQuery),
