@@ -17,3 +17,4 @@ CREATE TABLE rating_groups (
     total      INTEGER NOT NULL,
     PRIMARY KEY (group_kind, group_key, measure, month)
 );
+

@@ -42,11 +42,11 @@ pub struct ReportLineRow {
     pub interval_weeks: Option<i64>,
 }
 
-/// Two consecutive held 1:1s of a pair, of one kind; the later one in the window.
+/// A held 1:1 of the window and the pair's previous held one of its kind, if any.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Gap {
     pub kind: String,
-    pub prev: DateTime<Utc>,
+    pub prev: Option<DateTime<Utc>>,
     pub starts_at: DateTime<Utc>,
 }
 
@@ -155,16 +155,17 @@ impl Database {
             qb.push(") x");
             facts.pairs_held = qb.build_query_scalar().fetch_one(pool).await?;
 
+            // Each held 1:1 of the window with the pair's previous one of its kind (one probe of
+            // the pair index each, however long the history).
             let mut qb = QueryBuilder::new(
-                "SELECT x.kind, x.prev, x.starts_at FROM (SELECT m.kind, m.starts_at, \
-                 LAG(m.starts_at) OVER (PARTITION BY m.manager_id, m.report_id, m.kind \
-                 ORDER BY m.starts_at) AS prev FROM meetings m WHERE m.status = 'completed' \
-                 AND m.starts_at < ",
+                "SELECT m.kind, m.starts_at, (SELECT p.starts_at FROM meetings p \
+                 WHERE p.manager_id = m.manager_id AND p.report_id = m.report_id \
+                 AND p.status = 'completed' AND p.kind = m.kind AND p.starts_at < m.starts_at \
+                 ORDER BY p.starts_at DESC LIMIT 1) AS prev FROM meetings m \
+                 WHERE m.status = 'completed'",
             );
-            qb.push_bind(end);
+            window!(qb);
             push_team(&mut qb, &whose, "m.manager_id");
-            qb.push(") x WHERE x.prev IS NOT NULL AND x.starts_at >= ")
-                .push_bind(from);
             facts.gaps = qb.build_query_as().fetch_all(pool).await?;
 
             // Shared points only: a private one is neither counted nor categorised.

@@ -215,9 +215,11 @@ fn compute(
     // Meetings, by kind and in all.
     let mut gaps: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for g in &facts.gaps {
-        gaps.entry(g.kind.clone())
-            .or_default()
-            .push(program::gap_days(g.prev, g.starts_at));
+        if let Some(prev) = g.prev {
+            gaps.entry(g.kind.clone())
+                .or_default()
+                .push(program::gap_days(prev, g.starts_at));
+        }
     }
     let mut kinds: BTreeMap<String, Meetings> = BTreeMap::new();
     for row in &facts.meetings {
