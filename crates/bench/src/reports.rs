@@ -70,8 +70,9 @@ async fn export(
     Ok(())
 }
 
-/// The program report for the organisation (90 days, and a year week by week), a department
-/// and a manager's subtree; one export of meetings and of action items first.
+/// The program report for the organisation (90 days), a department and a manager's subtree,
+/// and HR's attention list for the organisation and the subtree; one export of meetings and of
+/// action items first.
 pub async fn plan(client: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<Plan> {
     export(client, base, token, "meetings").await?;
     export(client, base, token, "action-items").await?;
@@ -103,6 +104,16 @@ pub async fn plan(client: &reqwest::Client, base: &str, token: &str) -> anyhow::
         (
             "GET program (team)",
             format!("{report}?manager_id={manager}"),
+            Kind::Get,
+        ),
+        (
+            "GET attention (org)",
+            format!("{base}/api/v1/attention"),
+            Kind::Get,
+        ),
+        (
+            "GET attention (team)",
+            format!("{base}/api/v1/attention?manager_id={manager}"),
             Kind::Get,
         ),
     ])
