@@ -221,18 +221,20 @@ impl Database {
             push_pair(&mut qb, whose, "x.manager_id", "x.report_id");
             facts.overdue = qb.build_query_as().fetch_all(pool).await?;
 
-            let mut qb = QueryBuilder::new(
+            // The pair's last held 1:1: two probes of the pair index per goal (a join on a
+            // subquery's id made PostgreSQL hash every meeting).
+            let last = "FROM meetings m WHERE m.manager_id = pr.manager_id \
+                 AND m.report_id = g.owner_id AND m.status = 'completed' \
+                 AND m.kind = 'manager_report' ORDER BY m.starts_at DESC LIMIT 1";
+            let mut qb = QueryBuilder::new(format!(
                 "SELECT g.id AS goal_id, g.owner_id, pr.manager_id AS manager_id, g.status, \
-                 g.last_discussed_meeting_id, g.last_discussed_at, l.id AS last_meeting_id, \
-                 l.starts_at AS last_held_at FROM goals g \
+                 g.last_discussed_meeting_id, g.last_discussed_at, \
+                 (SELECT m.id {last}) AS last_meeting_id, \
+                 (SELECT m.starts_at {last}) AS last_held_at FROM goals g \
                  JOIN people pr ON pr.id = g.owner_id AND pr.active = TRUE \
                  JOIN people pm ON pm.id = pr.manager_id AND pm.active = TRUE \
-                 LEFT JOIN meetings l ON l.id = (SELECT m.id FROM meetings m \
-                 WHERE m.manager_id = pr.manager_id AND m.report_id = g.owner_id \
-                 AND m.status = 'completed' AND m.kind = 'manager_report' \
-                 ORDER BY m.starts_at DESC LIMIT 1) \
-                 WHERE g.status IN ('at_risk', 'off_track')",
-            );
+                 WHERE g.status IN ('at_risk', 'off_track')"
+            ));
             push_pair(&mut qb, whose, "pr.manager_id", "g.owner_id");
             facts.goals = qb.build_query_as().fetch_all(pool).await?;
 
