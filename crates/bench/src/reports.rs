@@ -88,10 +88,11 @@ pub async fn plan(client: &reqwest::Client, base: &str, token: &str) -> anyhow::
     for m in people.iter().filter_map(|p| p["manager_id"].as_str()) {
         *counts.entry(m.to_owned()).or_insert(0) += 1;
     }
-    // Ties go to the earliest made (nearer the top), so every run loads the same subtree.
+    // Ties go to the latest made (further down, a smaller subtree than the organisation's),
+    // so every run loads the same one.
     let manager = counts
         .into_iter()
-        .max_by_key(|(m, n)| (*n, std::cmp::Reverse(m.clone())))
+        .max_by_key(|(m, n)| (*n, m.clone()))
         .map(|(m, _)| m)
         .context("no manager")?;
     let report = format!("{base}/api/v1/reports/program");
