@@ -19,7 +19,7 @@ use crate::auth::Auth;
 use crate::extract::JsonBody;
 use crate::idempotency::{change, create_once, created};
 use crate::pagination;
-use crate::problem::{ApiError, ApiResult};
+use crate::problem::ApiResult;
 use crate::state::AppState;
 use oneonone_usecases as usecases;
 
@@ -218,14 +218,7 @@ pub struct EscalationPage {
 }
 
 fn window(from: Option<NaiveDate>, to: Option<NaiveDate>) -> ApiResult<EscalationFilter> {
-    if let (Some(f), Some(t)) = (from, to)
-        && f > t
-    {
-        return Err(ApiError::BadRequest {
-            code: "invalid_query",
-            detail: "from is after to".into(),
-        });
-    }
+    super::days_in_order(from, to)?;
     Ok(EscalationFilter {
         from,
         until: to.and_then(|t| t.checked_add_days(Days::new(1))),

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::auth::Auth;
 use crate::pagination;
-use crate::problem::{ApiError, ApiResult};
+use crate::problem::ApiResult;
 use crate::state::AppState;
 
 pub const TAG: &str = "exports";
@@ -217,14 +217,7 @@ async fn query_of(
     p: ExportParams,
 ) -> ApiResult<ExportQuery> {
     let external_ids = usecases::exports::authorize(actor)?;
-    if let (Some(f), Some(t)) = (p.from, p.to)
-        && f > t
-    {
-        return Err(ApiError::BadRequest {
-            code: "invalid_query",
-            detail: "from is after to".into(),
-        });
-    }
+    super::days_in_order(p.from, p.to)?;
     let changed_after = match p.changed_since.as_deref() {
         Some(c) => Some(pagination::decode::<LogPosition>(c)?),
         None => None,

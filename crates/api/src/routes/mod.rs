@@ -189,6 +189,21 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(program::report);
 }
 
+/// A window of days given as `from` and `to` (both inclusive, either may be absent): `to`
+/// before `from` is 400 `invalid_query`.
+pub(crate) fn days_in_order(
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> crate::problem::ApiResult<()> {
+    match (from, to) {
+        (Some(f), Some(t)) if f > t => Err(crate::problem::ApiError::BadRequest {
+            code: "invalid_query",
+            detail: "from is after to".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// The people a report's `department` or `manager_id` names: a department, everyone below a
 /// manager at any depth, or everyone; both at once, or an unknown manager, are 400
 /// `invalid_query`.

@@ -386,9 +386,7 @@ pub async fn report(
         (Some(f), None) | (None, Some(f)) => f,
         (None, None) => to.checked_sub_days(Days::new(89)).unwrap_or(to),
     };
-    if from > to {
-        return Err(bad("from is after to"));
-    }
+    super::days_in_order(Some(from), Some(to))?;
     if (to - from).num_days() >= MAX_DAYS {
         return Err(bad("the window is longer than 800 days"));
     }
