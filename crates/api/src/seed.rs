@@ -780,6 +780,7 @@ pub async fn history(
             db.insert_history(&series, &past).await?;
         }
     }
+    db.rebuild_program_days().await?;
     Ok(stats)
 }
 

@@ -1,6 +1,10 @@
 //! The program report's measures (DOMAIN.md, "Measures"), as pure functions of the facts a
 //! report reads, so the definitions are stated once and unit-tested here:
 //!
+//! - **window**: whole days (UTC) that have ended, `from` to `to` inclusive, stopping at the
+//!   start of today at the latest; everything "as of the window's end" is as of that instant;
+//! - **managers holding 1:1s**: current managers who held a `manager_report` 1:1 in the window
+//!   with one of their current direct reports;
 //! - **coverage** over N days: the share of direct reports with at least one held
 //!   `manager_report` 1:1 with their current manager in the N days up to the report's end;
 //! - **manager segments**: *regular* when every direct report was met within 1.5× the pair's
@@ -9,7 +13,7 @@
 //! - **frequency**: the median of the whole days between consecutive held 1:1s of a pair (of
 //!   one kind), over the gaps that end in the window;
 //! - **adherence**: held ÷ scheduled, where scheduled counts every meeting that started in the
-//!   window up to now, whatever became of it;
+//!   window, whatever became of it;
 //! - **follow-through**: action items done on or before their due date ÷ action items due in
 //!   the window;
 //! - **employee-led share**: shared talking points added by the report ÷ all shared talking
@@ -47,6 +51,29 @@ pub fn median(values: &mut [i64]) -> Option<f64> {
     })
 }
 
+/// The median of values given with how often each occurs (`(value, count)`); `None` when
+/// there are none. The same as [`median`] of the values written out.
+pub fn median_of_counts(values: &mut [(i64, u64)]) -> Option<f64> {
+    values.sort_unstable();
+    let total: u64 = values.iter().map(|(_, n)| n).sum();
+    if total == 0 {
+        return None;
+    }
+    // The values at (0-based) positions `lo` and `hi` of the sorted list.
+    let (lo, hi) = ((total - 1) / 2, total / 2);
+    let at = |position: u64| {
+        let mut seen = 0;
+        for (value, n) in values.iter() {
+            seen += n;
+            if position < seen {
+                return *value;
+            }
+        }
+        0
+    };
+    Some((at(lo) + at(hi)) as f64 / 2.0)
+}
+
 /// Whole days between two held 1:1s (their UTC dates).
 pub fn gap_days(earlier: DateTime<Utc>, later: DateTime<Utc>) -> i64 {
     (later.date_naive() - earlier.date_naive()).num_days()
@@ -75,6 +102,11 @@ impl ReportLine {
         let allowed = Duration::seconds((days * 86_400.0) as i64);
         self.last_held
             .is_some_and(|at| at <= end && end - at <= allowed)
+    }
+
+    /// Met in `[start, end)`.
+    pub fn met_since(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+        self.last_held.is_some_and(|at| at >= start && at < end)
     }
 
     /// Met in the `days` before `end`.
@@ -191,6 +223,13 @@ mod tests {
         assert_eq!(median(&mut []), None);
         assert_eq!(median(&mut [14, 7, 21]), Some(14.0));
         assert_eq!(median(&mut [7, 14]), Some(10.5));
+        assert_eq!(median_of_counts(&mut []), None);
+        assert_eq!(
+            median_of_counts(&mut [(21, 1), (7, 0), (14, 1)]),
+            Some(17.5)
+        );
+        assert_eq!(median_of_counts(&mut [(14, 2), (7, 1)]), Some(14.0));
+        assert_eq!(median_of_counts(&mut [(7, 2), (14, 2)]), Some(10.5));
         assert_eq!(pct(1, 3), Some(33.3));
         assert_eq!(pct(2, 3), Some(66.7));
         assert_eq!(pct(0, 0), None);

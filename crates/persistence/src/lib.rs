@@ -25,6 +25,7 @@ pub mod notify;
 pub mod page;
 pub mod people;
 pub mod program;
+pub mod program_days;
 pub mod ratings;
 pub mod settings;
 pub mod tokens;

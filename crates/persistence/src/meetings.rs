@@ -395,6 +395,8 @@ pub struct PastMeeting {
 
 impl Database {
     /// Write the past meetings of a series in one transaction (seeding and benchmarks only).
+    /// A bulk load: the program figures are not kept up to date meeting by meeting; the
+    /// loader recomputes them once at the end ([`Database::rebuild_program_days`]).
     pub async fn insert_history(
         &self,
         series: &MeetingSeries,
@@ -531,6 +533,7 @@ impl crate::Tx<'_> {
         let (frequency, interval, weekday, nth, day) = frequency_columns(cadence.frequency);
         let from = cadence.start_date;
         let mut no_room = Vec::new();
+        let before = self.series_meeting_facts(series.id).await?;
         let mut effects = crate::on_tx!(self, conn => {
             let done = sqlx::query(
                 "UPDATE meeting_series SET frequency = $1, interval_weeks = $2, weekday = $3, \
@@ -605,6 +608,12 @@ impl crate::Tx<'_> {
             }
             StoreResult::Ok(effects)
         })?;
+        let moved: std::collections::HashSet<Uuid> = effects.moved.iter().copied().collect();
+        let before = before
+            .into_iter()
+            .filter(|f| moved.contains(&f.id))
+            .collect();
+        self.settle_meetings(before, &effects.moved).await?;
         effects.removed = self.remove_upcoming(series.id, &no_room, now).await?;
         Ok((self.get_series(series.id).await?, effects))
     }
@@ -636,7 +645,7 @@ impl crate::Tx<'_> {
             created_at: ts,
             updated_at: ts,
         };
-        StoreResult::Ok(crate::on_tx!(self, conn => {
+        let meeting = crate::on_tx!(self, conn => {
             sqlx::query(
                 "INSERT INTO meetings (id, kind, manager_id, report_id, starts_at, ends_at, status, \
                  version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)",
@@ -652,7 +661,9 @@ impl crate::Tx<'_> {
             .execute(&mut *conn)
             .await?;
             meeting
-        }))
+        });
+        self.settle_meetings(Vec::new(), &[meeting.id]).await?;
+        Ok(meeting)
     }
 }
 
@@ -667,6 +678,7 @@ impl crate::Tx<'_> {
     ) -> StoreResult<Meeting> {
         let ts = now();
         let change = change.clone();
+        let before = self.meeting_facts(&[id]).await?;
         crate::on_tx!(self, conn => {
             let done = sqlx::query(
                 "UPDATE meetings SET status = $1, starts_at = $2, ends_at = $3, held_at = $4, \
@@ -685,6 +697,7 @@ impl crate::Tx<'_> {
             .await?;
             crate::one_row_or_stale(done.rows_affected())?;
         });
+        self.settle_meetings(before, &[id]).await?;
         self.get_meeting(id).await
     }
     /// Pause or resume a series, or change its end date, if it is still at `expected_version`.
@@ -820,6 +833,7 @@ impl crate::Tx<'_> {
             return Ok(Removed::default());
         };
         let mut removed = Removed::default();
+        let before = self.meeting_facts(&going).await?;
         let holding = self.holding_private_content(&going, None).await?;
         for from in going {
             if holding.contains(&from) {
@@ -839,6 +853,7 @@ impl crate::Tx<'_> {
             })?;
             removed.meetings.push(from);
         }
+        self.settle_meetings(before, &removed.meetings).await?;
         Ok(removed)
     }
 
@@ -1060,7 +1075,7 @@ impl crate::Tx<'_> {
         occurrences: &[Occurrence],
     ) -> StoreResult<Vec<Uuid>> {
         let ts = now();
-        crate::on_tx!(self, conn => {
+        let scheduled = crate::on_tx!(self, conn => {
             let template = match series.agenda_template_id {
                 Some(t) => Some(crate::library::fetch_template!(&mut *conn, t)),
                 None => None,
@@ -1099,8 +1114,10 @@ impl crate::Tx<'_> {
                     }
                 }
             }
-            Ok(scheduled)
-        })
+            scheduled
+        });
+        self.settle_meetings(Vec::new(), &scheduled).await?;
+        Ok(scheduled)
     }
 
     /// Move a meeting's undiscussed talking points (unchecked, except those of `keep_template`,

@@ -215,7 +215,7 @@ macro_rules! fetch_person {
 }
 
 /// The reporting chain above `start`, starting with `start` itself (bounded, in case of bad data).
-const MANAGER_CHAIN: &str = "WITH RECURSIVE chain (id, manager_id, depth) AS ( \
+pub(crate) const MANAGER_CHAIN: &str = "WITH RECURSIVE chain (id, manager_id, depth) AS ( \
          SELECT id, manager_id, 0 FROM people WHERE id = $1 \
          UNION ALL \
          SELECT p.id, p.manager_id, c.depth + 1 FROM people p \
@@ -459,7 +459,7 @@ impl Tx<'_> {
         draft: &PersonDraft,
     ) -> StoreResult<PersonUpdate> {
         let ts = now();
-        on_tx!(self, conn => {
+        let update = on_tx!(self, conn => {
             let current = fetch_person!(conn, id).ok_or(StoreError::NotFound)?;
             if expected_version.is_some_and(|v| v != current.version) {
                 return Err(StoreError::Stale);
@@ -484,8 +484,15 @@ impl Tx<'_> {
                 write_secondary!(conn, id, &draft.secondary_manager_ids);
             }
             let after = fetch_person!(conn, id).ok_or(StoreError::NotFound)?;
-            Ok(PersonUpdate { before: current, after })
-        })
+            StoreResult::Ok(PersonUpdate { before: current, after })
+        })?;
+        self.regroup_person(
+            id,
+            (update.before.manager_id, update.before.department.clone()),
+            (update.after.manager_id, update.after.department.clone()),
+        )
+        .await?;
+        Ok(update)
     }
 
     /// Erase a person: remove every personal field for good and keep the row as a tombstone
@@ -494,6 +501,7 @@ impl Tx<'_> {
     /// reports to them ([`Tx::has_reports`]).
     pub async fn erase_person(&mut self, id: PersonId) -> StoreResult<()> {
         let ts = now();
+        let before = self.person(id).await?;
         on_tx!(self, conn => {
             let placeholder = format!("erased-{}@erased.invalid", id.simple());
             let no_text: Option<&str> = None;
@@ -558,7 +566,8 @@ impl Tx<'_> {
                 sqlx::query(sql).bind(id).execute(&mut *conn).await?;
             }
         });
-        Ok(())
+        self.regroup_person(id, (before.manager_id, before.department), (None, None))
+            .await
     }
 
     /// Whether anyone (not erased) reports to `id`, directly or as a secondary manager.
@@ -637,7 +646,7 @@ impl Tx<'_> {
     /// been or why it failed.
     pub async fn import_people(&mut self, rows: &[ImportRow]) -> StoreResult<ImportOutcome> {
         let ts = now();
-        on_tx!(self, conn => {
+        let outcome = on_tx!(self, conn => {
             let existing: Vec<ExistingPerson> = sqlx::query_as(
                 "SELECT id, email_normalized, external_id, manager_id, email, display_name, title, \
                  department, active, hr_admin, deactivated_at FROM people WHERE deleted_at IS NULL",
@@ -650,6 +659,7 @@ impl Tx<'_> {
             }
             let mut manager_changes = Vec::new();
             let mut deactivated = Vec::new();
+            let mut regrouped = 0usize;
             for step in &plan.steps {
                 let draft = &rows[step.row].draft;
                 match step.action {
@@ -666,6 +676,15 @@ impl Tx<'_> {
                         }
                         let deactivated_at = deactivated_at(was_active, previous_deactivation, draft.active, ts);
                         update_person_row!(conn, step.id, &draft, step.manager_id, deactivated_at, ts);
+                        let department = existing
+                            .iter()
+                            .find(|e| e.id == step.id)
+                            .and_then(|e| e.department.clone());
+                        if previous_manager != step.manager_id
+                            || department.as_deref() != opt_text(&draft.department)
+                        {
+                            regrouped += 1;
+                        }
                         if previous_manager != step.manager_id {
                             manager_changes.push(ManagerChange {
                                 person: step.id,
@@ -680,8 +699,15 @@ impl Tx<'_> {
             let mut outcome = plan.outcome();
             outcome.manager_changes = manager_changes;
             outcome.deactivated = deactivated;
-            Ok(outcome)
-        })
+            StoreResult::Ok((outcome, regrouped))
+        })?;
+        let (outcome, regrouped) = outcome;
+        if regrouped > 0 {
+            // Moves one at a time would meet reporting lines half changed (a swap is a cycle
+            // until both rows are written): the program figures are recomputed once instead.
+            self.recompute_program_days().await?;
+        }
+        Ok(outcome)
     }
 }
 
@@ -1000,7 +1026,7 @@ impl Tx<'_> {
     ) -> StoreResult<Vec<HandOver>> {
         let ts = now();
         let kind = oneonone_domain::meeting::MeetingKind::ManagerReport.as_str();
-        on_tx!(self, conn => {
+        let (series, meetings) = on_tx!(self, conn => {
             let series: Vec<Uuid> = sqlx::query_scalar(
                 "UPDATE meeting_series SET manager_id = $1, updated_at = $2, version = version + 1 \
                  WHERE report_id = $3 AND manager_id = $4 AND kind = $5 RETURNING id",
@@ -1026,14 +1052,28 @@ impl Tx<'_> {
             .bind(kind)
             .fetch_all(&mut *conn)
             .await?;
-            let records = series
-                .into_iter()
-                .map(|id| ("meeting_series", id))
-                .chain(meetings.into_iter().map(|id| ("meeting", id)));
-            Ok(records
-                .map(|(subject_type, id)| HandOver { subject_type, id, report, from, to })
-                .collect())
-        })
+            StoreResult::Ok((series, meetings))
+        })?;
+        // Only their manager changed: what they counted for before is what they count for now,
+        // under the former manager.
+        let mut before = self.meeting_facts(&meetings).await?;
+        for f in &mut before {
+            f.manager_id = from;
+        }
+        self.settle_meetings(before, &meetings).await?;
+        let records = series
+            .into_iter()
+            .map(|id| ("meeting_series", id))
+            .chain(meetings.into_iter().map(|id| ("meeting", id)));
+        Ok(records
+            .map(|(subject_type, id)| HandOver {
+                subject_type,
+                id,
+                report,
+                from,
+                to,
+            })
+            .collect())
     }
 }
 

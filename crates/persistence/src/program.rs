@@ -14,13 +14,17 @@ use uuid::Uuid;
 use crate::attention::{Whose, push_team};
 use crate::{Database, StoreResult, with_pool};
 
-/// Which 1:1s: those of the slice's managers that started in `[from, end)`, where `end` is the
-/// window's end or now, whichever is earlier.
+/// Which 1:1s: those of the slice's managers that started in `[from, end)`.
 #[derive(Debug, Clone)]
 pub struct ProgramQuery {
     pub slice: Population,
     pub from: DateTime<Utc>,
     pub end: DateTime<Utc>,
+    /// Count the meetings and their gaps from the records (else the kept figures give them:
+    /// [`crate::program_days`]).
+    pub meetings: bool,
+    /// Count the pairs that met.
+    pub pairs: bool,
 }
 
 /// Meetings of one kind and status.
@@ -44,10 +48,10 @@ pub struct ReportLineRow {
 
 /// A held 1:1 of the window and the pair's previous held one of its kind, if any.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Gap {
-    pub kind: String,
-    pub prev: Option<DateTime<Utc>>,
-    pub starts_at: DateTime<Utc>,
+struct Gap {
+    kind: String,
+    prev: Option<DateTime<Utc>>,
+    starts_at: DateTime<Utc>,
 }
 
 /// Shared talking points of one category on the window's held 1:1s.
@@ -81,11 +85,10 @@ pub struct CheckinCounts {
 pub struct ProgramFacts {
     pub meetings: Vec<KindStatus>,
     pub lines: Vec<ReportLineRow>,
-    /// Managers with a held `manager_report` 1:1 in the window.
-    pub holding: Vec<Uuid>,
     /// Pairs (of any kind) with a held 1:1 in the window.
     pub pairs_held: i64,
-    pub gaps: Vec<Gap>,
+    /// Held 1:1s of the window with a previous one: (kind, whole days since it, how many).
+    pub gaps: Vec<(String, i64, i64)>,
     pub topics: Vec<TopicRow>,
     pub due: Vec<DueItem>,
     /// Goals of the slice's people, by status.
@@ -110,13 +113,34 @@ impl Database {
                 };
             }
 
-            let mut qb = QueryBuilder::new(
-                "SELECT m.kind, m.status, COUNT(*) AS meetings FROM meetings m WHERE TRUE",
-            );
-            window!(qb);
-            push_team(&mut qb, &whose, "m.manager_id");
-            qb.push(" GROUP BY m.kind, m.status ORDER BY m.kind, m.status");
-            facts.meetings = qb.build_query_as().fetch_all(pool).await?;
+            if q.meetings {
+                let mut qb = QueryBuilder::new(
+                    "SELECT m.kind, m.status, COUNT(*) AS meetings FROM meetings m WHERE TRUE",
+                );
+                window!(qb);
+                push_team(&mut qb, &whose, "m.manager_id");
+                qb.push(" GROUP BY m.kind, m.status ORDER BY m.kind, m.status");
+                facts.meetings = qb.build_query_as().fetch_all(pool).await?;
+
+                // Each held 1:1 of the window with the pair's previous one of its kind (one
+                // probe of the pair index each, however long the history).
+                let mut qb = QueryBuilder::new(
+                    "SELECT m.kind, m.starts_at, (SELECT p.starts_at FROM meetings p \
+                     WHERE p.manager_id = m.manager_id AND p.report_id = m.report_id \
+                     AND p.status = 'completed' AND p.kind = m.kind AND p.starts_at < m.starts_at \
+                     ORDER BY p.starts_at DESC LIMIT 1) AS prev FROM meetings m \
+                     WHERE m.status = 'completed'",
+                );
+                window!(qb);
+                push_team(&mut qb, &whose, "m.manager_id");
+                let gaps: Vec<Gap> = qb.build_query_as().fetch_all(pool).await?;
+                facts.gaps = gaps
+                    .into_iter()
+                    .filter_map(|g| {
+                        g.prev.map(|p| (g.kind, oneonone_domain::program::gap_days(p, g.starts_at), 1))
+                    })
+                    .collect();
+            }
 
             // The pair's series: the running one first, then the newest.
             let series = "FROM meeting_series s WHERE s.manager_id = r.manager_id \
@@ -138,35 +162,16 @@ impl Database {
             push_team(&mut qb, &whose, "r.manager_id");
             facts.lines = qb.build_query_as().fetch_all(pool).await?;
 
-            let mut qb = QueryBuilder::new(
-                "SELECT DISTINCT m.manager_id FROM meetings m WHERE m.status = 'completed' \
-                 AND m.kind = 'manager_report'",
-            );
-            window!(qb);
-            push_team(&mut qb, &whose, "m.manager_id");
-            facts.holding = qb.build_query_scalar().fetch_all(pool).await?;
-
-            let mut qb = QueryBuilder::new(
-                "SELECT COUNT(*) FROM (SELECT DISTINCT m.manager_id, m.report_id FROM meetings m \
-                 WHERE m.status = 'completed'",
-            );
-            window!(qb);
-            push_team(&mut qb, &whose, "m.manager_id");
-            qb.push(") x");
-            facts.pairs_held = qb.build_query_scalar().fetch_one(pool).await?;
-
-            // Each held 1:1 of the window with the pair's previous one of its kind (one probe of
-            // the pair index each, however long the history).
-            let mut qb = QueryBuilder::new(
-                "SELECT m.kind, m.starts_at, (SELECT p.starts_at FROM meetings p \
-                 WHERE p.manager_id = m.manager_id AND p.report_id = m.report_id \
-                 AND p.status = 'completed' AND p.kind = m.kind AND p.starts_at < m.starts_at \
-                 ORDER BY p.starts_at DESC LIMIT 1) AS prev FROM meetings m \
-                 WHERE m.status = 'completed'",
-            );
-            window!(qb);
-            push_team(&mut qb, &whose, "m.manager_id");
-            facts.gaps = qb.build_query_as().fetch_all(pool).await?;
+            if q.pairs {
+                let mut qb = QueryBuilder::new(
+                    "SELECT COUNT(*) FROM (SELECT DISTINCT m.manager_id, m.report_id FROM meetings m \
+                     WHERE m.status = 'completed'",
+                );
+                window!(qb);
+                push_team(&mut qb, &whose, "m.manager_id");
+                qb.push(") x");
+                facts.pairs_held = qb.build_query_scalar().fetch_one(pool).await?;
+            }
 
             // Shared points only: a private one is neither counted nor categorised.
             let mut qb = QueryBuilder::new(

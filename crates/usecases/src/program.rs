@@ -10,7 +10,8 @@ use oneonone_domain::checkin::Population;
 use oneonone_domain::enps::Figures;
 use oneonone_domain::policy::{self, Actor, Denied};
 use oneonone_domain::program::{self, ReportLine, Segment, pct};
-use oneonone_persistence::program::{ProgramFacts, ProgramQuery};
+use oneonone_persistence::program::{KindStatus, ProgramFacts, ProgramQuery};
+use oneonone_persistence::program_days;
 use oneonone_persistence::ratings::Measure;
 use uuid::Uuid;
 
@@ -164,7 +165,18 @@ pub async fn scope(
     }
 }
 
-/// The figures of `slice` for the days `from..=to`, as things stand at `now`.
+/// Where the meeting figures come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The figures kept up to date with every change (a few rows a day of the window).
+    Kept,
+    /// A recomputation from the meetings themselves (what the kept figures must equal).
+    Records,
+}
+
+/// The figures of `slice` for the days `from..=to`, as things stand at `now`. The window
+/// holds whole days (UTC) that have ended: it stops at the start of today at the latest.
+#[allow(clippy::too_many_arguments)]
 pub async fn figures(
     db: &Database,
     slice: &Population,
@@ -173,24 +185,50 @@ pub async fn figures(
     now: DateTime<Utc>,
     content_always: bool,
     min_group: u32,
+    source: Source,
 ) -> Result<ProgramFigures> {
     let midnight = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
     let start = midnight(from);
     let until = to
         .checked_add_days(chrono::Days::new(1))
         .map_or(now, midnight);
-    let end = until.min(now).max(start);
-    let facts = db
+    let end = until.min(midnight(now.date_naive())).max(start);
+    let mut facts = db
         .program_facts(&ProgramQuery {
             slice: slice.clone(),
             from: start,
             end,
+            meetings: source == Source::Records,
+            pairs: !content_always,
         })
         .await?;
-    let enps = enps_of(db, slice, start, end).await?;
+    if source == Source::Kept {
+        let (kind, key) = match slice {
+            Population::Everyone => ("organisation", String::new()),
+            Population::Department(d) => ("department", d.clone()),
+            Population::Subtree(root) => ("subtree", program_days::subtree_key(*root)),
+        };
+        for row in db
+            .program_days(kind, &key, start.date_naive(), end.date_naive())
+            .await?
+        {
+            if row.fact == program_days::GAP {
+                facts.gaps.push((row.kind, row.days, row.n));
+            } else {
+                facts.meetings.push(KindStatus {
+                    kind: row.kind,
+                    status: row.fact,
+                    meetings: row.n,
+                });
+            }
+        }
+    }
+    // A survey's results stand the moment it closes: today's count too.
+    let enps = enps_of(db, slice, start, until.min(now).max(start)).await?;
     let ratings = ratings_of(db, slice, from, to, now, min_group).await?;
     Ok(compute(
         facts,
+        start,
         end,
         content_always,
         min_group,
@@ -206,6 +244,7 @@ fn count(n: i64) -> u64 {
 /// The figures from their facts (the window ends at `end`).
 fn compute(
     facts: ProgramFacts,
+    start: DateTime<Utc>,
     end: DateTime<Utc>,
     content_always: bool,
     min_group: u32,
@@ -213,13 +252,11 @@ fn compute(
     ratings: Ratings,
 ) -> ProgramFigures {
     // Meetings, by kind and in all.
-    let mut gaps: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    for g in &facts.gaps {
-        if let Some(prev) = g.prev {
-            gaps.entry(g.kind.clone())
-                .or_default()
-                .push(program::gap_days(prev, g.starts_at));
-        }
+    let mut gaps: BTreeMap<String, Vec<(i64, u64)>> = BTreeMap::new();
+    for (kind, days, n) in &facts.gaps {
+        gaps.entry(kind.clone())
+            .or_default()
+            .push((*days, count(*n)));
     }
     let mut kinds: BTreeMap<String, Meetings> = BTreeMap::new();
     for row in &facts.meetings {
@@ -243,11 +280,11 @@ fn compute(
         });
     }
     let mut all = Meetings::default();
-    let mut all_gaps: Vec<i64> = Vec::new();
+    let mut all_gaps: Vec<(i64, u64)> = Vec::new();
     for (kind, m) in kinds.iter_mut() {
         m.adherence_pct = pct(m.held, m.scheduled);
         let mut g = gaps.remove(kind).unwrap_or_default();
-        m.frequency_median_days = program::median(&mut g);
+        m.frequency_median_days = program::median_of_counts(&mut g);
         all_gaps.extend(g);
         all.scheduled += m.scheduled;
         all.held += m.held;
@@ -256,7 +293,7 @@ fn compute(
         all.not_recorded += m.not_recorded;
     }
     all.adherence_pct = pct(all.held, all.scheduled);
-    all.frequency_median_days = program::median(&mut all_gaps);
+    all.frequency_median_days = program::median_of_counts(&mut all_gaps);
 
     // Managers, their direct reports, coverage and segments.
     let mut teams: HashMap<Uuid, Vec<ReportLine>> = HashMap::new();
@@ -292,10 +329,9 @@ fn compute(
         }
     }
     let managers = teams.len() as u64;
-    let holding = facts
-        .holding
-        .iter()
-        .filter(|m| teams.contains_key(m))
+    let holding = teams
+        .values()
+        .filter(|team| team.iter().any(|l| l.met_since(start, end)))
         .count() as u64;
 
     // Content signals.

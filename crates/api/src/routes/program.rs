@@ -26,7 +26,9 @@ const MAX_WEEKS: i64 = 106;
 pub struct ProgramQuery {
     /// First day (UTC), inclusive. Default: 89 days before `to` (90 days), or `launch_date`.
     pub from: Option<NaiveDate>,
-    /// Last day (UTC), inclusive. Default: today.
+    /// Last day (UTC), inclusive. Default: today. Meetings, coverage and segments count whole
+    /// days that have ended: the window stops at the start of today at the latest (today's
+    /// 1:1s count from tomorrow on); eNPS, goals and check-ins stand as they are now.
     pub to: Option<NaiveDate>,
     /// The program's launch: the window starts on it, and `before` holds every figure for the
     /// same length of time right before it. Not with `from`.
@@ -42,7 +44,7 @@ pub struct ProgramQuery {
     pub weekly: Option<bool>,
 }
 
-/// Meetings that started in the window (up to now), of one kind or of all.
+/// Meetings that started in the window (whole days that have ended), of one kind or of all.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeetingFigures {
     /// `manager_report`, `skip_level`, `peer`, `cross_functional`, `secondary_manager`; `null`
@@ -91,7 +93,8 @@ pub struct CoverageFigures {
 pub struct AdoptionFigures {
     /// The slice's current managers (active, with at least one active direct report).
     pub managers: u64,
-    /// Of them, those who held a `manager_report` 1:1 in the window.
+    /// Of them, those who held a `manager_report` 1:1 in the window with one of their current
+    /// direct reports.
     pub managers_holding: u64,
     pub managers_holding_pct: Option<f64>,
     /// Managers who met every direct report within 1.5× the pair's cadence before the
@@ -401,9 +404,17 @@ pub async fn report(
         let slice = slice.clone();
         let db = state.db.clone();
         async move {
-            let figures =
-                usecases::program::figures(&db, &slice, from, to, now, content_always, min_group)
-                    .await?;
+            let figures = usecases::program::figures(
+                &db,
+                &slice,
+                from,
+                to,
+                now,
+                content_always,
+                min_group,
+                usecases::program::Source::Kept,
+            )
+            .await?;
             Ok::<_, ApiError>(Period {
                 from,
                 to,

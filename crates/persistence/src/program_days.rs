@@ -1,0 +1,544 @@
+//! The program report's meeting figures, kept up to date in the transaction of every change:
+//! per group (the organisation, a department's managers, everyone in a subtree), day (UTC),
+//! kind of 1:1 and fact, a count. The facts are a meeting's status (`scheduled`, `completed`,
+//! `skipped`, `cancelled`) and, for a held 1:1, `gap`: the whole days since the pair's previous
+//! held 1:1 of its kind (`days`). A report then reads a few rows a day of its window, however
+//! many meetings the organisation holds.
+//!
+//! A meeting counts for the groups of its `manager_id`: the organisation, the manager's
+//! department, and the subtree of the manager and of each of their managers up the line.
+//! Every write to `meetings` goes through [`Tx::settle_meetings`] (the rows before, the ids
+//! after); a change of a person's manager or department moves their figures between groups
+//! ([`Tx::regroup_person`]). [`Database::program_days_drift`] recomputes everything from the
+//! records, for tests and checks.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use crate::{Backend, Database, StoreResult, with_pool};
+
+/// Held 1:1s, by their status.
+const HELD: &str = "completed";
+/// The fact of a held 1:1's gap since the pair's previous one.
+pub const GAP: &str = "gap";
+
+/// What a meeting contributes, read by id.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MeetingFact {
+    pub id: Uuid,
+    pub manager_id: Uuid,
+    pub report_id: Uuid,
+    pub kind: String,
+    pub status: String,
+    pub starts_at: DateTime<Utc>,
+}
+
+/// A summed figure of a group's days.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, sqlx::FromRow)]
+pub struct DayFigure {
+    pub kind: String,
+    pub fact: String,
+    pub days: i64,
+    pub n: i64,
+}
+
+/// One row of the table (or of its recomputation), for comparing them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, sqlx::FromRow)]
+pub struct GroupDay {
+    pub group_kind: String,
+    pub group_key: String,
+    pub day: NaiveDate,
+    pub kind: String,
+    pub fact: String,
+    pub days: i64,
+    pub n: i64,
+}
+
+/// The key of a subtree group: the root's id, 32 lowercase hex digits.
+pub fn subtree_key(root: Uuid) -> String {
+    root.simple().to_string()
+}
+
+/// A change to the figures: (manager, day, kind, fact, days) → by how much.
+type Deltas = BTreeMap<(Uuid, NaiveDate, String, String, i64), i64>;
+
+/// The gaps of a pair's held 1:1s of one kind: for each that has a previous one (the latest
+/// that started strictly earlier), its day and the whole days since.
+fn gaps(held: &mut [DateTime<Utc>]) -> Vec<(NaiveDate, i64)> {
+    held.sort_unstable();
+    let mut out = Vec::new();
+    let mut prev: Option<DateTime<Utc>> = None;
+    let mut i = 0;
+    while i < held.len() {
+        let at = held[i];
+        let mut j = i;
+        // Held 1:1s that started at the same instant share their previous one.
+        while j < held.len() && held[j] == at {
+            if let Some(p) = prev {
+                out.push((
+                    at.date_naive(),
+                    (at.date_naive() - p.date_naive()).num_days(),
+                ));
+            }
+            j += 1;
+        }
+        prev = Some(at);
+        i = j;
+    }
+    out
+}
+
+/// `date(starts_at)` in UTC, and whole days between two instants, per dialect.
+fn day_of(backend: Backend, column: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("date({column})"),
+        Backend::Postgres => format!("CAST(({column} AT TIME ZONE 'UTC') AS DATE)"),
+    }
+}
+
+fn days_between(backend: Backend, earlier: &str, later: &str) -> String {
+    match backend {
+        Backend::Sqlite => {
+            format!("CAST(julianday(date({later})) - julianday(date({earlier})) AS INTEGER)")
+        }
+        Backend::Postgres => format!(
+            "({} - {})",
+            day_of(backend, later),
+            day_of(backend, earlier)
+        ),
+    }
+}
+
+fn key_of(backend: Backend, column: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("lower(hex({column}))"),
+        Backend::Postgres => format!("replace(CAST({column} AS TEXT), '-', '')"),
+    }
+}
+
+/// The figures of each manager's own meetings, recomputed from the records (`filter` narrows
+/// the meetings `m`): a CTE `own (manager_id, day, kind, fact, days, n)`.
+fn own_sql(backend: Backend, filter: &str) -> String {
+    let day = day_of(backend, "m.starts_at");
+    let xday = day_of(backend, "x.starts_at");
+    let gap = days_between(backend, "x.prev", "x.starts_at");
+    format!(
+        "own (manager_id, day, kind, fact, days, n) AS ( \
+         SELECT f.manager_id, f.day, f.kind, f.fact, CAST(f.days AS BIGINT), COUNT(*) FROM ( \
+         SELECT m.manager_id, {day} AS day, m.kind, m.status AS fact, 0 AS days FROM meetings m \
+         WHERE {filter} \
+         UNION ALL \
+         SELECT x.manager_id, {xday}, x.kind, '{GAP}', {gap} FROM ( \
+         SELECT m.manager_id, m.kind, m.starts_at, (SELECT p.starts_at FROM meetings p \
+         WHERE p.manager_id = m.manager_id AND p.report_id = m.report_id AND p.status = '{HELD}' \
+         AND p.kind = m.kind AND p.starts_at < m.starts_at ORDER BY p.starts_at DESC LIMIT 1) AS prev \
+         FROM meetings m WHERE m.status = '{HELD}' AND {filter}) x WHERE x.prev IS NOT NULL \
+         ) f GROUP BY f.manager_id, f.day, f.kind, f.fact, f.days)"
+    )
+}
+
+/// Every row of the table, recomputed from the records.
+fn recompute_sql(backend: Backend) -> String {
+    let own = own_sql(backend, "TRUE");
+    let key = key_of(backend, "a.ancestor");
+    format!(
+        "WITH RECURSIVE {own}, \
+         anc (person, ancestor, depth) AS (SELECT id, id, 0 FROM people UNION ALL \
+         SELECT a.person, p.manager_id, a.depth + 1 FROM anc a JOIN people p ON p.id = a.ancestor \
+         WHERE p.manager_id IS NOT NULL AND a.depth < 1000) \
+         SELECT 'organisation' AS group_kind, '' AS group_key, o.day, o.kind, o.fact, o.days, \
+         CAST(SUM(o.n) AS BIGINT) AS n FROM own o GROUP BY o.day, o.kind, o.fact, o.days \
+         UNION ALL \
+         SELECT 'department', p.department, o.day, o.kind, o.fact, o.days, CAST(SUM(o.n) AS BIGINT) \
+         FROM own o JOIN people p ON p.id = o.manager_id WHERE p.department IS NOT NULL \
+         GROUP BY p.department, o.day, o.kind, o.fact, o.days \
+         UNION ALL \
+         SELECT 'subtree', {key}, o.day, o.kind, o.fact, o.days, CAST(SUM(o.n) AS BIGINT) \
+         FROM own o JOIN anc a ON a.person = o.manager_id \
+         GROUP BY a.ancestor, o.day, o.kind, o.fact, o.days"
+    )
+}
+
+impl Database {
+    /// The summed figures of a group's days `[from, until)`.
+    pub async fn program_days(
+        &self,
+        group_kind: &str,
+        group_key: &str,
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> StoreResult<Vec<DayFigure>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as(
+                "SELECT kind, fact, days, CAST(SUM(n) AS BIGINT) AS n FROM program_days \
+                 WHERE group_kind = $1 AND group_key = $2 AND day >= $3 AND day < $4 \
+                 GROUP BY kind, fact, days HAVING SUM(n) <> 0 ORDER BY kind, fact, days",
+            )
+            .bind(group_kind)
+            .bind(group_key)
+            .bind(from)
+            .bind(until)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Where the table differs from a recomputation from the records: (kept, recomputed) for
+    /// each row that differs (a count of zero is no row). Empty when they agree.
+    pub async fn program_days_drift(
+        &self,
+    ) -> StoreResult<Vec<(Option<GroupDay>, Option<GroupDay>)>> {
+        let sql = recompute_sql(self.backend());
+        let (kept, fresh): (Vec<GroupDay>, Vec<GroupDay>) = with_pool!(self, pool => {
+            let kept = sqlx::query_as(
+                "SELECT group_kind, group_key, day, kind, fact, days, n FROM program_days \
+                 WHERE n <> 0",
+            )
+            .fetch_all(pool)
+            .await?;
+            let fresh = sqlx::query_as(&sql).fetch_all(pool).await?;
+            (kept, fresh)
+        });
+        let key = |r: &GroupDay| {
+            (
+                r.group_kind.clone(),
+                r.group_key.clone(),
+                r.day,
+                r.kind.clone(),
+                r.fact.clone(),
+                r.days,
+            )
+        };
+        let kept: BTreeMap<_, GroupDay> = kept.into_iter().map(|r| (key(&r), r)).collect();
+        let fresh: BTreeMap<_, GroupDay> = fresh.into_iter().map(|r| (key(&r), r)).collect();
+        let keys: BTreeSet<_> = kept.keys().chain(fresh.keys()).cloned().collect();
+        Ok(keys
+            .into_iter()
+            .filter_map(|k| {
+                let (a, b) = (kept.get(&k).cloned(), fresh.get(&k).cloned());
+                (a != b).then_some((a, b))
+            })
+            .collect())
+    }
+
+    /// Recompute the whole table from the records in one transaction (after a bulk load).
+    pub async fn rebuild_program_days(&self) -> StoreResult<()> {
+        self.transact(move |tx| Box::pin(async move { tx.recompute_program_days().await }))
+            .await
+    }
+}
+
+impl crate::Tx<'_> {
+    /// Recompute the whole table from the records.
+    pub async fn recompute_program_days(&mut self) -> StoreResult<()> {
+        let sql = format!(
+            "INSERT INTO program_days (group_kind, group_key, day, kind, fact, days, n) {}",
+            recompute_sql(self.backend())
+        );
+        crate::on_tx!(self, conn => {
+            sqlx::query("DELETE FROM program_days").execute(&mut *conn).await?;
+            sqlx::query(&sql).execute(&mut *conn).await?;
+        });
+        Ok(())
+    }
+
+    /// The facts of these meetings as they stand (none for an id not found).
+    pub async fn meeting_facts(&mut self, ids: &[Uuid]) -> StoreResult<Vec<MeetingFact>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let chunk = chunk.to_vec();
+            let rows: Vec<MeetingFact> = crate::on_tx!(read self, conn => {
+                let mut qb = QueryBuilder::new(
+                    "SELECT id, manager_id, report_id, kind, status, starts_at FROM meetings \
+                     WHERE id IN (",
+                );
+                let mut list = qb.separated(", ");
+                for id in &chunk {
+                    list.push_bind(*id);
+                }
+                qb.push(")");
+                qb.build_query_as().fetch_all(&mut *conn).await?
+            });
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// The facts of a series' meetings as they stand.
+    pub async fn series_meeting_facts(&mut self, series: Uuid) -> StoreResult<Vec<MeetingFact>> {
+        crate::on_tx!(read self, conn => {
+            Ok(sqlx::query_as(
+                "SELECT id, manager_id, report_id, kind, status, starts_at FROM meetings \
+                 WHERE series_id = $1",
+            )
+            .bind(series)
+            .fetch_all(&mut *conn)
+            .await?)
+        })
+    }
+
+    /// Bring the figures up to date after a write to the meetings `ids`, which stood as
+    /// `before` (read by [`Tx::meeting_facts`] before the write; nothing for new ones).
+    pub async fn settle_meetings(
+        &mut self,
+        before: Vec<MeetingFact>,
+        ids: &[Uuid],
+    ) -> StoreResult<()> {
+        let after = self.meeting_facts(ids).await?;
+        let mut deltas = Deltas::new();
+        let mut add = |f: &MeetingFact, by: i64| {
+            *deltas
+                .entry((
+                    f.manager_id,
+                    f.starts_at.date_naive(),
+                    f.kind.clone(),
+                    f.status.clone(),
+                    0,
+                ))
+                .or_default() += by;
+        };
+        before.iter().for_each(|f| add(f, -1));
+        after.iter().for_each(|f| add(f, 1));
+        // Gaps: every pair (and kind) with a held 1:1 among the changed ones, before and after.
+        let changed: HashSet<Uuid> = ids
+            .iter()
+            .chain(before.iter().map(|f| &f.id))
+            .copied()
+            .collect();
+        let pairs: BTreeSet<(Uuid, Uuid, String)> = before
+            .iter()
+            .chain(after.iter())
+            .filter(|f| f.status == HELD)
+            .map(|f| (f.manager_id, f.report_id, f.kind.clone()))
+            .collect();
+        for (manager, report, kind) in pairs {
+            let now_held = self.held_of_pair(manager, report, &kind).await?;
+            let mut old: Vec<DateTime<Utc>> = now_held
+                .iter()
+                .filter(|(id, _)| !changed.contains(id))
+                .map(|(_, at)| *at)
+                .chain(
+                    before
+                        .iter()
+                        .filter(|f| {
+                            f.status == HELD
+                                && f.manager_id == manager
+                                && f.report_id == report
+                                && f.kind == kind
+                        })
+                        .map(|f| f.starts_at),
+                )
+                .collect();
+            let mut new: Vec<DateTime<Utc>> = now_held.iter().map(|(_, at)| *at).collect();
+            for (sign, held) in [(-1, &mut old), (1, &mut new)] {
+                for (day, days) in gaps(held) {
+                    *deltas
+                        .entry((manager, day, kind.clone(), GAP.to_owned(), days))
+                        .or_default() += sign;
+                }
+            }
+        }
+        self.apply_deltas(deltas).await
+    }
+
+    /// The held 1:1s of a pair of one kind: (id, starts_at).
+    async fn held_of_pair(
+        &mut self,
+        manager: Uuid,
+        report: Uuid,
+        kind: &str,
+    ) -> StoreResult<Vec<(Uuid, DateTime<Utc>)>> {
+        let kind = kind.to_owned();
+        crate::on_tx!(read self, conn => {
+            Ok(sqlx::query_as(
+                "SELECT id, starts_at FROM meetings WHERE manager_id = $1 AND report_id = $2 \
+                 AND kind = $3 AND status = $4",
+            )
+            .bind(manager)
+            .bind(report)
+            .bind(&kind)
+            .bind(HELD)
+            .fetch_all(&mut *conn)
+            .await?)
+        })
+    }
+
+    /// The groups a manager's meetings count for: (kind, key).
+    async fn groups_of(&mut self, manager: Uuid) -> StoreResult<Vec<(&'static str, String)>> {
+        let mut groups = vec![("organisation", String::new())];
+        let department: Option<Option<String>> = crate::on_tx!(read self, conn => {
+            sqlx::query_scalar("SELECT department FROM people WHERE id = $1")
+                .bind(manager)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        if let Some(d) = department.flatten() {
+            groups.push(("department", d));
+        }
+        for a in self.chain_of(manager).await? {
+            groups.push(("subtree", subtree_key(a)));
+        }
+        Ok(groups)
+    }
+
+    /// `person` and each of their managers up the line.
+    async fn chain_of(&mut self, person: Uuid) -> StoreResult<Vec<Uuid>> {
+        crate::on_tx!(read self, conn => {
+            Ok(sqlx::query_scalar(crate::people::MANAGER_CHAIN)
+                .bind(person)
+                .fetch_all(&mut *conn)
+                .await?)
+        })
+    }
+
+    /// Add `deltas` to every group of their managers.
+    async fn apply_deltas(&mut self, deltas: Deltas) -> StoreResult<()> {
+        let mut by_manager: BTreeMap<Uuid, Vec<GroupDay>> = BTreeMap::new();
+        for ((manager, day, kind, fact, days), n) in deltas {
+            if n != 0 {
+                by_manager.entry(manager).or_default().push(GroupDay {
+                    group_kind: String::new(),
+                    group_key: String::new(),
+                    day,
+                    kind,
+                    fact,
+                    days,
+                    n,
+                });
+            }
+        }
+        // One row a key: managers share groups, and PostgreSQL's upsert takes a key once.
+        let mut summed: BTreeMap<GroupDay, i64> = BTreeMap::new();
+        for (manager, changes) in by_manager {
+            for (group_kind, group_key) in self.groups_of(manager).await? {
+                for c in &changes {
+                    let key = GroupDay {
+                        group_kind: group_kind.to_owned(),
+                        group_key: group_key.clone(),
+                        n: 0,
+                        ..c.clone()
+                    };
+                    *summed.entry(key).or_default() += c.n;
+                }
+            }
+        }
+        let rows: Vec<GroupDay> = summed
+            .into_iter()
+            .filter(|(_, n)| *n != 0)
+            .map(|(key, n)| GroupDay { n, ..key })
+            .collect();
+        for chunk in rows.chunks(1_000) {
+            let chunk = chunk.to_vec();
+            crate::on_tx!(self, conn => {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO program_days (group_kind, group_key, day, kind, fact, days, n) ",
+                );
+                qb.push_values(chunk, |mut b, r| {
+                    b.push_bind(r.group_kind)
+                        .push_bind(r.group_key)
+                        .push_bind(r.day)
+                        .push_bind(r.kind)
+                        .push_bind(r.fact)
+                        .push_bind(r.days)
+                        .push_bind(r.n);
+                });
+                qb.push(
+                    " ON CONFLICT (group_kind, group_key, day, kind, fact, days) \
+                     DO UPDATE SET n = program_days.n + excluded.n",
+                );
+                qb.build().execute(&mut *conn).await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// Move `person`'s figures after their manager or department changed from `before` to
+    /// `after` (manager, department): everything in their subtree leaves the subtrees of their
+    /// former managers up the line for those of the new ones; their own meetings leave the
+    /// former department for the new one.
+    pub async fn regroup_person(
+        &mut self,
+        person: Uuid,
+        before: (Option<Uuid>, Option<String>),
+        after: (Option<Uuid>, Option<String>),
+    ) -> StoreResult<()> {
+        if before.0 != after.0 {
+            let old = match before.0 {
+                Some(m) => self.chain_of(m).await?,
+                None => Vec::new(),
+            };
+            let new = match after.0 {
+                Some(m) => self.chain_of(m).await?,
+                None => Vec::new(),
+            };
+            // Managers on both lines keep the subtree.
+            let moves = old
+                .iter()
+                .filter(|a| !new.contains(a))
+                .map(|a| (*a, -1))
+                .chain(new.iter().filter(|a| !old.contains(a)).map(|a| (*a, 1)));
+            let from = subtree_key(person);
+            for (ancestor, sign) in moves.collect::<Vec<_>>() {
+                let (to, from) = (subtree_key(ancestor), from.clone());
+                crate::on_tx!(self, conn => {
+                    sqlx::query(
+                        "INSERT INTO program_days (group_kind, group_key, day, kind, fact, days, n) \
+                         SELECT 'subtree', $1, day, kind, fact, days, $2 * n FROM program_days \
+                         WHERE group_kind = 'subtree' AND group_key = $3 AND n <> 0 \
+                         ON CONFLICT (group_kind, group_key, day, kind, fact, days) \
+                         DO UPDATE SET n = program_days.n + excluded.n",
+                    )
+                    .bind(&to)
+                    .bind(sign)
+                    .bind(&from)
+                    .execute(&mut *conn)
+                    .await?;
+                });
+            }
+        }
+        if before.1 != after.1 {
+            let own = own_sql(self.backend(), "m.manager_id = $1");
+            for (department, sign) in [(before.1, -1i64), (after.1, 1)] {
+                let Some(department) = department else {
+                    continue;
+                };
+                let sql = format!(
+                    "INSERT INTO program_days (group_kind, group_key, day, kind, fact, days, n) \
+                     WITH {own} SELECT 'department', $2, day, kind, fact, days, $3 * n FROM own \
+                     WHERE TRUE ON CONFLICT (group_kind, group_key, day, kind, fact, days) \
+                     DO UPDATE SET n = program_days.n + excluded.n"
+                );
+                crate::on_tx!(self, conn => {
+                    sqlx::query(&sql)
+                        .bind(person)
+                        .bind(&department)
+                        .bind(sign)
+                        .execute(&mut *conn)
+                        .await?;
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn gaps_run_from_the_latest_strictly_earlier() {
+        let at = |d, h| Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap();
+        let mut held = vec![at(16, 9), at(2, 9), at(9, 9), at(9, 9), at(9, 17)];
+        let d = |n| NaiveDate::from_ymd_opt(2026, 11, n).unwrap();
+        assert_eq!(
+            gaps(&mut held),
+            vec![(d(9), 7), (d(9), 7), (d(9), 0), (d(16), 7)]
+        );
+        assert!(gaps(&mut []).is_empty());
+    }
+}
