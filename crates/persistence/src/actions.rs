@@ -186,6 +186,10 @@ impl crate::Tx<'_> {
             item.status.as_str(),
             ts,
         )?;
+        let due = crate::program_days::action_facts(item.manager_id, item.due_date, false, None);
+        if !due.is_empty() {
+            self.settle_actions(Vec::new(), due).await?;
+        }
         Ok(item)
     }
 }
@@ -224,7 +228,20 @@ impl crate::Tx<'_> {
             .await?;
             crate::one_row_or_stale(done.rows_affected())?;
         }))?;
-        self.get_action_item(current.id).await
+        let after = self.get_action_item(current.id).await?;
+        let facts = |x: &ActionItem| {
+            crate::program_days::action_facts(
+                x.manager_id,
+                x.due_date,
+                x.status == ActionStatus::Done,
+                x.completed_at,
+            )
+        };
+        let (was, is) = (facts(current), facts(&after));
+        if was != is {
+            self.settle_actions(was, is).await?;
+        }
+        Ok(after)
     }
 }
 

@@ -231,6 +231,12 @@ impl crate::Tx<'_> {
                     .await?
             };
         }
+        // A held 1:1's talking points count for the program report's content signals.
+        let held = if meeting.status == oneonone_domain::meeting::MeetingStatus::Completed {
+            Some(self.meeting_facts(&[meeting.id]).await?)
+        } else {
+            None
+        };
         let Some(starter) = starter else {
             // One statement, which can wait for the change's next statement or its commit.
             crate::write_later!(self, INSERT;
@@ -245,17 +251,24 @@ impl crate::Tx<'_> {
                 item.created_at,
                 item.goal_id,
             )?;
+            if let Some(before) = held {
+                self.settle_content(before, item.meeting_id).await?;
+            }
             return Ok(item);
         };
         let pair = (meeting.manager_id, meeting.report_id);
         let (starter_id, starter_category) = (starter.id, starter.category);
-        crate::on_tx!(self, conn => {
+        let item = crate::on_tx!(self, conn => {
             insert_item!(&mut *conn, item);
             record_starter_use!(
                 &mut *conn, starter_id, starter_category, item.meeting_id, pair, item.id, ts
             );
-            Ok(item)
-        })
+            item
+        });
+        if let Some(before) = held {
+            self.settle_content(before, item.meeting_id).await?;
+        }
+        Ok(item)
     }
 }
 
@@ -274,6 +287,7 @@ impl crate::Tx<'_> {
             _ => None,
         };
         let (id, update) = (current.id, update.clone());
+        let before = self.meeting_facts(&[current.meeting_id]).await?;
         StoreResult::Ok(crate::on_tx!(self, conn => {
             let done = sqlx::query(
                 "UPDATE agenda_items SET title = $1, details = $2, category = $3, private = $4, \
@@ -293,9 +307,17 @@ impl crate::Tx<'_> {
             .await?;
             crate::one_row_or_stale(done.rows_affected())?;
         }))?;
+        self.settle_content(before, current.meeting_id).await?;
         self.get_agenda_item(current.meeting_id, current.id).await
     }
     pub async fn delete_agenda_item(&mut self, id: Uuid, expected_version: i64) -> StoreResult<()> {
+        let meeting: Option<Uuid> = crate::on_tx!(read self, conn => {
+            sqlx::query_scalar("SELECT meeting_id FROM agenda_items WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        let before = self.meeting_facts(&Vec::from_iter(meeting)).await?;
         crate::on_tx!(self, conn => {
             let done = sqlx::query("DELETE FROM agenda_items WHERE id = $1 AND version = $2")
                 .bind(id)
@@ -304,6 +326,9 @@ impl crate::Tx<'_> {
                 .await?;
             crate::one_row_or_stale(done.rows_affected())?;
         });
+        if let Some(meeting) = meeting {
+            self.settle_content(before, meeting).await?;
+        }
         Ok(())
     }
     /// Put these items of a meeting in this order (positions 1, 2, …).
@@ -394,10 +419,11 @@ impl crate::Tx<'_> {
     ) -> StoreResult<()> {
         let ts = now();
         let template = template.clone();
+        let before = self.meeting_facts(&[meeting_id]).await?;
         crate::on_tx!(self, conn => {
             insert_template_items!(&mut *conn, meeting_id, author, &template, ts);
-            Ok(())
-        })
+        });
+        self.settle_content(before, meeting_id).await
     }
 }
 

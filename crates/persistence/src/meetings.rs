@@ -1129,7 +1129,8 @@ impl crate::Tx<'_> {
         keep_template: Option<Uuid>,
     ) -> StoreResult<Vec<MovedItem>> {
         let ts = now();
-        crate::on_tx!(self, conn => {
+        let before = self.meeting_facts(&[from, to]).await?;
+        let moved = crate::on_tx!(self, conn => {
             let carried: Vec<(Uuid, Uuid, bool)> = sqlx::query_as(
                 "UPDATE agenda_items SET meeting_id = $1, times_carried = times_carried + 1, \
                  position = NULL, updated_at = $2, version = version + 1 \
@@ -1144,7 +1145,7 @@ impl crate::Tx<'_> {
             .bind(keep_template)
             .fetch_all(&mut *conn)
             .await?;
-            Ok(carried
+            carried
                 .into_iter()
                 .map(|(id, author, private)| MovedItem {
                     id,
@@ -1152,8 +1153,10 @@ impl crate::Tx<'_> {
                     from_meeting_id: from,
                     to_meeting_id: to,
                 })
-                .collect())
-        })
+                .collect::<Vec<_>>()
+        });
+        self.settle_meetings(before, &[from, to]).await?;
+        Ok(moved)
     }
 
     /// The latest meeting of a series starting before `before`, when it is no longer scheduled

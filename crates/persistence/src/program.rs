@@ -20,8 +20,8 @@ pub struct ProgramQuery {
     pub slice: Population,
     pub from: DateTime<Utc>,
     pub end: DateTime<Utc>,
-    /// Count the meetings and their gaps from the records (else the kept figures give them:
-    /// [`crate::program_days`]).
+    /// Count the meetings, their gaps, content signals and action items due from the records
+    /// (else the kept figures give them: [`crate::program_days`]).
     pub meetings: bool,
     /// Count the pairs that met.
     pub pairs: bool,
@@ -66,10 +66,11 @@ pub struct TopicRow {
 
 /// An action item due in the window.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct DueItem {
-    pub due_date: NaiveDate,
-    pub status: String,
-    pub completed_at: Option<DateTime<Utc>>,
+struct DueItem {
+    manager_id: Uuid,
+    due_date: NaiveDate,
+    status: String,
+    completed_at: Option<DateTime<Utc>>,
 }
 
 /// Check-ins of the cycles due in the window.
@@ -90,7 +91,9 @@ pub struct ProgramFacts {
     /// Held 1:1s of the window with a previous one: (kind, whole days since it, how many).
     pub gaps: Vec<(String, i64, i64)>,
     pub topics: Vec<TopicRow>,
-    pub due: Vec<DueItem>,
+    /// Action items due in the window, and of them those done by their due date.
+    pub due: i64,
+    pub done_by_due: i64,
     /// Goals of the slice's people, by status.
     pub goals: Vec<(String, i64)>,
     pub checkins: CheckinCounts,
@@ -173,30 +176,46 @@ impl Database {
                 facts.pairs_held = qb.build_query_scalar().fetch_one(pool).await?;
             }
 
-            // Shared points only: a private one is neither counted nor categorised.
-            let mut qb = QueryBuilder::new(
-                "SELECT a.category, COUNT(*) AS talking_points, \
-                 CAST(SUM(CASE WHEN a.author_id = m.report_id THEN 1 ELSE 0 END) AS BIGINT) AS by_report, \
-                 CAST(SUM(CASE WHEN a.times_carried >= 3 THEN 1 ELSE 0 END) AS BIGINT) AS carried_3_plus, \
-                 CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM starter_uses u \
-                 WHERE u.agenda_item_id = a.id) THEN 1 ELSE 0 END) AS BIGINT) AS from_starters \
-                 FROM agenda_items a JOIN meetings m ON m.id = a.meeting_id \
-                 WHERE a.private = FALSE AND m.status = 'completed'",
-            );
-            window!(qb);
-            push_team(&mut qb, &whose, "m.manager_id");
-            qb.push(" GROUP BY a.category ORDER BY a.category");
-            facts.topics = qb.build_query_as().fetch_all(pool).await?;
+            if q.meetings {
+                // Shared points only: a private one is neither counted nor categorised.
+                let mut qb = QueryBuilder::new(
+                    "SELECT a.category, COUNT(*) AS talking_points, \
+                     CAST(SUM(CASE WHEN a.author_id = m.report_id THEN 1 ELSE 0 END) AS BIGINT) AS by_report, \
+                     CAST(SUM(CASE WHEN a.times_carried >= 3 THEN 1 ELSE 0 END) AS BIGINT) AS carried_3_plus, \
+                     CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM starter_uses u \
+                     WHERE u.agenda_item_id = a.id) THEN 1 ELSE 0 END) AS BIGINT) AS from_starters \
+                     FROM agenda_items a JOIN meetings m ON m.id = a.meeting_id \
+                     WHERE a.private = FALSE AND m.status = 'completed'",
+                );
+                window!(qb);
+                push_team(&mut qb, &whose, "m.manager_id");
+                qb.push(" GROUP BY a.category ORDER BY a.category");
+                facts.topics = qb.build_query_as().fetch_all(pool).await?;
 
-            let mut qb = QueryBuilder::new(
-                "SELECT x.due_date, x.status, x.completed_at FROM action_items x \
-                 WHERE x.due_date >= ",
-            );
-            qb.push_bind(from.date_naive())
-                .push(" AND x.due_date < ")
-                .push_bind(end.date_naive());
-            push_team(&mut qb, &whose, "x.manager_id");
-            facts.due = qb.build_query_as().fetch_all(pool).await?;
+                let mut qb = QueryBuilder::new(
+                    "SELECT x.manager_id, x.due_date, x.status, x.completed_at FROM action_items x \
+                     WHERE x.due_date >= ",
+                );
+                qb.push_bind(from.date_naive())
+                    .push(" AND x.due_date < ")
+                    .push_bind(end.date_naive());
+                push_team(&mut qb, &whose, "x.manager_id");
+                let due: Vec<DueItem> = qb.build_query_as().fetch_all(pool).await?;
+                for x in due {
+                    for (_, _, fact) in crate::program_days::action_facts(
+                        x.manager_id,
+                        Some(x.due_date),
+                        x.status == "done",
+                        x.completed_at,
+                    ) {
+                        if fact == crate::program_days::DUE {
+                            facts.due += 1;
+                        } else {
+                            facts.done_by_due += 1;
+                        }
+                    }
+                }
+            }
 
             let mut qb = QueryBuilder::new(
                 "SELECT g.status, COUNT(*) FROM goals g JOIN people o ON o.id = g.owner_id \

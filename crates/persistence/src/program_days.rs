@@ -34,6 +34,46 @@ pub struct MeetingFact {
     pub kind: String,
     pub status: String,
     pub starts_at: DateTime<Utc>,
+    /// A held 1:1's content signals: (fact, count), from its shared talking points.
+    #[sqlx(skip)]
+    pub content: Vec<(String, i64)>,
+}
+
+/// A held 1:1's shared talking points of one category, read for its content signals.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct ContentRow {
+    meeting_id: Uuid,
+    category: String,
+    points: i64,
+    by_report: i64,
+    carried: i64,
+    starters: i64,
+}
+
+/// The content facts of a held 1:1, each with the category of the talking points it counts
+/// (`points:career`): shared points, those added by the report, those carried over three
+/// times or more, and those taken from a conversation starter.
+pub const CONTENT_FACTS: [&str; 4] = ["points", "by_report", "carried", "starters"];
+
+/// The facts of action items due on a day (kind `""`): due, and done by their due date.
+pub const DUE: &str = "due";
+pub const DONE_BY_DUE: &str = "done_by_due";
+
+/// What an action item contributes: (manager, due day, fact).
+pub fn action_facts(
+    manager: Uuid,
+    due_date: Option<NaiveDate>,
+    done: bool,
+    completed_at: Option<DateTime<Utc>>,
+) -> Vec<(Uuid, NaiveDate, &'static str)> {
+    let Some(due) = due_date else {
+        return Vec::new();
+    };
+    let mut out = vec![(manager, due, DUE)];
+    if done && completed_at.is_some_and(|at| at.date_naive() <= due) {
+        out.push((manager, due, DONE_BY_DUE));
+    }
+    out
 }
 
 /// A summed figure of a group's days.
@@ -119,30 +159,55 @@ fn key_of(backend: Backend, column: &str) -> String {
     }
 }
 
-/// The figures of each manager's own meetings, recomputed from the records (`filter` narrows
-/// the meetings `m`): a CTE `own (manager_id, day, kind, fact, days, n)`.
-fn own_sql(backend: Backend, filter: &str) -> String {
+/// The figures of each manager's own meetings and action items, recomputed from the records
+/// (`mine`: only those of the manager bound to `$1`): a CTE `own (manager_id, day, kind, fact,
+/// days, n)`.
+fn own_sql(backend: Backend, mine: bool) -> String {
+    let filter = |alias: &str| {
+        if mine {
+            format!("{alias}.manager_id = $1")
+        } else {
+            "TRUE".to_owned()
+        }
+    };
+    let (m, x) = (filter("m"), filter("x"));
     let day = day_of(backend, "m.starts_at");
     let xday = day_of(backend, "x.starts_at");
+    let done_day = day_of(backend, "x.completed_at");
     let gap = days_between(backend, "x.prev", "x.starts_at");
+    let shared = format!(
+        "FROM agenda_items a JOIN meetings m ON m.id = a.meeting_id \
+         WHERE a.private = FALSE AND m.status = '{HELD}' AND {m}"
+    );
     format!(
         "own (manager_id, day, kind, fact, days, n) AS ( \
          SELECT f.manager_id, f.day, f.kind, f.fact, CAST(f.days AS BIGINT), COUNT(*) FROM ( \
          SELECT m.manager_id, {day} AS day, m.kind, m.status AS fact, 0 AS days FROM meetings m \
-         WHERE {filter} \
+         WHERE {m} \
          UNION ALL \
          SELECT x.manager_id, {xday}, x.kind, '{GAP}', {gap} FROM ( \
          SELECT m.manager_id, m.kind, m.starts_at, (SELECT p.starts_at FROM meetings p \
          WHERE p.manager_id = m.manager_id AND p.report_id = m.report_id AND p.status = '{HELD}' \
          AND p.kind = m.kind AND p.starts_at < m.starts_at ORDER BY p.starts_at DESC LIMIT 1) AS prev \
-         FROM meetings m WHERE m.status = '{HELD}' AND {filter}) x WHERE x.prev IS NOT NULL \
+         FROM meetings m WHERE m.status = '{HELD}' AND {m}) x WHERE x.prev IS NOT NULL \
+         UNION ALL SELECT m.manager_id, {day}, m.kind, 'points:' || a.category, 0 {shared} \
+         UNION ALL SELECT m.manager_id, {day}, m.kind, 'by_report:' || a.category, 0 {shared} \
+         AND a.author_id = m.report_id \
+         UNION ALL SELECT m.manager_id, {day}, m.kind, 'carried:' || a.category, 0 {shared} \
+         AND a.times_carried >= 3 \
+         UNION ALL SELECT m.manager_id, {day}, m.kind, 'starters:' || a.category, 0 {shared} \
+         AND EXISTS (SELECT 1 FROM starter_uses u WHERE u.agenda_item_id = a.id) \
+         UNION ALL SELECT x.manager_id, x.due_date, '', '{DUE}', 0 FROM action_items x \
+         WHERE x.due_date IS NOT NULL AND {x} \
+         UNION ALL SELECT x.manager_id, x.due_date, '', '{DONE_BY_DUE}', 0 FROM action_items x \
+         WHERE x.due_date IS NOT NULL AND x.status = 'done' AND {done_day} <= x.due_date AND {x} \
          ) f GROUP BY f.manager_id, f.day, f.kind, f.fact, f.days)"
     )
 }
 
 /// Every row of the table, recomputed from the records.
 fn recompute_sql(backend: Backend) -> String {
-    let own = own_sql(backend, "TRUE");
+    let own = own_sql(backend, false);
     let key = key_of(backend, "a.ancestor");
     format!(
         "WITH RECURSIVE {own}, \
@@ -264,20 +329,89 @@ impl crate::Tx<'_> {
             });
             out.extend(rows);
         }
+        let held: Vec<Uuid> = out
+            .iter()
+            .filter(|f| f.status == HELD)
+            .map(|f| f.id)
+            .collect();
+        for chunk in held.chunks(500) {
+            let chunk = chunk.to_vec();
+            let rows: Vec<ContentRow> = crate::on_tx!(read self, conn => {
+                let mut qb = QueryBuilder::new(
+                    "SELECT a.meeting_id, a.category, COUNT(*) AS points, \
+                     CAST(SUM(CASE WHEN a.author_id = m.report_id THEN 1 ELSE 0 END) AS BIGINT) AS by_report, \
+                     CAST(SUM(CASE WHEN a.times_carried >= 3 THEN 1 ELSE 0 END) AS BIGINT) AS carried, \
+                     CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM starter_uses u \
+                     WHERE u.agenda_item_id = a.id) THEN 1 ELSE 0 END) AS BIGINT) AS starters \
+                     FROM agenda_items a JOIN meetings m ON m.id = a.meeting_id \
+                     WHERE a.private = FALSE AND a.meeting_id IN (",
+                );
+                let mut list = qb.separated(", ");
+                for id in &chunk {
+                    list.push_bind(*id);
+                }
+                qb.push(") GROUP BY a.meeting_id, a.category");
+                qb.build_query_as().fetch_all(&mut *conn).await?
+            });
+            for r in rows {
+                if let Some(f) = out.iter_mut().find(|f| f.id == r.meeting_id) {
+                    for (fact, n) in
+                        CONTENT_FACTS
+                            .iter()
+                            .zip([r.points, r.by_report, r.carried, r.starters])
+                    {
+                        if n != 0 {
+                            f.content.push((format!("{fact}:{}", r.category), n));
+                        }
+                    }
+                }
+            }
+        }
         Ok(out)
+    }
+
+    /// Bring the figures up to date after a write to the talking points of `meeting` (held
+    /// ones count): `before` is its facts read before the write.
+    pub async fn settle_content(
+        &mut self,
+        before: Vec<MeetingFact>,
+        meeting: Uuid,
+    ) -> StoreResult<()> {
+        if before.iter().all(|f| f.status != HELD) {
+            return Ok(());
+        }
+        self.settle_meetings(before, &[meeting]).await
+    }
+
+    /// Bring the due action items up to date: each `(manager, due day, fact)` of `before` goes,
+    /// each of `after` comes.
+    pub async fn settle_actions(
+        &mut self,
+        before: Vec<(Uuid, NaiveDate, &'static str)>,
+        after: Vec<(Uuid, NaiveDate, &'static str)>,
+    ) -> StoreResult<()> {
+        let mut deltas = Deltas::new();
+        for (sign, facts) in [(-1, before), (1, after)] {
+            for (manager, day, fact) in facts {
+                *deltas
+                    .entry((manager, day, String::new(), fact.to_owned(), 0))
+                    .or_default() += sign;
+            }
+        }
+        self.apply_deltas(deltas).await
     }
 
     /// The facts of a series' meetings as they stand.
     pub async fn series_meeting_facts(&mut self, series: Uuid) -> StoreResult<Vec<MeetingFact>> {
-        crate::on_tx!(read self, conn => {
-            Ok(sqlx::query_as(
-                "SELECT id, manager_id, report_id, kind, status, starts_at FROM meetings \
-                 WHERE series_id = $1",
+        let ids: Vec<Uuid> = crate::on_tx!(read self, conn => {
+            sqlx::query_scalar(
+                "SELECT id FROM meetings WHERE series_id = $1",
             )
             .bind(series)
             .fetch_all(&mut *conn)
-            .await?)
-        })
+            .await?
+        });
+        self.meeting_facts(&ids).await
     }
 
     /// Bring the figures up to date after a write to the meetings `ids`, which stood as
@@ -290,15 +424,15 @@ impl crate::Tx<'_> {
         let after = self.meeting_facts(ids).await?;
         let mut deltas = Deltas::new();
         let mut add = |f: &MeetingFact, by: i64| {
+            let day = f.starts_at.date_naive();
             *deltas
-                .entry((
-                    f.manager_id,
-                    f.starts_at.date_naive(),
-                    f.kind.clone(),
-                    f.status.clone(),
-                    0,
-                ))
+                .entry((f.manager_id, day, f.kind.clone(), f.status.clone(), 0))
                 .or_default() += by;
+            for (fact, n) in &f.content {
+                *deltas
+                    .entry((f.manager_id, day, f.kind.clone(), fact.clone(), 0))
+                    .or_default() += by * n;
+            }
         };
         before.iter().for_each(|f| add(f, -1));
         after.iter().for_each(|f| add(f, 1));
@@ -500,7 +634,7 @@ impl crate::Tx<'_> {
             }
         }
         if before.1 != after.1 {
-            let own = own_sql(self.backend(), "m.manager_id = $1");
+            let own = own_sql(self.backend(), true);
             for (department, sign) in [(before.1, -1i64), (after.1, 1)] {
                 let Some(department) = department else {
                     continue;

@@ -10,7 +10,7 @@ use oneonone_domain::checkin::Population;
 use oneonone_domain::enps::Figures;
 use oneonone_domain::policy::{self, Actor, Denied};
 use oneonone_domain::program::{self, ReportLine, Segment, pct};
-use oneonone_persistence::program::{KindStatus, ProgramFacts, ProgramQuery};
+use oneonone_persistence::program::{KindStatus, ProgramFacts, ProgramQuery, TopicRow};
 use oneonone_persistence::program_days;
 use oneonone_persistence::ratings::Measure;
 use uuid::Uuid;
@@ -203,6 +203,7 @@ pub async fn figures(
         })
         .await?;
     if source == Source::Kept {
+        let mut topics: Vec<TopicRow> = Vec::new();
         let (kind, key) = match slice {
             Population::Everyone => ("organisation", String::new()),
             Population::Department(d) => ("department", d.clone()),
@@ -214,6 +215,31 @@ pub async fn figures(
         {
             if row.fact == program_days::GAP {
                 facts.gaps.push((row.kind, row.days, row.n));
+            } else if row.fact == program_days::DUE {
+                facts.due += row.n;
+            } else if row.fact == program_days::DONE_BY_DUE {
+                facts.done_by_due += row.n;
+            } else if let Some((fact, category)) = row.fact.split_once(':') {
+                let at = match topics.iter().position(|t| t.category == category) {
+                    Some(at) => at,
+                    None => {
+                        topics.push(TopicRow {
+                            category: category.to_owned(),
+                            talking_points: 0,
+                            by_report: 0,
+                            carried_3_plus: 0,
+                            from_starters: 0,
+                        });
+                        topics.len() - 1
+                    }
+                };
+                let t = &mut topics[at];
+                match fact {
+                    "points" => t.talking_points += row.n,
+                    "by_report" => t.by_report += row.n,
+                    "carried" => t.carried_3_plus += row.n,
+                    _ => t.from_starters += row.n,
+                }
             } else {
                 facts.meetings.push(KindStatus {
                     kind: row.kind,
@@ -222,6 +248,8 @@ pub async fn figures(
                 });
             }
         }
+        topics.sort_by(|a, b| a.category.cmp(&b.category));
+        facts.topics = topics;
     }
     // A survey's results stand the moment it closes: today's count too.
     let enps = enps_of(db, slice, start, until.min(now).max(start)).await?;
@@ -339,16 +367,7 @@ fn compute(
         let shared: u64 = facts.topics.iter().map(|t| count(t.talking_points)).sum();
         let by_report: u64 = facts.topics.iter().map(|t| count(t.by_report)).sum();
         let starters: u64 = facts.topics.iter().map(|t| count(t.from_starters)).sum();
-        let due = facts.due.len() as u64;
-        let done = facts
-            .due
-            .iter()
-            .filter(|x| {
-                x.status == "done"
-                    && x.completed_at
-                        .is_some_and(|at| at.date_naive() <= x.due_date)
-            })
-            .count() as u64;
+        let (due, done) = (count(facts.due), count(facts.done_by_due));
         Content {
             shared_talking_points: shared,
             employee_led_pct: pct(by_report, shared),
