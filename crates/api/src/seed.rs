@@ -676,7 +676,16 @@ pub async fn history(
     let mut stats = HistoryStats::default();
     let mut managers: Vec<_> = reports.iter().collect();
     managers.sort_by_key(|(m, _)| **m);
+    let mut pairs_done = 0usize;
     for (manager, team) in managers {
+        // A bulk load: refresh the planner's statistics as the tables grow (PostgreSQL), or the
+        // plans it made while `meetings` was empty (a scan, for a lookup by id) stay in use —
+        // measured at 10,000 people with autovacuum off: 3 series a second instead of 50.
+        pairs_done += team.len();
+        if pairs_done >= 500 {
+            pairs_done = 0;
+            db.refresh_all_stats().await?;
+        }
         let segment = match seed_of(*manager, Uuid::nil()) % 100 {
             0..=39 => Segment::Regular,
             40..=74 => Segment::Partial,
