@@ -419,6 +419,16 @@ async fn enps_beside_adoption_is_the_surveys_own_figure_for_the_group() {
     }
 }
 
+/// The person's manager as the API shows it now.
+async fn current_manager(app: &TestApp, person: Uuid) -> Option<Uuid> {
+    app.get(&format!("/api/v1/people/{person}"), &app.admin_token)
+        .await
+        .expect(200)
+        .body["manager_id"]
+        .as_str()
+        .and_then(|m| m.parse().ok())
+}
+
 /// A small deterministic generator (the test's seed is printed on failure).
 struct Dice(u64);
 
@@ -501,6 +511,7 @@ async fn a_mix_of_changes(seed: u64) {
     let mut held_ones: Vec<String> = Vec::new();
     let mut erased: Vec<Uuid> = Vec::new();
     let mut meetings: Vec<String> = Vec::new();
+    let mut past: Vec<String> = Vec::new();
     let mut series: Vec<String> = Vec::new();
     let kinds = [
         "manager_report",
@@ -527,25 +538,41 @@ async fn a_mix_of_changes(seed: u64) {
         let what = dice.roll(19);
         let status = match what {
             0..=3 => {
-                let (manager, report) = (pick(&mut dice, &live), pick(&mut dice, &live));
+                let (mut manager, report) = (pick(&mut dice, &live), pick(&mut dice, &live));
+                let mut kind = kinds[dice.roll(kinds.len())];
+                if dice.roll(2) == 0 {
+                    // Often a 1:1 with the report's current manager (what coverage counts).
+                    if let Some(current) = current_manager(&app, report).await {
+                        (manager, kind) = (current, "manager_report");
+                    }
+                }
+                let days_ago = dice.roll(70) as i64 - 20;
                 let reply = app
                     .post(
                         "/api/v1/meetings",
                         &token,
                         &json!({"manager_id": manager, "report_id": report,
-                            "starts_at": instant(dice.roll(70) as i64 - 20, dice.roll(30) as i64),
-                            "kind": kinds[dice.roll(kinds.len())]}),
+                            "starts_at": instant(days_ago, dice.roll(30) as i64),
+                            "kind": kind}),
                     )
                     .await;
                 if reply.status == 201 {
                     meetings.push(reply.id().to_string());
+                    if days_ago > 0 {
+                        past.push(reply.id().to_string());
+                    }
                     pairs.insert(reply.id().to_string(), (manager, report));
                 }
                 reply.status
             }
             4..=6 if !meetings.is_empty() => {
-                let m = meetings[dice.roll(meetings.len())].clone();
-                let verb = ["complete", "skip", "cancel"][dice.roll(3)];
+                // Mostly one that has started (a 1:1 ahead cannot be held yet).
+                let m = if !past.is_empty() && dice.roll(3) > 0 {
+                    past[dice.roll(past.len())].clone()
+                } else {
+                    meetings[dice.roll(meetings.len())].clone()
+                };
+                let verb = ["complete", "complete", "skip", "cancel"][dice.roll(4)];
                 let status = app
                     .post(&format!("/api/v1/meetings/{m}/{verb}"), &token, &json!({}))
                     .await
@@ -569,15 +596,22 @@ async fn a_mix_of_changes(seed: u64) {
                 .status
             }
             8 => {
-                let (manager, report) = (pick(&mut dice, &live), pick(&mut dice, &live));
+                let (mut manager, report) = (pick(&mut dice, &live), pick(&mut dice, &live));
+                let mut kind = kinds[dice.roll(kinds.len())];
+                if dice.roll(2) == 0 {
+                    // Often the pair's cadence (what the segments measure against).
+                    if let Some(current) = current_manager(&app, report).await {
+                        (manager, kind) = (current, "manager_report");
+                    }
+                }
                 let start = today + Duration::days(dice.roll(10) as i64);
                 let reply = app
                     .post(
                         "/api/v1/meeting-series",
                         &token,
-                        &json!({"manager_id": manager, "report_id": report,
-                            "kind": kinds[dice.roll(kinds.len())],
-                            "cadence": {"frequency": "weekly", "weekday": "tuesday"},
+                        &json!({"manager_id": manager, "report_id": report, "kind": kind,
+                            "cadence": {"frequency": "weekly", "weekday": "tuesday",
+                                "interval_weeks": 1 + dice.roll(2)},
                             "local_time": "23:30", "time_zone": "Pacific/Auckland",
                             "start_date": start}),
                     )
@@ -599,7 +633,8 @@ async fn a_mix_of_changes(seed: u64) {
                         &format!("/api/v1/meeting-series/{s}/reschedule"),
                         &token,
                         &json!({"from": today + Duration::days(dice.roll(20) as i64),
-                            "cadence": {"frequency": "weekly", "weekday": "friday"}}),
+                            "cadence": {"frequency": "weekly", "weekday": "friday",
+                                "interval_weeks": 1 + dice.roll(3)}}),
                     )
                     .await
                     .status
@@ -615,10 +650,11 @@ async fn a_mix_of_changes(seed: u64) {
             }
             10 => {
                 let person = pick(&mut dice, &live);
-                let body = if dice.roll(2) == 0 {
-                    json!({"manager_id": pick(&mut dice, &live)})
-                } else {
-                    json!({"department": departments[dice.roll(3)]})
+                let body = match dice.roll(3) {
+                    0 => json!({"manager_id": pick(&mut dice, &live)}),
+                    1 => json!({"department": departments[dice.roll(3)]}),
+                    // Leaves, or comes back: their lines (as a report and as a manager) go.
+                    _ => json!({"active": dice.roll(3) != 0}),
                 };
                 app.patch(&format!("/api/v1/people/{person}"), &app.admin_token, &body)
                     .await
@@ -772,6 +808,57 @@ async fn a_mix_of_changes(seed: u64) {
         );
     }
 
+    // Then about half the current pairs meet (days to weeks ago), so the lines' figures have
+    // something to count whatever the mix did to the reporting lines.
+    for person in people.iter().filter(|p| !erased.contains(p)) {
+        app.patch(
+            &format!("/api/v1/people/{person}"),
+            &app.admin_token,
+            &json!({"active": true}),
+        )
+        .await
+        .expect(200);
+    }
+    for report in people.iter().filter(|p| !erased.contains(p)) {
+        let Some(manager) = current_manager(&app, *report).await else {
+            continue;
+        };
+        if dice.roll(2) == 0 {
+            continue;
+        }
+        let reply = app
+            .post(
+                "/api/v1/meetings",
+                &token,
+                &json!({"manager_id": manager, "report_id": report, "kind": "manager_report",
+                    "starts_at": instant(1 + dice.roll(40) as i64, 0)}),
+            )
+            .await
+            .expect(201);
+        app.post(
+            &format!("/api/v1/meetings/{}/complete", reply.id()),
+            &token,
+            &json!({}),
+        )
+        .await
+        .expect(200);
+    }
+    // And every series takes another cadence (the segments measure against it).
+    for s in &series {
+        app.post(
+            &format!("/api/v1/meeting-series/{s}/reschedule"),
+            &token,
+            &json!({"from": today, "cadence": {"frequency": "weekly", "weekday": "monday",
+                "interval_weeks": 1 + dice.roll(4)}}),
+        )
+        .await
+        .expect(200);
+        let drift = app.db.program_days_drift().await.unwrap();
+        assert!(
+            drift.is_empty(),
+            "seed {seed}: after a new cadence: {drift:#?}"
+        );
+    }
     let drift = app.db.program_days_drift().await.unwrap();
     assert!(drift.is_empty(), "seed {seed}: {drift:#?}");
     // The report reads the same figures either way, for every slice and window.
@@ -787,7 +874,7 @@ async fn a_mix_of_changes(seed: u64) {
         (today - Duration::days(3), today - Duration::days(3)),
         (today, today + Duration::days(6)),
     ];
-    let (mut held, mut shared, mut due) = (0, 0, 0);
+    let (mut held, mut shared, mut due, mut met) = (0, 0, 0, 0);
     for slice in &slices {
         for (from, to) in windows {
             let [kept, records] = [Source::Kept, Source::Records]
@@ -799,6 +886,8 @@ async fn a_mix_of_changes(seed: u64) {
                 "seed {seed}: {slice:?} {from}..={to}"
             );
             held += kept.adoption.meetings.held;
+            met += kept.adoption.managers_holding + kept.adoption.regular + kept.adoption.partial;
+            met += kept.adoption.coverage.iter().map(|c| c.met).sum::<u64>();
             if let Some(c) = &kept.content {
                 shared += c.shared_talking_points;
                 due += c.action_items_due;
@@ -806,7 +895,7 @@ async fn a_mix_of_changes(seed: u64) {
         }
     }
     assert!(
-        held > 0 && shared > 0 && due > 0,
-        "seed {seed}: the mix held no 1:1, talking point or action item at all"
+        held > 0 && shared > 0 && due > 0 && met > 0,
+        "seed {seed}: the mix held no 1:1, talking point or action item, or met no report, at all: {held} {shared} {due} {met}; {answers:?}"
     );
 }

@@ -26,9 +26,6 @@ use crate::enps::{GroupKey, Lines, Position};
 /// Coverage windows, in days.
 pub const COVERAGE_DAYS: [i64; 3] = [30, 60, 90];
 
-/// A direct report counts as met for the segments within this multiple of the cadence.
-pub const SEGMENT_MULTIPLE: f64 = 1.5;
-
 /// The cadence assumed for a pair without a recurring `manager_report` 1:1.
 pub const DEFAULT_CADENCE_DAYS: i64 = 31;
 
@@ -79,6 +76,132 @@ pub fn gap_days(earlier: DateTime<Utc>, later: DateTime<Utc>) -> i64 {
     (later.date_naive() - earlier.date_naive()).num_days()
 }
 
+/// The whole days before a report's end within which a direct report counts as met for the
+/// segments: 1.5× the pair's cadence (a month when none is set up), rounded down — 10 for a
+/// weekly 1:1, 21 for a fortnightly one, 46 for a monthly one.
+pub fn segment_days(cadence_days: Option<i64>) -> i64 {
+    cadence_days.unwrap_or(DEFAULT_CADENCE_DAYS) * 3 / 2
+}
+
+/// The day from which the kept facts that hold at any end count (`managers`, `reports`).
+pub fn epoch() -> NaiveDate {
+    NaiveDate::default()
+}
+
+/// Kept line facts (kind [`LINES`]), per manager and summed per group. All but [`HOLDING`]
+/// are read as a running sum up to a window's end day `E` (a report ending at the start of
+/// `E`): `managers` and `reports` (on [`epoch`]); `covered` with `days` = N (a line met in the
+/// N days before `E`); `regular` and `partial` (the manager's segment at `E`). [`HOLDING`] has
+/// a row for each distinct day the manager held a `manager_report` 1:1 with a current report,
+/// with `days` since the previous such day (0 for the first): a window `[S, E)` counts the
+/// rows of its days whose previous day falls before `S` — each manager who held one once.
+pub const LINES: &str = "lines";
+pub const MANAGERS: &str = "managers";
+pub const REPORTS: &str = "reports";
+pub const COVERED: &str = "covered";
+pub const REGULAR: &str = "regular";
+pub const PARTIAL: &str = "partial";
+pub const HOLDING: &str = "holding";
+
+/// A current manager's direct report as the kept facts see them: the days (UTC) of their held
+/// `manager_report` 1:1s with this manager, and the pair's cadence.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Line {
+    pub held: Vec<NaiveDate>,
+    pub cadence_days: Option<i64>,
+}
+
+/// The end days `E` at which a line with these (sorted, distinct) held days counts as met
+/// within `within` days: `[d + 1, d + within]` for each held day `d`, merged; as half-open
+/// ranges `[from, until)`.
+fn met_ranges(held: &[NaiveDate], within: i64) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut out: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    for d in held {
+        let (from, until) = (*d + Duration::days(1), *d + Duration::days(within + 1));
+        match out.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(until),
+            _ => out.push((from, until)),
+        }
+    }
+    out
+}
+
+/// The kept line facts of one manager with these current direct reports: `(day, fact, days)`
+/// → count (see [`LINES`]). None without a direct report.
+pub fn line_facts(
+    lines: &[Line],
+) -> std::collections::BTreeMap<(NaiveDate, &'static str, i64), i64> {
+    let mut out = std::collections::BTreeMap::new();
+    if lines.is_empty() {
+        return out;
+    }
+    let mut add = |day: NaiveDate, fact: &'static str, days: i64, n: i64| {
+        *out.entry((day, fact, days)).or_insert(0) += n;
+    };
+    add(epoch(), MANAGERS, 0, 1);
+    add(epoch(), REPORTS, 0, lines.len() as i64);
+    let held: Vec<Vec<NaiveDate>> = lines
+        .iter()
+        .map(|l| {
+            let mut h = l.held.clone();
+            h.sort_unstable();
+            h.dedup();
+            h
+        })
+        .collect();
+    for within in COVERAGE_DAYS {
+        for h in &held {
+            for (from, until) in met_ranges(h, within) {
+                add(from, COVERED, within, 1);
+                add(until, COVERED, within, -1);
+            }
+        }
+    }
+    // Segments: how many lines are met at each end day, swept over the ranges' edges.
+    let mut edges: std::collections::BTreeMap<NaiveDate, i64> = std::collections::BTreeMap::new();
+    for (h, line) in held.iter().zip(lines) {
+        for (from, until) in met_ranges(h, segment_days(line.cadence_days)) {
+            *edges.entry(from).or_insert(0) += 1;
+            *edges.entry(until).or_insert(0) -= 1;
+        }
+    }
+    let total = lines.len() as i64;
+    let segment_of = |met: i64| {
+        if met >= total {
+            Some(REGULAR)
+        } else if met > 0 {
+            Some(PARTIAL)
+        } else {
+            None
+        }
+    };
+    let (mut met, mut state) = (0i64, None);
+    for (day, change) in edges {
+        met += change;
+        let now = segment_of(met);
+        if now != state {
+            if let Some(was) = state {
+                add(day, was, 0, -1);
+            }
+            if let Some(is) = now {
+                add(day, is, 0, 1);
+            }
+            state = now;
+        }
+    }
+    // Holding: each distinct day held with any of them, and the days since the previous.
+    let mut days: Vec<NaiveDate> = held.into_iter().flatten().collect();
+    days.sort_unstable();
+    days.dedup();
+    let mut previous: Option<NaiveDate> = None;
+    for d in days {
+        add(d, HOLDING, previous.map_or(0, |p| (d - p).num_days()), 1);
+        previous = Some(d);
+    }
+    out.retain(|_, n| *n != 0);
+    out
+}
+
 /// A manager's standing with their direct reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Segment {
@@ -96,12 +219,9 @@ pub struct ReportLine {
 }
 
 impl ReportLine {
-    /// Met within 1.5× the cadence before `end`.
+    /// Met within 1.5× the cadence (whole days, rounded down) before `end`.
     pub fn met_within_cadence(&self, end: DateTime<Utc>) -> bool {
-        let days = self.cadence_days.unwrap_or(DEFAULT_CADENCE_DAYS) as f64 * SEGMENT_MULTIPLE;
-        let allowed = Duration::seconds((days * 86_400.0) as i64);
-        self.last_held
-            .is_some_and(|at| at <= end && end - at <= allowed)
+        self.met_within(segment_days(self.cadence_days), end)
     }
 
     /// Met in `[start, end)`.
@@ -263,6 +383,78 @@ mod tests {
         // A 1:1 after the end does not count for it.
         assert!(!weekly(30).met_within(30, at(29)));
         assert!(weekly(1).met_within(30, at(30)) && !weekly(1).met_within(28, at(30)));
+    }
+
+    /// The kept line facts, summed as a report reads them, give what the definitions give
+    /// for every end day and window over a pseudo-random mix of lines.
+    #[test]
+    fn line_facts_read_as_the_definitions() {
+        let day0 = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let mut seed = 7u64;
+        let mut next = |below: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) % below
+        };
+        for _ in 0..40 {
+            let lines: Vec<Line> = (0..1 + next(4))
+                .map(|_| Line {
+                    held: (0..next(12))
+                        .map(|_| day0 + Duration::days(next(200) as i64))
+                        .collect(),
+                    cadence_days: [None, Some(7), Some(14)][next(3) as usize],
+                })
+                .collect();
+            let facts = line_facts(&lines);
+            let sum = |fact: &str, days: i64, e: NaiveDate| -> i64 {
+                facts
+                    .iter()
+                    .filter(|((d, f, n), _)| *f == fact && *n == days && *d <= e)
+                    .map(|(_, n)| n)
+                    .sum()
+            };
+            let midnight = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
+            for offset in (0..260).step_by(3) {
+                let e = day0 + Duration::days(offset);
+                let end = midnight(e);
+                let report_lines: Vec<ReportLine> = lines
+                    .iter()
+                    .map(|l| ReportLine {
+                        last_held: l
+                            .held
+                            .iter()
+                            .filter(|d| **d < e)
+                            .max()
+                            .map(|d| midnight(*d) + Duration::hours(17)),
+                        cadence_days: l.cadence_days,
+                    })
+                    .collect();
+                assert_eq!(sum(MANAGERS, 0, e), 1);
+                assert_eq!(sum(REPORTS, 0, e), lines.len() as i64);
+                for n in COVERAGE_DAYS {
+                    let met = report_lines.iter().filter(|l| l.met_within(n, end)).count();
+                    assert_eq!(sum(COVERED, n, e), met as i64, "covered {n} at {e}");
+                }
+                let seg = segment(&report_lines, end);
+                assert_eq!(sum(REGULAR, 0, e), i64::from(seg == Some(Segment::Regular)));
+                assert_eq!(sum(PARTIAL, 0, e), i64::from(seg == Some(Segment::Partial)));
+                for length in [1, 7, 30, 90] {
+                    let s = e - Duration::days(length);
+                    let holding: i64 = facts
+                        .iter()
+                        .filter(|((d, f, gap), _)| {
+                            *f == HOLDING
+                                && *d >= s
+                                && *d < e
+                                && (*gap == 0 || *d - Duration::days(*gap) < s)
+                        })
+                        .map(|(_, n)| n)
+                        .sum();
+                    let held = report_lines.iter().any(|l| l.met_since(midnight(s), end));
+                    assert_eq!(holding, i64::from(held), "holding [{s}, {e})");
+                }
+            }
+        }
+        assert!(line_facts(&[]).is_empty());
     }
 
     #[test]

@@ -419,7 +419,8 @@ impl Database {
         result.map_err(|e| match e {
             sqlx::migrate::MigrateError::Execute(inner) => StoreError::from(inner),
             other => StoreError::Other(sqlx::Error::Migrate(Box::new(other))),
-        })
+        })?;
+        self.run_pending_rebuilds().await
     }
 
     /// Version numbers of the embedded migrations of each backend, for the parity test.

@@ -513,8 +513,17 @@ impl crate::Tx<'_> {
             .bind(new.agenda_template_id)
             .execute(&mut *conn)
             .await?;
-            Ok(series)
-        })
+        });
+        self.refresh_series_lines(&series).await?;
+        Ok(series)
+    }
+
+    /// A `manager_report` series gives its pair a cadence: the manager's line facts follow.
+    async fn refresh_series_lines(&mut self, series: &MeetingSeries) -> StoreResult<()> {
+        if series.kind == MeetingKind::ManagerReport {
+            self.refresh_lines([series.manager_id]).await?;
+        }
+        Ok(())
     }
 
     /// Give a series a new cadence from `from` (a local date) on: its scheduled meetings still
@@ -615,7 +624,9 @@ impl crate::Tx<'_> {
             .collect();
         self.settle_meetings(before, &effects.moved).await?;
         effects.removed = self.remove_upcoming(series.id, &no_room, now).await?;
-        Ok((self.get_series(series.id).await?, effects))
+        let series = self.get_series(series.id).await?;
+        self.refresh_series_lines(&series).await?;
+        Ok((series, effects))
     }
 
     /// Create a one-off meeting.
@@ -775,7 +786,9 @@ impl crate::Tx<'_> {
             }
             StoreResult::Ok(())
         })?;
-        Ok((self.get_series(series.id).await?, SeriesEffects { removed }))
+        let series = self.get_series(series.id).await?;
+        self.refresh_series_lines(&series).await?;
+        Ok((series, SeriesEffects { removed }))
     }
     /// Remove those of these upcoming meetings of a series that hold nothing both participants
     /// can see ([`NOTHING_SHARED`]); meetings with shared content stay, so nothing shared is

@@ -408,6 +408,12 @@ impl Tx<'_> {
                 }
             });
         }
+        // A new direct report changes their manager's line facts.
+        if draft.active
+            && let Some(manager) = draft.manager_id
+        {
+            self.refresh_lines([manager]).await?;
+        }
         // What was written, returned without reading it back.
         Ok(Person {
             id,
@@ -492,6 +498,13 @@ impl Tx<'_> {
             (update.after.manager_id, update.after.department.clone()),
         )
         .await?;
+        // Their managers' lines, and their own as a manager (active or not).
+        self.refresh_lines(
+            [update.before.manager_id, update.after.manager_id, Some(id)]
+                .into_iter()
+                .flatten(),
+        )
+        .await?;
         Ok(update)
     }
 
@@ -567,6 +580,8 @@ impl Tx<'_> {
             }
         });
         self.regroup_person(id, (before.manager_id, before.department), (None, None))
+            .await?;
+        self.refresh_lines([before.manager_id, Some(id)].into_iter().flatten())
             .await
     }
 
@@ -660,10 +675,13 @@ impl Tx<'_> {
             let mut manager_changes = Vec::new();
             let mut deactivated = Vec::new();
             let mut regrouped = 0usize;
+            // Whose line facts may change: the managers of everyone written, and themselves.
+            let mut lines_of: Vec<Uuid> = Vec::new();
             for step in &plan.steps {
                 let draft = &rows[step.row].draft;
                 match step.action {
                     Action::Create => {
+                        lines_of.extend(step.manager_id);
                         let no_password: Option<&str> = None;
                         insert_person_row!(conn, step.id, draft, step.manager_id, no_password, ts);
                     }
@@ -676,6 +694,7 @@ impl Tx<'_> {
                         }
                         let deactivated_at = deactivated_at(was_active, previous_deactivation, draft.active, ts);
                         update_person_row!(conn, step.id, &draft, step.manager_id, deactivated_at, ts);
+                        lines_of.extend([previous_manager, step.manager_id, Some(step.id)].into_iter().flatten());
                         let department = existing
                             .iter()
                             .find(|e| e.id == step.id)
@@ -699,13 +718,15 @@ impl Tx<'_> {
             let mut outcome = plan.outcome();
             outcome.manager_changes = manager_changes;
             outcome.deactivated = deactivated;
-            StoreResult::Ok((outcome, regrouped))
+            StoreResult::Ok((outcome, regrouped, lines_of))
         })?;
-        let (outcome, regrouped) = outcome;
+        let (outcome, regrouped, lines_of) = outcome;
         if regrouped > 0 {
             // Moves one at a time would meet reporting lines half changed (a swap is a cycle
             // until both rows are written): the program figures are recomputed once instead.
             self.recompute_program_days().await?;
+        } else {
+            self.refresh_lines(lines_of).await?;
         }
         Ok(outcome)
     }
@@ -1061,6 +1082,8 @@ impl Tx<'_> {
             f.manager_id = from;
         }
         self.settle_meetings(before, &meetings).await?;
+        // The pair's series (its cadence) went with the report.
+        self.refresh_lines([from, to]).await?;
         let records = series
             .into_iter()
             .map(|id| ("meeting_series", id))

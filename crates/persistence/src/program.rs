@@ -20,8 +20,8 @@ pub struct ProgramQuery {
     pub slice: Population,
     pub from: DateTime<Utc>,
     pub end: DateTime<Utc>,
-    /// Count the meetings, their gaps, content signals and action items due from the records
-    /// (else the kept figures give them: [`crate::program_days`]).
+    /// Count the meetings, their gaps, content signals, action items due and the report lines
+    /// from the records (else the kept figures give them: [`crate::program_days`]).
     pub meetings: bool,
     /// Count the pairs that met.
     pub pairs: bool,
@@ -149,6 +149,7 @@ impl Database {
             let series = "FROM meeting_series s WHERE s.manager_id = r.manager_id \
                  AND s.report_id = r.id AND s.kind = 'manager_report' \
                  ORDER BY s.paused, s.created_at DESC LIMIT 1";
+            if q.meetings {
             let mut qb = QueryBuilder::new(
                 "SELECT r.manager_id, r.id AS report_id, \
                  (SELECT m.starts_at FROM meetings m WHERE m.manager_id = r.manager_id \
@@ -164,6 +165,7 @@ impl Database {
             ));
             push_team(&mut qb, &whose, "r.manager_id");
             facts.lines = qb.build_query_as().fetch_all(pool).await?;
+            }
 
             if q.pairs {
                 let mut qb = QueryBuilder::new(

@@ -18,10 +18,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use oneonone_domain::program::{self as measures, LINES, Line};
+
 use crate::{Backend, Database, StoreResult, with_pool};
 
 /// Held 1:1s, by their status.
 const HELD: &str = "completed";
+/// The kind of 1:1 the line facts count.
+const MANAGER_REPORT: &str = "manager_report";
 /// The fact of a held 1:1's gap since the pair's previous one.
 pub const GAP: &str = "gap";
 
@@ -170,7 +174,7 @@ fn own_sql(backend: Backend, mine: bool) -> String {
             "TRUE".to_owned()
         }
     };
-    let (m, x) = (filter("m"), filter("x"));
+    let (m, x, l) = (filter("m"), filter("x"), filter("l"));
     let day = day_of(backend, "m.starts_at");
     let xday = day_of(backend, "x.starts_at");
     let done_day = day_of(backend, "x.completed_at");
@@ -181,26 +185,29 @@ fn own_sql(backend: Backend, mine: bool) -> String {
     );
     format!(
         "own (manager_id, day, kind, fact, days, n) AS ( \
-         SELECT f.manager_id, f.day, f.kind, f.fact, CAST(f.days AS BIGINT), COUNT(*) FROM ( \
-         SELECT m.manager_id, {day} AS day, m.kind, m.status AS fact, 0 AS days FROM meetings m \
-         WHERE {m} \
+         SELECT f.manager_id, f.day, f.kind, f.fact, CAST(f.days AS BIGINT), \
+         CAST(SUM(f.n) AS BIGINT) FROM ( \
+         SELECT m.manager_id, {day} AS day, m.kind, m.status AS fact, 0 AS days, 1 AS n \
+         FROM meetings m WHERE {m} \
          UNION ALL \
-         SELECT x.manager_id, {xday}, x.kind, '{GAP}', {gap} FROM ( \
+         SELECT x.manager_id, {xday}, x.kind, '{GAP}', {gap}, 1 FROM ( \
          SELECT m.manager_id, m.kind, m.starts_at, (SELECT p.starts_at FROM meetings p \
          WHERE p.manager_id = m.manager_id AND p.report_id = m.report_id AND p.status = '{HELD}' \
          AND p.kind = m.kind AND p.starts_at < m.starts_at ORDER BY p.starts_at DESC LIMIT 1) AS prev \
          FROM meetings m WHERE m.status = '{HELD}' AND {m}) x WHERE x.prev IS NOT NULL \
-         UNION ALL SELECT m.manager_id, {day}, m.kind, 'points:' || a.category, 0 {shared} \
-         UNION ALL SELECT m.manager_id, {day}, m.kind, 'by_report:' || a.category, 0 {shared} \
+         UNION ALL SELECT m.manager_id, {day}, m.kind, 'points:' || a.category, 0, 1 {shared} \
+         UNION ALL SELECT m.manager_id, {day}, m.kind, 'by_report:' || a.category, 0, 1 {shared} \
          AND a.author_id = m.report_id \
-         UNION ALL SELECT m.manager_id, {day}, m.kind, 'carried:' || a.category, 0 {shared} \
+         UNION ALL SELECT m.manager_id, {day}, m.kind, 'carried:' || a.category, 0, 1 {shared} \
          AND a.times_carried >= 3 \
-         UNION ALL SELECT m.manager_id, {day}, m.kind, 'starters:' || a.category, 0 {shared} \
+         UNION ALL SELECT m.manager_id, {day}, m.kind, 'starters:' || a.category, 0, 1 {shared} \
          AND EXISTS (SELECT 1 FROM starter_uses u WHERE u.agenda_item_id = a.id) \
-         UNION ALL SELECT x.manager_id, x.due_date, '', '{DUE}', 0 FROM action_items x \
+         UNION ALL SELECT x.manager_id, x.due_date, '', '{DUE}', 0, 1 FROM action_items x \
          WHERE x.due_date IS NOT NULL AND {x} \
-         UNION ALL SELECT x.manager_id, x.due_date, '', '{DONE_BY_DUE}', 0 FROM action_items x \
+         UNION ALL SELECT x.manager_id, x.due_date, '', '{DONE_BY_DUE}', 0, 1 FROM action_items x \
          WHERE x.due_date IS NOT NULL AND x.status = 'done' AND {done_day} <= x.due_date AND {x} \
+         UNION ALL SELECT l.manager_id, l.day, '{LINES}', l.fact, l.days, l.n FROM program_lines l \
+         WHERE {l} \
          ) f GROUP BY f.manager_id, f.day, f.kind, f.fact, f.days)"
     )
 }
@@ -227,8 +234,115 @@ fn recompute_sql(backend: Backend) -> String {
     )
 }
 
+/// A manager's line facts: (day, fact, days) → count.
+type LineFacts = BTreeMap<(NaiveDate, String, i64), i64>;
+
+/// Managers whose line facts are computed in one go.
+const LINE_BATCH: usize = 200;
+
+/// A current line: a manager, an active direct report, the cadence of their recurring
+/// `manager_report` 1:1 (the running series first, then the newest).
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct LineRow {
+    manager_id: Uuid,
+    report_id: Uuid,
+    frequency: Option<String>,
+    interval_weeks: Option<i64>,
+}
+
+/// A held `manager_report` 1:1 of a current line.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct HeldRow {
+    manager_id: Uuid,
+    report_id: Uuid,
+    starts_at: DateTime<Utc>,
+}
+
+/// A group's line facts as a report reads them at the end day `E` of a window `[S, E)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineFigures {
+    pub managers: i64,
+    pub reports: i64,
+    /// (N days, direct reports met in the N days before the end).
+    pub covered: Vec<(i64, i64)>,
+    pub regular: i64,
+    pub partial: i64,
+    /// Managers who held a `manager_report` 1:1 with a current report in the window.
+    pub holding: i64,
+}
+
+/// `… FROM people r JOIN people pm …`: the active direct reports of active managers.
+const CURRENT_LINES: &str = "FROM people r JOIN people pm ON pm.id = r.manager_id \
+     AND pm.active = TRUE WHERE r.active = TRUE";
+
 impl Database {
-    /// The summed figures of a group's days `[from, until)`.
+    /// A group's line facts at the end day `end` of the window `[from, end)`.
+    pub async fn program_lines_at(
+        &self,
+        group_kind: &str,
+        group_key: &str,
+        from: NaiveDate,
+        end: NaiveDate,
+    ) -> StoreResult<LineFigures> {
+        let earlier = match self.backend() {
+            Backend::Sqlite => "julianday(day) - days < julianday($5)",
+            Backend::Postgres => "day - CAST(days AS INTEGER) < $5",
+        };
+        let holding_sql = format!(
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM program_days WHERE kind = '{LINES}' \
+             AND group_kind = $1 AND group_key = $2 AND fact = $3 AND day >= $5 AND day < $4 \
+             AND (days = 0 OR {earlier})"
+        );
+        let running_sql = format!(
+            "SELECT fact, days, CAST(SUM(n) AS BIGINT) FROM program_days WHERE kind = '{LINES}' \
+             AND group_kind = $1 AND group_key = $2 AND fact IN ($3, $4, $5, $6, $7) \
+             AND day <= $8 GROUP BY fact, days"
+        );
+        let (running, holding): (Vec<(String, i64, i64)>, i64) = with_pool!(self, pool => {
+            let running = sqlx::query_as(&running_sql)
+                .bind(group_kind)
+                .bind(group_key)
+                .bind(measures::MANAGERS)
+                .bind(measures::REPORTS)
+                .bind(measures::COVERED)
+                .bind(measures::REGULAR)
+                .bind(measures::PARTIAL)
+                .bind(end)
+                .fetch_all(pool)
+                .await?;
+            let holding = sqlx::query_scalar(&holding_sql)
+                .bind(group_kind)
+                .bind(group_key)
+                .bind(measures::HOLDING)
+                .bind(end)
+                .bind(from)
+                .fetch_one(pool)
+                .await?;
+            (running, holding)
+        });
+        let mut out = LineFigures {
+            holding,
+            covered: measures::COVERAGE_DAYS.iter().map(|d| (*d, 0)).collect(),
+            ..LineFigures::default()
+        };
+        for (fact, days, n) in running {
+            match fact.as_str() {
+                measures::MANAGERS => out.managers += n,
+                measures::REPORTS => out.reports += n,
+                measures::REGULAR => out.regular += n,
+                measures::PARTIAL => out.partial += n,
+                _ => {
+                    if let Some(c) = out.covered.iter_mut().find(|(d, _)| *d == days) {
+                        c.1 += n;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The summed figures of a group's days `[from, until)` (line facts aside: they are read
+    /// by [`Database::program_lines_at`]).
     pub async fn program_days(
         &self,
         group_kind: &str,
@@ -237,11 +351,12 @@ impl Database {
         until: NaiveDate,
     ) -> StoreResult<Vec<DayFigure>> {
         with_pool!(self, pool => {
-            Ok(sqlx::query_as(
+            Ok(sqlx::query_as(&format!(
                 "SELECT kind, fact, days, CAST(SUM(n) AS BIGINT) AS n FROM program_days \
                  WHERE group_kind = $1 AND group_key = $2 AND day >= $3 AND day < $4 \
-                 GROUP BY kind, fact, days HAVING SUM(n) <> 0 ORDER BY kind, fact, days",
-            )
+                 AND kind <> '{LINES}' \
+                 GROUP BY kind, fact, days HAVING SUM(n) <> 0 ORDER BY kind, fact, days"
+            ))
             .bind(group_kind)
             .bind(group_key)
             .bind(from)
@@ -267,6 +382,44 @@ impl Database {
             let fresh = sqlx::query_as(&sql).fetch_all(pool).await?;
             (kept, fresh)
         });
+        let (kept_lines, fresh_lines) = self
+            .transact(|tx| {
+                Box::pin(async move {
+                    let kept = tx.stored_lines(None).await?;
+                    let managers = tx.current_managers().await?;
+                    let mut fresh = BTreeMap::new();
+                    for batch in managers.chunks(LINE_BATCH) {
+                        fresh.extend(tx.computed_lines(batch).await?);
+                    }
+                    StoreResult::Ok((kept, fresh))
+                })
+            })
+            .await?;
+        let as_rows = |lines: BTreeMap<Uuid, LineFacts>| {
+            lines
+                .into_iter()
+                .flat_map(|(manager, facts)| {
+                    facts
+                        .into_iter()
+                        .map(move |((day, fact, days), n)| GroupDay {
+                            group_kind: "manager".to_owned(),
+                            group_key: subtree_key(manager),
+                            day,
+                            kind: LINES.to_owned(),
+                            fact,
+                            days,
+                            n,
+                        })
+                })
+                .filter(|r| r.n != 0)
+                .collect::<Vec<_>>()
+        };
+        let kept: Vec<GroupDay> = kept.into_iter().chain(as_rows(kept_lines)).collect();
+        let fresh: Vec<GroupDay> = fresh
+            .into_iter()
+            .filter(|r| r.n != 0)
+            .chain(as_rows(fresh_lines))
+            .collect();
         let key = |r: &GroupDay| {
             (
                 r.group_kind.clone(),
@@ -289,6 +442,27 @@ impl Database {
             .collect())
     }
 
+    /// Run the recomputation a migration asked for (`kept_rebuilds`), once: the first
+    /// replica to start takes the request and recomputes in the same transaction.
+    pub async fn run_pending_rebuilds(&self) -> StoreResult<()> {
+        self.transact(move |tx| {
+            Box::pin(async move {
+                let taken: Option<String> = crate::on_tx!(tx, conn => {
+                    sqlx::query_scalar(
+                        "DELETE FROM kept_rebuilds WHERE name = 'program_days' RETURNING name",
+                    )
+                    .fetch_optional(&mut *conn)
+                    .await?
+                });
+                if taken.is_some() {
+                    tx.recompute_program_days().await?;
+                }
+                StoreResult::Ok(())
+            })
+        })
+        .await
+    }
+
     /// Recompute the whole table from the records in one transaction (after a bulk load).
     pub async fn rebuild_program_days(&self) -> StoreResult<()> {
         self.transact(move |tx| Box::pin(async move { tx.recompute_program_days().await }))
@@ -303,6 +477,14 @@ impl crate::Tx<'_> {
             "INSERT INTO program_days (group_kind, group_key, day, kind, fact, days, n) {}",
             recompute_sql(self.backend())
         );
+        crate::on_tx!(self, conn => {
+            sqlx::query("DELETE FROM program_lines").execute(&mut *conn).await?;
+        });
+        let managers = self.current_managers().await?;
+        for batch in managers.chunks(LINE_BATCH) {
+            let computed = self.computed_lines(batch).await?;
+            self.add_to_stored_lines(computed).await?;
+        }
         crate::on_tx!(self, conn => {
             sqlx::query("DELETE FROM program_days").execute(&mut *conn).await?;
             sqlx::query(&sql).execute(&mut *conn).await?;
@@ -448,6 +630,11 @@ impl crate::Tx<'_> {
             .filter(|f| f.status == HELD)
             .map(|f| (f.manager_id, f.report_id, f.kind.clone()))
             .collect();
+        let line_managers: BTreeSet<Uuid> = pairs
+            .iter()
+            .filter(|(_, _, kind)| kind == MANAGER_REPORT)
+            .map(|(manager, _, _)| *manager)
+            .collect();
         for (manager, report, kind) in pairs {
             let now_held = self.held_of_pair(manager, report, &kind).await?;
             let mut old: Vec<DateTime<Utc>> = now_held
@@ -475,7 +662,196 @@ impl crate::Tx<'_> {
                 }
             }
         }
-        self.apply_deltas(deltas).await
+        self.apply_deltas(deltas).await?;
+        self.refresh_lines(line_managers).await
+    }
+
+    /// Managers with at least one current line.
+    async fn current_managers(&mut self) -> StoreResult<Vec<Uuid>> {
+        crate::on_tx!(read self, conn => {
+            Ok(sqlx::query_scalar(&format!(
+                "SELECT DISTINCT r.manager_id {CURRENT_LINES} ORDER BY r.manager_id"
+            ))
+            .fetch_all(&mut *conn)
+            .await?)
+        })
+    }
+
+    /// The line facts of these managers, computed from the records (a manager without a
+    /// current line has none, and no entry).
+    async fn computed_lines(
+        &mut self,
+        managers: &[Uuid],
+    ) -> StoreResult<BTreeMap<Uuid, LineFacts>> {
+        if managers.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let ids = managers.to_vec();
+        let series = "FROM meeting_series s WHERE s.manager_id = r.manager_id \
+             AND s.report_id = r.id AND s.kind = 'manager_report' \
+             ORDER BY s.paused, s.created_at DESC LIMIT 1";
+        let (lines, held): (Vec<LineRow>, Vec<HeldRow>) = crate::on_tx!(read self, conn => {
+            let mut qb = QueryBuilder::new(format!(
+                "SELECT r.manager_id, r.id AS report_id, (SELECT s.frequency {series}) AS frequency, \
+                 (SELECT CAST(s.interval_weeks AS BIGINT) {series}) AS interval_weeks \
+                 {CURRENT_LINES} AND r.manager_id IN ("
+            ));
+            let mut list = qb.separated(", ");
+            for id in &ids {
+                list.push_bind(*id);
+            }
+            qb.push(")");
+            let lines = qb.build_query_as().fetch_all(&mut *conn).await?;
+            // The join reads the pair index: (manager, report, status, kind, starts_at).
+            let mut qb = QueryBuilder::new(format!(
+                "SELECT m.manager_id, m.report_id, m.starts_at FROM people r JOIN people pm \
+                 ON pm.id = r.manager_id AND pm.active = TRUE JOIN meetings m \
+                 ON m.manager_id = r.manager_id AND m.report_id = r.id AND m.status = '{HELD}' \
+                 AND m.kind = '{MANAGER_REPORT}' WHERE r.active = TRUE AND r.manager_id IN ("
+            ));
+            let mut list = qb.separated(", ");
+            for id in &ids {
+                list.push_bind(*id);
+            }
+            qb.push(")");
+            let held = qb.build_query_as().fetch_all(&mut *conn).await?;
+            (lines, held)
+        });
+        let mut by_pair: BTreeMap<(Uuid, Uuid), Line> = lines
+            .into_iter()
+            .map(|l| {
+                (
+                    (l.manager_id, l.report_id),
+                    Line {
+                        held: Vec::new(),
+                        cadence_days: l
+                            .frequency
+                            .as_deref()
+                            .map(|f| oneonone_domain::attention::period_days(f, l.interval_weeks)),
+                    },
+                )
+            })
+            .collect();
+        for h in held {
+            if let Some(line) = by_pair.get_mut(&(h.manager_id, h.report_id)) {
+                line.held.push(h.starts_at.date_naive());
+            }
+        }
+        let mut teams: BTreeMap<Uuid, Vec<Line>> = BTreeMap::new();
+        for ((manager, _), line) in by_pair {
+            teams.entry(manager).or_default().push(line);
+        }
+        Ok(teams
+            .into_iter()
+            .map(|(manager, team)| {
+                let facts = measures::line_facts(&team)
+                    .into_iter()
+                    .map(|((day, fact, days), n)| ((day, fact.to_owned(), days), n))
+                    .collect();
+                (manager, facts)
+            })
+            .collect())
+    }
+
+    /// The stored line facts of these managers (of all, for `None`), rows of zero left out.
+    async fn stored_lines(
+        &mut self,
+        managers: Option<&[Uuid]>,
+    ) -> StoreResult<BTreeMap<Uuid, LineFacts>> {
+        let ids = managers.map(<[Uuid]>::to_vec);
+        let rows: Vec<(Uuid, NaiveDate, String, i64, i64)> = crate::on_tx!(read self, conn => {
+            let mut qb = QueryBuilder::new(
+                "SELECT manager_id, day, fact, days, n FROM program_lines WHERE n <> 0",
+            );
+            if let Some(ids) = &ids {
+                qb.push(" AND manager_id IN (");
+                let mut list = qb.separated(", ");
+                for id in ids {
+                    list.push_bind(*id);
+                }
+                qb.push(")");
+            }
+            qb.build_query_as().fetch_all(&mut *conn).await?
+        });
+        let mut out: BTreeMap<Uuid, LineFacts> = BTreeMap::new();
+        for (manager, day, fact, days, n) in rows {
+            out.entry(manager).or_default().insert((day, fact, days), n);
+        }
+        Ok(out)
+    }
+
+    /// Add these counts to the stored line facts.
+    async fn add_to_stored_lines(&mut self, changes: BTreeMap<Uuid, LineFacts>) -> StoreResult<()> {
+        let rows: Vec<(Uuid, NaiveDate, String, i64, i64)> = changes
+            .into_iter()
+            .flat_map(|(manager, facts)| {
+                facts
+                    .into_iter()
+                    .filter(|(_, n)| *n != 0)
+                    .map(move |((day, fact, days), n)| (manager, day, fact, days, n))
+            })
+            .collect();
+        for chunk in rows.chunks(1_000) {
+            let chunk = chunk.to_vec();
+            crate::on_tx!(self, conn => {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO program_lines (manager_id, day, fact, days, n) ",
+                );
+                qb.push_values(chunk, |mut b, (manager, day, fact, days, n)| {
+                    b.push_bind(manager)
+                        .push_bind(day)
+                        .push_bind(fact)
+                        .push_bind(days)
+                        .push_bind(n);
+                });
+                qb.push(
+                    " ON CONFLICT (manager_id, day, fact, days) \
+                     DO UPDATE SET n = program_lines.n + excluded.n",
+                );
+                qb.build().execute(&mut *conn).await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// Bring the line facts of these managers up to date (after a change to their direct
+    /// reports, to a held `manager_report` 1:1 of theirs or to a pair's series): each one's
+    /// facts are computed afresh and the difference from the stored ones goes to their groups.
+    pub async fn refresh_lines(
+        &mut self,
+        managers: impl IntoIterator<Item = Uuid>,
+    ) -> StoreResult<()> {
+        let managers: Vec<Uuid> = managers
+            .into_iter()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for batch in managers.chunks(LINE_BATCH) {
+            let mut fresh = self.computed_lines(batch).await?;
+            let stored = self.stored_lines(Some(batch)).await?;
+            let mut changes: BTreeMap<Uuid, LineFacts> = BTreeMap::new();
+            let mut deltas = Deltas::new();
+            for manager in batch {
+                let new = fresh.remove(manager).unwrap_or_default();
+                let old = stored.get(manager).cloned().unwrap_or_default();
+                let mut change = new;
+                for (key, n) in old {
+                    *change.entry(key).or_default() -= n;
+                }
+                change.retain(|_, n| *n != 0);
+                for ((day, fact, days), n) in &change {
+                    *deltas
+                        .entry((*manager, *day, LINES.to_owned(), fact.clone(), *days))
+                        .or_default() += n;
+                }
+                if !change.is_empty() {
+                    changes.insert(*manager, change);
+                }
+            }
+            self.add_to_stored_lines(changes).await?;
+            self.apply_deltas(deltas).await?;
+        }
+        Ok(())
     }
 
     /// The held 1:1s of a pair of one kind: (id, starts_at).

@@ -10,8 +10,10 @@ use oneonone_domain::checkin::Population;
 use oneonone_domain::enps::Figures;
 use oneonone_domain::policy::{self, Actor, Denied};
 use oneonone_domain::program::{self, ReportLine, Segment, pct};
-use oneonone_persistence::program::{KindStatus, ProgramFacts, ProgramQuery, TopicRow};
-use oneonone_persistence::program_days;
+use oneonone_persistence::program::{
+    KindStatus, ProgramFacts, ProgramQuery, ReportLineRow, TopicRow,
+};
+use oneonone_persistence::program_days::{self, LineFigures};
 use oneonone_persistence::ratings::Measure;
 use uuid::Uuid;
 
@@ -202,13 +204,20 @@ pub async fn figures(
             pairs: !content_always,
         })
         .await?;
+    let (kind, key) = match slice {
+        Population::Everyone => ("organisation", String::new()),
+        Population::Department(d) => ("department", d.clone()),
+        Population::Subtree(root) => ("subtree", program_days::subtree_key(*root)),
+    };
+    let lines = match source {
+        Source::Kept => {
+            db.program_lines_at(kind, &key, start.date_naive(), end.date_naive())
+                .await?
+        }
+        Source::Records => lines_of(&facts.lines, start, end),
+    };
     if source == Source::Kept {
         let mut topics: Vec<TopicRow> = Vec::new();
-        let (kind, key) = match slice {
-            Population::Everyone => ("organisation", String::new()),
-            Population::Department(d) => ("department", d.clone()),
-            Population::Subtree(root) => ("subtree", program_days::subtree_key(*root)),
-        };
         for row in db
             .program_days(kind, &key, start.date_naive(), end.date_naive())
             .await?
@@ -256,8 +265,7 @@ pub async fn figures(
     let ratings = ratings_of(db, slice, from, to, now, min_group).await?;
     Ok(compute(
         facts,
-        start,
-        end,
+        lines,
         content_always,
         min_group,
         enps,
@@ -269,11 +277,53 @@ fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-/// The figures from their facts (the window ends at `end`).
+/// The report lines' figures for the window `[start, end)`, from the lines read from the
+/// records (what the kept line facts must give).
+fn lines_of(rows: &[ReportLineRow], start: DateTime<Utc>, end: DateTime<Utc>) -> LineFigures {
+    let mut teams: HashMap<Uuid, Vec<ReportLine>> = HashMap::new();
+    for l in rows {
+        teams.entry(l.manager_id).or_default().push(ReportLine {
+            last_held: l.last_held,
+            cadence_days: l
+                .frequency
+                .as_deref()
+                .map(|f| oneonone_domain::attention::period_days(f, l.interval_weeks)),
+        });
+    }
+    let lines: Vec<&ReportLine> = teams.values().flatten().collect();
+    let covered = program::COVERAGE_DAYS
+        .iter()
+        .map(|&days| {
+            let met = lines.iter().filter(|l| l.met_within(days, end)).count();
+            (days, met as i64)
+        })
+        .collect();
+    let (mut regular, mut partial) = (0, 0);
+    for team in teams.values() {
+        match program::segment(team, end) {
+            Some(Segment::Regular) => regular += 1,
+            Some(Segment::Partial) => partial += 1,
+            _ => {}
+        }
+    }
+    let holding = teams
+        .values()
+        .filter(|team| team.iter().any(|l| l.met_since(start, end)))
+        .count() as i64;
+    LineFigures {
+        managers: teams.len() as i64,
+        reports: lines.len() as i64,
+        covered,
+        regular,
+        partial,
+        holding,
+    }
+}
+
+/// The figures from their facts.
 fn compute(
     facts: ProgramFacts,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    lines: LineFigures,
     content_always: bool,
     min_group: u32,
     enps: Option<Enps>,
@@ -324,43 +374,20 @@ fn compute(
     all.frequency_median_days = program::median_of_counts(&mut all_gaps);
 
     // Managers, their direct reports, coverage and segments.
-    let mut teams: HashMap<Uuid, Vec<ReportLine>> = HashMap::new();
-    for l in &facts.lines {
-        teams.entry(l.manager_id).or_default().push(ReportLine {
-            last_held: l.last_held,
-            cadence_days: l
-                .frequency
-                .as_deref()
-                .map(|f| oneonone_domain::attention::period_days(f, l.interval_weeks)),
-        });
-    }
-    let lines: Vec<&ReportLine> = teams.values().flatten().collect();
-    let direct_reports = lines.len() as u64;
-    let coverage = program::COVERAGE_DAYS
+    let direct_reports = count(lines.reports);
+    let coverage = lines
+        .covered
         .iter()
-        .map(|&days| {
-            let met = lines.iter().filter(|l| l.met_within(days, end)).count() as u64;
-            Coverage {
-                days,
-                met,
-                pct: pct(met, direct_reports),
-            }
+        .map(|&(days, met)| Coverage {
+            days,
+            met: count(met),
+            pct: pct(count(met), direct_reports),
         })
         .collect();
-    let (mut regular, mut partial, mut absent) = (0, 0, 0);
-    for team in teams.values() {
-        match program::segment(team, end) {
-            Some(Segment::Regular) => regular += 1,
-            Some(Segment::Partial) => partial += 1,
-            Some(Segment::Absent) => absent += 1,
-            None => {}
-        }
-    }
-    let managers = teams.len() as u64;
-    let holding = teams
-        .values()
-        .filter(|team| team.iter().any(|l| l.met_since(start, end)))
-        .count() as u64;
+    let managers = count(lines.managers);
+    let (regular, partial) = (count(lines.regular), count(lines.partial));
+    let absent = managers.saturating_sub(regular + partial);
+    let holding = count(lines.holding);
 
     // Content signals.
     let content = (content_always || facts.pairs_held >= i64::from(min_group)).then(|| {

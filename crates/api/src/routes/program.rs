@@ -98,7 +98,8 @@ pub struct AdoptionFigures {
     pub managers_holding: u64,
     pub managers_holding_pct: Option<f64>,
     /// Managers who met every direct report within 1.5× the pair's cadence before the
-    /// window's end (31 days for a pair with no recurring 1:1).
+    /// window's end, in whole days rounded down (10 for a weekly 1:1, 21 fortnightly; 46 for
+    /// a pair with no recurring 1:1, whose cadence is taken as 31 days).
     pub regular: u64,
     /// … some of them.
     pub partial: u64,

@@ -1,0 +1,20 @@
+-- The program report's line facts (coverage, manager segments, managers holding 1:1s), kept
+-- per manager (crates/persistence/src/program_days.rs, domain::program::line_facts) and summed
+-- into program_days under kind 'lines'. Computed in Rust from the current reporting lines and
+-- their held manager_report 1:1s: the server fills them at start-up while `kept_rebuilds`
+-- names them, then removes the name.
+CREATE TABLE program_lines (
+    manager_id UUID NOT NULL,
+    day        DATE NOT NULL,
+    fact       TEXT NOT NULL,
+    days       BIGINT NOT NULL,
+    n          BIGINT NOT NULL,
+    PRIMARY KEY (manager_id, day, fact, days)
+);
+
+-- A report reads a group's line facts as running sums up to its end day.
+CREATE INDEX program_days_lines ON program_days (group_kind, group_key, fact, day, days)
+    INCLUDE (n) WHERE kind = 'lines';
+
+CREATE TABLE kept_rebuilds (name TEXT PRIMARY KEY);
+INSERT INTO kept_rebuilds (name) VALUES ('program_days');
