@@ -444,8 +444,9 @@ impl Dice {
 
 /// The figures kept with every change equal a recomputation from the meetings, for every
 /// slice and window, after a random mix of creates, reschedules, completes, skips, cancels,
-/// series set up, moved and paused, manager and department changes and erasures (a change the
-/// API refuses must leave them as they were too).
+/// series set up, moved and paused, manager and department changes, people leaving and coming
+/// back, erasures, goals and their progress, check-in cycles, submissions and reviews (a change
+/// the API refuses must leave them as they were too).
 #[tokio::test]
 async fn kept_figures_equal_a_recomputation_after_any_mix_of_changes() {
     let seeds: Vec<u64> = match std::env::var("ONEONONE_TEST_SEED")
@@ -512,6 +513,8 @@ async fn a_mix_of_changes(seed: u64) {
     let mut erased: Vec<Uuid> = Vec::new();
     let mut meetings: Vec<String> = Vec::new();
     let mut past: Vec<String> = Vec::new();
+    let mut goals: Vec<(String, Uuid, Value)> = Vec::new();
+    let mut cycles = 0;
     let mut series: Vec<String> = Vec::new();
     let kinds = [
         "manager_report",
@@ -535,14 +538,18 @@ async fn a_mix_of_changes(seed: u64) {
             .copied()
             .collect();
         let pick = |dice: &mut Dice, from: &[Uuid]| from[dice.roll(from.len())];
-        let what = dice.roll(19);
+        let what = dice.roll(24);
         let status = match what {
             0..=3 => {
                 let (mut manager, report) = (pick(&mut dice, &live), pick(&mut dice, &live));
                 let mut kind = kinds[dice.roll(kinds.len())];
                 if dice.roll(2) == 0 {
                     // Often a 1:1 with the report's current manager (what coverage counts).
-                    if let Some(current) = current_manager(&app, report).await {
+                    // (An import may bring back an erased person as someone new, without a token here.)
+                    if let Some(current) = current_manager(&app, report)
+                        .await
+                        .filter(|m| tokens.contains_key(m))
+                    {
                         (manager, kind) = (current, "manager_report");
                     }
                 }
@@ -600,7 +607,11 @@ async fn a_mix_of_changes(seed: u64) {
                 let mut kind = kinds[dice.roll(kinds.len())];
                 if dice.roll(2) == 0 {
                     // Often the pair's cadence (what the segments measure against).
-                    if let Some(current) = current_manager(&app, report).await {
+                    // (An import may bring back an erased person as someone new, without a token here.)
+                    if let Some(current) = current_manager(&app, report)
+                        .await
+                        .filter(|m| tokens.contains_key(m))
+                    {
                         (manager, kind) = (current, "manager_report");
                     }
                 }
@@ -785,6 +796,79 @@ async fn a_mix_of_changes(seed: u64) {
                     .status
                 }
             }
+            19 => {
+                // A goal of someone's, with one key result.
+                let owner = pick(&mut dice, &live);
+                let reply = app
+                    .post(
+                        "/api/v1/goals",
+                        &tokens[&owner],
+                        &json!({"title": "Ship it", "kind": "smart", "start_date": today,
+                            "due_date": today + Duration::days(90), "key_results": [{"title": "Done",
+                            "measure": "numeric", "start": 0, "target": 10, "unit": "releases"}]}),
+                    )
+                    .await;
+                if reply.status == 201 {
+                    let kr = reply.body["key_results"][0]["id"].clone();
+                    goals.push((reply.id().to_string(), owner, kr));
+                }
+                reply.status
+            }
+            20 if !goals.is_empty() => {
+                // Progress with a status.
+                let (goal, owner, kr) = goals[dice.roll(goals.len())].clone();
+                let status = ["on_track", "at_risk", "off_track"][dice.roll(3)];
+                app.post(
+                    &format!("/api/v1/goals/{goal}/updates"),
+                    &tokens[&owner],
+                    &json!({"readings": [{"key_result_id": kr, "value": dice.roll(10)}],
+                        "status": status}),
+                )
+                .await
+                .status
+            }
+            21 if cycles < 3 => {
+                // A check-in cycle for everyone with a manager, due around today.
+                let due = today + Duration::days(dice.roll(30) as i64 - 15);
+                let status = app
+                    .post(
+                        "/api/v1/checkin-cycles",
+                        &app.admin_token,
+                        &json!({"name": "Cycle", "frequency": "quarterly",
+                            "period_start": due - Duration::days(90), "period_end": due,
+                            "due_date": due, "population": "everyone"}),
+                    )
+                    .await
+                    .status;
+                cycles += 1;
+                status
+            }
+            22 | 23 => {
+                // Someone submits their open check-in, or reviews one submitted to them.
+                let who = pick(&mut dice, &live);
+                let query = if what == 22 {
+                    "person=me&open=true"
+                } else {
+                    "manager=me&state=submitted"
+                };
+                let list = app
+                    .get(&format!("/api/v1/checkins?{query}"), &tokens[&who])
+                    .await;
+                let first = list.body["data"][0]["id"].as_str().map(str::to_owned);
+                match first {
+                    Some(k) if list.status == 200 => {
+                        let step = if what == 22 { "submit" } else { "review" };
+                        app.post(
+                            &format!("/api/v1/checkins/{k}/{step}"),
+                            &tokens[&who],
+                            &json!({}),
+                        )
+                        .await
+                        .status
+                    }
+                    _ => list.status,
+                }
+            }
             _ => continue,
         };
         assert!(
@@ -874,7 +958,7 @@ async fn a_mix_of_changes(seed: u64) {
         (today - Duration::days(3), today - Duration::days(3)),
         (today, today + Duration::days(6)),
     ];
-    let (mut held, mut shared, mut due, mut met) = (0, 0, 0, 0);
+    let (mut held, mut shared, mut due, mut met, mut outcomes) = (0, 0, 0, 0, 0);
     for slice in &slices {
         for (from, to) in windows {
             let [kept, records] = [Source::Kept, Source::Records]
@@ -885,6 +969,12 @@ async fn a_mix_of_changes(seed: u64) {
                 (&records.adoption, &records.content),
                 "seed {seed}: {slice:?} {from}..={to}"
             );
+            assert_eq!(
+                (&kept.outcomes.goals, &kept.outcomes.checkins),
+                (&records.outcomes.goals, &records.outcomes.checkins),
+                "seed {seed}: {slice:?} {from}..={to}"
+            );
+            outcomes += kept.outcomes.goals.active + kept.outcomes.checkins.submitted;
             held += kept.adoption.meetings.held;
             met += kept.adoption.managers_holding + kept.adoption.regular + kept.adoption.partial;
             met += kept.adoption.coverage.iter().map(|c| c.met).sum::<u64>();
@@ -895,7 +985,7 @@ async fn a_mix_of_changes(seed: u64) {
         }
     }
     assert!(
-        held > 0 && shared > 0 && due > 0 && met > 0,
-        "seed {seed}: the mix held no 1:1, talking point or action item, or met no report, at all: {held} {shared} {due} {met}; {answers:?}"
+        held > 0 && shared > 0 && due > 0 && met > 0 && outcomes > 0,
+        "seed {seed}: the mix held no 1:1, talking point or action item, or met no report, at all: {held} {shared} {due} {met} {outcomes}; {answers:?}"
     );
 }

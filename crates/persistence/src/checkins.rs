@@ -382,7 +382,13 @@ impl Tx<'_> {
                 qb.build().execute(&mut *conn).await?;
             }
         });
-        Ok(())
+        let after = checkins
+            .iter()
+            .flat_map(|k| {
+                crate::program_days::checkin_facts(k.manager_id, cycle.due_date, false, false)
+            })
+            .collect();
+        self.settle_checkins(Vec::new(), after).await
     }
 
     /// Write a check-in's new state and content, if it is still at `current.version`.
@@ -415,7 +421,15 @@ impl Tx<'_> {
             .await?;
             crate::one_row_or_stale(done.rows_affected())?;
         });
-        Ok(())
+        let facts = |k: &Checkin| {
+            crate::program_days::checkin_facts(
+                k.manager_id,
+                k.due_date,
+                k.submitted_at.is_some(),
+                k.reviewed_at.is_some(),
+            )
+        };
+        self.settle_checkins(facts(current), facts(&next)).await
     }
 
     /// A person's manager changed: their check-ins still with the old manager and not yet
@@ -427,8 +441,8 @@ impl Tx<'_> {
         to: Uuid,
         at: DateTime<Utc>,
     ) -> StoreResult<Vec<Uuid>> {
-        Ok(crate::on_tx!(self, conn => {
-            sqlx::query_scalar(
+        let moved: Vec<(Uuid, NaiveDate, bool, bool)> = crate::on_tx!(self, conn => {
+            let ids: Vec<Uuid> = sqlx::query_scalar(
                 "UPDATE checkins SET manager_id = $1, updated_at = $2, version = version + 1 \
                  WHERE person_id = $3 AND manager_id = $4 AND state IN ($5, $6) RETURNING id",
             )
@@ -439,7 +453,30 @@ impl Tx<'_> {
             .bind(CheckinState::Draft.as_str())
             .bind(CheckinState::Submitted.as_str())
             .fetch_all(&mut *conn)
-            .await?
-        }))
+            .await?;
+            let mut moved = Vec::with_capacity(ids.len());
+            for id in ids {
+                let (due, submitted, reviewed): (NaiveDate, bool, bool) = sqlx::query_as(
+                    "SELECT c.due_date, k.submitted_at IS NOT NULL, k.reviewed_at IS NOT NULL \
+                     FROM checkins k JOIN checkin_cycles c ON c.id = k.cycle_id WHERE k.id = $1",
+                )
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await?;
+                moved.push((id, due, submitted, reviewed));
+            }
+            moved
+        });
+        // Only the manager changed: what each counted for under `from` it counts for under `to`.
+        let facts = |manager: Uuid| {
+            moved
+                .iter()
+                .flat_map(|(_, due, submitted, reviewed)| {
+                    crate::program_days::checkin_facts(manager, *due, *submitted, *reviewed)
+                })
+                .collect::<Vec<_>>()
+        };
+        self.settle_checkins(facts(from), facts(to)).await?;
+        Ok(moved.into_iter().map(|(id, ..)| id).collect())
     }
 }

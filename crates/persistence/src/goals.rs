@@ -783,7 +783,8 @@ impl Tx<'_> {
             }
             insert_update_row!(conn, first);
         });
-        Ok(())
+        self.settle_goal(goal.owner_id, None, Some(goal.status.as_str()))
+            .await
     }
 
     /// Change a goal's definition (title, description, dates, visibility, alignment), if it is
@@ -847,6 +848,11 @@ impl Tx<'_> {
             }
             insert_update_row!(conn, update);
         });
-        Ok(())
+        self.settle_goal(
+            current.owner_id,
+            Some(current.status.as_str()),
+            Some(next.status.as_str()),
+        )
+        .await
     }
 }

@@ -465,6 +465,15 @@ impl Tx<'_> {
         draft: &PersonDraft,
     ) -> StoreResult<PersonUpdate> {
         let ts = now();
+        // Their goals count, while they are active, for the groups they are in: they leave the
+        // counts before a move (or their leaving) and come back after it.
+        let was = self.person(id).await?;
+        let regroups_goals = was.active != draft.active
+            || was.manager_id != draft.manager_id
+            || was.department.as_deref() != opt_text(&draft.department);
+        if was.active && regroups_goals {
+            self.settle_goals_of(id, -1).await?;
+        }
         let update = on_tx!(self, conn => {
             let current = fetch_person!(conn, id).ok_or(StoreError::NotFound)?;
             if expected_version.is_some_and(|v| v != current.version) {
@@ -498,6 +507,9 @@ impl Tx<'_> {
             (update.after.manager_id, update.after.department.clone()),
         )
         .await?;
+        if update.after.active && regroups_goals {
+            self.settle_goals_of(id, 1).await?;
+        }
         // Their managers' lines, and their own as a manager (active or not).
         self.refresh_lines(
             [update.before.manager_id, update.after.manager_id, Some(id)]
@@ -515,6 +527,10 @@ impl Tx<'_> {
     pub async fn erase_person(&mut self, id: PersonId) -> StoreResult<()> {
         let ts = now();
         let before = self.person(id).await?;
+        if before.active {
+            // Their goals leave the counts of the groups they were in.
+            self.settle_goals_of(id, -1).await?;
+        }
         on_tx!(self, conn => {
             let placeholder = format!("erased-{}@erased.invalid", id.simple());
             let no_text: Option<&str> = None;
@@ -677,6 +693,8 @@ impl Tx<'_> {
             let mut regrouped = 0usize;
             // Whose line facts may change: the managers of everyone written, and themselves.
             let mut lines_of: Vec<Uuid> = Vec::new();
+            // Whose goals come into the counts (1) or leave them (-1).
+            let mut goals_of: Vec<(Uuid, i64)> = Vec::new();
             for step in &plan.steps {
                 let draft = &rows[step.row].draft;
                 match step.action {
@@ -691,6 +709,9 @@ impl Tx<'_> {
                         draft.hr_admin = hr_admin;
                         if was_active && !draft.active {
                             deactivated.push(step.id);
+                        }
+                        if was_active != draft.active {
+                            goals_of.push((step.id, if draft.active { 1 } else { -1 }));
                         }
                         let deactivated_at = deactivated_at(was_active, previous_deactivation, draft.active, ts);
                         update_person_row!(conn, step.id, &draft, step.manager_id, deactivated_at, ts);
@@ -718,15 +739,18 @@ impl Tx<'_> {
             let mut outcome = plan.outcome();
             outcome.manager_changes = manager_changes;
             outcome.deactivated = deactivated;
-            StoreResult::Ok((outcome, regrouped, lines_of))
+            StoreResult::Ok((outcome, regrouped, lines_of, goals_of))
         })?;
-        let (outcome, regrouped, lines_of) = outcome;
+        let (outcome, regrouped, lines_of, goals_of) = outcome;
         if regrouped > 0 {
             // Moves one at a time would meet reporting lines half changed (a swap is a cycle
             // until both rows are written): the program figures are recomputed once instead.
             self.recompute_program_days().await?;
         } else {
             self.refresh_lines(lines_of).await?;
+            for (person, sign) in goals_of {
+                self.settle_goals_of(person, sign).await?;
+            }
         }
         Ok(outcome)
     }

@@ -20,8 +20,9 @@ pub struct ProgramQuery {
     pub slice: Population,
     pub from: DateTime<Utc>,
     pub end: DateTime<Utc>,
-    /// Count the meetings, their gaps, content signals, action items due and the report lines
-    /// from the records (else the kept figures give them: [`crate::program_days`]).
+    /// Count the meetings, their gaps, content signals, action items due, the report lines,
+    /// goals and check-ins from the records (else the kept figures give them:
+    /// [`crate::program_days`]).
     pub meetings: bool,
     /// Count the pairs that met.
     pub pairs: bool,
@@ -219,6 +220,9 @@ impl Database {
                 }
             }
 
+            if !q.meetings {
+                return Ok(facts);
+            }
             let mut qb = QueryBuilder::new(
                 "SELECT g.status, COUNT(*) FROM goals g JOIN people o ON o.id = g.owner_id \
                  AND o.active = TRUE WHERE TRUE",

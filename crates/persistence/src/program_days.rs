@@ -63,6 +63,32 @@ pub const CONTENT_FACTS: [&str; 4] = ["points", "by_report", "carried", "starter
 pub const DUE: &str = "due";
 pub const DONE_BY_DUE: &str = "done_by_due";
 
+/// Goals, kept by status on [`oneonone_domain::program::epoch`] (kind `goals`) for the groups
+/// of their owner while the owner is active: they count as things stand, whatever the window.
+pub const GOALS: &str = "goals";
+/// Check-ins, kept by their cycle's due day (kind `checkins`) for the groups of their manager:
+/// `checkins`, and of them `submitted` and `reviewed`.
+pub const CHECKINS: &str = "checkins";
+pub const SUBMITTED: &str = "submitted";
+pub const REVIEWED: &str = "reviewed";
+
+/// What a check-in contributes: (manager, due day, fact).
+pub fn checkin_facts(
+    manager: Uuid,
+    due: NaiveDate,
+    submitted: bool,
+    reviewed: bool,
+) -> Vec<(Uuid, NaiveDate, &'static str)> {
+    let mut out = vec![(manager, due, CHECKINS)];
+    if submitted {
+        out.push((manager, due, SUBMITTED));
+    }
+    if reviewed {
+        out.push((manager, due, REVIEWED));
+    }
+    out
+}
+
 /// What an action item contributes: (manager, due day, fact).
 pub fn action_facts(
     manager: Uuid,
@@ -174,7 +200,26 @@ fn own_sql(backend: Backend, mine: bool) -> String {
             "TRUE".to_owned()
         }
     };
-    let (m, x, l) = (filter("m"), filter("x"), filter("l"));
+    let (m, x, l, k) = (filter("m"), filter("x"), filter("l"), filter("k"));
+    // A person's own goals move with them apart (they depend on their active flag, which may
+    // change with the move: [`crate::Tx::settle_goals_of`]).
+    let goals = if mine { "FALSE" } else { "TRUE" };
+    let epoch = match backend {
+        Backend::Sqlite => "'1970-01-01'",
+        Backend::Postgres => "DATE '1970-01-01'",
+    };
+    let checkins = |fact: &str, when: &str| {
+        format!(
+            "UNION ALL SELECT k.manager_id, c.due_date, '{CHECKINS}', '{fact}', 0, 1 FROM checkins k \
+             JOIN checkin_cycles c ON c.id = k.cycle_id WHERE {when} AND {k}"
+        )
+    };
+    let checkins = [
+        checkins(CHECKINS, "TRUE"),
+        checkins(SUBMITTED, "k.submitted_at IS NOT NULL"),
+        checkins(REVIEWED, "k.reviewed_at IS NOT NULL"),
+    ]
+    .join(" ");
     let day = day_of(backend, "m.starts_at");
     let xday = day_of(backend, "x.starts_at");
     let done_day = day_of(backend, "x.completed_at");
@@ -208,6 +253,9 @@ fn own_sql(backend: Backend, mine: bool) -> String {
          WHERE x.due_date IS NOT NULL AND x.status = 'done' AND {done_day} <= x.due_date AND {x} \
          UNION ALL SELECT l.manager_id, l.day, '{LINES}', l.fact, l.days, l.n FROM program_lines l \
          WHERE {l} \
+         UNION ALL SELECT g.owner_id, {epoch}, '{GOALS}', g.status, 0, 1 FROM goals g \
+         JOIN people o ON o.id = g.owner_id AND o.active = TRUE WHERE {goals} \
+         {checkins} \
          ) f GROUP BY f.manager_id, f.day, f.kind, f.fact, f.days)"
     )
 }
@@ -572,13 +620,80 @@ impl crate::Tx<'_> {
         before: Vec<(Uuid, NaiveDate, &'static str)>,
         after: Vec<(Uuid, NaiveDate, &'static str)>,
     ) -> StoreResult<()> {
+        self.settle_facts("", before, after).await
+    }
+
+    /// Bring facts of `kind` up to date: each `(person, day, fact)` of `before` goes from the
+    /// person's groups, each of `after` comes.
+    async fn settle_facts(
+        &mut self,
+        kind: &str,
+        before: Vec<(Uuid, NaiveDate, &str)>,
+        after: Vec<(Uuid, NaiveDate, &str)>,
+    ) -> StoreResult<()> {
         let mut deltas = Deltas::new();
         for (sign, facts) in [(-1, before), (1, after)] {
-            for (manager, day, fact) in facts {
+            for (person, day, fact) in facts {
                 *deltas
-                    .entry((manager, day, String::new(), fact.to_owned(), 0))
+                    .entry((person, day, kind.to_owned(), fact.to_owned(), 0))
                     .or_default() += sign;
             }
+        }
+        self.apply_deltas(deltas).await
+    }
+
+    /// Bring check-ins up to date: `before` as [`checkin_facts`] gave them before the write.
+    pub async fn settle_checkins(
+        &mut self,
+        before: Vec<(Uuid, NaiveDate, &'static str)>,
+        after: Vec<(Uuid, NaiveDate, &'static str)>,
+    ) -> StoreResult<()> {
+        self.settle_facts(CHECKINS, before, after).await
+    }
+
+    /// A goal of `owner`'s went from status `before` to `after` (`None`: no goal).
+    pub async fn settle_goal(
+        &mut self,
+        owner: Uuid,
+        before: Option<&str>,
+        after: Option<&str>,
+    ) -> StoreResult<()> {
+        if before == after {
+            return Ok(());
+        }
+        let active: Option<bool> = crate::on_tx!(read self, conn => {
+            sqlx::query_scalar("SELECT active FROM people WHERE id = $1")
+                .bind(owner)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        if active != Some(true) {
+            return Ok(());
+        }
+        let day = measures::epoch();
+        let before: Vec<(Uuid, NaiveDate, &str)> =
+            before.map(|s| (owner, day, s)).into_iter().collect();
+        let after: Vec<(Uuid, NaiveDate, &str)> =
+            after.map(|s| (owner, day, s)).into_iter().collect();
+        self.settle_facts(GOALS, before, after).await
+    }
+
+    /// A person became active (`1`) or left (`-1`): their goals come into or leave the counts.
+    pub async fn settle_goals_of(&mut self, person: Uuid, sign: i64) -> StoreResult<()> {
+        let rows: Vec<(String, i64)> = crate::on_tx!(read self, conn => {
+            sqlx::query_as(
+                "SELECT status, COUNT(*) FROM goals WHERE owner_id = $1 GROUP BY status",
+            )
+            .bind(person)
+            .fetch_all(&mut *conn)
+            .await?
+        });
+        let mut deltas = Deltas::new();
+        for (status, n) in rows {
+            deltas.insert(
+                (person, measures::epoch(), GOALS.to_owned(), status, 0),
+                sign * n,
+            );
         }
         self.apply_deltas(deltas).await
     }

@@ -222,7 +222,16 @@ pub async fn figures(
             .program_days(kind, &key, start.date_naive(), end.date_naive())
             .await?
         {
-            if row.fact == program_days::GAP {
+            if row.kind == program_days::CHECKINS {
+                let k = &mut facts.checkins;
+                match row.fact.as_str() {
+                    program_days::CHECKINS => k.checkins += row.n,
+                    program_days::SUBMITTED => k.submitted += row.n,
+                    _ => k.reviewed += row.n,
+                }
+            } else if row.kind == program_days::GOALS {
+                // Read as things stand, below.
+            } else if row.fact == program_days::GAP {
                 facts.gaps.push((row.kind, row.days, row.n));
             } else if row.fact == program_days::DUE {
                 facts.due += row.n;
@@ -259,6 +268,14 @@ pub async fn figures(
         }
         topics.sort_by(|a, b| a.category.cmp(&b.category));
         facts.topics = topics;
+        let epoch = program::epoch();
+        facts.goals = db
+            .program_days(kind, &key, epoch, epoch + chrono::Days::new(1))
+            .await?
+            .into_iter()
+            .filter(|row| row.kind == program_days::GOALS)
+            .map(|row| (row.fact, row.n))
+            .collect();
     }
     // A survey's results stand the moment it closes: today's count too.
     let enps = enps_of(db, slice, start, until.min(now).max(start)).await?;
