@@ -628,6 +628,22 @@ async fn the_demo_organisation_has_months_of_history_and_seeding_twice_changes_n
         .await
         .expect("history");
     assert_eq!((again.series, again.past_meetings), (0, 0));
+    // The bulk load left the kept program figures equal to a recomputation.
+    let drift = app.db.program_days_drift().await.expect("drift");
+    assert!(drift.is_empty(), "{drift:#?}");
+    // Held 1:1s agreed action items: some done, some still open.
+    let export = app
+        .get(
+            "/api/v1/exports/action-items?format=ndjson",
+            &app.admin_token,
+        )
+        .await
+        .expect(200);
+    let text = &export.text;
+    assert!(
+        text.contains("\"status\":\"done\"") && text.contains("\"status\":\"open\""),
+        "{text}"
+    );
     let grace = app
         .login(
             "grace.hopper@example.com",

@@ -777,11 +777,34 @@ pub async fn history(
                                 base + rng.random_range(0..2),
                             )
                         });
+                    // An action item from about half the held ones, due a week later: done in
+                    // time more often in a regular pair, some late, some still open.
+                    let mut actions = Vec::new();
+                    if status == MeetingStatus::Completed && rng.random_range(0..2) == 0 {
+                        let due = occurrence.starts_at.date_naive() + chrono::Days::new(7);
+                        let roll = rng.random_range(0..100);
+                        let days = match (roll < held_share, roll % 4) {
+                            (true, _) | (false, 0) => Some(rng.random_range(1..7)),
+                            (false, 1) => Some(rng.random_range(8..20)),
+                            _ => None,
+                        };
+                        let done_at = days
+                            .map(|d| occurrence.starts_at + chrono::Duration::days(d))
+                            .filter(|at| *at < now);
+                        let assignee = if rng.random_range(0..4) == 0 {
+                            *manager
+                        } else {
+                            *report
+                        };
+                        let (_, title) = TOPICS[rng.random_range(0..TOPICS.len())];
+                        actions.push((assignee, format!("Follow up: {title}"), due, done_at));
+                    }
                     PastMeeting {
                         occurrence,
                         status,
                         agenda,
                         ratings,
+                        actions,
                     }
                 })
                 .collect();

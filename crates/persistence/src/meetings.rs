@@ -391,6 +391,8 @@ pub struct PastMeeting {
     pub agenda: Vec<(Uuid, oneonone_domain::agenda::AgendaCategory, String)>,
     /// "Was this useful?" from each participant, and the report's "I know what is expected".
     pub ratings: Option<(i32, i32, i32)>,
+    /// Action items agreed in it: (assignee, title, due date, done at).
+    pub actions: Vec<(Uuid, String, NaiveDate, Option<DateTime<Utc>>)>,
 }
 
 impl Database {
@@ -403,66 +405,123 @@ impl Database {
         past: &[PastMeeting],
     ) -> StoreResult<()> {
         let (series, past) = (series.clone(), past.to_vec());
+        // Many rows a statement (a bulk load): 100 meetings, then their talking points, action
+        // items and ratings, each well under either database's limit of bound values.
         self.transact(move |tx| {
             Box::pin(async move {
-                crate::on_tx!(tx, conn => {
-            for p in &past {
-                let id = Uuid::now_v7();
-                let held = (p.status == MeetingStatus::Completed).then_some(p.occurrence.starts_at);
-                sqlx::query(
-                    "INSERT INTO meetings (id, series_id, occurrence_date, kind, manager_id, \
-                     report_id, starts_at, ends_at, status, held_at, version, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11) \
-                     ON CONFLICT (series_id, occurrence_date) DO NOTHING",
-                )
-                .bind(id)
-                .bind(series.id)
-                .bind(p.occurrence.local_date)
-                .bind(series.kind.as_str())
-                .bind(series.manager_id)
-                .bind(series.report_id)
-                .bind(p.occurrence.starts_at)
-                .bind(p.occurrence.ends_at)
-                .bind(p.status.as_str())
-                .bind(held)
-                .bind(p.occurrence.starts_at)
-                .execute(&mut *conn)
-                .await?;
-                for (author, category, title) in &p.agenda {
-                    sqlx::query(
-                        "INSERT INTO agenda_items (id, meeting_id, author_id, title, category, private, \
-                         checked, checked_at, first_added_at, times_carried, version, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, 1, $9, $9)",
-                    )
-                    .bind(Uuid::now_v7())
-                    .bind(id)
-                    .bind(*author)
-                    .bind(title)
-                    .bind(category.as_str())
-                    .bind(false)
-                    .bind(held.is_some())
-                    .bind(held)
-                    .bind(p.occurrence.starts_at)
-                    .execute(&mut *conn)
-                    .await?;
+                for chunk in past.chunks(100) {
+                    let ids: Vec<Uuid> = chunk.iter().map(|_| Uuid::now_v7()).collect();
+                    let inserted: Vec<Uuid> = crate::on_tx!(tx, conn => {
+                        let mut qb = QueryBuilder::new(
+                            "INSERT INTO meetings (id, series_id, occurrence_date, kind, manager_id, \
+                             report_id, starts_at, ends_at, status, held_at, version, created_at, updated_at) ",
+                        );
+                        qb.push_values(chunk.iter().zip(&ids), |mut b, (p, id)| {
+                            let held = (p.status == MeetingStatus::Completed).then_some(p.occurrence.starts_at);
+                            b.push_bind(*id)
+                                .push_bind(series.id)
+                                .push_bind(p.occurrence.local_date)
+                                .push_bind(series.kind.as_str())
+                                .push_bind(series.manager_id)
+                                .push_bind(series.report_id)
+                                .push_bind(p.occurrence.starts_at)
+                                .push_bind(p.occurrence.ends_at)
+                                .push_bind(p.status.as_str())
+                                .push_bind(held)
+                                .push("1")
+                                .push_bind(p.occurrence.starts_at)
+                                .push_bind(p.occurrence.starts_at);
+                        });
+                        qb.push(" ON CONFLICT (series_id, occurrence_date) DO NOTHING RETURNING id");
+                        qb.build_query_scalar().fetch_all(&mut *conn).await?
+                    });
+                    let inserted: std::collections::HashSet<Uuid> = inserted.into_iter().collect();
+                    let rows: Vec<(&PastMeeting, Uuid)> = chunk
+                        .iter()
+                        .zip(ids)
+                        .filter(|(_, id)| inserted.contains(id))
+                        .collect();
+                    let agenda: Vec<_> = rows
+                        .iter()
+                        .flat_map(|(p, id)| p.agenda.iter().map(move |a| (*p, *id, a)))
+                        .collect();
+                    let actions: Vec<_> = rows
+                        .iter()
+                        .flat_map(|(p, id)| p.actions.iter().map(move |a| (*p, *id, a)))
+                        .collect();
+                    let ratings: Vec<_> = rows
+                        .iter()
+                        .filter(|(p, _)| p.status == MeetingStatus::Completed)
+                        .filter_map(|(p, id)| p.ratings.map(|r| (*p, *id, r)))
+                        .flat_map(|(p, id, (m, r, e))| {
+                            [(p, id, series.manager_id, m, None), (p, id, series.report_id, r, Some(e))]
+                        })
+                        .collect();
+                    crate::on_tx!(tx, conn => {
+                        if !agenda.is_empty() {
+                            let mut qb = QueryBuilder::new(
+                                "INSERT INTO agenda_items (id, meeting_id, author_id, title, category, private, \
+                                 checked, checked_at, first_added_at, times_carried, version, created_at, updated_at) ",
+                            );
+                            qb.push_values(&agenda, |mut b, (p, id, (author, category, title))| {
+                                let held = (p.status == MeetingStatus::Completed).then_some(p.occurrence.starts_at);
+                                b.push_bind(Uuid::now_v7())
+                                    .push_bind(*id)
+                                    .push_bind(*author)
+                                    .push_bind(title.clone())
+                                    .push_bind(category.as_str())
+                                    .push_bind(false)
+                                    .push_bind(held.is_some())
+                                    .push_bind(held)
+                                    .push_bind(p.occurrence.starts_at)
+                                    .push("0")
+                                    .push("1")
+                                    .push_bind(p.occurrence.starts_at)
+                                    .push_bind(p.occurrence.starts_at);
+                            });
+                            qb.build().execute(&mut *conn).await?;
+                        }
+                        if !actions.is_empty() {
+                            let mut qb = QueryBuilder::new(
+                                "INSERT INTO action_items (id, meeting_id, series_id, assignee_id, created_by, \
+                                 manager_id, report_id, title, due_date, status, completed_at, version, \
+                                 created_at, updated_at) ",
+                            );
+                            qb.push_values(&actions, |mut b, (p, id, (assignee, title, due, done_at))| {
+                                b.push_bind(Uuid::now_v7())
+                                    .push_bind(*id)
+                                    .push_bind(series.id)
+                                    .push_bind(*assignee)
+                                    .push_bind(series.manager_id)
+                                    .push_bind(series.manager_id)
+                                    .push_bind(series.report_id)
+                                    .push_bind(title.clone())
+                                    .push_bind(*due)
+                                    .push_bind(if done_at.is_some() { "done" } else { "open" })
+                                    .push_bind(*done_at)
+                                    .push("1")
+                                    .push_bind(p.occurrence.ends_at)
+                                    .push_bind(done_at.unwrap_or(p.occurrence.ends_at));
+                            });
+                            qb.build().execute(&mut *conn).await?;
+                        }
+                        if !ratings.is_empty() {
+                            let mut qb = QueryBuilder::new(
+                                "INSERT INTO meeting_ratings (meeting_id, person_id, useful, expectations_clear, \
+                                 created_at, updated_at) ",
+                            );
+                            qb.push_values(&ratings, |mut b, (p, id, person, useful, clear)| {
+                                b.push_bind(*id)
+                                    .push_bind(*person)
+                                    .push_bind(*useful)
+                                    .push_bind(*clear)
+                                    .push_bind(p.occurrence.starts_at)
+                                    .push_bind(p.occurrence.starts_at);
+                            });
+                            qb.build().execute(&mut *conn).await?;
+                        }
+                    });
                 }
-                if let (Some((m, r, e)), Some(at)) = (p.ratings, held) {
-                    for (person, useful, clear) in [(series.manager_id, m, None), (series.report_id, r, Some(e))] {
-                        sqlx::query(
-                            "INSERT INTO meeting_ratings (meeting_id, person_id, useful, expectations_clear, \
-                             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
-                        )
-                        .bind(id)
-                        .bind(person)
-                        .bind(useful)
-                        .bind(clear)
-                        .bind(at)
-                        .execute(&mut *conn)
-                        .await?;
-                    }
-                }
-            }
-                });
                 StoreResult::Ok(())
             })
         })
