@@ -378,6 +378,7 @@ async fn real_responses_on_the_demo_organisation_match_the_contract() {
             "/api/v1/reports/program?weekly=true".to_owned(),
             "/api/v1/exports/meetings?format=csv".to_owned(),
             "/api/v1/exports/action-items?format=csv".to_owned(),
+            "/api/v1/exports/program?format=csv".to_owned(),
             format!("/api/v1/chat-destinations/{chat}"),
             feed_path.clone(),
             // The page of the unsubscribe link in this person's emails.

@@ -419,6 +419,107 @@ async fn enps_beside_adoption_is_the_surveys_own_figure_for_the_group() {
     }
 }
 
+/// Program figures per manager and per week: each current manager has a row a week, the weeks
+/// add up to the window's meetings, the last week's coverage and segment are the report's, and
+/// nothing private or textual leaves; only HR reads it, and bad asks change nothing.
+#[tokio::test]
+async fn program_figures_export_per_manager_and_per_week() {
+    let app = spawn_app().await;
+    let o = org(&app).await;
+    let today = Utc::now().date_naive();
+    let from = today - Duration::days(29);
+    let path = format!("/api/v1/exports/program?from={from}&to={today}");
+    let reply = app
+        .get(&format!("{path}&format=ndjson"), &app.admin_token)
+        .await
+        .expect(200);
+    let rows: Vec<Value> = reply
+        .text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let of = |manager: Uuid| -> Vec<&Value> {
+        rows.iter()
+            .filter(|r| r["manager_id"] == manager.to_string())
+            .collect()
+    };
+    let (lead, other) = (of(o.lead), of(o.other_manager));
+    // Two managers (the lead and the other one), the same weeks each, in manager id order.
+    assert_eq!(rows.len(), lead.len() + other.len(), "{rows:?}");
+    assert!((5..=6).contains(&lead.len()) && lead.len() == other.len());
+    assert_eq!(lead[0]["from"], from.to_string());
+    assert_eq!(
+        lead.last().unwrap()["to"],
+        (today - Duration::days(1)).to_string()
+    );
+    let sum = |rows: &[&Value], field: &str| -> i64 {
+        rows.iter().map(|r| r[field].as_i64().unwrap()).sum()
+    };
+    assert_eq!(sum(&lead, "held"), 4);
+    assert_eq!(sum(&lead, "scheduled"), 6, "the one ahead does not count");
+    assert_eq!((sum(&lead, "skipped"), sum(&lead, "cancelled")), (1, 1));
+    assert!(lead.iter().all(|r| r["direct_reports"] == 3));
+    assert!(lead.iter().any(|r| r["held_with_a_report"] == true));
+    assert!(
+        other
+            .iter()
+            .all(|r| r["segment"] == "absent" && r["held"] == 0)
+    );
+    // The last week ends where the report's window does: the same coverage and segment.
+    let report = report(
+        &app,
+        &app.admin_token,
+        &format!("?from={from}&to={today}&manager_id={}", o.lead),
+    )
+    .await;
+    let last = lead.last().unwrap();
+    let a = &report["figures"]["adoption"];
+    assert_eq!(last["met_30_days"], a["coverage"][0]["met"]);
+    assert_eq!(last["met_90_days"], a["coverage"][2]["met"]);
+    assert_eq!(
+        (&last["segment"], &a["partial"]),
+        (&json!("partial"), &json!(1))
+    );
+    for word in ["Burnout", "Growth path", "Write the plan", "wellbeing"] {
+        assert!(!reply.text.contains(word), "{word}");
+    }
+
+    // CSV: a header line, then the same rows.
+    let csv = app
+        .get(&format!("{path}&format=csv"), &app.admin_token)
+        .await
+        .expect(200);
+    let mut lines = csv.text.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("week,from,to,manager_id,manager_external_id,department,direct_reports")
+    );
+    assert_eq!(lines.count(), rows.len());
+
+    // A manager may not; a window backwards, one too long, or a cursor is a bad ask.
+    app.get(&path, &o.lead_token)
+        .await
+        .expect_problem(403, "forbidden");
+    app.get(
+        &format!("/api/v1/exports/program?from={today}&to={from}"),
+        &app.admin_token,
+    )
+    .await
+    .expect_problem(400, "invalid_query");
+    app.get(
+        "/api/v1/exports/program?from=2020-01-01&to=2026-01-01",
+        &app.admin_token,
+    )
+    .await
+    .expect_problem(400, "invalid_query");
+    let cursor = app
+        .get(&format!("{path}&changed_since=abc"), &app.admin_token)
+        .await;
+    assert_eq!(cursor.status, 400);
+}
+
 /// The person's manager as the API shows it now.
 async fn current_manager(app: &TestApp, person: Uuid) -> Option<Uuid> {
     app.get(&format!("/api/v1/people/{person}"), &app.admin_token)

@@ -96,8 +96,9 @@ async fn main() -> anyhow::Result<()> {
                 bar.set_message("1:1 history");
                 let (login, stats) = seed::synthetic(&db, n, months.unwrap_or(12), &bar).await?;
                 bar.finish();
-                // Plans as a running server's would be once autovacuum has seen the load.
-                db.refresh_all_stats().await?;
+                // Plans and visibility as a running server's would be once autovacuum has
+                // seen the load.
+                db.settle_bulk_load().await?;
                 println!(
                     "Synthetic organisation of {n} people ready ({} new series, {} past meetings). \
                      A manager to sign in as: {login} / {}",

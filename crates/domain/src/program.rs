@@ -202,6 +202,69 @@ pub fn line_facts(
     out
 }
 
+/// Line facts read for a window `[from, end)` (days): what a report shows of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineReading {
+    pub managers: i64,
+    pub reports: i64,
+    /// Direct reports met in the N days before `end`, for each of [`COVERAGE_DAYS`].
+    pub covered: [i64; 3],
+    pub regular: i64,
+    pub partial: i64,
+    /// Managers who held a `manager_report` 1:1 with a current report in the window.
+    pub holding: i64,
+}
+
+impl LineReading {
+    /// Read `(day, fact, days, count)` line facts (one manager's, or summed over a group's)
+    /// for the window `[from, end)`: running sums up to `end`, and the held days of the
+    /// window whose previous one falls before `from`.
+    pub fn of<'a>(
+        facts: impl IntoIterator<Item = (NaiveDate, &'a str, i64, i64)>,
+        from: NaiveDate,
+        end: NaiveDate,
+    ) -> LineReading {
+        let mut out = LineReading::default();
+        for (day, fact, days, n) in facts {
+            if fact == HOLDING {
+                if day >= from && day < end && (days == 0 || day - Duration::days(days) < from) {
+                    out.holding += n;
+                }
+                continue;
+            }
+            if day > end {
+                continue;
+            }
+            match fact {
+                MANAGERS => out.managers += n,
+                REPORTS => out.reports += n,
+                REGULAR => out.regular += n,
+                PARTIAL => out.partial += n,
+                COVERED => {
+                    if let Some(at) = COVERAGE_DAYS.iter().position(|d| *d == days) {
+                        out.covered[at] += n;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The segment these facts give one manager (`None`: not a manager at `end`).
+    pub fn segment(&self) -> Option<Segment> {
+        if self.managers <= 0 {
+            None
+        } else if self.regular > 0 {
+            Some(Segment::Regular)
+        } else if self.partial > 0 {
+            Some(Segment::Partial)
+        } else {
+            Some(Segment::Absent)
+        }
+    }
+}
+
 /// A manager's standing with their direct reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Segment {
@@ -405,13 +468,6 @@ mod tests {
                 })
                 .collect();
             let facts = line_facts(&lines);
-            let sum = |fact: &str, days: i64, e: NaiveDate| -> i64 {
-                facts
-                    .iter()
-                    .filter(|((d, f, n), _)| *f == fact && *n == days && *d <= e)
-                    .map(|(_, n)| n)
-                    .sum()
-            };
             let midnight = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
             for offset in (0..260).step_by(3) {
                 let e = day0 + Duration::days(offset);
@@ -428,29 +484,24 @@ mod tests {
                         cadence_days: l.cadence_days,
                     })
                     .collect();
-                assert_eq!(sum(MANAGERS, 0, e), 1);
-                assert_eq!(sum(REPORTS, 0, e), lines.len() as i64);
-                for n in COVERAGE_DAYS {
-                    let met = report_lines.iter().filter(|l| l.met_within(n, end)).count();
-                    assert_eq!(sum(COVERED, n, e), met as i64, "covered {n} at {e}");
-                }
-                let seg = segment(&report_lines, end);
-                assert_eq!(sum(REGULAR, 0, e), i64::from(seg == Some(Segment::Regular)));
-                assert_eq!(sum(PARTIAL, 0, e), i64::from(seg == Some(Segment::Partial)));
                 for length in [1, 7, 30, 90] {
                     let s = e - Duration::days(length);
-                    let holding: i64 = facts
-                        .iter()
-                        .filter(|((d, f, gap), _)| {
-                            *f == HOLDING
-                                && *d >= s
-                                && *d < e
-                                && (*gap == 0 || *d - Duration::days(*gap) < s)
-                        })
-                        .map(|(_, n)| n)
-                        .sum();
+                    let read = LineReading::of(
+                        facts.iter().map(|((d, f, days), n)| (*d, *f, *days, *n)),
+                        s,
+                        e,
+                    );
+                    assert_eq!((read.managers, read.reports), (1, lines.len() as i64));
+                    for (at, n) in COVERAGE_DAYS.iter().enumerate() {
+                        let met = report_lines
+                            .iter()
+                            .filter(|l| l.met_within(*n, end))
+                            .count();
+                        assert_eq!(read.covered[at], met as i64, "covered {n} at {e}");
+                    }
+                    assert_eq!(read.segment(), segment(&report_lines, end), "at {e}");
                     let held = report_lines.iter().any(|l| l.met_since(midnight(s), end));
-                    assert_eq!(holding, i64::from(held), "holding [{s}, {e})");
+                    assert_eq!(read.holding, i64::from(held), "holding [{s}, {e})");
                 }
             }
         }

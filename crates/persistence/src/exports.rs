@@ -275,3 +275,140 @@ impl From<Tombstone> for MeetingExportRow {
         }
     }
 }
+
+/// One current manager's figures for one week, as an export row: their direct reports as the
+/// week ended, and the 1:1s they held as manager that started in it. Counts only.
+#[derive(Debug, Clone, Default)]
+pub struct ProgramExportRow {
+    /// The week's first day (a Monday) and the day after its last (both clipped to the window).
+    pub week: NaiveDate,
+    pub from: NaiveDate,
+    pub until: NaiveDate,
+    pub manager_id: Uuid,
+    pub manager_external_id: Option<String>,
+    pub department: Option<String>,
+    pub lines: oneonone_domain::program::LineReading,
+    /// Meetings of every kind with them as manager that started in the week: (status, count).
+    pub meetings: Vec<(String, i64)>,
+}
+
+/// A current manager of the export's slice.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct ExportManager {
+    manager_id: Uuid,
+    external_id: Option<String>,
+    department: Option<String>,
+}
+
+/// Managers whose rows are computed in one go.
+const PROGRAM_BATCH: usize = 200;
+
+/// A manager's kept line fact: (manager, day, fact, days, count).
+type LineFactRow = (Uuid, NaiveDate, String, i64, i64);
+/// A manager's meetings of one status on one day: (manager, day, status, count).
+type DayCount = (Uuid, NaiveDate, String, i64);
+
+impl Session {
+    /// Every current manager of `q`'s slice, week by week over `weeks` (`[from, until)` days,
+    /// in order), in manager id order: one row a manager and week, computed from the kept line
+    /// facts and the meetings' counts of a batch of managers at a time.
+    pub async fn export_program(
+        &mut self,
+        q: &ExportQuery,
+        weeks: &[(NaiveDate, NaiveDate, NaiveDate)],
+        out: &Sender<StoreResult<ProgramExportRow>>,
+    ) -> StoreResult<()> {
+        let (Some(first), Some(last)) = (weeks.first(), weeks.last()) else {
+            return Ok(());
+        };
+        let (from, until) = (first.1, last.2);
+        let whose = Whose::Slice(q.slice.clone());
+        let external = if q.external_ids {
+            "pm.external_id"
+        } else {
+            "NULL"
+        };
+        let managers: Vec<ExportManager> = on_session!(self, conn => {
+            let mut qb = QueryBuilder::new(format!(
+                "SELECT DISTINCT pm.id AS manager_id, {external} AS external_id, pm.department \
+                 FROM people r JOIN people pm ON pm.id = r.manager_id AND pm.active = TRUE \
+                 WHERE r.active = TRUE"
+            ));
+            crate::attention::push_team(&mut qb, &whose, "r.manager_id");
+            qb.push(" ORDER BY pm.id");
+            qb.build_query_as().fetch_all(&mut *conn).await?
+        });
+        let day = match self {
+            Session::Sqlite(_) => "date(m.starts_at)".to_owned(),
+            Session::Postgres(_) => "CAST((m.starts_at AT TIME ZONE 'UTC') AS DATE)".to_owned(),
+        };
+        let midnight = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
+        for batch in managers.chunks(PROGRAM_BATCH) {
+            let ids: Vec<Uuid> = batch.iter().map(|m| m.manager_id).collect();
+            let (facts, counts): (Vec<LineFactRow>, Vec<DayCount>) = on_session!(self, conn => {
+                let mut qb = QueryBuilder::new(
+                    "SELECT manager_id, day, fact, days, n FROM program_lines WHERE n <> 0 \
+                     AND manager_id IN (",
+                );
+                let mut list = qb.separated(", ");
+                for id in &ids {
+                    list.push_bind(*id);
+                }
+                qb.push(")");
+                let facts = qb.build_query_as().fetch_all(&mut *conn).await?;
+                let mut qb = QueryBuilder::new(format!(
+                    "SELECT m.manager_id, {day} AS day, m.status, COUNT(*) FROM meetings m \
+                     WHERE m.starts_at >= "
+                ));
+                qb.push_bind(midnight(from))
+                    .push(" AND m.starts_at < ")
+                    .push_bind(midnight(until))
+                    .push(" AND m.manager_id IN (");
+                let mut list = qb.separated(", ");
+                for id in &ids {
+                    list.push_bind(*id);
+                }
+                qb.push(format!(") GROUP BY m.manager_id, {day}, m.status"));
+                let counts = qb.build_query_as().fetch_all(&mut *conn).await?;
+                (facts, counts)
+            });
+            for m in batch {
+                let mine: Vec<(NaiveDate, &str, i64, i64)> = facts
+                    .iter()
+                    .filter(|f| f.0 == m.manager_id)
+                    .map(|(_, day, fact, days, n)| (*day, fact.as_str(), *days, *n))
+                    .collect();
+                for (week, week_from, week_until) in weeks {
+                    let mut meetings: Vec<(String, i64)> = Vec::new();
+                    for (_, _, status, n) in counts
+                        .iter()
+                        .filter(|c| c.0 == m.manager_id && c.1 >= *week_from && c.1 < *week_until)
+                    {
+                        match meetings.iter_mut().find(|(s, _)| s == status) {
+                            Some(at) => at.1 += n,
+                            None => meetings.push((status.clone(), *n)),
+                        }
+                    }
+                    let row = ProgramExportRow {
+                        week: *week,
+                        from: *week_from,
+                        until: *week_until,
+                        manager_id: m.manager_id,
+                        manager_external_id: m.external_id.clone(),
+                        department: m.department.clone(),
+                        lines: oneonone_domain::program::LineReading::of(
+                            mine.iter().copied(),
+                            *week_from,
+                            *week_until,
+                        ),
+                        meetings,
+                    };
+                    if out.send(Ok(row)).await.is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

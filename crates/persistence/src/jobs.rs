@@ -366,6 +366,15 @@ impl Database {
         Ok(())
     }
 
+    /// After a bulk load, what autovacuum would do once it has seen it: on PostgreSQL, VACUUM
+    /// (the visibility map lets the report's reads scan their indexes alone) and ANALYZE.
+    pub async fn settle_bulk_load(&self) -> StoreResult<()> {
+        if let Database::Postgres(pool) = self {
+            sqlx::query("VACUUM (ANALYZE)").execute(pool).await?;
+        }
+        Ok(())
+    }
+
     /// Give back the claims of a worker that stops (graceful shutdown) on jobs it did not
     /// finish: another worker takes them at once instead of after the lease.
     pub async fn release_claims(&self, worker: Uuid) -> StoreResult<u64> {

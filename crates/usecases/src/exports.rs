@@ -2,7 +2,9 @@
 //! position they are current to, so a nightly job takes only what changed since.
 
 use oneonone_domain::policy::{self, Actor};
-use oneonone_persistence::exports::{ActionItemExportRow, ExportQuery, MeetingExportRow};
+use oneonone_persistence::exports::{
+    ActionItemExportRow, ExportQuery, MeetingExportRow, ProgramExportRow,
+};
 use oneonone_persistence::{LogPosition, Session, StoreResult};
 use tokio::sync::mpsc;
 
@@ -62,4 +64,17 @@ pub async fn meetings(db: &Database, q: ExportQuery) -> Result<Export<MeetingExp
 /// Every action item of `q`, in id order.
 pub async fn action_items(db: &Database, q: ExportQuery) -> Result<Export<ActionItemExportRow>> {
     start(db, q, |s, q, tx| Box::pin(s.export_action_items(q, tx))).await
+}
+
+/// Every current manager of `q`'s slice, week by week (`(monday, from, until)` days, the
+/// window's whole days that have ended), in manager id order.
+pub async fn program(
+    db: &Database,
+    q: ExportQuery,
+    weeks: Vec<(chrono::NaiveDate, chrono::NaiveDate, chrono::NaiveDate)>,
+) -> Result<Export<ProgramExportRow>> {
+    start(db, q, move |s, q, tx| {
+        Box::pin(async move { s.export_program(q, &weeks, tx).await })
+    })
+    .await
 }

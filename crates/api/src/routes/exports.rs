@@ -8,7 +8,9 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use futures_util::StreamExt;
 use oneonone_persistence::LogPosition;
-use oneonone_persistence::exports::{ActionItemExportRow, ExportQuery, MeetingExportRow};
+use oneonone_persistence::exports::{
+    ActionItemExportRow, ExportQuery, MeetingExportRow, ProgramExportRow,
+};
 use oneonone_usecases as usecases;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -391,8 +393,203 @@ pub async fn action_items(
     .await
 }
 
+/// Which managers and weeks, and how.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramExportParams {
+    /// `csv` or `ndjson`; without it, the `Accept` header decides, and NDJSON otherwise.
+    #[param(inline)]
+    pub format: Option<ExportFormat>,
+    /// First day (UTC), inclusive. Default: the Monday eleven weeks before `to`'s (12 weeks).
+    pub from: Option<NaiveDate>,
+    /// Last day (UTC), inclusive. Default: yesterday. Days that have not ended are left out.
+    pub to: Option<NaiveDate>,
+    /// The managers of this department.
+    #[param(max_length = 200)]
+    pub department: Option<String>,
+    /// This manager and every manager below them.
+    pub manager_id: Option<Uuid>,
+}
+
+/// The most weeks one export holds.
+const MAX_WEEKS: usize = 106;
+
+/// One current manager's program figures for one week: their direct reports as the week ended
+/// (as the program report counts them), and the 1:1s they held as manager that started in it.
+/// Counts only: never a title, a note, a rating or anything private.
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[schema(example = json!({"week": "2026-11-30", "from": "2026-11-30", "to": "2026-12-06",
+    "manager_id": "019a6a5e-8f5e-7cc0-9a53-000000000001", "manager_external_id": "E-1001",
+    "department": "Engineering", "direct_reports": 6, "met_30_days": 5, "met_60_days": 6,
+    "met_90_days": 6, "segment": "partial", "held_with_a_report": true, "scheduled": 5,
+    "held": 4, "skipped": 1, "cancelled": 0, "not_recorded": 0, "adherence_pct": 80.0}))]
+pub struct ProgramExport {
+    /// The week's Monday.
+    pub week: NaiveDate,
+    /// The days of the week in the window (the first and last weeks may be partial).
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub manager_id: Uuid,
+    /// The HR system's id of the manager (HR admins and `people:read` tokens; empty otherwise).
+    pub manager_external_id: Option<String>,
+    pub department: Option<String>,
+    /// Their current active direct reports.
+    pub direct_reports: i64,
+    /// Direct reports with a held `manager_report` 1:1 with them in the 30/60/90 days before
+    /// the week's end.
+    pub met_30_days: i64,
+    pub met_60_days: i64,
+    pub met_90_days: i64,
+    /// `regular`, `partial` or `absent` as the week ended (the program report's segments).
+    pub segment: String,
+    /// They held a `manager_report` 1:1 with a current direct report in the week.
+    pub held_with_a_report: bool,
+    /// Their 1:1s as manager (every kind) that started in the week, and what became of them.
+    pub scheduled: i64,
+    pub held: i64,
+    pub skipped: i64,
+    pub cancelled: i64,
+    pub not_recorded: i64,
+    /// Held ÷ scheduled.
+    pub adherence_pct: Option<f64>,
+}
+
+impl From<ProgramExportRow> for ProgramExport {
+    fn from(r: ProgramExportRow) -> Self {
+        let count = |status: &str| {
+            r.meetings
+                .iter()
+                .filter(|(s, _)| s == status)
+                .map(|(_, n)| n)
+                .sum::<i64>()
+        };
+        let scheduled: i64 = r.meetings.iter().map(|(_, n)| n).sum();
+        let (held, skipped, cancelled) = (count("completed"), count("skipped"), count("cancelled"));
+        let segment = match r.lines.segment() {
+            Some(oneonone_domain::program::Segment::Regular) => "regular",
+            Some(oneonone_domain::program::Segment::Partial) => "partial",
+            _ => "absent",
+        };
+        let [met_30_days, met_60_days, met_90_days] = r.lines.covered;
+        Self {
+            week: r.week,
+            from: r.from,
+            to: r.until.pred_opt().unwrap_or(r.until),
+            manager_id: r.manager_id,
+            manager_external_id: r.manager_external_id,
+            department: r.department,
+            direct_reports: r.lines.reports,
+            met_30_days,
+            met_60_days,
+            met_90_days,
+            segment: segment.to_owned(),
+            held_with_a_report: r.lines.holding > 0,
+            scheduled,
+            held,
+            skipped,
+            cancelled,
+            not_recorded: scheduled - held - skipped - cancelled,
+            adherence_pct: oneonone_domain::program::pct(
+                u64::try_from(held).unwrap_or(0),
+                u64::try_from(scheduled).unwrap_or(0),
+            ),
+        }
+    }
+}
+
+/// The weeks of `[from, to]` that have begun, each `(monday, first day, day after the last)`,
+/// clipped to the window and to the days that have ended by `today`.
+fn weeks_of(
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> Vec<(NaiveDate, NaiveDate, NaiveDate)> {
+    let end = to.succ_opt().unwrap_or(to).min(today);
+    let mut out = Vec::new();
+    let mut monday = oneonone_domain::program::week_of(from);
+    while monday < end {
+        let next = monday + Days::new(7);
+        let (first, until) = (monday.max(from), next.min(end));
+        if first < until {
+            out.push((monday, first, until));
+        }
+        monday = next;
+    }
+    out
+}
+
+/// Program figures per manager and per week, streamed as CSV or NDJSON: one row for each
+/// current manager of the slice (managers with an active direct report, by id) and each week
+/// of the window (Monday to Sunday, UTC; whole days that have ended): direct reports, coverage
+/// over 30/60/90 days and the manager's segment as the week ended, whether they held a 1:1 with
+/// a report in it, and their 1:1s that started in it by what became of them. Read from the
+/// kept figures and the meetings' counts, a batch of managers at a time. HR admins and
+/// `reports:read` tokens.
+#[utoipa::path(operation_id = "export_program", tag = TAG, params(ProgramExportParams),
+    responses((status = 200, description = "The managers' weeks, as they are read.",
+        content((ProgramExport = "application/x-ndjson"),
+            (String = "text/csv", example = json!("week,from,to,manager_id,manager_external_id,department,direct_reports,met_30_days,met_60_days,met_90_days,segment,held_with_a_report,scheduled,held,skipped,cancelled,not_recorded,adherence_pct\n2026-11-30,2026-11-30,2026-12-06,019a6a5e-8f5e-7cc0-9a53-000000000001,E-1001,Engineering,6,5,6,6,partial,true,5,4,1,0,0,80.0\n"))),
+        headers(("Oneonone-Changes-Cursor" = String, description = "The change-log position the figures are current to."))))
+)]
+#[get("/exports/program")]
+pub async fn program(
+    state: web::Data<AppState>,
+    Auth(actor): Auth,
+    req: HttpRequest,
+    params: web::Query<ProgramExportParams>,
+) -> ApiResult<HttpResponse> {
+    let p = params.into_inner();
+    let format = ExportFormat::negotiate(p.format, &req);
+    let external_ids = usecases::exports::authorize(&actor)?;
+    super::days_in_order(p.from, p.to)?;
+    let today = Utc::now().date_naive();
+    let to = p.to.unwrap_or(today - Days::new(1));
+    let from = p
+        .from
+        .unwrap_or(oneonone_domain::program::week_of(to) - Days::new(77));
+    super::days_in_order(Some(from), Some(to))?;
+    let weeks = weeks_of(from, to, today);
+    if weeks.len() > MAX_WEEKS {
+        return Err(crate::problem::ApiError::BadRequest {
+            code: "invalid_query",
+            detail: format!("an export holds at most {MAX_WEEKS} weeks"),
+        });
+    }
+    let q = ExportQuery {
+        slice: super::slice_of(&state, p.department, p.manager_id).await?,
+        from: None,
+        until: None,
+        changed_after: None,
+        external_ids,
+    };
+    let export = usecases::exports::program(&state.db, q, weeks).await?;
+    Ok(respond::<ProgramExportRow, ProgramExport>(
+        export, format, "program",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn weeks_run_monday_to_sunday_within_the_window_and_the_days_ended() {
+        let d = |m, day| chrono::NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        // Wednesday 18 November to Sunday 6 December, read on Friday 4 December.
+        let weeks = super::weeks_of(d(11, 18), d(12, 6), d(12, 4));
+        assert_eq!(
+            weeks,
+            vec![
+                (d(11, 16), d(11, 18), d(11, 23)),
+                (d(11, 23), d(11, 23), d(11, 30)),
+                (d(11, 30), d(11, 30), d(12, 4)),
+            ]
+        );
+        assert!(super::weeks_of(d(12, 4), d(12, 6), d(12, 4)).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
     use super::*;
 
     #[test]

@@ -186,6 +186,7 @@ fn configure(cfg: &mut ServiceConfig) {
         .service(attention::list)
         .service(exports::meetings)
         .service(exports::action_items)
+        .service(exports::program)
         .service(program::report);
 }
 
