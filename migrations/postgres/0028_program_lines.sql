@@ -12,9 +12,14 @@ CREATE TABLE program_lines (
     PRIMARY KEY (manager_id, day, fact, days)
 );
 
--- A report reads a group's line facts as running sums up to its end day.
-CREATE INDEX program_days_lines ON program_days (group_kind, group_key, fact, day, days)
+-- A report reads a group's line facts as running sums up to its end day (kinds 'lines' by
+-- day, 'lines_month' by month) and the held days of its window (kind 'held_days').
+CREATE INDEX program_days_lines ON program_days (group_kind, group_key, day, fact, days)
     INCLUDE (n) WHERE kind = 'lines';
+CREATE INDEX program_days_lines_month ON program_days (group_kind, group_key, day, fact, days)
+    INCLUDE (n) WHERE kind = 'lines_month';
+CREATE INDEX program_days_held_days ON program_days (group_kind, group_key, day, fact, days)
+    INCLUDE (n) WHERE kind = 'held_days';
 
 CREATE TABLE kept_rebuilds (name TEXT PRIMARY KEY);
 INSERT INTO kept_rebuilds (name) VALUES ('program_days');

@@ -745,7 +745,8 @@ impl Tx<'_> {
         if regrouped > 0 {
             // Moves one at a time would meet reporting lines half changed (a swap is a cycle
             // until both rows are written): the program figures are recomputed once instead.
-            self.recompute_program_days().await?;
+            self.recompute_program_days(crate::program_days::Recompute::Live)
+                .await?;
         } else {
             self.refresh_lines(lines_of).await?;
             for (person, sign) in goals_of {

@@ -204,6 +204,8 @@ fn own_sql(backend: Backend, mine: bool) -> String {
     // A person's own goals move with them apart (they depend on their active flag, which may
     // change with the move: [`crate::Tx::settle_goals_of`]).
     let goals = if mine { "FALSE" } else { "TRUE" };
+    let holding = measures::HOLDING;
+    let month = month_sql(backend, "l.day");
     let epoch = match backend {
         Backend::Sqlite => "'1970-01-01'",
         Backend::Postgres => "DATE '1970-01-01'",
@@ -251,8 +253,10 @@ fn own_sql(backend: Backend, mine: bool) -> String {
          WHERE x.due_date IS NOT NULL AND {x} \
          UNION ALL SELECT x.manager_id, x.due_date, '', '{DONE_BY_DUE}', 0, 1 FROM action_items x \
          WHERE x.due_date IS NOT NULL AND x.status = 'done' AND {done_day} <= x.due_date AND {x} \
-         UNION ALL SELECT l.manager_id, l.day, '{LINES}', l.fact, l.days, l.n FROM program_lines l \
-         WHERE {l} \
+         UNION ALL SELECT l.manager_id, l.day, CASE WHEN l.fact = '{holding}' THEN '{HELD_DAYS}' \
+         ELSE '{LINES}' END, l.fact, l.days, l.n FROM program_lines l WHERE {l} \
+         UNION ALL SELECT l.manager_id, {month}, '{LINES_MONTH}', l.fact, l.days, l.n \
+         FROM program_lines l WHERE l.fact <> '{holding}' AND {l} \
          UNION ALL SELECT g.owner_id, {epoch}, '{GOALS}', g.status, 0, 1 FROM goals g \
          JOIN people o ON o.id = g.owner_id AND o.active = TRUE WHERE {goals} \
          {checkins} \
@@ -280,6 +284,44 @@ fn recompute_sql(backend: Backend) -> String {
          FROM own o JOIN anc a ON a.person = o.manager_id \
          GROUP BY a.ancestor, o.day, o.kind, o.fact, o.days"
     )
+}
+
+/// How a recomputation clears what it replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recompute {
+    /// After a bulk load, or at start-up: nobody reads meanwhile.
+    Bulk,
+    /// Inside a live server's change (an import that moves people).
+    Live,
+}
+
+/// The kinds the line facts are kept under in `program_days`: the running facts by day
+/// ([`LINES`]) and by month (`lines_month`, on the month's first day, so a running sum reads
+/// whole months then the days of the last one), and the held days (`held_days`).
+const LINES_MONTH: &str = "lines_month";
+const HELD_DAYS: &str = "held_days";
+
+/// The kind a line fact is kept under by day.
+fn line_kind(fact: &str) -> &'static str {
+    if fact == measures::HOLDING {
+        HELD_DAYS
+    } else {
+        LINES
+    }
+}
+
+/// The first day of `day`'s month.
+fn month_of(day: NaiveDate) -> NaiveDate {
+    use chrono::Datelike;
+    day.with_day(1).unwrap_or(day)
+}
+
+/// `column`'s month's first day, per dialect.
+fn month_sql(backend: Backend, column: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("date({column}, 'start of month')"),
+        Backend::Postgres => format!("CAST(date_trunc('month', {column}) AS DATE)"),
+    }
 }
 
 /// A manager's line facts: (day, fact, days) → count.
@@ -337,24 +379,24 @@ impl Database {
             Backend::Postgres => "day - CAST(days AS INTEGER) < $5",
         };
         let holding_sql = format!(
-            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM program_days WHERE kind = '{LINES}' \
-             AND group_kind = $1 AND group_key = $2 AND fact = $3 AND day >= $5 AND day < $4 \
-             AND (days = 0 OR {earlier})"
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM program_days WHERE kind = '{HELD_DAYS}' \
+             AND group_kind = $1 AND group_key = $2 AND day >= $5 AND day < $4 \
+             AND (days = 0 OR {earlier}) AND fact = $3"
         );
+        // Whole months before the end's month, then its days up to the end.
         let running_sql = format!(
-            "SELECT fact, days, CAST(SUM(n) AS BIGINT) FROM program_days WHERE kind = '{LINES}' \
-             AND group_kind = $1 AND group_key = $2 AND fact IN ($3, $4, $5, $6, $7) \
-             AND day <= $8 GROUP BY fact, days"
+            "SELECT fact, days, CAST(SUM(n) AS BIGINT) FROM ( \
+             SELECT fact, days, n FROM program_days WHERE kind = '{LINES_MONTH}' \
+             AND group_kind = $1 AND group_key = $2 AND day < $3 \
+             UNION ALL SELECT fact, days, n FROM program_days WHERE kind = '{LINES}' \
+             AND group_kind = $1 AND group_key = $2 AND day >= $3 AND day <= $4 \
+             ) x GROUP BY fact, days"
         );
         let (running, holding): (Vec<(String, i64, i64)>, i64) = with_pool!(self, pool => {
             let running = sqlx::query_as(&running_sql)
                 .bind(group_kind)
                 .bind(group_key)
-                .bind(measures::MANAGERS)
-                .bind(measures::REPORTS)
-                .bind(measures::COVERED)
-                .bind(measures::REGULAR)
-                .bind(measures::PARTIAL)
+                .bind(month_of(end))
                 .bind(end)
                 .fetch_all(pool)
                 .await?;
@@ -402,7 +444,7 @@ impl Database {
             Ok(sqlx::query_as(&format!(
                 "SELECT kind, fact, days, CAST(SUM(n) AS BIGINT) AS n FROM program_days \
                  WHERE group_kind = $1 AND group_key = $2 AND day >= $3 AND day < $4 \
-                 AND kind <> '{LINES}' \
+                 AND kind NOT IN ('{LINES}', '{LINES_MONTH}', '{HELD_DAYS}') \
                  GROUP BY kind, fact, days HAVING SUM(n) <> 0 ORDER BY kind, fact, days"
             ))
             .bind(group_kind)
@@ -503,7 +545,7 @@ impl Database {
                     .await?
                 });
                 if taken.is_some() {
-                    tx.recompute_program_days().await?;
+                    tx.recompute_program_days(Recompute::Bulk).await?;
                 }
                 StoreResult::Ok(())
             })
@@ -513,20 +555,28 @@ impl Database {
 
     /// Recompute the whole table from the records in one transaction (after a bulk load).
     pub async fn rebuild_program_days(&self) -> StoreResult<()> {
-        self.transact(move |tx| Box::pin(async move { tx.recompute_program_days().await }))
-            .await
+        self.transact(move |tx| {
+            Box::pin(async move { tx.recompute_program_days(Recompute::Bulk).await })
+        })
+        .await
     }
 }
 
 impl crate::Tx<'_> {
     /// Recompute the whole table from the records.
-    pub async fn recompute_program_days(&mut self) -> StoreResult<()> {
+    pub async fn recompute_program_days(&mut self, how: Recompute) -> StoreResult<()> {
         let sql = format!(
             "INSERT INTO program_days (group_kind, group_key, day, kind, fact, days, n) {}",
             recompute_sql(self.backend())
         );
+        // PostgreSQL: a bulk recompute truncates (fresh, compact indexes; the tables are locked
+        // until it commits); one in a live server deletes (readers go on meanwhile).
+        let clear = match (how, self.backend()) {
+            (Recompute::Bulk, Backend::Postgres) => "TRUNCATE program_lines, program_days",
+            _ => "DELETE FROM program_lines",
+        };
         crate::on_tx!(self, conn => {
-            sqlx::query("DELETE FROM program_lines").execute(&mut *conn).await?;
+            sqlx::query(clear).execute(&mut *conn).await?;
         });
         let managers = self.current_managers().await?;
         for batch in managers.chunks(LINE_BATCH) {
@@ -956,8 +1006,25 @@ impl crate::Tx<'_> {
                 change.retain(|_, n| *n != 0);
                 for ((day, fact, days), n) in &change {
                     *deltas
-                        .entry((*manager, *day, LINES.to_owned(), fact.clone(), *days))
+                        .entry((
+                            *manager,
+                            *day,
+                            line_kind(fact).to_owned(),
+                            fact.clone(),
+                            *days,
+                        ))
                         .or_default() += n;
+                    if fact != measures::HOLDING {
+                        *deltas
+                            .entry((
+                                *manager,
+                                month_of(*day),
+                                LINES_MONTH.to_owned(),
+                                fact.clone(),
+                                *days,
+                            ))
+                            .or_default() += n;
+                    }
                 }
                 if !change.is_empty() {
                     changes.insert(*manager, change);
