@@ -230,8 +230,10 @@ fn own_sql(backend: Backend, mine: bool) -> String {
         "FROM agenda_items a JOIN meetings m ON m.id = a.meeting_id \
          WHERE a.private = FALSE AND m.status = '{HELD}' AND {m}"
     );
+    let week = week_sql(backend, "d.day");
+    let unweekly = unweekly_kinds();
     format!(
-        "own (manager_id, day, kind, fact, days, n) AS ( \
+        "own_days (manager_id, day, kind, fact, days, n) AS ( \
          SELECT f.manager_id, f.day, f.kind, f.fact, CAST(f.days AS BIGINT), \
          CAST(SUM(f.n) AS BIGINT) FROM ( \
          SELECT m.manager_id, {day} AS day, m.kind, m.status AS fact, 0 AS days, 1 AS n \
@@ -260,8 +262,40 @@ fn own_sql(backend: Backend, mine: bool) -> String {
          UNION ALL SELECT g.owner_id, {epoch}, '{GOALS}', g.status, 0, 1 FROM goals g \
          JOIN people o ON o.id = g.owner_id AND o.active = TRUE WHERE {goals} \
          {checkins} \
-         ) f GROUP BY f.manager_id, f.day, f.kind, f.fact, f.days)"
+         ) f GROUP BY f.manager_id, f.day, f.kind, f.fact, f.days), \
+         own (manager_id, day, kind, fact, days, n) AS ( \
+         SELECT w.manager_id, w.day, w.kind, w.fact, w.days, CAST(SUM(w.n) AS BIGINT) FROM ( \
+         SELECT d.manager_id, d.day, d.kind, d.fact, d.days, d.n FROM own_days d \
+         UNION ALL SELECT d.manager_id, {week}, '{WEEK}' || d.kind, d.fact, d.days, d.n \
+         FROM own_days d WHERE d.kind NOT IN ({unweekly}) \
+         ) w GROUP BY w.manager_id, w.day, w.kind, w.fact, w.days)"
     )
+}
+
+/// Kinds kept by week too (under `week:<kind>`, on the week's Monday), so a window reads its
+/// whole weeks as one row each and only its first and last days by day: all but these.
+fn unweekly_kinds() -> String {
+    [LINES, LINES_MONTH, HELD_DAYS, GOALS]
+        .iter()
+        .map(|k| format!("'{k}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The prefix of the kinds kept by week.
+const WEEK: &str = "week:";
+
+/// Whether facts of `kind` are kept by week too.
+fn weekly(kind: &str) -> bool {
+    ![LINES, LINES_MONTH, HELD_DAYS, GOALS].contains(&kind) && !kind.starts_with(WEEK)
+}
+
+/// `column`'s week's Monday, per dialect.
+fn week_sql(backend: Backend, column: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("date({column}, 'weekday 0', '-6 days')"),
+        Backend::Postgres => format!("CAST(date_trunc('week', {column}) AS DATE)"),
+    }
 }
 
 /// Every row of the table, recomputed from the records.
@@ -431,6 +465,53 @@ impl Database {
         Ok(out)
     }
 
+    /// The summed figures of a group's days `[from, until)` as [`Database::program_days`]
+    /// gives them, read as whole weeks (one row a fact each) and the days before the first and
+    /// after the last.
+    pub async fn program_window(
+        &self,
+        group_kind: &str,
+        group_key: &str,
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> StoreResult<Vec<DayFigure>> {
+        use chrono::Datelike;
+        let monday = |d: NaiveDate| oneonone_domain::program::week_of(d);
+        let first = if from.weekday() == chrono::Weekday::Mon {
+            from
+        } else {
+            monday(from) + chrono::Days::new(7)
+        };
+        let last = monday(until);
+        if first >= last {
+            return self.program_days(group_kind, group_key, from, until).await;
+        }
+        let sql = format!(
+            "SELECT kind, fact, days, CAST(SUM(n) AS BIGINT) AS n FROM ( \
+             SELECT kind, fact, days, n FROM program_days WHERE group_kind = $1 AND group_key = $2 \
+             AND day >= $3 AND day < $4 AND kind NOT LIKE '{WEEK}%' \
+             UNION ALL SELECT substr(kind, {skip}), fact, days, n FROM program_days \
+             WHERE group_kind = $1 AND group_key = $2 AND day >= $4 AND day < $5 \
+             AND kind LIKE '{WEEK}%' \
+             UNION ALL SELECT kind, fact, days, n FROM program_days WHERE group_kind = $1 \
+             AND group_key = $2 AND day >= $5 AND day < $6 AND kind NOT LIKE '{WEEK}%' \
+             ) x WHERE kind NOT IN ('{LINES}', '{LINES_MONTH}', '{HELD_DAYS}') \
+             GROUP BY kind, fact, days HAVING SUM(n) <> 0 ORDER BY kind, fact, days",
+            skip = WEEK.len() + 1
+        );
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as(&sql)
+                .bind(group_kind)
+                .bind(group_key)
+                .bind(from)
+                .bind(first)
+                .bind(last)
+                .bind(until)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
     /// The summed figures of a group's days `[from, until)` (line facts aside: they are read
     /// by [`Database::program_lines_at`]).
     pub async fn program_days(
@@ -445,6 +526,7 @@ impl Database {
                 "SELECT kind, fact, days, CAST(SUM(n) AS BIGINT) AS n FROM program_days \
                  WHERE group_kind = $1 AND group_key = $2 AND day >= $3 AND day < $4 \
                  AND kind NOT IN ('{LINES}', '{LINES_MONTH}', '{HELD_DAYS}') \
+                 AND kind NOT LIKE '{WEEK}%' \
                  GROUP BY kind, fact, days HAVING SUM(n) <> 0 ORDER BY kind, fact, days"
             ))
             .bind(group_kind)
@@ -1091,7 +1173,19 @@ impl crate::Tx<'_> {
         let mut by_manager: BTreeMap<Uuid, Vec<GroupDay>> = BTreeMap::new();
         for ((manager, day, kind, fact, days), n) in deltas {
             if n != 0 {
-                by_manager.entry(manager).or_default().push(GroupDay {
+                let changes = by_manager.entry(manager).or_default();
+                if weekly(&kind) {
+                    changes.push(GroupDay {
+                        group_kind: String::new(),
+                        group_key: String::new(),
+                        day: oneonone_domain::program::week_of(day),
+                        kind: format!("{WEEK}{kind}"),
+                        fact: fact.clone(),
+                        days,
+                        n,
+                    });
+                }
+                changes.push(GroupDay {
                     group_kind: String::new(),
                     group_key: String::new(),
                     day,

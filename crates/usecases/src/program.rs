@@ -219,7 +219,7 @@ pub async fn figures(
     if source == Source::Kept {
         let mut topics: Vec<TopicRow> = Vec::new();
         for row in db
-            .program_days(kind, &key, start.date_naive(), end.date_naive())
+            .program_window(kind, &key, start.date_naive(), end.date_naive())
             .await?
         {
             if row.kind == program_days::CHECKINS {
