@@ -20,6 +20,10 @@
 #              server's resident memory while it streams), then the program report for the
 #              organisation, a department and a manager's subtree, and HR's attention list.
 # Figures are only comparable within one run: read the ratios to /healthz.
+# A large `reports` organisation takes long to seed (100,000 people: see the README); to seed it
+# once and bench it again, name where to keep it: BENCH_REPORT_SQLITE=/path/reports.db and/or
+# BENCH_REPORT_PG_DB=name (a database on the PostgreSQL server). Seeded when missing, left in
+# place afterwards; the size is whatever it was seeded with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -105,9 +109,14 @@ if wants "$DBS" sqlite; then
     bench_against sqlite "sqlite://$tmp/reminders.db" reminders "$ADMIN_EMAIL" "$ADMIN_PASSWORD"
   fi
   if wants "$PLANS" reports; then
-    seed_org "sqlite://$tmp/reports.db" "$REPORT_PEOPLE" "$REPORT_MONTHS"
+    reports_db="${BENCH_REPORT_SQLITE:-$tmp/reports.db}"
+    if [ -n "${BENCH_REPORT_SQLITE:-}" ] && [ -s "$reports_db" ]; then
+      echo "== reusing the seeded organisation in $reports_db"
+    else
+      seed_org "sqlite://$reports_db" "$REPORT_PEOPLE" "$REPORT_MONTHS"
+    fi
     # Its figures are printed either way; a failed request fails the run at the end.
-    bench_against sqlite "sqlite://$tmp/reports.db" reports "$ADMIN_EMAIL" "$ADMIN_PASSWORD" ||
+    bench_against sqlite "sqlite://$reports_db" reports "$ADMIN_EMAIL" "$ADMIN_PASSWORD" ||
       sqlite_rc=$?
   fi
 fi
@@ -118,6 +127,17 @@ elif pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
   rc=$sqlite_rc
   for plan in $PLANS; do
     db="oneonone_bench_${plan}_$$"
+    if [ "$plan" = reports ] && [ -n "${BENCH_REPORT_PG_DB:-}" ]; then
+      db=$BENCH_REPORT_PG_DB
+      if psql "${PG_URL%/*}/$db" -qtAc "SELECT 1 FROM people LIMIT 1" 2>/dev/null | grep -q 1; then
+        echo "== reusing the seeded organisation in the database $db"
+      else
+        psql "$PG_URL" -qc "CREATE DATABASE $db" >/dev/null 2>&1 || true
+        seed_org "${PG_URL%/*}/$db" "$REPORT_PEOPLE" "$REPORT_MONTHS" || rc=$?
+      fi
+      bench_against postgres "${PG_URL%/*}/$db" reports "$ADMIN_EMAIL" "$ADMIN_PASSWORD" || rc=$?
+      continue
+    fi
     psql "$PG_URL" -qc "CREATE DATABASE $db" >/dev/null
     if [ "$plan" = meetings ]; then
       seed_org "${PG_URL%/*}/$db" || rc=$?

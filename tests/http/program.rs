@@ -294,6 +294,89 @@ async fn each_measure_follows_its_definition() {
     let _ = o.a;
 }
 
+/// A report is sent again only while nothing was written since it was computed: a 1:1 held
+/// through the API, a write by another connection (behind the server's back) and one by another
+/// replica each show in the next report; `Cache-Control: no-cache` computes it afresh and finds
+/// the same; HR's copy of a subtree's report never reaches the subtree's manager (content
+/// signals withheld below the minimum group size).
+#[tokio::test]
+async fn a_report_sent_again_never_hides_a_change() {
+    let app = spawn_app().await;
+    let o = org(&app).await;
+    let q = window();
+    let held = |r: &Value| r["figures"]["adoption"]["meetings"]["held"].clone();
+    let first = report(&app, &app.admin_token, &q).await;
+    assert_eq!(held(&first), 4);
+    assert_eq!(report(&app, &app.admin_token, &q).await, first);
+    let path = format!("/api/v1/reports/program{q}");
+    let fresh = app
+        .send(
+            app.request(reqwest::Method::GET, &path, Some(&app.admin_token))
+                .header("cache-control", "no-cache"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(fresh.body, first, "afresh, nothing changed");
+
+    meeting(&app, o.lead, &o.lead_token, o.a, 3, "complete").await;
+    let second = report(&app, &app.admin_token, &q).await;
+    assert_eq!(held(&second), 5, "a 1:1 held through the API");
+
+    // Another connection adds to the kept figures themselves.
+    app.exec_sql(
+        "UPDATE program_days SET n = n + 10 WHERE group_kind = 'organisation' \
+         AND fact = 'completed' AND kind IN ('manager_report', 'week:manager_report')",
+    )
+    .await;
+    let third = report(&app, &app.admin_token, &q).await;
+    assert!(
+        held(&third).as_u64() > held(&second).as_u64(),
+        "a write by another connection: {} after {}",
+        held(&third),
+        held(&second)
+    );
+    app.db.rebuild_program_days().await.unwrap();
+    assert_eq!(held(&report(&app, &app.admin_token, &q).await), 5);
+
+    // Another replica holds a 1:1.
+    let replica = app.replica(|_| {}).await;
+    let at = (Utc::now() - Duration::days(2)).to_rfc3339_opts(SecondsFormat::Secs, true);
+    let id = app
+        .send(
+            app.client
+                .post(format!("{}/api/v1/meetings", replica.base))
+                .bearer_auth(&o.lead_token)
+                .json(
+                    &json!({"manager_id": o.lead, "report_id": o.a, "starts_at": at,
+                    "kind": "manager_report"}),
+                ),
+        )
+        .await
+        .expect(201)
+        .id();
+    app.send(
+        app.client
+            .post(format!("{}/api/v1/meetings/{id}/complete", replica.base))
+            .bearer_auth(&o.lead_token)
+            .json(&json!({})),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        held(&report(&app, &app.admin_token, &q).await),
+        6,
+        "a 1:1 held through another replica"
+    );
+
+    // The same query by HR, then by the subtree's manager.
+    let subtree = format!("{q}&manager_id={}", o.lead);
+    let by_hr = report(&app, &app.admin_token, &subtree).await;
+    assert_eq!(by_hr["figures"]["content"]["shared_talking_points"], 3);
+    let by_lead = report(&app, &o.lead_token, &subtree).await;
+    assert_eq!(by_lead["figures"]["content"], Value::Null, "{by_lead}");
+    assert_eq!(by_lead["figures"]["adoption"], by_hr["figures"]["adoption"]);
+}
+
 #[tokio::test]
 async fn managers_read_their_subtree_and_hr_any_slice() {
     let app = spawn_app().await;

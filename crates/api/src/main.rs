@@ -70,6 +70,7 @@ async fn main() -> anyhow::Result<()> {
                 "say what to seed: --demo, or --people N [--months M]"
             );
             let db = open_database(&settings, Duration::from_secs(30)).await?;
+            let checkpoints = oneonone_api::startup::spawn_checkpoints(db.clone());
             db.seed_library().await?;
             if demo {
                 seed::demo(&db).await?;
@@ -107,6 +108,7 @@ async fn main() -> anyhow::Result<()> {
                     seed::DEMO_PASSWORD
                 );
             }
+            checkpoints.abort();
             db.close().await;
             Ok(())
         }

@@ -676,19 +676,19 @@ pub async fn history(
     let mut stats = HistoryStats::default();
     let mut managers: Vec<_> = reports.iter().collect();
     managers.sort_by_key(|(m, _)| **m);
-    let mut pairs_done = 0usize;
+    let (mut pairs_done, mut next_stats) = (0usize, 500usize);
+    db.begin_bulk_load().await?;
     for (manager, team) in managers {
         // A bulk load: refresh the planner's statistics as the tables grow (PostgreSQL), or the
         // plans it made while `meetings` was empty (a scan, for a lookup by id) stay in use —
         // measured at 10,000 people with autovacuum off: 3 series a second instead of 50.
-        // SQLite: the write-ahead log is copied back into the file as the server's background
-        // task would (the seed runs without it): unchecked, a 30,000-person seed grew it to
-        // 61 GB and filled the disk.
+        // Each time the tables have doubled is enough (every 500 pairs took 10 minutes of
+        // ANALYZE at 100,000 people). (SQLite's log is checkpointed by the caller's
+        // `startup::spawn_checkpoints`.)
         pairs_done += team.len();
-        if pairs_done >= 500 {
-            pairs_done = 0;
+        if pairs_done >= next_stats {
+            next_stats *= 2;
             db.refresh_all_stats().await?;
-            db.checkpoint().await?;
         }
         let segment = match seed_of(*manager, Uuid::nil()) % 100 {
             0..=39 => Segment::Regular,
@@ -731,7 +731,10 @@ pub async fn history(
             };
             let series = db
                 .transact(move |tx| {
-                    Box::pin(async move { usecases::meetings::seed_series(tx, &new).await })
+                    Box::pin(async move {
+                        tx.bulk_load();
+                        usecases::meetings::seed_series(tx, &new).await
+                    })
                 })
                 .await?;
             stats.series += 1;
@@ -816,7 +819,7 @@ pub async fn history(
             db.insert_history(&series, &past).await?;
         }
     }
-    db.rebuild_program_days().await?;
+    db.run_pending_rebuilds().await?;
     Ok(stats)
 }
 

@@ -282,6 +282,7 @@ impl Application {
                 crate::state::RESULTS_CACHED,
             )),
             goal_histories: Arc::new(crate::state::history_cache()),
+            program_reports: Arc::new(crate::state::report_cache()),
             metrics: Arc::new(metrics),
         };
         let port = local.port();
@@ -379,10 +380,10 @@ impl Application {
     }
 }
 
-/// Periodic clean-up: expired idempotency keys, idle rate-limit entries, and (SQLite) the
-/// write-ahead log checkpoint.
-fn spawn_housekeeping(state: AppState) {
-    let db = state.db.clone();
+/// Copy SQLite's write-ahead log back into the database file every second (the pools turn the
+/// automatic checkpoint off); anything that writes for long — the server, the seed — runs this.
+/// Between checkpoints the log holds every page each commit touched, so the interval bounds it.
+pub fn spawn_checkpoints(db: oneonone_persistence::Database) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
@@ -391,7 +392,13 @@ fn spawn_housekeeping(state: AppState) {
                 tracing::debug!(error = %e, "checkpoint skipped");
             }
         }
-    });
+    })
+}
+
+/// Periodic clean-up: expired idempotency keys, idle rate-limit entries, and (SQLite) the
+/// write-ahead log checkpoint.
+fn spawn_housekeeping(state: AppState) {
+    spawn_checkpoints(state.db.clone());
     let db = state.db.clone();
     tokio::spawn(async move {
         // Keep every series stocked with its upcoming meetings as time passes.

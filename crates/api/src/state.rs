@@ -26,6 +26,11 @@ pub struct AppState {
     /// asks the database whether the version is still the goal's (in the statement that
     /// reads the goal), so a replica's copy is never served stale.
     pub goal_histories: Arc<HistoryCache>,
+    /// Program reports as sent, by query and reader class, with where the data stood before
+    /// they were computed ([`oneonone_persistence::Database::data_version`]) and the instant
+    /// they stop holding (the next midnight UTC, when their days move on): served again only
+    /// while the version is still the database's and that instant has not come.
+    pub program_reports: Arc<ReportCache>,
     /// What `/metrics` reports.
     pub metrics: Arc<crate::metrics::Metrics>,
 }
@@ -83,6 +88,35 @@ impl quick_cache::Weighter<uuid::Uuid, KnownHistory> for HistoryWeight {
 /// A history cache of [`HISTORY_BYTES_CACHED`].
 pub fn history_cache() -> HistoryCache {
     HistoryCache::with_weighter(16_384, HISTORY_BYTES_CACHED, HistoryWeight)
+}
+
+/// A program report as [`AppState::program_reports`] keeps it.
+#[derive(Debug, Clone)]
+pub struct KnownReport {
+    pub version: String,
+    pub until: chrono::DateTime<chrono::Utc>,
+    pub body: actix_web::web::Bytes,
+}
+
+/// How much report JSON a server keeps, in bytes.
+pub const REPORT_BYTES_CACHED: u64 = 16 << 20;
+
+/// Weighs a cached report by its size.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportWeight;
+
+impl quick_cache::Weighter<String, KnownReport> for ReportWeight {
+    fn weight(&self, _: &String, value: &KnownReport) -> u64 {
+        u64::try_from(value.body.len()).unwrap_or(u64::MAX).max(1)
+    }
+}
+
+/// See [`AppState::program_reports`].
+pub type ReportCache = quick_cache::sync::Cache<String, KnownReport, ReportWeight>;
+
+/// A report cache of [`REPORT_BYTES_CACHED`].
+pub fn report_cache() -> ReportCache {
+    ReportCache::with_weighter(1024, REPORT_BYTES_CACHED, ReportWeight)
 }
 
 /// See [`AppState::enps_results`].

@@ -25,6 +25,8 @@ struct Outcome {
 #[derive(Clone)]
 enum Kind {
     Get,
+    /// A GET that asks for a fresh computation (`Cache-Control: no-cache`).
+    GetFresh,
     CreatePerson,
     AddAgendaItem,
     /// A progress update of a goal's key result (by id).
@@ -58,6 +60,7 @@ async fn run(
             while Instant::now() < deadline {
                 let mut req = match &kind {
                     Kind::Get => client.get(&url),
+                    Kind::GetFresh => client.get(&url).header("cache-control", "no-cache"),
                     Kind::CreatePerson => {
                         let n = counter.fetch_add(1, Ordering::Relaxed);
                         client.post(&url).json(&json!({

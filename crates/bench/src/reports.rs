@@ -96,17 +96,30 @@ pub async fn plan(client: &reqwest::Client, base: &str, token: &str) -> anyhow::
         .map(|(m, _)| m)
         .context("no manager")?;
     let report = format!("{base}/api/v1/reports/program");
+    // Each report twice: as HR's pollers get it (sent again while nothing was written), and
+    // computed afresh for every request (what a report costs after a write).
     Ok(vec![
         ("GET program (org)", report.clone(), Kind::Get),
+        ("GET program (org, fresh)", report.clone(), Kind::GetFresh),
         (
             "GET program (dept)",
             format!("{report}?department={department}"),
             Kind::Get,
         ),
         (
+            "GET program (dept, fresh)",
+            format!("{report}?department={department}"),
+            Kind::GetFresh,
+        ),
+        (
             "GET program (team)",
             format!("{report}?manager_id={manager}"),
             Kind::Get,
+        ),
+        (
+            "GET program (team, fresh)",
+            format!("{report}?manager_id={manager}"),
+            Kind::GetFresh,
         ),
         (
             "GET attention (org)",

@@ -398,7 +398,7 @@ pub struct PastMeeting {
 impl Database {
     /// Write the past meetings of a series in one transaction (seeding and benchmarks only).
     /// A bulk load: the program figures are not kept up to date meeting by meeting; the
-    /// loader recomputes them once at the end ([`Database::rebuild_program_days`]).
+    /// loader recomputes them once at the end ([`Database::run_pending_rebuilds`]).
     pub async fn insert_history(
         &self,
         series: &MeetingSeries,

@@ -635,6 +635,26 @@ impl Database {
         .await
     }
 
+    /// A bulk load begins: its changes leave the kept figures alone ([`crate::Tx::bulk_load`]),
+    /// so they are marked for a recomputation first. The load ends with
+    /// [`Database::run_pending_rebuilds`]; if it stops before, the next server to start runs it.
+    pub async fn begin_bulk_load(&self) -> StoreResult<()> {
+        self.transact(move |tx| {
+            Box::pin(async move {
+                crate::on_tx!(tx, conn => {
+                    sqlx::query(
+                        "INSERT INTO kept_rebuilds (name) VALUES ('program_days') \
+                         ON CONFLICT (name) DO NOTHING",
+                    )
+                    .execute(&mut *conn)
+                    .await?;
+                });
+                StoreResult::Ok(())
+            })
+        })
+        .await
+    }
+
     /// Recompute the whole table from the records in one transaction (after a bulk load).
     pub async fn rebuild_program_days(&self) -> StoreResult<()> {
         self.transact(move |tx| {
@@ -850,6 +870,9 @@ impl crate::Tx<'_> {
         before: Vec<MeetingFact>,
         ids: &[Uuid],
     ) -> StoreResult<()> {
+        if self.bulk {
+            return Ok(());
+        }
         let after = self.meeting_facts(ids).await?;
         let mut deltas = Deltas::new();
         let mut add = |f: &MeetingFact, by: i64| {
@@ -1068,6 +1091,9 @@ impl crate::Tx<'_> {
         &mut self,
         managers: impl IntoIterator<Item = Uuid>,
     ) -> StoreResult<()> {
+        if self.bulk {
+            return Ok(());
+        }
         let managers: Vec<Uuid> = managers
             .into_iter()
             .collect::<BTreeSet<_>>()

@@ -39,6 +39,8 @@ pub struct Tx<'c> {
     deferred: Option<Deferred>,
     /// Events appended so far, written at commit.
     pub(crate) events: Vec<EventRow>,
+    /// Part of a bulk load: the program figures are left to the rebuild that ends it.
+    pub(crate) bulk: bool,
 }
 
 enum Side<'c> {
@@ -139,7 +141,15 @@ impl<'c> Tx<'c> {
             side,
             deferred: None,
             events: Vec::new(),
+            bulk: false,
         }
+    }
+
+    /// Mark this change as part of a bulk load (the seed's history): it leaves the kept
+    /// program figures alone, and the load's end recomputes them all
+    /// ([`Database::begin_bulk_load`], [`Database::run_pending_rebuilds`]).
+    pub fn bulk_load(&mut self) {
+        self.bulk = true;
     }
 
     pub fn backend(&self) -> crate::Backend {

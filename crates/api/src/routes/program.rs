@@ -372,13 +372,23 @@ fn bad(detail: &str) -> ApiError {
 /// risk, check-in completion, eNPS, 1:1 ratings as groups no subtraction breaks down) side by side, optionally before and after a launch date and
 /// week by week. A slice is its managers and their 1:1s. HR admins and `reports:read` tokens
 /// read any slice; a manager their own subtree (and subtrees within it).
-#[utoipa::path(operation_id = "program_report", tag = TAG, params(ProgramQuery),
+///
+/// A report is computed once and sent again to the next reader of the same query and kind
+/// (HR, or a manager) for as long as nothing is written and the day has not changed; any
+/// write anywhere makes the next one be computed afresh. `Cache-Control: no-cache` asks for a
+/// fresh computation anyway.
+#[utoipa::path(operation_id = "program_report", tag = TAG, params(ProgramQuery,
+        ("Cache-Control" = Option<String>, Header,
+            description = "`no-cache`: compute the report afresh (it never differs from a \
+                report sent again: those are only sent while nothing was written since).",
+            example = "no-cache")),
     responses((status = 200, description = "The report.", body = ProgramReport)))]
 #[get("/reports/program")]
 pub async fn report(
     state: web::Data<AppState>,
     Auth(actor): Auth,
     query: web::Query<ProgramQuery>,
+    request: actix_web::HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     // Who may, before anyone is looked up.
@@ -401,6 +411,29 @@ pub async fn report(
     };
     let (slice, content_always) = usecases::program::scope(&state.db, &actor, named).await?;
     let min_group = oneonone_domain::enps::DEFAULT_MIN_GROUP_SIZE;
+    // Everything the body depends on besides the data and the day.
+    let key = format!(
+        "{slice:?}|{from}|{to}|{:?}|{:?}|{:?}|{:?}|{content_always}|{min_group}",
+        q.launch_date, q.weekly, q.department, q.manager_id
+    );
+    let fresh = request
+        .headers()
+        .get_all(actix_web::http::header::CACHE_CONTROL)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|d| d.trim().eq_ignore_ascii_case("no-cache"));
+    // Read before the report is: a write that ends while it is computed changes it, and the
+    // copy kept is then never served.
+    let version = state.db.data_version().await?;
+    if !fresh
+        && let Some(known) = state.program_reports.get(&key)
+        && known.version == version
+        && now < known.until
+    {
+        return Ok(HttpResponse::Ok()
+            .content_type(actix_web::http::header::ContentType::json())
+            .body(known.body));
+    }
     let period = |from: NaiveDate, to: NaiveDate| {
         let slice = slice.clone();
         let db = state.db.clone();
@@ -450,14 +483,34 @@ pub async fn report(
     } else {
         None
     };
-    Ok(HttpResponse::Ok().json(ProgramReport {
-        from,
-        to,
-        department: q.department,
-        manager_id: q.manager_id,
-        launch_date: q.launch_date,
-        figures,
-        before,
-        weekly,
-    }))
+    let body = actix_web::web::Bytes::from(
+        serde_json::to_vec(&ProgramReport {
+            from,
+            to,
+            department: q.department,
+            manager_id: q.manager_id,
+            launch_date: q.launch_date,
+            figures,
+            before,
+            weekly,
+        })
+        .map_err(|e| ApiError::Internal(e.into()))?,
+    );
+    let midnight = now
+        .date_naive()
+        .checked_add_days(Days::new(1))
+        .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc());
+    if let Some(until) = midnight {
+        state.program_reports.insert(
+            key,
+            crate::state::KnownReport {
+                version,
+                until,
+                body: body.clone(),
+            },
+        );
+    }
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body))
 }
