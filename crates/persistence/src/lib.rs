@@ -276,6 +276,24 @@ pub struct SqlitePools {
     pub watcher: Arc<tokio::sync::Mutex<sqlx::SqliteConnection>>,
 }
 
+impl SqlitePools {
+    /// Run `PRAGMA {pragma}` on the writer between two batches, no write in flight: a
+    /// checkpoint that RESTARTs or TRUNCATEs the log needs the writer's own connection and every
+    /// reader off the old log; `temp_store` cannot change inside a transaction.
+    async fn writer_pragma(&self, pragma: &'static str) -> StoreResult<()> {
+        self.writer
+            .run_alone(move |conn| {
+                Box::pin(async move {
+                    sqlx::query(&format!("PRAGMA {pragma}"))
+                        .execute(conn)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+}
+
 /// How to open the database.
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
@@ -496,17 +514,7 @@ impl Database {
                     .fetch_one(&pools.read)
                     .await?;
             if log > LOG_RESTART_FRAMES {
-                pools
-                    .writer
-                    .run_alone(|conn| {
-                        Box::pin(async move {
-                            sqlx::query("PRAGMA wal_checkpoint(RESTART)")
-                                .execute(conn)
-                                .await?;
-                            Ok(())
-                        })
-                    })
-                    .await?;
+                pools.writer_pragma("wal_checkpoint(RESTART)").await?;
             }
         }
         Ok(())
@@ -519,18 +527,7 @@ impl Database {
         match self {
             Database::Sqlite(pools) => {
                 pools.read.close().await;
-                let truncated = pools
-                    .writer
-                    .run_alone(|conn| {
-                        Box::pin(async move {
-                            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                                .execute(conn)
-                                .await?;
-                            Ok(())
-                        })
-                    })
-                    .await;
-                if let Err(e) = truncated {
+                if let Err(e) = pools.writer_pragma("wal_checkpoint(TRUNCATE)").await {
                     tracing::debug!(error = %e, "final checkpoint skipped");
                 }
             }
