@@ -18,7 +18,9 @@
 #              10,000) with BENCH_REPORT_MONTHS months of history (default 24, about a million
 #              meetings): one whole export of meetings and of action items (rows/s, and the
 #              server's resident memory while it streams), then the program report for the
-#              organisation, a department and a manager's subtree, and HR's attention list.
+#              organisation, a department and a manager's subtree, and HR's attention list
+#              (the organisation's first page, its never-met page — the whole organisation
+#              read for few entries — and a subtree's).
 # Figures are only comparable within one run: read the ratios to /healthz.
 # A large `reports` organisation takes long to seed (100,000 people: see the README); to seed it
 # once and bench it again, name where to keep it: BENCH_REPORT_SQLITE=/path/reports.db and/or

@@ -19,7 +19,10 @@ async fn attention(app: &TestApp, token: &str, query: &str, limit: u32) -> Vec<V
         let page = app.get(&path, token).await.expect(200).body;
         out.extend(page["data"].as_array().cloned().unwrap_or_default());
         match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
+            Some(c) => {
+                assert!(out.len() < 10_000, "the pages never end: {path}");
+                cursor = Some(c.to_owned());
+            }
             None => return out,
         }
     }
@@ -485,4 +488,92 @@ async fn the_attention_list_is_hrs_by_slice_and_everyone_elses_own() {
             .await
             .expect_problem(400, code);
     }
+}
+
+/// A list longer than one read of the database (the list is read a chunk of facts at a time,
+/// at least 100, in its order): every page of any size walks the same entries as one read of
+/// the whole, including entries that come after a whole chunk the rules left out (series set up
+/// today, never held: not behind yet).
+#[tokio::test]
+async fn a_long_list_pages_in_order_past_every_chunk() {
+    let app = spawn_app().await;
+    let (manager, token) = app
+        .person_with_login("lead@example.com", "Lead", None)
+        .await;
+    let mut series = Vec::new();
+    let mut reports = Vec::new();
+    for i in 0..130 {
+        let report = app
+            .create_person(
+                &format!("r{i}@example.com"),
+                &format!("Report {i}"),
+                Some(manager),
+            )
+            .await;
+        reports.push(report.to_string());
+        let id = app
+            .post(
+                "/api/v1/meeting-series",
+                &token,
+                &json!({"manager_id": manager, "report_id": report,
+                    "cadence": {"frequency": "weekly", "weekday": "wednesday"},
+                    "local_time": "09:30", "time_zone": "UTC", "start_date": "2030-01-02"}),
+            )
+            .await
+            .expect(201)
+            .id();
+        series.push(id.to_string());
+    }
+    series.sort();
+    reports.sort();
+
+    // Behind: the first and sixth series, and three after the first 100 (their pairs began 60
+    // days ago and never met); the other 125 began today.
+    let behind: Vec<String> = [0, 5, 110, 120, 129]
+        .iter()
+        .map(|&i| series[i].clone())
+        .collect();
+    let began = Utc::now() - Duration::days(60);
+    for id in &behind {
+        app.exec_sql(&format!(
+            "UPDATE meeting_series SET start_date = '{}', created_at = {} WHERE id = {}",
+            began.date_naive(),
+            app.sql_time(began),
+            app.sql_uuid(id.parse().unwrap())
+        ))
+        .await;
+    }
+
+    let whole = attention(&app, &token, "", 200).await;
+    let late: Vec<&str> = of(&whole, "overdue_one_on_one")
+        .iter()
+        .filter_map(|e| e["series_id"].as_str())
+        .collect();
+    assert_eq!(late, behind, "every series behind, in order");
+    let never: Vec<&str> = of(&whole, "never_met")
+        .iter()
+        .filter_map(|e| e["person_id"].as_str())
+        .collect();
+    assert_eq!(never, reports, "all 130 never met, in order");
+    assert_eq!(whole.len(), 135, "nothing else: {whole:?}");
+
+    for limit in [1, 2, 7, 50] {
+        assert_eq!(
+            attention(&app, &token, "", limit).await,
+            whole,
+            "pages of {limit}"
+        );
+    }
+    let only = attention(&app, &token, "&reason=overdue_one_on_one", 2).await;
+    assert_eq!(only, whole[..5].to_vec());
+    let only = attention(&app, &token, "&reason=never_met", 3).await;
+    assert_eq!(only, whole[5..].to_vec());
+    let hr = attention(
+        &app,
+        &app.admin_token,
+        &format!("&manager_id={manager}"),
+        50,
+    )
+    .await;
+    assert_eq!(hr, whole, "HR's list of the subtree is the lead's own");
 }

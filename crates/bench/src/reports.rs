@@ -127,6 +127,12 @@ pub async fn plan(client: &reqwest::Client, base: &str, token: &str) -> anyhow::
             Kind::Get,
         ),
         (
+            // A reason none or few are listed for: the whole organisation is read for a page.
+            "GET attention (org, never met)",
+            format!("{base}/api/v1/attention?reason=never_met"),
+            Kind::Get,
+        ),
+        (
             "GET attention (team)",
             format!("{base}/api/v1/attention?manager_id={manager}"),
             Kind::Get,

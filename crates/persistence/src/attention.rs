@@ -83,16 +83,18 @@ pub struct GoalAtRisk {
     pub last_held_at: Option<DateTime<Utc>>,
 }
 
-/// What the attention list is computed from.
-#[derive(Debug, Clone, Default)]
-pub struct AttentionFacts {
-    pub series: Vec<RunningSeries>,
-    pub never_met: Vec<NeverMet>,
-    pub carried: Vec<Carried>,
-    pub overdue: Vec<Overdue>,
-    pub goals: Vec<GoalAtRisk>,
-    /// The people whose subtrees' clarity the list watches (`None`: everyone's).
-    pub leads: Option<Vec<Uuid>>,
+/// Where a chunk of one reason's facts starts, in the list's order (manager, then subject):
+/// after this pair of ids, or from the first.
+pub type After = Option<(Uuid, Uuid)>;
+
+/// A recurring 1:1 runs whose pair held none of its kind since the cutoff of its cadence: the
+/// time before `now` of [`oneonone_domain::attention::CADENCE_MULTIPLE`] periods of it. Read
+/// for each weekly interval a series can have, and for a monthly one.
+#[derive(Debug, Clone)]
+pub struct Cutoffs {
+    /// `weekly[k - 1]`: every `k` weeks.
+    pub weekly: Vec<DateTime<Utc>>,
+    pub monthly: DateTime<Utc>,
 }
 
 /// ` AND` the pair (`manager`, `person` columns) belongs to `whose`: the manager's own, or
@@ -165,16 +167,46 @@ fn active_pair(manager: &str, person: &str) -> String {
     )
 }
 
+/// ` AND` the chunk's key (`manager`, `subject` columns) comes after `after`, then its order
+/// and size. Written as a range on the manager column so that an index on (manager, subject)
+/// serves both databases.
+fn push_chunk<'a, DB: sqlx::Database>(
+    qb: &mut QueryBuilder<'a, DB>,
+    manager: &str,
+    subject: &str,
+    after: After,
+    limit: i64,
+) where
+    Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    if let Some((m, s)) = after {
+        qb.push(format!(" AND {manager} >= "))
+            .push_bind(m)
+            .push(format!(" AND ({manager} > "))
+            .push_bind(m)
+            .push(format!(" OR {subject} > "))
+            .push_bind(s)
+            .push(")");
+    }
+    qb.push(format!(" ORDER BY {manager}, {subject} LIMIT "))
+        .push_bind(limit);
+}
+
 impl Database {
-    /// The facts of `whose` attention list on `today` (UTC).
-    pub async fn attention_facts(
+    /// Recurring 1:1s that run on `today` (not paused, not ended) whose pair held none of
+    /// their kind since their cadence's cutoff, in the list's order, at most `limit` after
+    /// `after`. A series that never held one is read too, whenever it began: whether it is
+    /// overdue counts from then, which the caller decides.
+    pub async fn attention_series(
         &self,
         whose: &Whose,
         today: NaiveDate,
-    ) -> StoreResult<AttentionFacts> {
+        cutoffs: &Cutoffs,
+        after: After,
+        limit: i64,
+    ) -> StoreResult<Vec<RunningSeries>> {
         with_pool!(self, pool => {
-            let mut facts = AttentionFacts::default();
-
             let mut qb = QueryBuilder::new(format!(
                 "SELECT s.id AS series_id, s.kind, s.manager_id, s.report_id, s.frequency, \
                  CAST(s.interval_weeks AS BIGINT) AS interval_weeks, s.start_date, s.created_at, \
@@ -186,8 +218,36 @@ impl Database {
             ));
             qb.push_bind(today).push(")");
             push_pair(&mut qb, whose, "s.manager_id", "s.report_id");
-            facts.series = qb.build_query_as().fetch_all(pool).await?;
+            qb.push(
+                " AND NOT EXISTS (SELECT 1 FROM meetings m WHERE m.manager_id = s.manager_id \
+                 AND m.report_id = s.report_id AND m.status = 'completed' AND m.kind = s.kind \
+                 AND m.starts_at >= CASE WHEN s.frequency = 'weekly' THEN \
+                 CASE COALESCE(s.interval_weeks, 1)",
+            );
+            let latest = cutoffs.weekly.first().copied().unwrap_or(cutoffs.monthly);
+            for (k, cutoff) in (1_i64..).zip(&cutoffs.weekly) {
+                qb.push(" WHEN ").push_bind(k).push(" THEN ").push_bind(*cutoff);
+            }
+            // An interval out of range (none is stored): the latest cutoff reads too many,
+            // never too few.
+            qb.push(" ELSE ")
+                .push_bind(latest)
+                .push(" END ELSE ")
+                .push_bind(cutoffs.monthly)
+                .push(" END)");
+            push_chunk(&mut qb, "s.manager_id", "s.id", after, limit);
+            Ok(qb.build_query_as().fetch_all(pool).await?)
+        })
+    }
 
+    /// Active direct reports who never held a 1:1 with their manager, in the list's order.
+    pub async fn attention_never_met(
+        &self,
+        whose: &Whose,
+        after: After,
+        limit: i64,
+    ) -> StoreResult<Vec<NeverMet>> {
+        with_pool!(self, pool => {
             let mut qb = QueryBuilder::new(
                 "SELECT pr.id AS person_id, pr.manager_id AS manager_id, \
                  (SELECT s.id FROM meeting_series s WHERE s.manager_id = pr.manager_id \
@@ -198,8 +258,19 @@ impl Database {
                  AND m.status = 'completed')",
             );
             push_pair(&mut qb, whose, "pr.manager_id", "pr.id");
-            facts.never_met = qb.build_query_as().fetch_all(pool).await?;
+            push_chunk(&mut qb, "pr.manager_id", "pr.id", after, limit);
+            Ok(qb.build_query_as().fetch_all(pool).await?)
+        })
+    }
 
+    /// Shared talking points carried over many times and still open, in the list's order.
+    pub async fn attention_carried(
+        &self,
+        whose: &Whose,
+        after: After,
+        limit: i64,
+    ) -> StoreResult<Vec<Carried>> {
+        with_pool!(self, pool => {
             // The conditions of the partial index `agenda_items_carried`, word for word.
             let mut qb = QueryBuilder::new(format!(
                 "SELECT a.id AS agenda_item_id, a.meeting_id, m.series_id, m.manager_id, \
@@ -209,8 +280,20 @@ impl Database {
                 active_pair("m.manager_id", "m.report_id")
             ));
             push_pair(&mut qb, whose, "m.manager_id", "m.report_id");
-            facts.carried = qb.build_query_as().fetch_all(pool).await?;
+            push_chunk(&mut qb, "m.manager_id", "a.id", after, limit);
+            Ok(qb.build_query_as().fetch_all(pool).await?)
+        })
+    }
 
+    /// Open action items past their due date on `today`, in the list's order.
+    pub async fn attention_overdue_items(
+        &self,
+        whose: &Whose,
+        today: NaiveDate,
+        after: After,
+        limit: i64,
+    ) -> StoreResult<Vec<Overdue>> {
+        with_pool!(self, pool => {
             let mut qb = QueryBuilder::new(format!(
                 "SELECT x.id AS action_item_id, x.meeting_id, x.series_id, x.manager_id, \
                  x.report_id, x.assignee_id, x.due_date FROM action_items x{} \
@@ -219,8 +302,19 @@ impl Database {
             ));
             qb.push_bind(today);
             push_pair(&mut qb, whose, "x.manager_id", "x.report_id");
-            facts.overdue = qb.build_query_as().fetch_all(pool).await?;
+            push_chunk(&mut qb, "x.manager_id", "x.id", after, limit);
+            Ok(qb.build_query_as().fetch_all(pool).await?)
+        })
+    }
 
+    /// Goals at risk or off track, with the pair's last held 1:1, in the list's order.
+    pub async fn attention_goals(
+        &self,
+        whose: &Whose,
+        after: After,
+        limit: i64,
+    ) -> StoreResult<Vec<GoalAtRisk>> {
+        with_pool!(self, pool => {
             // The pair's last held 1:1: two probes of the pair index per goal (a join on a
             // subquery's id made PostgreSQL hash every meeting).
             let last = "FROM meetings m WHERE m.manager_id = pr.manager_id \
@@ -236,18 +330,21 @@ impl Database {
                  WHERE g.status IN ('at_risk', 'off_track')"
             ));
             push_pair(&mut qb, whose, "pr.manager_id", "g.owner_id");
-            facts.goals = qb.build_query_as().fetch_all(pool).await?;
+            push_chunk(&mut qb, "pr.manager_id", "g.id", after, limit);
+            Ok(qb.build_query_as().fetch_all(pool).await?)
+        })
+    }
 
-            facts.leads = match whose {
-                Whose::Manager(m) => Some(vec![*m]),
-                Whose::Slice(Population::Everyone) => None,
-                Whose::Slice(_) => {
-                    let mut qb = QueryBuilder::new("SELECT p.id FROM people p WHERE TRUE");
-                    push_team(&mut qb, whose, "p.id");
-                    Some(qb.build_query_scalar().fetch_all(pool).await?)
-                }
-            };
-            Ok(facts)
+    /// The people whose subtrees' clarity `whose` list watches (`None`: everyone's).
+    pub async fn attention_leads(&self, whose: &Whose) -> StoreResult<Option<Vec<Uuid>>> {
+        Ok(match whose {
+            Whose::Manager(m) => Some(vec![*m]),
+            Whose::Slice(Population::Everyone) => None,
+            Whose::Slice(_) => with_pool!(self, pool => {
+                let mut qb = QueryBuilder::new("SELECT p.id FROM people p WHERE TRUE");
+                push_team(&mut qb, whose, "p.id");
+                Some(qb.build_query_scalar().fetch_all(pool).await?)
+            }),
         })
     }
 }

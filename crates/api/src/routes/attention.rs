@@ -200,20 +200,16 @@ pub async fn list(
         None
     };
     let whose = usecases::attention::whose(&actor, slice)?;
-    let entries = usecases::attention::list(
+    let rows = usecases::attention::page(
         &state.db,
         &whose,
         Utc::now(),
         oneonone_domain::enps::DEFAULT_MIN_GROUP_SIZE,
+        q.reason.map(Into::into),
+        after,
+        usize::try_from(limit).unwrap_or(0) + 1,
     )
     .await?;
-    let wanted: Option<Reason> = q.reason.map(Into::into);
-    let rows: Vec<_> = entries
-        .into_iter()
-        .filter(|e| wanted.is_none_or(|r| e.reason == r))
-        .filter(|e| after.is_none_or(|a| e.key() > a))
-        .take(usize::try_from(limit).unwrap_or(0) + 1)
-        .collect();
     let (rows, next_cursor) = pagination::page(rows, limit, |e| {
         (AttentionReason::from(e.reason), e.manager_id, e.subject)
     });
