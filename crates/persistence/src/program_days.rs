@@ -12,7 +12,7 @@
 //! ([`Tx::regroup_person`]). [`Database::program_days_drift`] recomputes everything from the
 //! records, for tests and checks.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
@@ -189,21 +189,35 @@ fn key_of(backend: Backend, column: &str) -> String {
     }
 }
 
-/// The figures of each manager's own meetings and action items, recomputed from the records
-/// (`mine`: only those of the manager bound to `$1`): a CTE `own (manager_id, day, kind, fact,
-/// days, n)`.
-fn own_sql(backend: Backend, mine: bool) -> String {
-    let filter = |alias: &str| {
-        if mine {
-            format!("{alias}.manager_id = $1")
-        } else {
-            "TRUE".to_owned()
-        }
+/// Whose own figures [`own_sql`] computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OwnOf {
+    /// Everyone's.
+    Everyone,
+    /// The person bound to `$1`, goals aside (they move apart: [`crate::Tx::settle_goals_of`]).
+    Person,
+    /// Everyone whose id is between `$1` and `$2` (both included).
+    Range,
+}
+
+/// The figures of each manager's own meetings and action items (and each person's own goals),
+/// recomputed from the records for `of`: a CTE `own (manager_id, day, kind, fact, days, n)`.
+fn own_sql(backend: Backend, of: OwnOf) -> String {
+    let filter = |column: &str| match of {
+        OwnOf::Everyone => "TRUE".to_owned(),
+        OwnOf::Person => format!("{column} = $1"),
+        OwnOf::Range => format!("{column} BETWEEN $1 AND $2"),
     };
-    let (m, x, l, k) = (filter("m"), filter("x"), filter("l"), filter("k"));
-    // A person's own goals move with them apart (they depend on their active flag, which may
-    // change with the move: [`crate::Tx::settle_goals_of`]).
-    let goals = if mine { "FALSE" } else { "TRUE" };
+    let (m, x, l, k) = (
+        filter("m.manager_id"),
+        filter("x.manager_id"),
+        filter("l.manager_id"),
+        filter("k.manager_id"),
+    );
+    let goals = match of {
+        OwnOf::Person => "FALSE".to_owned(),
+        _ => filter("g.owner_id"),
+    };
     let holding = measures::HOLDING;
     let month = month_sql(backend, "l.day");
     let epoch = match backend {
@@ -298,9 +312,11 @@ fn week_sql(backend: Backend, column: &str) -> String {
     }
 }
 
-/// Every row of the table, recomputed from the records.
+/// Every row of the table, recomputed from the records in one statement: the reference
+/// [`Database::program_days_drift`] checks the kept figures (and the batched recomputation)
+/// against.
 fn recompute_sql(backend: Backend) -> String {
-    let own = own_sql(backend, false);
+    let own = own_sql(backend, OwnOf::Everyone);
     let key = key_of(backend, "a.ancestor");
     format!(
         "WITH RECURSIVE {own}, \
@@ -327,6 +343,78 @@ pub enum Recompute {
     Bulk,
     /// Inside a live server's change (an import that moves people).
     Live,
+}
+
+/// How much each statement of a recomputation reads (see
+/// [`crate::Tx::recompute_program_days_in`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupBatches {
+    /// People whose own figures are staged in one statement (a range of ids), each counting
+    /// one plus their direct reports (a manager's 1:1s are most of the rows).
+    pub people: usize,
+    /// Subtree roots summed in one statement, at most.
+    pub roots: usize,
+    /// Staged rows summed in one statement, at most, each counted once for each root it is
+    /// below (a root with more is summed alone).
+    pub rows: usize,
+}
+
+impl Default for GroupBatches {
+    fn default() -> Self {
+        Self {
+            people: 2_000,
+            roots: 1_000,
+            rows: 1_000_000,
+        }
+    }
+}
+
+/// `items` in their order, cut into runs of at most `count` items and `budget` of weight (an
+/// item heavier than the budget makes a run by itself).
+fn runs<T: Copy>(
+    items: impl IntoIterator<Item = (T, usize)>,
+    count: usize,
+    budget: usize,
+) -> Vec<Vec<T>> {
+    let mut out: Vec<Vec<T>> = Vec::new();
+    let mut held = 0;
+    for (item, weight) in items {
+        match out.last_mut() {
+            Some(run) if run.len() < count.max(1) && held + weight <= budget => {
+                run.push(item);
+                held += weight;
+            }
+            _ => {
+                out.push(vec![item]);
+                held = weight;
+            }
+        }
+    }
+    out
+}
+
+/// The weight of everyone's subtree (`lines`: everyone and their manager; `own`: a person's
+/// own weight), by id: their own and that of everyone below them.
+fn subtree_weights(
+    lines: &[(Uuid, Option<Uuid>, String)],
+    own: impl Fn(Uuid) -> usize,
+) -> BTreeMap<Uuid, usize> {
+    let manager: HashMap<Uuid, Uuid> = lines
+        .iter()
+        .filter_map(|(id, m, _)| m.map(|m| (*id, m)))
+        .collect();
+    let mut out: BTreeMap<Uuid, usize> = lines.iter().map(|(id, _, _)| (*id, 0)).collect();
+    for (id, _, _) in lines {
+        let weight = own(*id);
+        // Up the line, as far as the recomputation follows it.
+        let mut at = Some(*id);
+        for _ in 0..=1000 {
+            let Some(person) = at else { break };
+            *out.entry(person).or_default() += weight;
+            at = manager.get(&person).copied();
+        }
+    }
+    out
 }
 
 /// The kinds the line facts are kept under in `program_days`: the running facts by day
@@ -617,7 +705,7 @@ impl Database {
     /// Run the recomputation a migration asked for (`kept_rebuilds`), once: the first
     /// replica to start takes the request and recomputes in the same transaction.
     pub async fn run_pending_rebuilds(&self) -> StoreResult<()> {
-        self.transact(move |tx| {
+        self.with_temp_files(self.transact(move |tx| {
             Box::pin(async move {
                 let taken: Option<String> = crate::on_tx!(tx, conn => {
                     sqlx::query_scalar(
@@ -631,8 +719,24 @@ impl Database {
                 }
                 StoreResult::Ok(())
             })
-        })
+        }))
         .await
+    }
+
+    /// Run `work` with SQLite's temporary tables and sorts in files (the pools keep them in
+    /// memory): a recomputation's staging and sorts then take disk, not the server's memory.
+    async fn with_temp_files<T>(
+        &self,
+        work: impl std::future::Future<Output = StoreResult<T>>,
+    ) -> StoreResult<T> {
+        let Database::Sqlite(pools) = self else {
+            return work.await;
+        };
+        pools.writer_pragma("temp_store = FILE").await?;
+        let out = work.await;
+        let back = pools.writer_pragma("temp_store = MEMORY").await;
+        let out = out?;
+        back.map(|()| out)
     }
 
     /// A bulk load begins: its changes leave the kept figures alone ([`crate::Tx::bulk_load`]),
@@ -657,9 +761,14 @@ impl Database {
 
     /// Recompute the whole table from the records in one transaction (after a bulk load).
     pub async fn rebuild_program_days(&self) -> StoreResult<()> {
-        self.transact(move |tx| {
-            Box::pin(async move { tx.recompute_program_days(Recompute::Bulk).await })
-        })
+        self.rebuild_program_days_in(GroupBatches::default()).await
+    }
+
+    /// [`Self::rebuild_program_days`], its statements bounded by `batches`.
+    pub async fn rebuild_program_days_in(&self, batches: GroupBatches) -> StoreResult<()> {
+        self.with_temp_files(self.transact(move |tx| {
+            Box::pin(async move { tx.recompute_program_days_in(Recompute::Bulk, batches).await })
+        }))
         .await
     }
 }
@@ -667,10 +776,23 @@ impl Database {
 impl crate::Tx<'_> {
     /// Recompute the whole table from the records.
     pub async fn recompute_program_days(&mut self, how: Recompute) -> StoreResult<()> {
-        let sql = format!(
-            "INSERT INTO program_days (group_kind, group_key, day, kind, fact, days, n) {}",
-            recompute_sql(self.backend())
-        );
+        self.recompute_program_days_in(how, GroupBatches::default())
+            .await
+    }
+
+    /// [`Self::recompute_program_days`], its statements bounded by `batches`.
+    ///
+    /// Every statement reads a bounded part: each person's own figures are staged in a
+    /// temporary table a range of people at a time, then summed per group — the organisation
+    /// and the departments in one statement each, the subtrees a batch of roots at a time
+    /// (each person below a root, the root included, counts once per root). The one statement
+    /// this replaces summed ten million meetings' facts for every ancestor at once: at 100,000
+    /// people its sorts filled the disk on PostgreSQL and 15 GB of memory on SQLite.
+    pub async fn recompute_program_days_in(
+        &mut self,
+        how: Recompute,
+        batches: GroupBatches,
+    ) -> StoreResult<()> {
         // PostgreSQL: a bulk recompute truncates (fresh, compact indexes; the tables are locked
         // until it commits); one in a live server deletes (readers go on meanwhile).
         let clear = match (how, self.backend()) {
@@ -685,9 +807,100 @@ impl crate::Tx<'_> {
             let computed = self.computed_lines(batch).await?;
             self.add_to_stored_lines(computed).await?;
         }
+
+        let backend = self.backend();
+        let staging = match backend {
+            Backend::Sqlite => {
+                "CREATE TEMP TABLE program_own (manager_id BLOB NOT NULL, day TEXT NOT NULL, \
+                 kind TEXT NOT NULL, fact TEXT NOT NULL, days INTEGER NOT NULL, n INTEGER NOT NULL)"
+            }
+            Backend::Postgres => {
+                "CREATE TEMP TABLE program_own (manager_id UUID NOT NULL, day DATE NOT NULL, \
+                 kind TEXT NOT NULL, fact TEXT NOT NULL, days BIGINT NOT NULL, n BIGINT NOT NULL) \
+                 ON COMMIT DROP"
+            }
+        };
         crate::on_tx!(self, conn => {
             sqlx::query("DELETE FROM program_days").execute(&mut *conn).await?;
-            sqlx::query(&sql).execute(&mut *conn).await?;
+            sqlx::query(staging).execute(&mut *conn).await?;
+        });
+
+        let lines = self.reporting_lines().await?;
+        let mut reports: BTreeMap<Uuid, usize> = lines.iter().map(|(id, _, _)| (*id, 1)).collect();
+        for manager in lines.iter().filter_map(|(_, m, _)| *m) {
+            *reports.entry(manager).or_default() += 1;
+        }
+        let fill = format!(
+            "INSERT INTO program_own (manager_id, day, kind, fact, days, n) WITH {} \
+             SELECT manager_id, day, kind, fact, days, n FROM own",
+            own_sql(backend, OwnOf::Range)
+        );
+        for range in runs(reports, usize::MAX, batches.people) {
+            let (Some(first), Some(last)) = (range.first().copied(), range.last().copied()) else {
+                continue;
+            };
+            crate::on_tx!(self, conn => {
+                sqlx::query(&fill)
+                    .bind(first)
+                    .bind(last)
+                    .execute(&mut *conn)
+                    .await?;
+            });
+        }
+
+        let insert = "INSERT INTO program_days (group_kind, group_key, day, kind, fact, days, n)";
+        let sum = "o.day, o.kind, o.fact, o.days, CAST(SUM(o.n) AS BIGINT)";
+        let by = "o.day, o.kind, o.fact, o.days";
+        let organisation =
+            format!("{insert} SELECT 'organisation', '', {sum} FROM program_own o GROUP BY {by}");
+        let departments = format!(
+            "{insert} SELECT 'department', p.department, {sum} FROM program_own o \
+             JOIN people p ON p.id = o.manager_id WHERE p.department IS NOT NULL \
+             GROUP BY p.department, {by}"
+        );
+        crate::on_tx!(self, conn => {
+            sqlx::query("CREATE INDEX program_own_manager ON program_own (manager_id)")
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query(&organisation).execute(&mut *conn).await?;
+            sqlx::query(&departments).execute(&mut *conn).await?;
+        });
+
+        let staged: Vec<(Uuid, i64)> = crate::on_tx!(self, conn => {
+            sqlx::query_as("SELECT manager_id, COUNT(*) FROM program_own GROUP BY manager_id")
+                .fetch_all(&mut *conn)
+                .await?
+        });
+        let staged: HashMap<Uuid, usize> = staged
+            .into_iter()
+            .map(|(id, n)| (id, usize::try_from(n).unwrap_or(usize::MAX)))
+            .collect();
+        let weights = subtree_weights(&lines, |id| staged.get(&id).copied().unwrap_or(0));
+        let key = key_of(backend, "s.root");
+        // `CROSS JOIN`: SQLite then reads the roots' people first and their staged rows through
+        // the index (it has no statistics of the temporary table and scanned it all for each
+        // batch: a second a batch at 10,000 people); PostgreSQL plans it as any inner join.
+        for roots in runs(weights, batches.roots, batches.rows) {
+            crate::on_tx!(self, conn => {
+                let mut qb = QueryBuilder::new(format!(
+                    "{insert} WITH RECURSIVE sub (root, person, depth) AS (SELECT id, id, 0 \
+                     FROM people WHERE id IN ("
+                ));
+                let mut list = qb.separated(", ");
+                for root in &roots {
+                    list.push_bind(*root);
+                }
+                qb.push(format!(
+                    ") UNION ALL SELECT s.root, p.id, s.depth + 1 FROM sub s \
+                     JOIN people p ON p.manager_id = s.person WHERE s.depth < 1000) \
+                     SELECT 'subtree', {key}, {sum} FROM sub s CROSS JOIN program_own o \
+                     WHERE o.manager_id = s.person GROUP BY s.root, {by}"
+                ));
+                qb.build().execute(&mut *conn).await?;
+            });
+        }
+        crate::on_tx!(self, conn => {
+            sqlx::query("DROP TABLE program_own").execute(&mut *conn).await?;
         });
         Ok(())
     }
@@ -1312,7 +1525,7 @@ impl crate::Tx<'_> {
             }
         }
         if before.1 != after.1 {
-            let own = own_sql(self.backend(), true);
+            let own = own_sql(self.backend(), OwnOf::Person);
             for (department, sign) in [(before.1, -1i64), (after.1, 1)] {
                 let Some(department) = department else {
                     continue;
