@@ -858,10 +858,20 @@ impl crate::Tx<'_> {
              JOIN people p ON p.id = o.manager_id WHERE p.department IS NOT NULL \
              GROUP BY p.department, {by}"
         );
+        // PostgreSQL keeps no statistics of a temporary table by itself (autovacuum does not
+        // see them): without them it hashed the whole staging table for every batch of roots
+        // (5 s a batch at 10,000 people, even for roots with no rows).
+        let statistics = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some("ANALYZE program_own"),
+        };
         crate::on_tx!(self, conn => {
             sqlx::query("CREATE INDEX program_own_manager ON program_own (manager_id)")
                 .execute(&mut *conn)
                 .await?;
+            if let Some(statistics) = statistics {
+                sqlx::query(statistics).execute(&mut *conn).await?;
+            }
             sqlx::query(&organisation).execute(&mut *conn).await?;
             sqlx::query(&departments).execute(&mut *conn).await?;
         });
@@ -876,31 +886,66 @@ impl crate::Tx<'_> {
             .map(|(id, n)| (id, usize::try_from(n).unwrap_or(usize::MAX)))
             .collect();
         let weights = subtree_weights(&lines, |id| staged.get(&id).copied().unwrap_or(0));
-        let key = key_of(backend, "s.root");
+
+        // Who is below whom (each person below themselves too), as the reference's `anc`: one
+        // row per person and level above them. Read by a range of roots, with statistics (a
+        // recursive query's size is a guess: PostgreSQL guessed half a million rows for a
+        // thousand leaves and read the whole staging table for each batch).
+        let members = match backend {
+            Backend::Sqlite => {
+                "CREATE TEMP TABLE program_members (root BLOB NOT NULL, person BLOB NOT NULL)"
+            }
+            Backend::Postgres => {
+                "CREATE TEMP TABLE program_members (root UUID NOT NULL, person UUID NOT NULL) \
+                 ON COMMIT DROP"
+            }
+        };
+        crate::on_tx!(self, conn => {
+            sqlx::query(members).execute(&mut *conn).await?;
+            sqlx::query(
+                "INSERT INTO program_members (root, person) WITH RECURSIVE \
+                 anc (person, ancestor, depth) AS (SELECT id, id, 0 FROM people UNION ALL \
+                 SELECT a.person, p.manager_id, a.depth + 1 FROM anc a \
+                 JOIN people p ON p.id = a.ancestor \
+                 WHERE p.manager_id IS NOT NULL AND a.depth < 1000) \
+                 SELECT ancestor, person FROM anc",
+            )
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("CREATE INDEX program_members_root ON program_members (root, person)")
+                .execute(&mut *conn)
+                .await?;
+            if statistics.is_some() {
+                sqlx::query("ANALYZE program_members")
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        });
+
         // `CROSS JOIN`: SQLite then reads the roots' people first and their staged rows through
-        // the index (it has no statistics of the temporary table and scanned it all for each
-        // batch: a second a batch at 10,000 people); PostgreSQL plans it as any inner join.
+        // the index (it has no statistics of temporary tables and scanned the staging table for
+        // each batch); PostgreSQL plans it as any inner join. A batch's roots are a run of ids.
+        let key = key_of(backend, "s.root");
+        let subtrees = format!(
+            "{insert} SELECT 'subtree', {key}, {sum} FROM program_members s \
+             CROSS JOIN program_own o WHERE s.root BETWEEN $1 AND $2 \
+             AND o.manager_id = s.person GROUP BY s.root, {by}"
+        );
         for roots in runs(weights, batches.roots, batches.rows) {
+            let (Some(first), Some(last)) = (roots.first().copied(), roots.last().copied()) else {
+                continue;
+            };
             crate::on_tx!(self, conn => {
-                let mut qb = QueryBuilder::new(format!(
-                    "{insert} WITH RECURSIVE sub (root, person, depth) AS (SELECT id, id, 0 \
-                     FROM people WHERE id IN ("
-                ));
-                let mut list = qb.separated(", ");
-                for root in &roots {
-                    list.push_bind(*root);
-                }
-                qb.push(format!(
-                    ") UNION ALL SELECT s.root, p.id, s.depth + 1 FROM sub s \
-                     JOIN people p ON p.manager_id = s.person WHERE s.depth < 1000) \
-                     SELECT 'subtree', {key}, {sum} FROM sub s CROSS JOIN program_own o \
-                     WHERE o.manager_id = s.person GROUP BY s.root, {by}"
-                ));
-                qb.build().execute(&mut *conn).await?;
+                sqlx::query(&subtrees)
+                    .bind(first)
+                    .bind(last)
+                    .execute(&mut *conn)
+                    .await?;
             });
         }
         crate::on_tx!(self, conn => {
             sqlx::query("DROP TABLE program_own").execute(&mut *conn).await?;
+            sqlx::query("DROP TABLE program_members").execute(&mut *conn).await?;
         });
         Ok(())
     }
