@@ -370,22 +370,24 @@ impl Default for GroupBatches {
 }
 
 /// `items` in their order, cut into runs of at most `count` items and `budget` of weight (an
-/// item heavier than the budget makes a run by itself).
+/// item heavier than the budget makes a run by itself): each run's first and last item.
 fn runs<T: Copy>(
     items: impl IntoIterator<Item = (T, usize)>,
     count: usize,
     budget: usize,
-) -> Vec<Vec<T>> {
-    let mut out: Vec<Vec<T>> = Vec::new();
-    let mut held = 0;
+) -> Vec<(T, T)> {
+    let mut out: Vec<(T, T)> = Vec::new();
+    let (mut items_in_run, mut held) = (0, 0);
     for (item, weight) in items {
         match out.last_mut() {
-            Some(run) if run.len() < count.max(1) && held + weight <= budget => {
-                run.push(item);
+            Some(run) if items_in_run < count.max(1) && held + weight <= budget => {
+                run.1 = item;
+                items_in_run += 1;
                 held += weight;
             }
             _ => {
-                out.push(vec![item]);
+                out.push((item, item));
+                items_in_run = 1;
                 held = weight;
             }
         }
@@ -835,18 +837,8 @@ impl crate::Tx<'_> {
              SELECT manager_id, day, kind, fact, days, n FROM own",
             own_sql(backend, OwnOf::Range)
         );
-        for range in runs(reports, usize::MAX, batches.people) {
-            let (Some(first), Some(last)) = (range.first().copied(), range.last().copied()) else {
-                continue;
-            };
-            crate::on_tx!(self, conn => {
-                sqlx::query(&fill)
-                    .bind(first)
-                    .bind(last)
-                    .execute(&mut *conn)
-                    .await?;
-            });
-        }
+        self.each_range(&fill, runs(reports, usize::MAX, batches.people))
+            .await?;
 
         let insert = "INSERT INTO program_days (group_kind, group_key, day, kind, fact, days, n)";
         let sum = "o.day, o.kind, o.fact, o.days, CAST(SUM(o.n) AS BIGINT)";
@@ -931,22 +923,26 @@ impl crate::Tx<'_> {
              CROSS JOIN program_own o WHERE s.root BETWEEN $1 AND $2 \
              AND o.manager_id = s.person GROUP BY s.root, {by}"
         );
-        for roots in runs(weights, batches.roots, batches.rows) {
-            let (Some(first), Some(last)) = (roots.first().copied(), roots.last().copied()) else {
-                continue;
-            };
+        self.each_range(&subtrees, runs(weights, batches.roots, batches.rows))
+            .await?;
+        crate::on_tx!(self, conn => {
+            sqlx::query("DROP TABLE program_own").execute(&mut *conn).await?;
+            sqlx::query("DROP TABLE program_members").execute(&mut *conn).await?;
+        });
+        Ok(())
+    }
+
+    /// Run `sql` once for each range of ids, bound as `$1` and `$2` (first and last included).
+    async fn each_range(&mut self, sql: &str, ranges: Vec<(Uuid, Uuid)>) -> StoreResult<()> {
+        for (first, last) in ranges {
             crate::on_tx!(self, conn => {
-                sqlx::query(&subtrees)
+                sqlx::query(sql)
                     .bind(first)
                     .bind(last)
                     .execute(&mut *conn)
                     .await?;
             });
         }
-        crate::on_tx!(self, conn => {
-            sqlx::query("DROP TABLE program_own").execute(&mut *conn).await?;
-            sqlx::query("DROP TABLE program_members").execute(&mut *conn).await?;
-        });
         Ok(())
     }
 
@@ -1599,6 +1595,14 @@ impl crate::Tx<'_> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn runs_keep_to_their_count_and_budget_and_a_heavy_item_stands_alone() {
+        let items = [(1, 2), (2, 2), (3, 9), (4, 1), (5, 1), (6, 1)];
+        assert_eq!(runs(items, 10, 4), vec![(1, 2), (3, 3), (4, 6)]);
+        assert_eq!(runs(items, 2, 100), vec![(1, 2), (3, 4), (5, 6)]);
+        assert!(runs(Vec::<(u8, usize)>::new(), 2, 2).is_empty());
+    }
 
     #[test]
     fn gaps_run_from_the_latest_strictly_earlier() {
