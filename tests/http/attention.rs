@@ -103,6 +103,11 @@ async fn a_manager_sees_why_each_pair_needs_attention_and_never_a_private_point(
         app.sql_time(now - Duration::days(60))
     ))
     .await;
+    // The series now falls behind sooner than the server knows: until it recomputes, the list
+    // goes by what it kept.
+    let list = attention(&app, &o.manager_token, "", 50).await;
+    assert!(of(&list, "overdue_one_on_one").is_empty(), "{list:?}");
+    app.db.refresh_all_series_due().await.expect("recompute");
     let list = attention(&app, &o.manager_token, "", 50).await;
     let late = of(&list, "overdue_one_on_one");
     assert_eq!(late.len(), 1, "{list:?}");
@@ -543,6 +548,7 @@ async fn a_long_list_pages_in_order_past_every_chunk() {
         ))
         .await;
     }
+    app.db.refresh_all_series_due().await.expect("recompute");
 
     let whole = attention(&app, &token, "", 200).await;
     let late: Vec<&str> = of(&whole, "overdue_one_on_one")
@@ -576,4 +582,104 @@ async fn a_long_list_pages_in_order_past_every_chunk() {
     )
     .await;
     assert_eq!(hr, whole, "HR's list of the subtree is the lead's own");
+}
+
+/// HR gives `report` the manager `lead`.
+async fn move_report(app: &TestApp, report: Uuid, lead: Uuid) {
+    app.patch(
+        &format!("/api/v1/people/{report}"),
+        &app.admin_token,
+        &json!({"manager_id": lead}),
+    )
+    .await
+    .expect(200);
+}
+
+#[tokio::test]
+async fn never_met_follows_the_reporting_line_and_any_held_one_on_one() {
+    let app = spawn_app().await;
+    let o = app.one_on_one().await;
+    let (other, other_token) = app
+        .person_with_login("other-lead@example.com", "Other lead", None)
+        .await;
+    let never = |list: &[Value]| -> Vec<(String, String)> {
+        of(list, "never_met")
+            .iter()
+            .map(|e| {
+                (
+                    e["manager_id"].as_str().unwrap_or_default().to_owned(),
+                    e["person_id"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let pair = |m: Uuid, r: Uuid| (m.to_string(), r.to_string());
+    assert_eq!(
+        never(&attention(&app, &o.manager_token, "", 50).await),
+        vec![pair(o.manager, o.report)]
+    );
+
+    // A held 1:1 of another kind meets the pair too.
+    let peer = app
+        .post(
+            "/api/v1/meetings",
+            &o.manager_token,
+            &json!({"manager_id": o.manager, "report_id": o.report,
+                "starts_at": at(Utc::now() - Duration::days(2)), "kind": "peer"}),
+        )
+        .await
+        .expect(201)
+        .id();
+    app.post(
+        &format!("/api/v1/meetings/{peer}/complete"),
+        &o.manager_token,
+        &json!({}),
+    )
+    .await
+    .expect(200);
+    assert!(never(&attention(&app, &o.manager_token, "", 50).await).is_empty());
+
+    // Moved to a lead they never met: on the new lead's list, gone from the old one's; HR's
+    // organisation list says the same.
+    move_report(&app, o.report, other).await;
+    assert!(never(&attention(&app, &o.manager_token, "", 50).await).is_empty());
+    assert_eq!(
+        never(&attention(&app, &other_token, "", 50).await),
+        vec![pair(other, o.report)]
+    );
+    let (_, reports_token) = app.api_token(&["reports:read"]).await;
+    let organisation = never(&attention(&app, &reports_token, "&reason=never_met", 50).await);
+    assert!(
+        organisation.contains(&pair(other, o.report)),
+        "{organisation:?}"
+    );
+    assert!(
+        !organisation.contains(&pair(o.manager, o.report)),
+        "{organisation:?}"
+    );
+
+    // Back to the lead they met: on nobody's list.
+    move_report(&app, o.report, o.manager).await;
+    assert!(never(&attention(&app, &other_token, "", 50).await).is_empty());
+    assert!(never(&attention(&app, &o.manager_token, "", 50).await).is_empty());
+
+    // A lead who leaves takes their lines along; back, they are there again.
+    move_report(&app, o.report, other).await;
+    for active in [false, true] {
+        app.patch(
+            &format!("/api/v1/people/{other}"),
+            &app.admin_token,
+            &json!({"active": active}),
+        )
+        .await
+        .expect(200);
+        let organisation = never(&attention(&app, &reports_token, "&reason=never_met", 50).await);
+        assert_eq!(
+            organisation.contains(&pair(other, o.report)),
+            active,
+            "{organisation:?}"
+        );
+    }
+    let drift = app.db.program_days_drift().await.expect("drift");
+    assert!(drift.is_empty(), "{drift:?}");
 }

@@ -78,7 +78,19 @@ pub fn overdue(
     since: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> bool {
-    now - last.unwrap_or(since) > Duration::days(CADENCE_MULTIPLE * days)
+    now > overdue_from(days, last, since)
+}
+
+/// When a recurring 1:1 began to count: set up (`created_at`) or starting (`start_date`,
+/// midnight UTC), whichever is later.
+pub fn series_since(created_at: DateTime<Utc>, start_date: NaiveDate) -> DateTime<Utc> {
+    created_at.max(start_date.and_time(chrono::NaiveTime::MIN).and_utc())
+}
+
+/// The instant after which such a pair is overdue (until a 1:1 is held): kept with each
+/// series, so that the list reads the overdue ones without looking at their meetings.
+pub fn overdue_from(days: i64, last: Option<DateTime<Utc>>, since: DateTime<Utc>) -> DateTime<Utc> {
+    last.unwrap_or(since) + Duration::days(CADENCE_MULTIPLE * days)
 }
 
 /// Whether a rating of a meeting that started at `starts_at` may still be given or changed.

@@ -87,16 +87,6 @@ pub struct GoalAtRisk {
 /// after this pair of ids, or from the first.
 pub type After = Option<(Uuid, Uuid)>;
 
-/// A recurring 1:1 runs whose pair held none of its kind since the cutoff of its cadence: the
-/// time before `now` of [`oneonone_domain::attention::CADENCE_MULTIPLE`] periods of it. Read
-/// for each weekly interval a series can have, and for a monthly one.
-#[derive(Debug, Clone)]
-pub struct Cutoffs {
-    /// `weekly[k - 1]`: every `k` weeks.
-    pub weekly: Vec<DateTime<Utc>>,
-    pub monthly: DateTime<Utc>,
-}
-
 /// ` AND` the pair (`manager`, `person` columns) belongs to `whose`: the manager's own, or
 /// for a slice, the person is in it (for a subtree, below its root).
 pub(crate) fn push_pair<'a, DB: sqlx::Database>(
@@ -194,15 +184,13 @@ fn push_chunk<'a, DB: sqlx::Database>(
 }
 
 impl Database {
-    /// Recurring 1:1s that run on `today` (not paused, not ended) whose pair held none of
-    /// their kind since their cadence's cutoff, in the list's order, at most `limit` after
-    /// `after`. A series that never held one is read too, whenever it began: whether it is
-    /// overdue counts from then, which the caller decides.
+    /// Recurring 1:1s that run at `now` (not paused, not ended) and are behind their cadence
+    /// (their kept `overdue_from` has passed), with the pair's last held 1:1 of their kind, in
+    /// the list's order, at most `limit` after `after`.
     pub async fn attention_series(
         &self,
         whose: &Whose,
-        today: NaiveDate,
-        cutoffs: &Cutoffs,
+        now: DateTime<Utc>,
         after: After,
         limit: i64,
     ) -> StoreResult<Vec<RunningSeries>> {
@@ -216,25 +204,10 @@ impl Database {
                  FROM meeting_series s{} WHERE s.paused = FALSE AND (s.end_date IS NULL OR s.end_date >= ",
                 active_pair("s.manager_id", "s.report_id")
             ));
-            qb.push_bind(today).push(")");
+            qb.push_bind(now.date_naive()).push(")");
             push_pair(&mut qb, whose, "s.manager_id", "s.report_id");
-            qb.push(
-                " AND NOT EXISTS (SELECT 1 FROM meetings m WHERE m.manager_id = s.manager_id \
-                 AND m.report_id = s.report_id AND m.status = 'completed' AND m.kind = s.kind \
-                 AND m.starts_at >= CASE WHEN s.frequency = 'weekly' THEN \
-                 CASE COALESCE(s.interval_weeks, 1)",
-            );
-            let latest = cutoffs.weekly.first().copied().unwrap_or(cutoffs.monthly);
-            for (k, cutoff) in (1_i64..).zip(&cutoffs.weekly) {
-                qb.push(" WHEN ").push_bind(k).push(" THEN ").push_bind(*cutoff);
-            }
-            // An interval out of range (none is stored): the latest cutoff reads too many,
-            // never too few.
-            qb.push(" ELSE ")
-                .push_bind(latest)
-                .push(" END ELSE ")
-                .push_bind(cutoffs.monthly)
-                .push(" END)");
+            // The kept instant (`refresh_series_due`), read on the index by (manager, id).
+            qb.push(" AND s.overdue_from < ").push_bind(now);
             push_chunk(&mut qb, "s.manager_id", "s.id", after, limit);
             Ok(qb.build_query_as().fetch_all(pool).await?)
         })
@@ -248,17 +221,16 @@ impl Database {
         limit: i64,
     ) -> StoreResult<Vec<NeverMet>> {
         with_pool!(self, pool => {
+            // The kept lines (current ones only): the few there are, not every person's
+            // meetings.
             let mut qb = QueryBuilder::new(
-                "SELECT pr.id AS person_id, pr.manager_id AS manager_id, \
-                 (SELECT s.id FROM meeting_series s WHERE s.manager_id = pr.manager_id \
-                 AND s.report_id = pr.id AND s.paused = FALSE ORDER BY s.id LIMIT 1) AS series_id \
-                 FROM people pr JOIN people pm ON pm.id = pr.manager_id AND pm.active = TRUE \
-                 WHERE pr.active = TRUE AND NOT EXISTS (SELECT 1 FROM meetings m \
-                 WHERE m.manager_id = pr.manager_id AND m.report_id = pr.id \
-                 AND m.status = 'completed')",
+                "SELECT n.report_id AS person_id, n.manager_id, \
+                 (SELECT s.id FROM meeting_series s WHERE s.manager_id = n.manager_id \
+                 AND s.report_id = n.report_id AND s.paused = FALSE ORDER BY s.id LIMIT 1) \
+                 AS series_id FROM never_met n WHERE TRUE",
             );
-            push_pair(&mut qb, whose, "pr.manager_id", "pr.id");
-            push_chunk(&mut qb, "pr.manager_id", "pr.id", after, limit);
+            push_pair(&mut qb, whose, "n.manager_id", "n.report_id");
+            push_chunk(&mut qb, "n.manager_id", "n.report_id", after, limit);
             Ok(qb.build_query_as().fetch_all(pool).await?)
         })
     }
@@ -346,5 +318,174 @@ impl Database {
                 Some(qb.build_query_scalar().fetch_all(pool).await?)
             }),
         })
+    }
+}
+
+/// Which recurring 1:1s' `overdue_from` to bring up to date ([`crate::Tx::refresh_series_due`]).
+#[derive(Debug, Clone, Copy)]
+pub enum SeriesDue<'a> {
+    /// These series (set up, or their cadence or pair changed).
+    Ids(&'a [Uuid]),
+    /// The series of these pairs and kinds (manager, report, kind): a held 1:1 of theirs changed.
+    Pairs(&'a [(Uuid, Uuid, String)]),
+    /// Every series (the bulk recomputation).
+    All,
+}
+
+/// What a series' `overdue_from` is computed from, with the kept value.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct DueFacts {
+    id: Uuid,
+    frequency: String,
+    interval_weeks: Option<i64>,
+    start_date: NaiveDate,
+    created_at: DateTime<Utc>,
+    last_held_at: Option<DateTime<Utc>>,
+    overdue_from: Option<DateTime<Utc>>,
+}
+
+impl DueFacts {
+    fn fresh(&self) -> DateTime<Utc> {
+        use oneonone_domain::attention as rules;
+        rules::overdue_from(
+            rules::period_days(&self.frequency, self.interval_weeks),
+            self.last_held_at,
+            rules::series_since(self.created_at, self.start_date),
+        )
+    }
+}
+
+/// The facts of [`DueFacts`], `FROM meeting_series s`: the pair's last held 1:1 of the kind
+/// (read on the pair index).
+const DUE_FACTS: &str = "SELECT s.id, s.frequency, CAST(s.interval_weeks AS BIGINT) AS interval_weeks, \
+     s.start_date, s.created_at, (SELECT m.starts_at FROM meetings m WHERE m.manager_id = s.manager_id \
+     AND m.report_id = s.report_id AND m.status = 'completed' AND m.kind = s.kind \
+     ORDER BY m.starts_at DESC LIMIT 1) AS last_held_at, s.overdue_from FROM meeting_series s";
+
+/// Series read and written this many at a time.
+const DUE_BATCH: usize = 1_000;
+
+impl crate::Tx<'_> {
+    /// Bring the kept `overdue_from` of these series up to date: the instant after which the
+    /// pair is behind its cadence (see [`oneonone_domain::attention::overdue_from`]), from the
+    /// records. The attention list then reads the overdue series by it, without their meetings.
+    pub async fn refresh_series_due(&mut self, which: SeriesDue<'_>) -> StoreResult<()> {
+        // A bulk load's changes are left to the recomputation that ends it (`All`).
+        if self.bulk && !matches!(which, SeriesDue::All) {
+            return Ok(());
+        }
+        match which {
+            SeriesDue::Ids(ids) => {
+                for batch in ids.chunks(DUE_BATCH) {
+                    let facts = crate::on_tx!(read self, conn => {
+                        let mut qb = QueryBuilder::new(format!("{DUE_FACTS} WHERE s.id IN ("));
+                        let mut list = qb.separated(", ");
+                        for id in batch {
+                            list.push_bind(*id);
+                        }
+                        qb.push(")");
+                        qb.build_query_as().fetch_all(&mut *conn).await?
+                    });
+                    self.write_series_due(facts).await?;
+                }
+            }
+            SeriesDue::Pairs(pairs) => {
+                for batch in pairs.chunks(DUE_BATCH / 4) {
+                    let facts = crate::on_tx!(read self, conn => {
+                        let mut qb = QueryBuilder::new(format!("{DUE_FACTS} WHERE FALSE"));
+                        for (manager, report, kind) in batch {
+                            qb.push(" OR (s.manager_id = ")
+                                .push_bind(*manager)
+                                .push(" AND s.report_id = ")
+                                .push_bind(*report)
+                                .push(" AND s.kind = ")
+                                .push_bind(kind.as_str())
+                                .push(")");
+                        }
+                        qb.build_query_as().fetch_all(&mut *conn).await?
+                    });
+                    self.write_series_due(facts).await?;
+                }
+            }
+            SeriesDue::All => {
+                let mut after: Option<Uuid> = None;
+                loop {
+                    let facts: Vec<DueFacts> = crate::on_tx!(read self, conn => {
+                        let mut qb = QueryBuilder::new(format!("{DUE_FACTS} WHERE TRUE"));
+                        if let Some(after) = after {
+                            qb.push(" AND s.id > ").push_bind(after);
+                        }
+                        qb.push(" ORDER BY s.id LIMIT ").push_bind(DUE_BATCH as i64);
+                        qb.build_query_as().fetch_all(&mut *conn).await?
+                    });
+                    let Some(last) = facts.last().map(|f| f.id) else {
+                        break;
+                    };
+                    let full = facts.len() == DUE_BATCH;
+                    self.write_series_due(facts).await?;
+                    if !full {
+                        break;
+                    }
+                    after = Some(last);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Write the fresh `overdue_from` of the series whose kept one differs, in one statement.
+    async fn write_series_due(&mut self, facts: Vec<DueFacts>) -> StoreResult<()> {
+        let changed: Vec<(Uuid, DateTime<Utc>)> = facts
+            .iter()
+            .filter_map(|f| {
+                let fresh = f.fresh();
+                (f.overdue_from != Some(fresh)).then_some((f.id, fresh))
+            })
+            .collect();
+        if changed.is_empty() {
+            return Ok(());
+        }
+        crate::on_tx!(self, conn => {
+            let mut qb = QueryBuilder::new(
+                "UPDATE meeting_series SET overdue_from = v.due FROM (",
+            );
+            for (i, (id, due)) in changed.iter().enumerate() {
+                qb.push(if i == 0 { "SELECT " } else { " UNION ALL SELECT " })
+                    .push_bind(*id)
+                    .push(" AS id, ")
+                    .push_bind(*due)
+                    .push(" AS due");
+            }
+            qb.push(") v WHERE meeting_series.id = v.id");
+            qb.build().execute(&mut *conn).await?;
+        });
+        Ok(())
+    }
+}
+
+impl Database {
+    /// Recompute every series' kept `overdue_from`, in one transaction: after the records were
+    /// changed behind the server's back (a repair by hand, a test travelling in time).
+    pub async fn refresh_all_series_due(&self) -> StoreResult<()> {
+        self.transact(|tx| Box::pin(async move { tx.refresh_series_due(SeriesDue::All).await }))
+            .await
+    }
+
+    /// Series whose kept `overdue_from` differs from the records: (id, kept, fresh). For tests
+    /// and checks, as [`Database::program_days_drift`].
+    pub async fn series_due_drift(
+        &self,
+    ) -> StoreResult<Vec<(Uuid, Option<DateTime<Utc>>, DateTime<Utc>)>> {
+        let facts: Vec<DueFacts> = with_pool!(self, pool => {
+            sqlx::query_as(DUE_FACTS).fetch_all(pool).await?
+        });
+        Ok(facts
+            .into_iter()
+            .map(|f| {
+                let fresh = f.fresh();
+                (f.id, f.overdue_from, fresh)
+            })
+            .filter(|(_, kept, fresh)| *kept != Some(*fresh))
+            .collect())
     }
 }

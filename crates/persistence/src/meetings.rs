@@ -577,8 +577,11 @@ impl crate::Tx<'_> {
         Ok(series)
     }
 
-    /// A `manager_report` series gives its pair a cadence: the manager's line facts follow.
+    /// A series set up or given a new cadence: when it falls behind follows, and for a
+    /// `manager_report` series (the pair's cadence), the manager's line facts.
     async fn refresh_series_lines(&mut self, series: &MeetingSeries) -> StoreResult<()> {
+        self.refresh_series_due(crate::attention::SeriesDue::Ids(&[series.id]))
+            .await?;
         if series.kind == MeetingKind::ManagerReport {
             self.refresh_lines([series.manager_id]).await?;
         }

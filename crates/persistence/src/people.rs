@@ -1107,7 +1107,10 @@ impl Tx<'_> {
             f.manager_id = from;
         }
         self.settle_meetings(before, &meetings).await?;
-        // The pair's series (its cadence) went with the report.
+        // The pair's series (its cadence) went with the report; it is behind by the new pair's
+        // held 1:1s.
+        self.refresh_series_due(crate::attention::SeriesDue::Ids(&series))
+            .await?;
         self.refresh_lines([from, to]).await?;
         let records = series
             .into_iter()

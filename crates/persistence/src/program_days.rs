@@ -489,6 +489,24 @@ pub struct LineFigures {
 const CURRENT_LINES: &str = "FROM people r JOIN people pm ON pm.id = r.manager_id \
      AND pm.active = TRUE WHERE r.active = TRUE";
 
+/// A manager and their report.
+type Pair = (Uuid, Uuid);
+
+/// The kind of [`Database::program_days_drift`]'s rows of the kept never-met lines.
+const NEVER_MET: &str = "never_met";
+
+/// The kind of [`Database::program_days_drift`]'s rows of a series' kept `overdue_from`.
+const SERIES_DUE: &str = "series_due";
+
+/// The current lines never met (`manager_id`, `report_id`): no 1:1 of the pair, of any kind,
+/// was ever held. Kept in the table `never_met` ([`Tx::refresh_never_met`]).
+fn never_met_sql() -> String {
+    format!(
+        "SELECT r.manager_id, r.id {CURRENT_LINES} AND NOT EXISTS (SELECT 1 FROM meetings m \
+         WHERE m.manager_id = r.manager_id AND m.report_id = r.id AND m.status = '{HELD}')"
+    )
+}
+
 impl Database {
     /// A group's line facts at the end day `end` of the window `[from, end)`.
     pub async fn program_lines_at(
@@ -629,7 +647,9 @@ impl Database {
     }
 
     /// Where the table differs from a recomputation from the records: (kept, recomputed) for
-    /// each row that differs (a count of zero is no row). Empty when they agree.
+    /// each row that differs (a count of zero is no row). Empty when they agree. The other kept
+    /// state the attention list reads is checked too, as rows of their own kinds: the
+    /// never-met lines (`never_met`) and when each series falls behind (`series_due`).
     pub async fn program_days_drift(
         &self,
     ) -> StoreResult<Vec<(Option<GroupDay>, Option<GroupDay>)>> {
@@ -676,11 +696,36 @@ impl Database {
                 .filter(|r| r.n != 0)
                 .collect::<Vec<_>>()
         };
-        let kept: Vec<GroupDay> = kept.into_iter().chain(as_rows(kept_lines)).collect();
+        let fresh_never_met = never_met_sql();
+        let (kept_never_met, fresh_never_met): (Vec<Pair>, Vec<Pair>) = with_pool!(self, pool => {
+            let kept = sqlx::query_as("SELECT manager_id, report_id FROM never_met")
+                .fetch_all(pool)
+                .await?;
+            let fresh = sqlx::query_as(&fresh_never_met).fetch_all(pool).await?;
+            (kept, fresh)
+        });
+        // A never-met line as a row of its own kind: (manager, report) one.
+        let never_met_rows = |lines: Vec<Pair>| {
+            lines.into_iter().map(|(manager, report)| GroupDay {
+                group_kind: NEVER_MET.to_owned(),
+                group_key: subtree_key(manager),
+                day: NaiveDate::default(),
+                kind: NEVER_MET.to_owned(),
+                fact: subtree_key(report),
+                days: 0,
+                n: 1,
+            })
+        };
+        let kept: Vec<GroupDay> = kept
+            .into_iter()
+            .chain(as_rows(kept_lines))
+            .chain(never_met_rows(kept_never_met))
+            .collect();
         let fresh: Vec<GroupDay> = fresh
             .into_iter()
             .filter(|r| r.n != 0)
             .chain(as_rows(fresh_lines))
+            .chain(never_met_rows(fresh_never_met))
             .collect();
         let key = |r: &GroupDay| {
             (
@@ -695,12 +740,31 @@ impl Database {
         let kept: BTreeMap<_, GroupDay> = kept.into_iter().map(|r| (key(&r), r)).collect();
         let fresh: BTreeMap<_, GroupDay> = fresh.into_iter().map(|r| (key(&r), r)).collect();
         let keys: BTreeSet<_> = kept.keys().chain(fresh.keys()).cloned().collect();
+        // A series whose kept `overdue_from` differs, as a row of its own kind: the instant in
+        // `fact`.
+        let due = |series: Uuid, at: Option<DateTime<Utc>>| {
+            at.map(|at| GroupDay {
+                group_kind: SERIES_DUE.to_owned(),
+                group_key: subtree_key(series),
+                day: NaiveDate::default(),
+                kind: SERIES_DUE.to_owned(),
+                fact: at.to_rfc3339(),
+                days: 0,
+                n: 1,
+            })
+        };
+        let series = self.series_due_drift().await?;
         Ok(keys
             .into_iter()
             .filter_map(|k| {
                 let (a, b) = (kept.get(&k).cloned(), fresh.get(&k).cloned());
                 (a != b).then_some((a, b))
             })
+            .chain(
+                series
+                    .into_iter()
+                    .map(|(id, kept, fresh)| (due(id, kept), due(id, Some(fresh)))),
+            )
             .collect())
     }
 
@@ -709,15 +773,17 @@ impl Database {
     pub async fn run_pending_rebuilds(&self) -> StoreResult<()> {
         self.with_temp_files(self.transact(move |tx| {
             Box::pin(async move {
-                let taken: Option<String> = crate::on_tx!(tx, conn => {
-                    sqlx::query_scalar(
-                        "DELETE FROM kept_rebuilds WHERE name = 'program_days' RETURNING name",
-                    )
-                    .fetch_optional(&mut *conn)
-                    .await?
+                let taken: Vec<String> = crate::on_tx!(tx, conn => {
+                    sqlx::query_scalar("DELETE FROM kept_rebuilds RETURNING name")
+                        .fetch_all(&mut *conn)
+                        .await?
                 });
-                if taken.is_some() {
+                // Everything (`program_days`), or only when each series falls behind.
+                if taken.iter().any(|name| name == "program_days") {
                     tx.recompute_program_days(Recompute::Bulk).await?;
+                } else if taken.iter().any(|name| name == "series_due") {
+                    tx.refresh_series_due(crate::attention::SeriesDue::All)
+                        .await?;
                 }
                 StoreResult::Ok(())
             })
@@ -801,9 +867,17 @@ impl crate::Tx<'_> {
             (Recompute::Bulk, Backend::Postgres) => "TRUNCATE program_lines, program_days",
             _ => "DELETE FROM program_lines",
         };
+        let never_met = format!(
+            "INSERT INTO never_met (manager_id, report_id) {}",
+            never_met_sql()
+        );
         crate::on_tx!(self, conn => {
             sqlx::query(clear).execute(&mut *conn).await?;
+            sqlx::query("DELETE FROM never_met").execute(&mut *conn).await?;
+            sqlx::query(&never_met).execute(&mut *conn).await?;
         });
+        self.refresh_series_due(crate::attention::SeriesDue::All)
+            .await?;
         let managers = self.current_managers().await?;
         for batch in managers.chunks(LINE_BATCH) {
             let computed = self.computed_lines(batch).await?;
@@ -1159,6 +1233,15 @@ impl crate::Tx<'_> {
             .filter(|(_, _, kind)| kind == MANAGER_REPORT)
             .map(|(manager, _, _)| *manager)
             .collect();
+        // Any held 1:1 of a pair meets it: the line managers' are refreshed with their lines.
+        let met_managers: Vec<Uuid> = pairs
+            .iter()
+            .map(|(manager, _, _)| *manager)
+            .filter(|manager| !line_managers.contains(manager))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let held_pairs: Vec<(Uuid, Uuid, String)> = pairs.iter().cloned().collect();
         for (manager, report, kind) in pairs {
             let now_held = self.held_of_pair(manager, report, &kind).await?;
             let mut old: Vec<DateTime<Utc>> = now_held
@@ -1187,6 +1270,9 @@ impl crate::Tx<'_> {
             }
         }
         self.apply_deltas(deltas).await?;
+        self.refresh_series_due(crate::attention::SeriesDue::Pairs(&held_pairs))
+            .await?;
+        self.refresh_never_met(&met_managers).await?;
         self.refresh_lines(line_managers).await
     }
 
@@ -1394,6 +1480,38 @@ impl crate::Tx<'_> {
             }
             self.add_to_stored_lines(changes).await?;
             self.apply_deltas(deltas).await?;
+            self.refresh_never_met(batch).await?;
+        }
+        Ok(())
+    }
+
+    /// Bring the kept never-met lines of these managers up to date (after a change to their
+    /// direct reports or to a held 1:1 of theirs): computed afresh from the records.
+    pub async fn refresh_never_met(&mut self, managers: &[Uuid]) -> StoreResult<()> {
+        if self.bulk {
+            return Ok(());
+        }
+        let fresh = never_met_sql();
+        for batch in managers.chunks(LINE_BATCH) {
+            crate::on_tx!(self, conn => {
+                let mut qb = QueryBuilder::new("DELETE FROM never_met WHERE manager_id IN (");
+                let mut list = qb.separated(", ");
+                for id in batch {
+                    list.push_bind(*id);
+                }
+                qb.push(")");
+                qb.build().execute(&mut *conn).await?;
+                let mut qb = QueryBuilder::new(format!(
+                    "INSERT INTO never_met (manager_id, report_id) {fresh} AND r.manager_id IN ("
+                ));
+                let mut list = qb.separated(", ");
+                for id in batch {
+                    list.push_bind(*id);
+                }
+                // Two changes to one team at once on PostgreSQL: the later one's rows stand.
+                qb.push(") ON CONFLICT (manager_id, report_id) DO NOTHING");
+                qb.build().execute(&mut *conn).await?;
+            });
         }
         Ok(())
     }

@@ -7,7 +7,7 @@ use oneonone_domain::policy::{self, Actor, Denied};
 use std::collections::BTreeMap;
 
 use oneonone_persistence::attention::{
-    After, Carried, Cutoffs, GoalAtRisk, NeverMet, Overdue, RunningSeries, Whose,
+    After, Carried, GoalAtRisk, NeverMet, Overdue, RunningSeries, Whose,
 };
 use oneonone_persistence::ratings::Measure;
 use uuid::Uuid;
@@ -131,7 +131,6 @@ pub async fn page(
     limit: usize,
 ) -> Result<Vec<Entry>> {
     let today = now.date_naive();
-    let cuts = cutoffs(now);
     let mut out = Vec::new();
     for &reason in Reason::ALL {
         if only.is_some_and(|r| r != reason) || after.is_some_and(|a| reason < a.0) {
@@ -156,7 +155,7 @@ pub async fn page(
             let (read, last) = match reason {
                 Reason::OverdueOneOnOne => take(
                     &mut out,
-                    db.attention_series(whose, today, &cuts, cursor, n).await?,
+                    db.attention_series(whose, now, cursor, n).await?,
                     |r| (r.manager_id, r.series_id),
                     |r| overdue_series(r, now),
                 ),
@@ -210,22 +209,9 @@ fn take<T>(
     (read, last)
 }
 
-/// The cutoffs of every cadence at `now`: a pair that held nothing since is overdue.
-fn cutoffs(now: DateTime<Utc>) -> Cutoffs {
-    let before = |days: i64| now - chrono::Duration::days(attention::CADENCE_MULTIPLE * days);
-    Cutoffs {
-        weekly: (1..=i64::from(oneonone_domain::cadence::MAX_INTERVAL_WEEKS))
-            .map(|k| before(attention::period_days("weekly", Some(k))))
-            .collect(),
-        monthly: before(attention::period_days("monthly", None)),
-    }
-}
-
 fn overdue_series(s: RunningSeries, now: DateTime<Utc>) -> Option<Entry> {
     let days = attention::period_days(&s.frequency, s.interval_weeks);
-    let since = s
-        .created_at
-        .max(s.start_date.and_time(chrono::NaiveTime::MIN).and_utc());
+    let since = attention::series_since(s.created_at, s.start_date);
     if !attention::overdue(days, s.last_held_at, since, now) {
         return None;
     }
