@@ -683,3 +683,32 @@ async fn never_met_follows_the_reporting_line_and_any_held_one_on_one() {
     let drift = app.db.program_days_drift().await.expect("drift");
     assert!(drift.is_empty(), "{drift:?}");
 }
+
+#[tokio::test]
+async fn when_series_fall_behind_is_recomputed_a_thousand_at_a_time() {
+    let app = spawn_app().await;
+    let o = app.one_on_one().await;
+    // 1,500 more series of the pair, written behind the server's back, none computed: a
+    // recomputation writes them in batches of a thousand (SQLite caps what one statement
+    // holds: a compound SELECT of 1,000 rows failed the start of a 100,000-person server).
+    let new_id = if app.database_url.starts_with("postgres") {
+        "gen_random_uuid()"
+    } else {
+        "randomblob(16)"
+    };
+    let columns = "kind, manager_id, report_id, frequency, interval_weeks, weekday, nth, \
+        day_of_month, local_time, time_zone, duration_minutes, start_date, end_date, paused, \
+        version, created_at, updated_at, agenda_template_id";
+    app.exec_sql(&format!(
+        "INSERT INTO meeting_series (id, {columns}) WITH RECURSIVE n (i) AS (SELECT 1 \
+         UNION ALL SELECT i + 1 FROM n WHERE i < 1500) SELECT {new_id}, {columns} \
+         FROM meeting_series CROSS JOIN n WHERE id = {}",
+        app.sql_uuid(o.series)
+    ))
+    .await;
+    let drift = app.db.program_days_drift().await.expect("drift");
+    assert_eq!(drift.len(), 1500, "none computed yet");
+    app.db.refresh_all_series_due().await.expect("recompute");
+    let drift = app.db.program_days_drift().await.expect("drift");
+    assert!(drift.is_empty(), "{drift:?}");
+}
