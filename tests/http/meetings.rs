@@ -783,3 +783,53 @@ async fn a_series_changes_its_schedule_from_a_date_on() {
         assert!(s.ends_with("T20:00:00Z"), "{s}");
     }
 }
+
+/// How many meetings the series has, as the database holds them.
+async fn meetings_of(app: &TestApp, series: Uuid) -> i64 {
+    app.count_sql(&format!(
+        "SELECT COUNT(*) FROM meetings WHERE series_id = {}",
+        app.sql_uuid(series)
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn the_background_pass_tops_up_the_series_that_ran_low_and_no_other() {
+    use chrono::Utc;
+    let app = spawn_app().await;
+    let o = app.one_on_one().await;
+    let pass = |at: chrono::DateTime<Utc>| oneonone_usecases::meetings::top_up_all(&app.db, at);
+    assert_eq!(meetings_of(&app, o.series).await, 8);
+    // Stocked: nothing to schedule now.
+    assert_eq!(pass(Utc::now()).await.expect("pass"), 0);
+    // As of just after the third meeting, five lie ahead: three more, once.
+    let third = app
+        .get(
+            &format!("/api/v1/meetings/{}", o.meetings[2]),
+            &o.manager_token,
+        )
+        .await
+        .expect(200);
+    let after_third =
+        chrono::DateTime::parse_from_rfc3339(third.body["starts_at"].as_str().expect("starts_at"))
+            .expect("a time")
+            .with_timezone(&Utc)
+            + chrono::Duration::minutes(1);
+    assert_eq!(pass(after_third).await.expect("pass"), 3);
+    assert_eq!(meetings_of(&app, o.series).await, 11);
+    assert_eq!(pass(after_third).await.expect("pass"), 0);
+    assert_eq!(meetings_of(&app, o.series).await, 11);
+    // Paused, it is left alone even further on.
+    let series = format!("/api/v1/meeting-series/{}", o.series);
+    app.send_after_read(
+        Method::PATCH,
+        &series,
+        &series,
+        &o.manager_token,
+        json!({"paused": true}),
+    )
+    .await
+    .expect(200);
+    let later = after_third + chrono::Duration::weeks(4);
+    assert_eq!(pass(later).await.expect("pass"), 0);
+}

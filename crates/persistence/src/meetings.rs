@@ -1118,6 +1118,60 @@ crate::read_both! {
         }
 }
 
+/// `SELECT` where the series `s` stands at `at` (for deciding its top-up): (id, its last
+/// meeting's start, how many scheduled ones lie ahead) `FROM meeting_series s`. Both read the
+/// index by (series, start): its last entry, and the few from `at` on (not every meeting the
+/// series ever had).
+fn push_schedule_state<'a, DB: sqlx::Database>(qb: &mut QueryBuilder<'a, DB>, at: DateTime<Utc>)
+where
+    DateTime<Utc>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    qb.push(
+        "SELECT s.id, (SELECT MAX(m.starts_at) FROM meetings m WHERE m.series_id = s.id), \
+         (SELECT COUNT(*) FROM meetings m WHERE m.series_id = s.id AND m.starts_at >= ",
+    )
+    .push_bind(at)
+    .push(" AND m.status = 'scheduled') FROM meeting_series s WHERE s.id IN (");
+}
+
+type StateRow = (Uuid, Option<DateTime<Utc>>, i64);
+
+fn schedule_state_of((_, last_start, upcoming): StateRow) -> ScheduleState {
+    ScheduleState {
+        last_start,
+        upcoming: usize::try_from(upcoming).unwrap_or(0),
+    }
+}
+
+impl Database {
+    /// Where each of these series stands at `at`, read without a transaction: a pass over
+    /// every series opens one only for those with something to schedule. A series missing
+    /// from the answer no longer exists.
+    pub async fn schedule_states(
+        &self,
+        series: &[Uuid],
+        at: DateTime<Utc>,
+    ) -> StoreResult<std::collections::HashMap<Uuid, ScheduleState>> {
+        if series.is_empty() {
+            return Ok(Default::default());
+        }
+        let rows: Vec<StateRow> = with_pool!(self, pool => {
+            let mut qb = QueryBuilder::new("");
+            push_schedule_state(&mut qb, at);
+            let mut list = qb.separated(", ");
+            for id in series {
+                list.push_bind(*id);
+            }
+            qb.push(")");
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.0, schedule_state_of(row)))
+            .collect())
+    }
+}
+
 impl crate::Tx<'_> {
     /// Where a series' meetings stand at `at` (for deciding its top-up), in one query.
     pub async fn schedule_state(
@@ -1126,19 +1180,11 @@ impl crate::Tx<'_> {
         at: DateTime<Utc>,
     ) -> StoreResult<ScheduleState> {
         crate::on_tx!(read self, conn => {
-            let (last_start, upcoming): (Option<DateTime<Utc>>, i64) = sqlx::query_as(
-                "SELECT MAX(starts_at), COALESCE(SUM(CASE WHEN starts_at >= $2 AND status = $3 \
-                 THEN 1 ELSE 0 END), 0) FROM meetings WHERE series_id = $1",
-            )
-            .bind(series_id)
-            .bind(at)
-            .bind(MeetingStatus::Scheduled.as_str())
-            .fetch_one(&mut *conn)
-            .await?;
-            Ok(ScheduleState {
-                last_start,
-                upcoming: usize::try_from(upcoming).unwrap_or(0),
-            })
+            let mut qb = QueryBuilder::new("");
+            push_schedule_state(&mut qb, at);
+            qb.push_bind(series_id).push(")");
+            let row: Option<StateRow> = qb.build_query_as().fetch_optional(&mut *conn).await?;
+            Ok(row.map_or(ScheduleState::default(), schedule_state_of))
         })
     }
 

@@ -248,8 +248,9 @@ fn series_meeting_events(
 }
 
 /// Keep every active series stocked with upcoming meetings as time passes (a background job):
-/// one transaction a series, each with the events of what it scheduled. Returns how many
-/// meetings were scheduled.
+/// one transaction for each series with something to schedule (decided first from a read of
+/// the page's states: a pass over 100,000 stocked series opened 100,000 write transactions),
+/// each with the events of what it scheduled. Returns how many meetings were scheduled.
 pub async fn top_up_all(db: &Database, at: DateTime<Utc>) -> Result<usize> {
     let mut after = None;
     let mut scheduled = 0;
@@ -257,7 +258,14 @@ pub async fn top_up_all(db: &Database, at: DateTime<Utc>) -> Result<usize> {
         let page = db.list_series(None, after, 200).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id);
-        for series in page.into_iter().filter(|s| !s.paused) {
+        let running: Vec<Uuid> = page.iter().filter(|s| !s.paused).map(|s| s.id).collect();
+        let states = db.schedule_states(&running, at).await?;
+        let due = page.into_iter().filter(|s| {
+            states
+                .get(&s.id)
+                .is_some_and(|state| !s.occurrences_to_schedule(at, *state).is_empty())
+        });
+        for series in due {
             scheduled += db
                 .transact(move |tx| {
                     Box::pin(async move {
