@@ -441,6 +441,93 @@ async fn falling_clarity_is_named_only_for_groups_no_subtraction_breaks_down() {
 }
 
 #[tokio::test]
+async fn months_of_ratings_close_in_the_background_as_they_close_and_no_sooner() {
+    let app = spawn_app().await;
+    let (lead, lead_token) = app
+        .person_with_login("lead@example.com", "Lead", None)
+        .await;
+    let mut team = Vec::new();
+    for i in 0..5 {
+        team.push(
+            app.create_person(&format!("t{i}@example.com"), "Member", Some(lead))
+                .await,
+        );
+    }
+    let (earlier, later) = closed_months();
+    let first = earlier - chrono::Months::new(2);
+    let on = |d: chrono::NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(10, 0, 0).unwrap());
+    // Each member held and rated a 1:1 in three closed months (none in the one between the
+    // first two) and one in the month still open (its ratings may still change).
+    let months = [
+        (on(first + Duration::days(3)), 2),
+        (on(earlier + Duration::days(3)), 3),
+        (on(later + Duration::days(3)), 4),
+        (Utc::now() - Duration::days(1), 5),
+    ];
+    for member in &team {
+        for (when, clear) in months {
+            let meeting = held(&app, lead, &lead_token, *member, when).await;
+            app.exec_sql(&format!(
+                "INSERT INTO meeting_ratings (meeting_id, person_id, useful, expectations_clear, \
+                 created_at, updated_at) VALUES ({m}, {p}, 4, {clear}, {t}, {t})",
+                m = app.sql_uuid(meeting.parse().unwrap()),
+                p = app.sql_uuid(*member),
+                t = app.sql_time(when)
+            ))
+            .await;
+        }
+    }
+    // This server started with no 1:1 held: it closed nothing, and no report has asked yet.
+    assert_eq!(app.count_sql("SELECT COUNT(*) FROM rating_months").await, 0);
+    // Another replica starts: its background job closes the four closed months (the empty one
+    // too) by itself, and not the open one.
+    let _replica = app.replica(|_| {}).await;
+    let mut closed = 0;
+    for _ in 0..200 {
+        closed = app.count_sql("SELECT COUNT(*) FROM rating_months").await;
+        if closed >= 4 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(closed, 4, "the job closed {closed} months");
+    let kept = "SELECT COUNT(*) FROM rating_groups WHERE measure = 'expectations_clear' AND ";
+    assert_eq!(
+        app.count_sql(&format!("{kept} group_kind = 'organisation'"))
+            .await,
+        3
+    );
+    assert_eq!(
+        app.count_sql(&format!("{kept} group_kind = 'subtree' AND raters = 5"))
+            .await,
+        3
+    );
+    // The report reads what the job kept, and closes nothing more.
+    let report = app
+        .get(
+            &format!(
+                "/api/v1/reports/program?from={first}&to={}&manager_id={lead}",
+                Utc::now().date_naive() - Duration::days(1)
+            ),
+            &app.admin_token,
+        )
+        .await
+        .expect(200);
+    let ratings = &report.body["figures"]["outcomes"]["ratings"];
+    assert_eq!(
+        ratings["closed_months"],
+        json!([first, earlier - chrono::Months::new(1), earlier, later]),
+        "{}",
+        report.text
+    );
+    let clear = &ratings["expectations_clear"];
+    assert_eq!(clear["months_shown"], json!([first, earlier, later]));
+    assert_eq!(clear["ratings"], 15);
+    assert_eq!(clear["mean"], 3.0);
+    assert_eq!(app.count_sql("SELECT COUNT(*) FROM rating_months").await, 4);
+}
+
+#[tokio::test]
 async fn the_attention_list_is_hrs_by_slice_and_everyone_elses_own() {
     let app = spawn_app().await;
     let o = app.one_on_one().await;

@@ -78,9 +78,10 @@ async fn main() -> anyhow::Result<()> {
                 seed::demo_feedback(&db).await?;
                 seed::demo_escalations(&db).await?;
                 println!(
-                    "Demo organisation ready ({} new series, {} past meetings). Sign in with password `{}` as:",
+                    "Demo organisation ready ({} new series, {} past meetings, {} months of ratings closed). Sign in with password `{}` as:",
                     stats.series,
                     stats.past_meetings,
+                    stats.rating_months,
                     seed::DEMO_PASSWORD
                 );
                 for (email, role) in seed::DEMO_LOGINS {
@@ -101,10 +102,11 @@ async fn main() -> anyhow::Result<()> {
                 // seen the load.
                 db.settle_bulk_load().await?;
                 println!(
-                    "Synthetic organisation of {n} people ready ({} new series, {} past meetings). \
-                     A manager to sign in as: {login} / {}",
+                    "Synthetic organisation of {n} people ready ({} new series, {} past meetings, \
+                     {} months of ratings closed). A manager to sign in as: {login} / {}",
                     stats.series,
                     stats.past_meetings,
+                    stats.rating_months,
                     seed::DEMO_PASSWORD
                 );
             }

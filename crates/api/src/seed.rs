@@ -620,6 +620,8 @@ use uuid::Uuid;
 pub struct HistoryStats {
     pub series: usize,
     pub past_meetings: usize,
+    /// Months of ratings closed at the end.
+    pub rating_months: usize,
 }
 
 /// How a manager runs 1:1s (seed 000): regular with everyone, partial (some reports, or
@@ -820,6 +822,9 @@ pub async fn history(
         }
     }
     db.run_pending_rebuilds().await?;
+    // The history's months of ratings have closed: close them as the server's job would.
+    let min_group = oneonone_domain::enps::DEFAULT_MIN_GROUP_SIZE;
+    stats.rating_months = usecases::ratings::close_due(db, now, min_group).await?;
     Ok(stats)
 }
 

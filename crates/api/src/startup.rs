@@ -395,8 +395,8 @@ pub fn spawn_checkpoints(db: oneonone_persistence::Database) -> tokio::task::Joi
     })
 }
 
-/// Periodic clean-up: expired idempotency keys, idle rate-limit entries, and (SQLite) the
-/// write-ahead log checkpoint.
+/// Periodic work: series topped up, months of ratings closed, expired idempotency keys and
+/// idle rate-limit entries purged, and (SQLite) the write-ahead log checkpoint.
 fn spawn_housekeeping(state: AppState) {
     spawn_checkpoints(state.db.clone());
     let db = state.db.clone();
@@ -407,6 +407,23 @@ fn spawn_housekeeping(state: AppState) {
             tick.tick().await;
             if let Err(e) = oneonone_usecases::meetings::top_up_all(&db, chrono::Utc::now()).await {
                 tracing::warn!(error = %e, "could not top up meeting series");
+            }
+        }
+    });
+    let months = state.db.clone();
+    tokio::spawn(async move {
+        // Close each month of ratings as it closes (at start, then hourly): the first report
+        // that needs one then finds it kept instead of closing it (seconds at 100,000 people).
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let min_group = oneonone_domain::enps::DEFAULT_MIN_GROUP_SIZE;
+            match oneonone_usecases::ratings::close_due(&months, chrono::Utc::now(), min_group)
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(months = n, "closed months of ratings"),
+                Err(e) => tracing::warn!(error = %e, "could not close months of ratings"),
             }
         }
     });

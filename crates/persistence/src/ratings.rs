@@ -27,14 +27,35 @@ impl Measure {
     }
 }
 
-/// One rater's ratings of a month (meetings held that started in it), with where they stand.
+/// One rater's ratings of a month (meetings held that started in it), both measures.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RaterRow {
     pub person_id: Uuid,
-    pub department: Option<String>,
+    /// "Useful" ratings given, and their sum.
+    pub useful: i64,
+    pub useful_total: i64,
+    /// "Expectations clear" answers given (as the meeting's report), and their sum.
+    pub clear: i64,
+    pub clear_total: i64,
+}
+
+impl RaterRow {
+    /// How many ratings of `measure`, and their sum.
+    pub fn of(&self, measure: Measure) -> (i64, i64) {
+        match measure {
+            Measure::Useful => (self.useful, self.useful_total),
+            Measure::ExpectationsClear => (self.clear, self.clear_total),
+        }
+    }
+}
+
+/// Where a person stands: their manager and department, read in one statement with everyone
+/// else's so that the lines and the raters' positions agree.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PositionRow {
+    pub id: Uuid,
     pub manager_id: Option<Uuid>,
-    pub ratings: i64,
-    pub total: i64,
+    pub department: Option<String>,
 }
 
 /// A shown group's figures of one month.
@@ -71,36 +92,6 @@ impl Tx<'_> {
         Ok(done == 1)
     }
 
-    /// Each rater's ratings of `measure` for the held 1:1s that started in `[from, until)`.
-    pub async fn month_raters(
-        &mut self,
-        measure: Measure,
-        from: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> StoreResult<Vec<RaterRow>> {
-        let (column, only) = match measure {
-            Measure::Useful => ("r.useful", ""),
-            Measure::ExpectationsClear => (
-                "r.expectations_clear",
-                " AND r.expectations_clear IS NOT NULL AND r.person_id = m.report_id",
-            ),
-        };
-        let sql = format!(
-            "SELECT r.person_id, p.department, p.manager_id, COUNT(*) AS ratings, \
-             CAST(SUM({column}) AS BIGINT) AS total FROM meeting_ratings r \
-             JOIN meetings m ON m.id = r.meeting_id JOIN people p ON p.id = r.person_id \
-             WHERE m.status = 'completed' AND m.starts_at >= $1 AND m.starts_at < $2{only} \
-             GROUP BY r.person_id, p.department, p.manager_id"
-        );
-        Ok(on_tx!(self, conn => {
-            sqlx::query_as(&sql)
-                .bind(from)
-                .bind(until)
-                .fetch_all(&mut *conn)
-                .await?
-        }))
-    }
-
     /// Keep the shown groups of a closed month.
     pub async fn store_rating_groups(&mut self, rows: &[RatingGroupRow]) -> StoreResult<()> {
         let rows = rows.to_vec();
@@ -127,6 +118,48 @@ impl Tx<'_> {
 }
 
 impl Database {
+    /// Each rater's ratings of the held 1:1s that started in `[from, until)` (a month: the
+    /// held meetings' index by start finds them).
+    pub async fn month_raters(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<RaterRow>> {
+        const SQL: &str = "SELECT r.person_id, COUNT(*) AS useful, \
+             CAST(SUM(r.useful) AS BIGINT) AS useful_total, \
+             CAST(SUM(CASE WHEN r.expectations_clear IS NOT NULL AND r.person_id = m.report_id \
+               THEN 1 ELSE 0 END) AS BIGINT) AS clear, \
+             CAST(SUM(CASE WHEN r.person_id = m.report_id THEN r.expectations_clear ELSE 0 END) \
+               AS BIGINT) AS clear_total \
+             FROM meetings m JOIN meeting_ratings r ON r.meeting_id = m.id \
+             WHERE m.status = 'completed' AND m.starts_at >= $1 AND m.starts_at < $2 \
+             GROUP BY r.person_id";
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as(SQL).bind(from).bind(until).fetch_all(pool).await?)
+        })
+    }
+
+    /// Everyone's manager and department, as one statement sees them.
+    pub async fn positions(&self) -> StoreResult<Vec<PositionRow>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_as("SELECT id, manager_id, department FROM people")
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// When the earliest held 1:1 started (`None`: none was held).
+    pub async fn first_held_start(&self) -> StoreResult<Option<DateTime<Utc>>> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query_scalar(
+                "SELECT starts_at FROM meetings WHERE status = 'completed' \
+                 ORDER BY starts_at LIMIT 1",
+            )
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
     /// Which of `months` are closed already.
     pub async fn closed_rating_months(&self, months: &[NaiveDate]) -> StoreResult<Vec<NaiveDate>> {
         if months.is_empty() {

@@ -1,14 +1,19 @@
-//! Closed months of 1:1 ratings: when a report first needs a month that has closed (no rating
-//! of it can change any more), its raters are cut into cells and the shown groups' figures are
-//! kept for good (see [`oneonone_domain::program::rating_groups`]). Each month is closed once,
-//! in one transaction, whichever replica gets there first.
+//! Closed months of 1:1 ratings: once a month has closed (no rating of it can change any
+//! more), its raters are cut into cells and the shown groups' figures are kept for good (see
+//! [`oneonone_domain::program::rating_groups`]). The background job closes each month as it
+//! closes ([`close_due`]), the seed its history's; a report that finds one still open closes it
+//! first. Each month is closed once, whichever replica gets there first.
+//!
+//! The month's raters and everyone's position are read before the change (two statements on
+//! a reader: seconds at 100,000 people, which the writer would otherwise wait for); the change
+//! only claims the month and keeps its groups.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use oneonone_domain::enps::{Lines, Position};
 use oneonone_domain::program::{self, RaterScores};
 use oneonone_persistence::ratings::{Measure, RatingGroupRow};
 
-use crate::{Database, Result, Tx};
+use crate::{Database, Result};
 
 /// Close every month of `months` (first days, each closed by now) that is not closed yet.
 pub async fn close_months(
@@ -19,62 +24,97 @@ pub async fn close_months(
 ) -> Result<()> {
     let closed = db.closed_rating_months(months).await?;
     for month in months.iter().copied().filter(|m| !closed.contains(m)) {
-        db.transact(move |tx| Box::pin(async move { close(tx, month, now, min_group).await }))
-            .await?;
+        close(db, month, now, min_group).await?;
     }
     Ok(())
 }
 
-async fn close(
-    tx: &mut Tx<'_>,
-    month: NaiveDate,
-    now: DateTime<Utc>,
-    min_group: u32,
-) -> Result<()> {
-    if !tx.claim_rating_month(month, now).await? {
-        return Ok(());
+/// Close every month that has closed by `now`, from the month of the first held 1:1 on, and
+/// say how many were closed now. What the background job runs, and the seed at its end.
+pub async fn close_due(db: &Database, now: DateTime<Utc>, min_group: u32) -> Result<usize> {
+    let Some(first) = db.first_held_start().await? else {
+        return Ok(0);
+    };
+    let (last, _) = oneonone_domain::attention::closed_months(now.date_naive())[1];
+    let mut months = Vec::new();
+    let mut month = first
+        .date_naive()
+        .with_day0(0)
+        .unwrap_or(first.date_naive());
+    while month <= last {
+        months.push(month);
+        let Some(next) = month.checked_add_months(Months::new(1)) else {
+            break;
+        };
+        month = next;
     }
+    let before = db.closed_rating_months(&months).await?.len();
+    close_months(db, &months, now, min_group).await?;
+    Ok(months.len() - before)
+}
+
+async fn close(db: &Database, month: NaiveDate, now: DateTime<Utc>, min_group: u32) -> Result<()> {
     let midnight = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
     let until = month
-        .checked_add_months(chrono::Months::new(1))
+        .checked_add_months(Months::new(1))
         .map_or(now, midnight);
-    let lines: Lines = tx
-        .reporting_lines()
-        .await?
-        .into_iter()
-        .filter_map(|(id, manager, _)| manager.map(|m| (id, m)))
+    let people = db.positions().await?;
+    let raters = db.month_raters(midnight(month), until).await?;
+    let lines: Lines = people
+        .iter()
+        .filter_map(|p| p.manager_id.map(|m| (p.id, m)))
         .collect();
-    for measure in Measure::ALL {
-        let raters: Vec<RaterScores> = tx
-            .month_raters(measure, midnight(month), until)
-            .await?
-            .into_iter()
-            .map(|r| RaterScores {
-                position: Position {
-                    department: r.department,
-                    manager: r.manager_id,
+    let position: std::collections::HashMap<_, _> = people
+        .into_iter()
+        .map(|p| {
+            (
+                p.id,
+                Position {
+                    department: p.department,
+                    manager: p.manager_id,
                 },
-                ratings: u32::try_from(r.ratings).unwrap_or(0),
-                total: u32::try_from(r.total).unwrap_or(0),
+            )
+        })
+        .collect();
+    let mut rows: Vec<RatingGroupRow> = Vec::new();
+    for measure in Measure::ALL {
+        let scores: Vec<RaterScores> = raters
+            .iter()
+            .filter_map(|r| {
+                let (ratings, total) = r.of(measure);
+                (ratings > 0).then_some(())?;
+                Some(RaterScores {
+                    position: position.get(&r.person_id)?.clone(),
+                    ratings: u32::try_from(ratings).unwrap_or(0),
+                    total: u32::try_from(total).unwrap_or(0),
+                })
             })
             .collect();
-        let rows: Vec<RatingGroupRow> = program::rating_groups(min_group as usize, &lines, &raters)
-            .into_iter()
-            .map(|g| {
-                let (kind, key) = g.key.parts();
-                let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
-                RatingGroupRow {
-                    month,
-                    measure: measure.as_str().to_owned(),
-                    group_kind: kind.to_owned(),
-                    group_key: key,
-                    raters: int(g.raters),
-                    ratings: int(g.ratings),
-                    total: int(g.total),
-                }
-            })
-            .collect();
-        tx.store_rating_groups(&rows).await?;
+        let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        rows.extend(
+            program::rating_groups(min_group as usize, &lines, &scores)
+                .into_iter()
+                .map(|g| {
+                    let (kind, key) = g.key.parts();
+                    RatingGroupRow {
+                        month,
+                        measure: measure.as_str().to_owned(),
+                        group_kind: kind.to_owned(),
+                        group_key: key,
+                        raters: int(g.raters),
+                        ratings: int(g.ratings),
+                        total: int(g.total),
+                    }
+                }),
+        );
     }
-    Ok(())
+    db.transact(move |tx| {
+        Box::pin(async move {
+            if tx.claim_rating_month(month, now).await? {
+                tx.store_rating_groups(&rows).await?;
+            }
+            Ok(())
+        })
+    })
+    .await
 }
