@@ -446,6 +446,19 @@ async fn enps_beside_adoption_is_the_surveys_own_figure_for_the_group() {
         .await
         .expect(200);
     let survey = surveys.body["data"][0]["id"].as_str().unwrap().to_owned();
+    // The seed set its goals many changes to a transaction, and closed its history's months of
+    // ratings: the kept figures are the records' all the same.
+    let drift = app.db.program_days_drift().await.expect("drift");
+    assert!(drift.is_empty(), "{drift:?}");
+    assert!(app.count_sql("SELECT COUNT(*) FROM rating_months").await >= 1);
+    let goals = app.count_sql("SELECT COUNT(*) FROM goals").await;
+    // A team objective for each of the 15 managers, a goal for each of the 119 others.
+    assert_eq!(goals, 15 + 119);
+    // Each goal's history: its setting, then the members' two updates.
+    assert_eq!(
+        app.count_sql("SELECT COUNT(*) FROM goal_updates").await,
+        goals + 2 * 119
+    );
     let results = app
         .get(
             &format!("/api/v1/enps-surveys/{survey}/results"),
@@ -455,6 +468,23 @@ async fn enps_beside_adoption_is_the_surveys_own_figure_for_the_group() {
         .expect(200);
     let group = &results.body["group"];
     let r = report(&app, &app.admin_token, "").await;
+    let g = &r["figures"]["outcomes"]["goals"];
+    let tracked = app
+        .count_sql(
+            "SELECT COUNT(*) FROM goals WHERE status IN ('on_track', 'at_risk', 'off_track')",
+        )
+        .await;
+    assert_eq!(g["active"], tracked, "{r}");
+    // Every third member's last update is at risk, every third's off track.
+    for status in ["at_risk", "off_track"] {
+        let n = app
+            .count_sql(&format!(
+                "SELECT COUNT(*) FROM goals WHERE status = '{status}'"
+            ))
+            .await;
+        assert!((39..=40).contains(&n), "{status}: {n}");
+        assert_eq!(g[status], n, "{r}");
+    }
     let e = &r["figures"]["outcomes"]["enps"];
     assert_eq!(e["survey_id"], survey.as_str(), "{r}");
     assert_eq!(e["shown"], true);
