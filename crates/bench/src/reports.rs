@@ -96,6 +96,7 @@ pub async fn plan(client: &reqwest::Client, base: &str, token: &str) -> anyhow::
         .map(|(m, _)| m)
         .context("no manager")?;
     let report = format!("{base}/api/v1/reports/program");
+    let launch = chrono::Utc::now().date_naive() - chrono::Days::new(89);
     // Each report twice: as HR's pollers get it (sent again while nothing was written), and
     // computed afresh for every request (what a report costs after a write).
     Ok(vec![
@@ -119,6 +120,18 @@ pub async fn plan(client: &reqwest::Client, base: &str, token: &str) -> anyhow::
         (
             "GET program (team, fresh)",
             format!("{report}?manager_id={manager}"),
+            Kind::GetFresh,
+        ),
+        (
+            // Fourteen weeks, each with every figure, for HR's charts.
+            "GET program (org, weekly, fresh)",
+            format!("{report}?weekly=true"),
+            Kind::GetFresh,
+        ),
+        (
+            // The 90 days since a launch beside the 90 before it.
+            "GET program (org, launch, fresh)",
+            format!("{report}?launch_date={launch}"),
             Kind::GetFresh,
         ),
         (
