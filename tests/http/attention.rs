@@ -491,6 +491,12 @@ async fn months_of_ratings_close_in_the_background_as_they_close_and_no_sooner()
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(closed, 4, "the job closed {closed} months");
+    // Nothing below the minimum group size is kept by the job: no one else can learn a rating.
+    assert_eq!(
+        app.count_sql("SELECT COUNT(*) FROM rating_groups WHERE raters < 5")
+            .await,
+        0
+    );
     let kept = "SELECT COUNT(*) FROM rating_groups WHERE measure = 'expectations_clear' AND ";
     assert_eq!(
         app.count_sql(&format!("{kept} group_kind = 'organisation'"))
